@@ -1,0 +1,260 @@
+// The narrow interfaces (ports) that steps depend on. Real implementations live in
+// src/adapters/ (one file per outside system); tests use strict fakes (test/fakes.ts).
+// Nothing here may touch process.*, global execa or new Conf(): adapters get what they
+// need (env, cwd, streams) injected by src/cli.tsx.
+
+// ---------- gcloud (the user's real gcloud CLI) ----------
+
+export interface GcloudConfig {
+  /** Active account, or undefined when unset. */
+  account?: string;
+  /** core/project (CLOUDSDK_CORE_PROJECT wins, as gcloud does). */
+  project?: string;
+  /** artifacts/location property. */
+  artifactsLocation?: string;
+  /** run/region property. */
+  runRegion?: string;
+  /** api_endpoint_overrides/artifactregistry, e.g. "http://127.0.0.1:8080/"; undefined = Google's. */
+  artifactRegistryEndpoint?: string;
+  /** Name of the active configuration (for messages). */
+  configurationName?: string;
+}
+
+export interface GcloudProject {
+  projectId: string;
+  name?: string;
+  projectNumber?: string;
+}
+
+export interface GcloudPort {
+  /** `gcloud --version` first line, or null when gcloud is not installed. */
+  version(): Promise<string | null>;
+  /** Reads gcloud's configuration once (one process: `gcloud config list --format=json`), honouring CLOUDSDK_*. */
+  config(): Promise<GcloudConfig>;
+  /** `gcloud auth print-access-token`. Cached by the adapter; `refresh` forces a new one. Never logged. */
+  accessToken(opts?: { refresh?: boolean }): Promise<string>;
+  /** `gcloud projects list --format=json` (cached per run). */
+  listProjects(opts?: CallOpts): Promise<GcloudProject[]>;
+  /** `gcloud services enable SERVICE --project P` (waits for the operation). */
+  enableService(project: string, service: string, opts?: CallOpts): Promise<void>;
+  /**
+   * `gcloud auth configure-docker HOST --quiet`, run with DOCKER_CONFIG pointed at `dockerConfigDir`.
+   * (The docker-auth step runs it against a private copy and then installs the result atomically.)
+   */
+  configureDocker(host: string, dockerConfigDir: string, opts?: CallOpts): Promise<void>;
+}
+
+// ---------- Artifact Registry API (in process, @google-cloud/artifact-registry) ----------
+
+export type RepositoryFormat = 'DOCKER' | 'MAVEN' | 'NPM' | 'PYTHON' | 'APT' | 'YUM' | 'GO' | 'KFP' | 'GENERIC' | string;
+
+export interface Repository {
+  /** projects/P/locations/L/repositories/R */
+  name: string;
+  format: RepositoryFormat;
+  mode?: string;
+  sizeBytes?: number;
+  createTime?: string;
+  /** dockerConfig.immutableTags */
+  immutableTags?: boolean;
+}
+
+export interface DockerImage {
+  name: string;
+  uri: string; // L-docker.pkg.dev/P/R/IMAGE@sha256:…
+  tags: string[];
+  imageSizeBytes?: number;
+  uploadTime?: string;
+  mediaType?: string;
+}
+
+/** Options every outside call takes: cancellation, and a place to report progress (retries, lines). */
+export interface CallOpts {
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+/** Progress notes an adapter can send while it works (shown in the live panel). */
+export type ProgressFn = (note: ProgressNote) => void;
+export type ProgressNote =
+  | { type: 'call'; text: string } // "artifactregistry.repositories.create …"
+  | { type: 'line'; text: string } // a line of output
+  | { type: 'retry'; text: string; attempt: number; of: number; delayMs: number }
+  | { type: 'layer'; id: string; status: string; current?: number; total?: number };
+
+export interface ArtifactRegistryPort {
+  /** Location IDs the API offers for the project (e.g. ["us-central1", …]). */
+  listLocations(project: string, opts?: CallOpts): Promise<string[]>;
+  /** The repository, or null when it does not exist (NOT_FOUND). */
+  getRepository(name: string, opts?: CallOpts): Promise<Repository | null>;
+  /** Creates a DOCKER repository; waits for the long-running operation, reporting polls. */
+  createRepository(args: { project: string; location: string; repositoryId: string; description?: string }, opts?: CallOpts): Promise<Repository>;
+  /** Docker images in the repository (all pages). */
+  listDockerImages(repositoryName: string, opts?: CallOpts): Promise<DockerImage[]>;
+}
+
+// ---------- Docker (the user's real Docker CLI and daemon) ----------
+
+export interface DockerInfo {
+  /** CLI version, or null when the docker CLI is not installed. */
+  clientVersion: string | null;
+  /** Server version when the daemon answered. */
+  serverVersion?: string;
+  /** Why the daemon did not answer, when it did not. */
+  daemonProblem?: 'not-running' | 'permission-denied' | 'docker-host' | 'other';
+  daemonMessage?: string;
+  /** Absolute path of the docker binary, when found (to detect snap installs). */
+  path?: string;
+}
+
+export interface LocalImage {
+  ref: string; // repo:tag
+  id: string;
+  os?: string;
+  architecture?: string;
+  sizeBytes?: number;
+}
+
+export interface PushResult {
+  /** sha256:… as Docker reported it. */
+  digest: string;
+  size?: number;
+}
+
+export interface DockerPort {
+  info(opts?: CallOpts): Promise<DockerInfo>;
+  /** Local images with a repository and tag (no dangling ones). */
+  listImages(opts?: CallOpts): Promise<LocalImage[]>;
+  inspectImage(ref: string, opts?: CallOpts): Promise<LocalImage | null>;
+  /** `docker build -t TAG [--platform P] CONTEXT` (context may be a temp dir with a generated Dockerfile). */
+  build(args: { context: string; tag: string; dockerfile?: string; platform?: string }, opts?: CallOpts): Promise<void>;
+  tag(source: string, target: string, opts?: CallOpts): Promise<void>;
+  /** `docker push REF`, streaming per-layer notes; resolves with the digest Docker printed. */
+  push(ref: string, opts?: CallOpts): Promise<PushResult>;
+  /**
+   * Asks the credential helper for HOST the way Docker will (`docker-credential-NAME get`, host on stdin).
+   * Returns only whether a credential came back and the username; the secret is never returned.
+   */
+  helperCredential(helper: string, host: string, opts?: CallOpts): Promise<{ ok: boolean; username?: string; message?: string }>;
+  /** Absolute path of `docker-credential-NAME` on the PATH Docker uses, or null. */
+  findHelper(helper: string): Promise<string | null>;
+}
+
+// ---------- The user's Docker config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json) ----------
+
+export interface DockerConfigFile {
+  /** Directory holding config.json (DOCKER_CONFIG honoured). */
+  dir: string;
+  path: string;
+  /** Parsed JSON, {} when the file does not exist. Malformed JSON → UserError naming path and position. */
+  read(): Promise<Record<string, unknown>>;
+  /**
+   * Replace the file atomically (temp file + rename, mode kept or 0600), backing up the
+   * original once (config.json.registry-setup.bak) before the first change. Creates the dir (0700).
+   */
+  write(next: Record<string, unknown>): Promise<{ backupPath?: string }>;
+}
+
+// ---------- git ----------
+
+export interface GitPort {
+  /** Short sha of HEAD in cwd, or null when not in a git repository / no commits. */
+  shortSha(opts?: CallOpts): Promise<string | null>;
+  isRepo(opts?: CallOpts): Promise<boolean>;
+}
+
+// ---------- Local files of the user's project ----------
+
+export interface ProjectFiles {
+  /** The folder the wizard runs in. */
+  cwd: string;
+  exists(relPath: string): Promise<boolean>;
+  /** A fresh temp dir (for the verification image's build context). */
+  makeTempDir(prefix: string): Promise<string>;
+  writeFile(absPath: string, content: string): Promise<void>;
+}
+
+// ---------- Saved progress (conf) ----------
+
+export interface SavedRun {
+  version: 1;
+  /** "PROJECT/LOCATION/REPOSITORY" or "" before those are known. */
+  key: string;
+  updatedAt: string;
+  /** Step ids that finished. */
+  done: string[];
+  /** Answers and results so far (never secrets). */
+  state: Partial<WizardState>;
+}
+
+export interface ProgressStore {
+  /** Where it lives (for messages). */
+  path: string;
+  /** The most recent unfinished run for this working folder, if any. */
+  latest(): Promise<SavedRun | null>;
+  save(run: SavedRun): Promise<void>;
+  clear(): Promise<void>;
+}
+
+// ---------- Prompts (@inquirer/prompts with injected streams) ----------
+
+export interface Choice<T> {
+  value: T;
+  name: string;
+  description?: string;
+}
+
+export interface Prompter {
+  /** Whether prompting is possible (TTY and not --yes). Steps check this before asking. */
+  readonly interactive: boolean;
+  select<T>(q: { message: string; choices: Choice<T>[]; default?: T }, opts?: CallOpts): Promise<T>;
+  /** Type-to-filter picker over many choices. */
+  search<T>(q: { message: string; choices: Choice<T>[]; default?: T }, opts?: CallOpts): Promise<T>;
+  input(q: { message: string; default?: string; validate?: (v: string) => true | string }, opts?: CallOpts): Promise<string>;
+  confirm(q: { message: string; default?: boolean }, opts?: CallOpts): Promise<boolean>;
+}
+
+// ---------- Time ----------
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, opts?: CallOpts): Promise<void>;
+  /** Random in [0,1) for jitter; injectable for tests. */
+  random(): number;
+}
+
+// ---------- Everything a step may use ----------
+
+export interface Env {
+  gcloud: GcloudPort;
+  api: ArtifactRegistryPort;
+  docker: DockerPort;
+  dockerConfig: DockerConfigFile;
+  git: GitPort;
+  files: ProjectFiles;
+  prompter: Prompter;
+  clock: Clock;
+  /** Whether we run as root (uid 0), for the sudo warning. */
+  isRoot: boolean;
+}
+
+// ---------- The wizard's state: answers and results, saved after each step ----------
+
+export type ImageSource = 'build' | 'sample' | { local: string };
+
+export interface WizardState {
+  project: string;
+  location: string;
+  repository: string; // repository ID
+  repositoryName: string; // projects/P/locations/L/repositories/R
+  registryHost: string; // L-docker.pkg.dev
+  image: string; // image name inside the repository, e.g. "app"
+  source: ImageSource;
+  localImage: string; // the local ref that was pushed
+  sha: string | null; // git short sha
+  imageUris: string[]; // HOST/P/R/IMAGE:tag for every pushed tag
+  digest: string; // sha256:…
+  dockerConfigBackup: string;
+  createdRepository: boolean;
+  warnings: string[];
+}
