@@ -1,0 +1,127 @@
+// Running outside commands (gcloud, docker, git, credential helpers) with execa.
+// Argument arrays only, never a shell. The environment is the one injected by src/cli.tsx,
+// with per-call additions merged on top. Secrets go over stdin (`input`), never argv.
+import { execa } from 'execa';
+import { CancelError, ExternalError } from '../errors.js';
+
+export interface RunOpts {
+  /** Merged onto the base env; a key set to undefined is removed. */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin (for secrets: `docker login --password-stdin`, helper `get`). */
+  input?: string;
+  signal?: AbortSignal;
+  cwd?: string;
+  /** Called with each output line as it arrives. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Default true: a non-zero exit throws ExternalError. With false, the result carries the exit code. */
+  reject?: boolean;
+  timeoutMs?: number;
+  /** How the command is shown in messages; default `cmd args…`. Must never contain secrets. */
+  display?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export type Runner = (cmd: string, args: string[], opts?: RunOpts) => Promise<RunResult>;
+
+/** How many stderr lines an error keeps. */
+const TAIL_LINES = 10;
+
+/** Quote one argument for display the way a POSIX shell user would type it. */
+export function quoteArg(a: string): string {
+  if (a === '') return "''";
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a)) return a;
+  return `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+export function displayCommand(cmd: string, args: string[]): string {
+  return [cmd, ...args].map(quoteArg).join(' ');
+}
+
+/** The last `n` non-empty lines of some output. */
+export function tail(text: string, n = TAIL_LINES): string {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  return lines.slice(-n).join('\n');
+}
+
+/** The most telling line of stderr for a one-line message: gcloud's "ERROR: …" line, else the last line. */
+export function headline(stderr: string): string | undefined {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const err = lines.find((l) => /^ERROR:/.test(l));
+  const line = err ?? lines[lines.length - 1];
+  if (!line) return undefined;
+  return line.length > 300 ? line.slice(0, 297) + '…' : line;
+}
+
+export function mergeEnv(base: NodeJS.ProcessEnv, extra?: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) out[k] = v;
+  if (extra) {
+    for (const [k, v] of Object.entries(extra)) {
+      if (v === undefined) delete out[k];
+      else out[k] = v;
+    }
+  }
+  return out;
+}
+
+export function createRunner(baseEnv: NodeJS.ProcessEnv): Runner {
+  return async (cmd, args, opts = {}) => {
+    const display = opts.display ?? displayCommand(cmd, args);
+    if (opts.signal?.aborted) throw new CancelError('cancelled', { cause: opts.signal.reason });
+    const onLine = opts.onLine;
+    const lineTap = (stream: 'stdout' | 'stderr') =>
+      function* (line: unknown) {
+        onLine!(String(line), stream);
+        yield line;
+      };
+    const result = await execa(cmd, args, {
+      env: mergeEnv(baseEnv, opts.env),
+      extendEnv: false,
+      shell: false,
+      cwd: opts.cwd,
+      reject: false,
+      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+      ...(onLine ? { stdout: [lineTap('stdout'), 'pipe'] as const, stderr: [lineTap('stderr'), 'pipe'] as const } : {}),
+      cancelSignal: opts.signal,
+      timeout: opts.timeoutMs,
+      stripFinalNewline: true,
+      windowsHide: true,
+    });
+    const stdout = typeof result.stdout === 'string' ? result.stdout : String(result.stdout ?? '');
+    const stderr = typeof result.stderr === 'string' ? result.stderr : String(result.stderr ?? '');
+    if (result.isCanceled) throw new CancelError('cancelled', { cause: opts.signal?.reason });
+    if (result.failed && result.exitCode === undefined) {
+      // Could not start, timed out, or killed by a signal.
+      if (result.code === 'ENOENT') {
+        throw new ExternalError(`\`${cmd}\` is not installed or not on PATH`, { command: display, exitCode: null }, [
+          `Install ${cmd}, or make sure the folder holding it is on your PATH.`,
+        ]);
+      }
+      if (result.timedOut) {
+        throw new ExternalError(`\`${display}\` took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was stopped`, {
+          command: display,
+          exitCode: null,
+          stderrTail: tail(stderr),
+          retryable: true,
+        });
+      }
+      const why = result.signal ? `was stopped by ${result.signal}` : `could not run (${result.code ?? 'unknown error'})`;
+      throw new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
+    }
+    const exitCode = result.exitCode ?? 0;
+    if (exitCode !== 0 && opts.reject !== false) {
+      const line = headline(stderr);
+      throw new ExternalError(`\`${display}\` failed (exit ${exitCode})${line ? `: ${line}` : ''}`, {
+        command: display,
+        exitCode,
+        stderrTail: tail(stderr),
+      });
+    }
+    return { stdout, stderr, exitCode };
+  };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createRunner, displayCommand, mergeEnv, tail } from '../../src/adapters/exec.js';
+import { CancelError, ExternalError } from '../../src/errors.js';
+
+const node = process.execPath;
+const run = createRunner({ PATH: process.env.PATH, BASE_ONLY: 'base', OVERRIDE_ME: 'old' });
+
+describe('createRunner (real processes, no shell)', () => {
+  it.each([
+    { case: 'stdout, trailing newline stripped', args: ['-e', 'console.log("hi")'], opts: {}, stdout: 'hi', exitCode: 0 },
+    { case: 'stdin input reaches the process', args: ['-e', 'process.stdin.pipe(process.stdout)'], opts: { input: 'secret-on-stdin' }, stdout: 'secret-on-stdin', exitCode: 0 },
+    {
+      case: 'env merged onto base, undefined removes',
+      args: ['-e', 'console.log([process.env.BASE_ONLY, process.env.OVERRIDE_ME, process.env.NEW, process.env.PATH ? "path" : "nopath"].join(","))'],
+      opts: { env: { OVERRIDE_ME: 'new', NEW: 'n', PATH: process.env.PATH } },
+      stdout: 'base,new,n,path',
+      exitCode: 0,
+    },
+    {
+      case: 'env key set to undefined is removed',
+      args: ['-e', 'console.log(String(process.env.BASE_ONLY))'],
+      opts: { env: { BASE_ONLY: undefined } },
+      stdout: 'undefined',
+      exitCode: 0,
+    },
+    { case: 'shell metacharacters stay literal', args: ['-e', 'console.log(process.argv[1])', '$(echo pwned); `id` | cat'], opts: {}, stdout: '$(echo pwned); `id` | cat', exitCode: 0 },
+    { case: 'reject:false returns the exit code', args: ['-e', 'process.exit(3)'], opts: { reject: false }, stdout: '', exitCode: 3 },
+  ])('$case', async ({ args, opts, stdout, exitCode }) => {
+    const r = await run(node, args, opts);
+    expect(r.stdout).toBe(stdout);
+    expect(r.exitCode).toBe(exitCode);
+  });
+
+  it('does not inherit the parent environment beyond the base env', async () => {
+    process.env.REGISTRY_SETUP_TEST_LEAK = 'leak';
+    try {
+      const r = await run(node, ['-e', 'console.log(String(process.env.REGISTRY_SETUP_TEST_LEAK))']);
+      expect(r.stdout).toBe('undefined');
+    } finally {
+      delete process.env.REGISTRY_SETUP_TEST_LEAK;
+    }
+  });
+
+  it('non-zero exit → ExternalError with command, exit code and the stderr tail (last 10 lines)', async () => {
+    const script = 'for (let i = 1; i <= 15; i++) console.error("line " + i); console.error("ERROR: (gcloud.x) went wrong"); process.exit(2)';
+    const err = await run(node, ['-e', script], { display: 'gcloud x' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details.command).toBe('gcloud x');
+    expect(err.details.exitCode).toBe(2);
+    expect(err.details.stderrTail.split('\n')).toEqual(['line 7', 'line 8', 'line 9', 'line 10', 'line 11', 'line 12', 'line 13', 'line 14', 'line 15', 'ERROR: (gcloud.x) went wrong']);
+    expect(err.message).toBe('`gcloud x` failed (exit 2): ERROR: (gcloud.x) went wrong');
+  });
+
+  it('missing command → ExternalError "not installed or not on PATH", exit code null', async () => {
+    const err = await run('registry-setup-no-such-cmd', ['--version']).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toBe('`registry-setup-no-such-cmd` is not installed or not on PATH');
+    expect(err.details.exitCode).toBeNull();
+  });
+
+  it('abort → CancelError (before and during the run)', async () => {
+    const pre = new AbortController();
+    pre.abort();
+    await expect(run(node, ['-e', '0'], { signal: pre.signal })).rejects.toBeInstanceOf(CancelError);
+    const ac = new AbortController();
+    const p = run(node, ['-e', 'setTimeout(() => {}, 20000)'], { signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    await expect(p).rejects.toBeInstanceOf(CancelError);
+  });
+
+  it('timeout → retryable ExternalError', async () => {
+    const err = await run(node, ['-e', 'setTimeout(() => {}, 20000)'], { timeoutMs: 200 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details.retryable).toBe(true);
+    expect(err.message).toMatch(/stopped/);
+  });
+
+  it('onLine sees each line of both streams as it comes, and the result still holds the output', async () => {
+    const lines: [string, string][] = [];
+    const r = await run(node, ['-e', 'console.log("a\\nb"); console.error("c")'], { onLine: (l, s) => lines.push([l, s]) });
+    expect(lines).toEqual(expect.arrayContaining([['a', 'stdout'], ['b', 'stdout'], ['c', 'stderr']]));
+    expect(lines).toHaveLength(3);
+    expect(r.stdout).toBe('a\nb');
+    expect(r.stderr).toBe('c');
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    { args: ['auth', 'configure-docker', 'us-docker.pkg.dev', '--quiet'], shown: 'gcloud auth configure-docker us-docker.pkg.dev --quiet' },
+    { args: ['config', 'list', '--format=value(name)'], shown: "gcloud config list '--format=value(name)'" },
+    { args: ["it's", ''], shown: "gcloud 'it'\\''s' ''" },
+  ])('displayCommand $shown', ({ args, shown }) => {
+    expect(displayCommand('gcloud', args)).toBe(shown);
+  });
+  it('tail keeps the last non-empty lines', () => {
+    expect(tail('a\n\nb\nc\n', 2)).toBe('b\nc');
+  });
+  it('mergeEnv drops undefined', () => {
+    expect(mergeEnv({ A: '1', B: undefined, C: '3' }, { C: undefined, D: '4' })).toEqual({ A: '1', D: '4' });
+  });
+});
