@@ -172,6 +172,12 @@ export interface ProjectFiles {
   /** A fresh temp dir (for the verification image's build context). */
   makeTempDir(prefix: string): Promise<string>;
   writeFile(absPath: string, content: string): Promise<void>;
+  /**
+   * Parsed JSON of a file (absolute path), or null when it does not exist.
+   * Malformed JSON → UserError naming the path. (Used by docker-auth to read the private
+   * copy that `gcloud auth configure-docker` wrote.)
+   */
+  readJson(absPath: string): Promise<unknown>;
 }
 
 // ---------- Saved progress (conf) ----------
@@ -257,4 +263,8 @@ export interface WizardState {
   dockerConfigBackup: string;
   createdRepository: boolean;
   warnings: string[];
+  /** Location IDs the API listed for the project (project step; feeds the region step). */
+  locations?: string[];
+  /** The repository's dockerConfig.immutableTags (repository step; checked before pushing latest). */
+  immutableTags?: boolean;
 }
