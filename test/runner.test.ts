@@ -1,0 +1,369 @@
+import { describe, expect, it } from 'vitest';
+import { runWizard, exitCodeFor, type RunEvent } from '../src/runner.js';
+import type { Env, ProgressStore, Prompter, SavedRun, WizardState } from '../src/ports.js';
+import type { CheckResult, Flags, Step, StepId, StepOutcome } from '../src/steps/types.js';
+import { CancelError, ExternalError, UserError } from '../src/errors.js';
+
+// ---------- small strict fakes (local, so these tests do not depend on the steps' fakes) ----------
+
+const IDS: StepId[] = ['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'summary'];
+
+type Behaviour = 'ok' | 'fail' | 'cancel' | 'hang' | 'abort-during';
+interface StepSpec {
+  run?: Behaviour;
+  check?: CheckResult;
+}
+
+function fakeSteps(spec: Partial<Record<StepId, StepSpec>>, log: string[], abort?: AbortController): Step[] {
+  const outState: Partial<Record<StepId, Partial<WizardState>>> = {
+    project: { project: 'demo-proj' },
+    region: { location: 'southamerica-east1' },
+    repository: { repository: 'demo-repo', repositoryName: 'projects/demo-proj/locations/southamerica-east1/repositories/demo-repo' },
+    'docker-auth': { registryHost: 'southamerica-east1-docker.pkg.dev' },
+    push: { imageUris: ['h/p/r/app:latest'], digest: 'sha256:abc' },
+  };
+  return IDS.map((id) => ({
+    id,
+    title: id[0].toUpperCase() + id.slice(1),
+    explain: `why ${id}`,
+    async check(): Promise<CheckResult> {
+      log.push(`check:${id}`);
+      const c = spec[id]?.check;
+      if (!c) throw new Error(`unexpected check of ${id}`);
+      return c;
+    },
+    async run(ctx, env, signal): Promise<StepOutcome> {
+      log.push(`run:${id}`);
+      const b = spec[id]?.run ?? 'ok';
+      if (b === 'fail') throw new ExternalError('the API said no', { command: 'gcloud x', exitCode: 1 }, ['do this']);
+      if (b === 'cancel') throw new CancelError();
+      if (b === 'hang') return new Promise(() => {});
+      if (b === 'abort-during') {
+        abort!.abort();
+        return new Promise(() => {});
+      }
+      ctx.report.activity(`doing ${id}`);
+      return { state: outState[id] ?? {}, summary: `${id} ok`, commands: [`cmd ${id}`] };
+    },
+    plan: () => [`plan ${id}`],
+  }));
+}
+
+function memStore(initial: SavedRun | null, log: string[]): ProgressStore & { saves: SavedRun[]; current: SavedRun | null } {
+  const s = {
+    path: '/tmp/progress.json',
+    saves: [] as SavedRun[],
+    current: initial,
+    async latest() {
+      log.push('store:latest');
+      return s.current;
+    },
+    async save(run: SavedRun) {
+      log.push(`store:save:${run.done.join(',')}`);
+      s.saves.push(structuredClone(run));
+      s.current = structuredClone(run);
+    },
+    async clear() {
+      log.push('store:clear');
+      s.current = null;
+    },
+  };
+  return s;
+}
+
+function strictPrompter(interactive: boolean, answers: boolean[], log: string[]): Prompter {
+  const fail = (k: string) => async () => {
+    throw new Error(`unexpected prompt ${k}`);
+  };
+  return {
+    interactive,
+    select: fail('select') as Prompter['select'],
+    search: fail('search') as Prompter['search'],
+    input: fail('input'),
+    async confirm(q) {
+      log.push(`confirm:${q.message}`);
+      if (!interactive) throw new Error('confirm while not interactive');
+      const a = answers.shift();
+      if (a === undefined) throw new Error(`unexpected confirm ${q.message}`);
+      return a;
+    },
+  };
+}
+
+function strictEnv(prompter: Prompter): Env {
+  const nope = (name: string) =>
+    new Proxy({}, {
+      get(_t, p) {
+        throw new Error(`unexpected use of env.${name}.${String(p)}`);
+      },
+    });
+  return {
+    gcloud: nope('gcloud') as Env['gcloud'],
+    api: nope('api') as Env['api'],
+    docker: nope('docker') as Env['docker'],
+    dockerConfig: nope('dockerConfig') as Env['dockerConfig'],
+    git: nope('git') as Env['git'],
+    files: nope('files') as Env['files'],
+    prompter,
+    clock: { now: () => 1_700_000_000_000, sleep: async () => {}, random: () => 0.5 },
+    isRoot: false,
+  };
+}
+
+const flags = (f: Partial<Flags> = {}): Flags => ({ yes: false, restart: false, dryRun: false, json: false, debug: false, ...f });
+
+function savedRun(done: StepId[], state: Partial<WizardState> = { project: 'demo-proj', location: 'southamerica-east1' }): SavedRun {
+  return { version: 1, key: '', updatedAt: '2026-01-01T00:00:00.000Z', done, state };
+}
+
+interface Case {
+  name: string;
+  saved?: SavedRun | null;
+  spec?: Partial<Record<StepId, StepSpec>>;
+  flags?: Partial<Flags>;
+  interactive?: boolean;
+  answers?: boolean[];
+  expect: {
+    status: 'done' | 'failed' | 'cancelled';
+    exit: number;
+    log: string[];
+    finalDone?: StepId[] | null;
+    events?: (string | RegExp)[];
+    notEvents?: RegExp[];
+  };
+}
+
+const ALL_SAVES = IDS.map((_, i) => `store:save:${IDS.slice(0, i + 1).join(',')}`);
+const runAndSave = (ids: StepId[], before: StepId[] = []) =>
+  ids.flatMap((id, i) => [`run:${id}`, `store:save:${[...before, ...ids.slice(0, i + 1)].join(',')}`]);
+
+const cases: Case[] = [
+  {
+    name: 'fresh run: every step runs once, progress saved after each',
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', ...IDS.flatMap((id, i) => [`run:${id}`, ALL_SAVES[i]])],
+      finalDone: IDS,
+      events: ['run-start', 'step-start:preflight', 'step-activity:doing preflight', 'step-done:preflight:preflight ok', 'run-done'],
+    },
+  },
+  {
+    name: 'resume (non-interactive): done steps are re-checked, not re-run; says so',
+    saved: savedRun(['preflight', 'project', 'region']),
+    spec: { preflight: { check: { done: true } }, project: { check: { done: true, summary: 'demo-proj' } }, region: { check: { done: true } } },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', 'check:preflight', 'check:project', 'check:region', ...runAndSave(['repository', 'docker-auth', 'push', 'summary'], ['preflight', 'project', 'region'])],
+      finalDone: IDS,
+      events: [/notice:Resuming saved progress \(step Repository, project demo-proj/, 'resume:repository', 'step-done:project:demo-proj:skipped'],
+    },
+  },
+  {
+    name: 'resume (interactive): asks first, then re-checks',
+    saved: savedRun(['preflight']),
+    interactive: true,
+    answers: [true],
+    spec: { preflight: { check: { done: true } } },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', 'confirm:Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?', 'check:preflight', ...runAndSave(IDS.slice(1), ['preflight'])],
+      finalDone: IDS,
+      events: ['step-prompt-start:Resume where you stopped', 'step-prompt-end'],
+    },
+  },
+  {
+    name: 'resume declined (interactive): saved progress cleared, fresh run',
+    saved: savedRun(['preflight']),
+    interactive: true,
+    answers: [false],
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', 'confirm:Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?', 'store:clear', ...runAndSave(IDS)],
+      finalDone: IDS,
+    },
+  },
+  {
+    name: 'a re-check that says not done re-runs the step',
+    saved: savedRun(['preflight', 'project']),
+    spec: { preflight: { check: { done: true } }, project: { check: { done: false, why: 'the project is gone' } } },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', 'check:preflight', 'check:project', 'store:save:preflight', ...runAndSave(IDS.slice(1), ['preflight'])],
+      finalDone: IDS,
+      events: [/notice:Project: done earlier, but the project is gone; running it again/],
+    },
+  },
+  {
+    name: 'completed setup: re-checks every step quickly, no question',
+    saved: savedRun(IDS),
+    interactive: true,
+    spec: Object.fromEntries(IDS.map((id) => [id, { check: { done: true } }])),
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', ...IDS.map((id) => `check:${id}`)],
+      finalDone: IDS,
+      events: [/notice:This setup was completed before/, 'run-done'],
+    },
+  },
+  {
+    name: '--restart clears saved progress and runs everything',
+    saved: savedRun(['preflight', 'project']),
+    flags: { restart: true },
+    expect: { status: 'done', exit: 0, log: ['store:clear', ...runAndSave(IDS)], finalDone: IDS, events: [/notice:Saved progress discarded/] },
+  },
+  {
+    name: 'a flag that contradicts the saved answers starts fresh and explains',
+    saved: savedRun(['preflight', 'project']),
+    flags: { project: 'other-proj' },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', ...runAndSave(IDS)],
+      finalDone: IDS,
+      events: [/notice:Saved progress is for .*--project other-proj \(saved: demo-proj\)/],
+    },
+  },
+  {
+    name: 'failure: earlier steps stay saved, the error is reported, exit 1',
+    spec: { repository: { run: 'fail' } },
+    expect: {
+      status: 'failed',
+      exit: 1,
+      log: ['store:latest', ...runAndSave(['preflight', 'project', 'region']), 'run:repository'],
+      finalDone: ['preflight', 'project', 'region'],
+      events: ['step-failed:repository:external', 'run-failed'],
+      notEvents: [/run-done/],
+    },
+  },
+  {
+    name: 'Ctrl-C mid-step: the step is abandoned, progress consistent, exit 130, one resume line',
+    spec: { region: { run: 'abort-during' } },
+    expect: {
+      status: 'cancelled',
+      exit: 130,
+      log: ['store:latest', ...runAndSave(['preflight', 'project']), 'run:region'],
+      finalDone: ['preflight', 'project'],
+      events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Region.'],
+      notEvents: [/step-failed/],
+    },
+  },
+  {
+    name: 'CancelError from a prompt (Escape) is a cancel, not a failure',
+    spec: { project: { run: 'cancel' } },
+    expect: {
+      status: 'cancelled',
+      exit: 130,
+      log: ['store:latest', ...runAndSave(['preflight']), 'run:project'],
+      finalDone: ['preflight'],
+      events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Project.'],
+    },
+  },
+  {
+    name: '--dry-run: nothing runs or is saved; the plan lists every step and command',
+    flags: { dryRun: true, project: 'demo-proj' },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest'],
+      finalDone: null,
+      events: ['plan:preflight,project,region,repository,docker-auth,push,summary:plan preflight|plan project|plan region|plan repository|plan docker-auth|plan push|plan summary', 'run-done'],
+      notEvents: [/step-start/],
+    },
+  },
+  {
+    name: '--dry-run --restart does not clear saved progress',
+    saved: savedRun(['preflight']),
+    flags: { dryRun: true, restart: true },
+    expect: { status: 'done', exit: 0, log: [], finalDone: ['preflight'], notEvents: [/step-start/] },
+  },
+];
+
+function describeEvent(e: RunEvent): string {
+  switch (e.type) {
+    case 'step-start':
+      return `step-start:${e.id}`;
+    case 'step-activity':
+      return `step-activity:${e.text}`;
+    case 'step-done':
+      return `step-done:${e.id}:${e.summary}${e.skipped ? ':skipped' : ''}`;
+    case 'step-failed':
+      return `step-failed:${e.id}:${e.error.kind}`;
+    case 'notice':
+      return `notice:${e.text}`;
+    case 'resume':
+      return `resume:${e.resumeFrom ?? ''}`;
+    case 'step-prompt-start':
+      return `step-prompt-start:${e.message}`;
+    case 'run-cancelled':
+      return `run-cancelled:${e.message}`;
+    case 'plan':
+      return `plan:${e.steps.map((s) => s.id).join(',')}:${e.steps.flatMap((s) => s.commands).join('|')}`;
+    default:
+      return e.type;
+  }
+}
+
+describe('runWizard', () => {
+  it.each(cases)('$name', async (c) => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const store = memStore(c.saved ? structuredClone(c.saved) : null, log);
+    const answers = [...(c.answers ?? [])];
+    const env = strictEnv(strictPrompter(c.interactive ?? false, answers, log));
+    const events: RunEvent[] = [];
+    const r = await runWizard({ steps: fakeSteps(c.spec ?? {}, log, ac), env, store, flags: flags(c.flags), signal: ac.signal, sink: (e) => events.push(e) });
+    expect(r.status).toBe(c.expect.status);
+    expect(exitCodeFor(r)).toBe(c.expect.exit);
+    expect(log).toEqual(c.expect.log);
+    expect(answers).toEqual([]);
+    if (c.expect.finalDone !== undefined) expect(store.current?.done ?? null).toEqual(c.expect.finalDone);
+    const described = events.map(describeEvent);
+    for (const want of c.expect.events ?? []) {
+      const hit = described.some((d) => (typeof want === 'string' ? d.startsWith(want) : want.test(d)));
+      expect(hit, `event ${String(want)} in\n${described.join('\n')}`).toBe(true);
+    }
+    for (const not of c.expect.notEvents ?? []) expect(described.filter((d) => not.test(d))).toEqual([]);
+  });
+
+  it('saves the key once project, location and repository are known, and never unknown keys', async () => {
+    const log: string[] = [];
+    const store = memStore(null, log);
+    const steps = fakeSteps({}, log);
+    steps[1].run = async () => ({ state: { project: 'p1', token: 'ya29.secret' } as Partial<WizardState>, summary: 'p1' });
+    await runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store, flags: flags(), signal: new AbortController().signal, sink: () => {} });
+    expect(store.saves.map((s) => s.key)).toEqual(['', '', '', 'p1/southamerica-east1/demo-repo', 'p1/southamerica-east1/demo-repo', 'p1/southamerica-east1/demo-repo', 'p1/southamerica-east1/demo-repo']);
+    expect(JSON.stringify(store.saves)).not.toContain('ya29');
+  });
+
+  it('a step that hangs is abandoned as soon as the signal aborts', async () => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const store = memStore(null, log);
+    const steps = fakeSteps({ project: { run: 'hang' } }, log);
+    const p = runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store, flags: flags(), signal: ac.signal, sink: (e) => {
+      if (e.type === 'step-start' && e.id === 'project') setImmediate(() => ac.abort());
+    } });
+    const r = await p;
+    expect(r.status).toBe('cancelled');
+    expect(store.current?.done).toEqual(['preflight']);
+  });
+
+  it('a UserError failure keeps its fix lines for the error panel', async () => {
+    const log: string[] = [];
+    const steps = fakeSteps({}, log);
+    steps[0].run = async () => {
+      throw new UserError('Docker is not running', ['Start Docker Desktop']);
+    };
+    const events: RunEvent[] = [];
+    const r = await runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store: memStore(null, log), flags: flags(), signal: new AbortController().signal, sink: (e) => events.push(e) });
+    expect(r.error?.kind).toBe('user');
+    const failed = events.find((e) => e.type === 'step-failed');
+    expect(failed && failed.type === 'step-failed' && failed.error.kind === 'user' ? failed.error.fix : null).toEqual(['Start Docker Desktop']);
+  });
+});
