@@ -83,6 +83,8 @@ export class CallScript {
   private pending: Pending[];
   /** Every call made, in order: "api.getRepository(...)". */
   readonly log: string[] = [];
+  /** Unexpected calls (kept even if the code under test swallowed the FakeError). */
+  readonly unexpected: string[] = [];
   constructor(expectations: Expectation[], readonly ordered = true) {
     this.pending = expectations.map((exp) => ({ exp, left: exp.times ?? 1, used: 0 }));
   }
@@ -117,6 +119,7 @@ export class CallScript {
     }
     if (!found) {
       const next = this.pending.filter((p) => p.left > 0).map((p) => fmtExp(p.exp));
+      this.unexpected.push(shown);
       throw new FakeError(
         `unexpected call ${shown}\n  pending expectations: ${next.length ? next.join('\n    ') : '(none)'}`,
       );
@@ -131,6 +134,7 @@ export class CallScript {
   }
 
   assertDone(): void {
+    if (this.unexpected.length) throw new FakeError(`unexpected calls were made: ${this.unexpected.join(', ')}`);
     // `times: n` must be used n times (Infinity: at least once); `optional` may be left unused.
     const notUsed = this.pending.filter((p) => {
       if (p.exp.optional) return false;
