@@ -1,0 +1,616 @@
+// The Artifact Registry API, in process, through @google-cloud/artifact-registry (REST mode).
+// The library is heavy (~0.3 s to load), so it is imported lazily: on first use, or in the
+// background via preload() after the first frame.
+//
+// Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
+// the API answers UNAUTHENTICATED. Application Default Credentials are only a fallback when gcloud
+// has no credential. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
+//
+// Errors: the auth client is built with validateStatus: () => true so that gax decodes HTTP errors
+// into GoogleError with gRPC codes and ErrorInfo (see wire.md "Errors from the Node client").
+// Every error leaves as an ExternalError (or UserError) with a short message and next steps.
+import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
+import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, Repository } from '../ports.js';
+import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
+
+// ---------- lazy library ----------
+
+type ArModule = typeof import('@google-cloud/artifact-registry');
+type AuthModule = typeof import('google-auth-library');
+interface Lib {
+  ar: ArModule;
+  auth: AuthModule;
+}
+
+let libPromise: Promise<Lib> | undefined;
+function loadLib(): Promise<Lib> {
+  if (!libPromise) {
+    libPromise = Promise.all([import('@google-cloud/artifact-registry'), import('google-auth-library')]).then(([ar, auth]) => ({
+      ar: ((ar as unknown as { default?: ArModule }).default?.ArtifactRegistryClient ? (ar as unknown as { default: ArModule }).default : ar) as ArModule,
+      auth: ((auth as unknown as { default?: AuthModule }).default?.OAuth2Client ? (auth as unknown as { default: AuthModule }).default : auth) as AuthModule,
+    }));
+    libPromise.catch(() => {
+      libPromise = undefined;
+    });
+  }
+  return libPromise;
+}
+
+// ---------- endpoint ----------
+
+export interface ClientEndpoint {
+  apiEndpoint: string;
+  port: number;
+  protocol: 'http' | 'https';
+}
+
+export const GOOGLE_ENDPOINT: ClientEndpoint = { apiEndpoint: 'artifactregistry.googleapis.com', port: 443, protocol: 'https' };
+
+/**
+ * gcloud's override URL (e.g. "http://127.0.0.1:8080/") → the Node client's options.
+ * The Node client cannot use a path prefix, so anything but "/" is refused with a clear message.
+ */
+export function parseEndpoint(url: string | undefined): ClientEndpoint {
+  if (!url) return GOOGLE_ENDPOINT;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError(`the Artifact Registry endpoint override is not a URL: ${url}`, [
+      'Fix or unset it: gcloud config unset api_endpoint_overrides/artifactregistry (or the CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY variable).',
+    ]);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new UserError(`the Artifact Registry endpoint override must be an http(s) URL: ${url}`, [
+      'Fix or unset it: gcloud config unset api_endpoint_overrides/artifactregistry',
+    ]);
+  }
+  if (u.pathname !== '/' && u.pathname !== '') {
+    throw new UserError(`the Artifact Registry endpoint override has a path (${u.pathname}), which the API client cannot use: ${url}`, [
+      'Serve the API at the root of the host, e.g. http://127.0.0.1:8080/',
+    ]);
+  }
+  const protocol = u.protocol === 'http:' ? 'http' : 'https';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { apiEndpoint: host, port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443, protocol };
+}
+
+// ---------- enums and shapes ----------
+
+const FORMATS: Record<number, string> = { 0: 'FORMAT_UNSPECIFIED', 1: 'DOCKER', 2: 'MAVEN', 3: 'NPM', 5: 'APT', 6: 'YUM', 8: 'PYTHON', 9: 'KFP', 10: 'GO', 11: 'GENERIC', 12: 'RUBY' };
+const MODES: Record<number, string> = { 0: 'MODE_UNSPECIFIED', 1: 'STANDARD_REPOSITORY', 2: 'VIRTUAL_REPOSITORY', 3: 'REMOTE_REPOSITORY' };
+
+function enumName(v: unknown, table: Record<number, string>): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return table[v] ?? String(v);
+  if (typeof v === 'string') return /^\d+$/.test(v) ? (table[Number(v)] ?? v) : v;
+  return String(v);
+}
+export const formatName = (v: unknown): string => enumName(v, FORMATS) ?? 'FORMAT_UNSPECIFIED';
+export const modeName = (v: unknown): string | undefined => enumName(v, MODES);
+
+/** int64 (number, string or Long) → number. */
+function num(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(typeof v === 'object' ? String(v) : v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** google.protobuf.Timestamp ({seconds, nanos}) or RFC 3339 string → RFC 3339 string. */
+export function timestamp(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') {
+    const t = v as { seconds?: unknown; nanos?: unknown };
+    const s = num(t.seconds);
+    if (s === undefined) return undefined;
+    const ms = s * 1000 + Math.floor((num(t.nanos) ?? 0) / 1e6);
+    return new Date(ms).toISOString();
+  }
+  return undefined;
+}
+
+export function toRepository(r: Record<string, unknown>): Repository {
+  const docker = r.dockerConfig as { immutableTags?: unknown } | null | undefined;
+  const out: Repository = { name: String(r.name ?? ''), format: formatName(r.format) };
+  const mode = modeName(r.mode);
+  if (mode) out.mode = mode === 'MODE_UNSPECIFIED' ? 'STANDARD_REPOSITORY' : mode;
+  const size = num(r.sizeBytes);
+  if (size !== undefined) out.sizeBytes = size;
+  const ct = timestamp(r.createTime);
+  if (ct) out.createTime = ct;
+  if (docker && typeof docker === 'object') out.immutableTags = docker.immutableTags === true;
+  return out;
+}
+
+export function toDockerImage(i: Record<string, unknown>): DockerImage {
+  const out: DockerImage = { name: String(i.name ?? ''), uri: String(i.uri ?? ''), tags: Array.isArray(i.tags) ? i.tags.map(String) : [] };
+  const size = num(i.imageSizeBytes);
+  if (size !== undefined) out.imageSizeBytes = size;
+  const up = timestamp(i.uploadTime);
+  if (up) out.uploadTime = up;
+  if (typeof i.mediaType === 'string' && i.mediaType) out.mediaType = i.mediaType;
+  return out;
+}
+
+// ---------- errors ----------
+
+export const GRPC_NAMES: Record<number, string> = {
+  0: 'OK',
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  15: 'DATA_LOSS',
+  16: 'UNAUTHENTICATED',
+};
+
+const HTTP_TO_GRPC: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 499: 1, 500: 13, 501: 12, 502: 14, 503: 14, 504: 4 };
+
+const NETWORK_TRANSIENT = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** What we know about a failed call, whatever shape the library threw. */
+export interface ApiFailure {
+  code?: number; // gRPC
+  httpStatus?: number;
+  reason?: string;
+  metadata?: Record<string, string>;
+  message: string;
+  network?: string; // ECONNRESET etc.
+}
+
+export function describeFailure(e: unknown): ApiFailure {
+  const err = (e ?? {}) as Record<string, unknown>;
+  const message = typeof err.message === 'string' ? err.message : String(e);
+  const out: ApiFailure = { message };
+  const code = err.code;
+  if (typeof code === 'number') {
+    if (code >= 0 && code <= 16) out.code = code;
+    else if (code >= 100) {
+      out.httpStatus = code;
+      out.code = HTTP_TO_GRPC[code] ?? (code >= 500 ? 14 : 2);
+    }
+  } else if (typeof code === 'string') {
+    if (/^\d{3}$/.test(code)) {
+      out.httpStatus = Number(code);
+      out.code = HTTP_TO_GRPC[out.httpStatus] ?? (out.httpStatus >= 500 ? 14 : 2);
+    } else out.network = code;
+  }
+  const status = (err.response as { status?: unknown } | undefined)?.status;
+  if (out.code === undefined && typeof status === 'number') {
+    out.httpStatus = status;
+    out.code = HTTP_TO_GRPC[status] ?? (status >= 500 ? 14 : 2);
+  }
+  if (typeof err.reason === 'string') out.reason = err.reason;
+  if (err.errorInfoMetadata && typeof err.errorInfoMetadata === 'object') {
+    out.metadata = Object.fromEntries(Object.entries(err.errorInfoMetadata as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  }
+  // Network failures can hide in a cause chain (fetch → "socket hang up").
+  if (!out.network && out.code === undefined) {
+    let c: unknown = err.cause;
+    for (let i = 0; c && i < 4; i++) {
+      const cc = c as Record<string, unknown>;
+      if (typeof cc.code === 'string' && !/^\d+$/.test(cc.code)) {
+        out.network = cc.code;
+        break;
+      }
+      c = cc.cause;
+    }
+    if (!out.network && /socket hang up|ECONNRESET|other side closed|terminated/i.test(message)) out.network = 'ECONNRESET';
+  }
+  // A disabled API is recognised by its message too (as gcloud does), not only by ErrorInfo.
+  if (!out.reason && /has not been used in project|it is disabled\. Enable it by visiting/i.test(message)) out.reason = 'SERVICE_DISABLED';
+  return out;
+}
+
+export function isTransient(f: ApiFailure): boolean {
+  if (f.network) return NETWORK_TRANSIENT.has(f.network);
+  if (f.code === 8 || f.code === 14 || f.code === 4) return f.reason !== 'RATE_LIMIT_EXCEEDED_PERMANENT';
+  if (f.code === 13) return f.httpStatus === 500 || /internal error encountered|retry|backend error/i.test(f.message) || f.httpStatus === undefined;
+  return false;
+}
+
+/** The project the error is about: the one we asked about, else the one ErrorInfo names (may be a number). */
+function projectOf(f: ApiFailure, asked?: string): string | undefined {
+  if (asked) return asked;
+  const consumer = f.metadata?.consumer ?? f.metadata?.containerInfo;
+  const m = consumer && /^projects\/([^/]+)/.exec(consumer);
+  return m ? m[1] : undefined;
+}
+
+/** Remove anything that looks like a credential from text we show. */
+export function scrub(text: string): string {
+  return text
+    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    .replace(/ya29\.[A-Za-z0-9._-]+/g, '[redacted]')
+    .replace(/(access_token|token|password|secret)=([^&\s]+)/gi, '$1=[redacted]');
+}
+
+/**
+ * A cause safe to keep on our error: the library's errors carry the request config, including the
+ * Authorization header, so only the name, code and (scrubbed) message are kept.
+ */
+export function safeCause(e: unknown): Error {
+  const err = (e ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  const c = new Error(scrub(typeof err.message === 'string' ? err.message : String(e)));
+  c.name = typeof err.name === 'string' ? err.name : 'Error';
+  if (err.code !== undefined) (c as Error & { code?: unknown }).code = err.code;
+  c.stack = `${c.name}: ${c.message}`;
+  return c;
+}
+
+export interface FailureContext {
+  /** What we were doing, for the message ("create repository x"). */
+  what: string;
+  project?: string;
+  endpoint: ClientEndpoint;
+  account?: string;
+  /** The role that grants what `what` needs. */
+  role?: string;
+  attempts?: number;
+}
+
+/** One API failure → a typed error with a short message and next steps. Never includes a token. */
+export function toApiError(e: unknown, ctx: FailureContext): ExternalError | CancelError {
+  if (e instanceof CancelError) return e;
+  const f = describeFailure(e);
+  const name = f.code !== undefined ? GRPC_NAMES[f.code] : undefined;
+  const details = { code: f.code ?? f.network, reason: f.reason, metadata: f.metadata, retryable: isTransient(f) };
+  const project = projectOf(f, ctx.project);
+  const apiMsg = scrub(f.message).replace(/^\d+ [A-Z_]+: /, '').trim();
+  const short = apiMsg.length > 240 ? apiMsg.slice(0, 237) + '…' : apiMsg;
+  const host = ctx.endpoint === GOOGLE_ENDPOINT ? 'Artifact Registry' : `the Artifact Registry API at ${ctx.endpoint.protocol}://${ctx.endpoint.apiEndpoint}:${ctx.endpoint.port}`;
+
+  if (f.reason === 'SERVICE_DISABLED') {
+    const p = project ?? 'this project';
+    return new ExternalError(`the Artifact Registry API is not enabled for project ${p}`, { ...details, retryable: false }, [
+      `Enable it: gcloud services enable artifactregistry.googleapis.com --project ${p}`,
+      'If you enabled it a moment ago, wait a minute or two for it to take effect and run again.',
+    ], { cause: safeCause(e) });
+  }
+  if (f.reason === 'BILLING_DISABLED' || /billing (is )?(not enabled|disabled|account .* (disabled|closed))/i.test(f.message)) {
+    const p = project ?? '';
+    return new ExternalError(`billing is not enabled for project ${p || 'this project'}`, { ...details, reason: f.reason ?? 'BILLING_DISABLED', retryable: false }, [
+      `Link a billing account: https://console.cloud.google.com/billing/linkedaccount?project=${encodeURIComponent(p)}`,
+      'Then run registry-setup again.',
+    ], { cause: safeCause(e) });
+  }
+  if (f.network === 'ECONNREFUSED' || f.network === 'ENOTFOUND') {
+    return new ExternalError(`could not connect to ${host} (${f.network})`, details, [
+      ctx.endpoint === GOOGLE_ENDPOINT
+        ? 'Check your internet connection (and any proxy settings), then run again.'
+        : 'Check gcloud\'s api_endpoint_overrides/artifactregistry setting (gcloud config list), or unset it.',
+    ], { cause: safeCause(e) });
+  }
+  switch (f.code) {
+    case 16:
+      return new ExternalError(`${host} refused the access token (UNAUTHENTICATED)`, details, [
+        'Log in again: gcloud auth login',
+        'Then run registry-setup again.',
+      ], { cause: safeCause(e) });
+    case 7: {
+      const permission = f.metadata?.permission;
+      const role = ctx.role ?? 'roles/artifactregistry.admin';
+      const member = ctx.account ? (ctx.account.includes('gserviceaccount.com') ? `serviceAccount:${ctx.account}` : `user:${ctx.account}`) : 'user:YOUR_EMAIL';
+      return new ExternalError(
+        `permission denied${permission ? ` (${permission})` : ''}${project ? ` on project ${project}` : ''}`,
+        details,
+        [
+          `You need the ${role} role on the project. Someone who owns the project can grant it:`,
+          `gcloud projects add-iam-policy-binding ${project ?? 'PROJECT'} --member=${member} --role=${role}`,
+        ],
+        { cause: safeCause(e) },
+      );
+    }
+    case 5:
+      return new ExternalError(`not found: ${short}`, details, [], { cause: safeCause(e) });
+    case 6:
+      return new ExternalError(`already exists: ${short}`, details, [], { cause: safeCause(e) });
+    case 3:
+    case 9:
+    case 11:
+      return new ExternalError(`the API refused the request (${name}): ${short}`, details, [], { cause: safeCause(e) });
+    default:
+      break;
+  }
+  if (details.retryable) {
+    const what = f.network ? `the connection was reset (${f.network})` : `${host} is unavailable right now (${name}${f.httpStatus ? ` ${f.httpStatus}` : ''})`;
+    return new ExternalError(ctx.attempts ? `${what}; gave up after ${ctx.attempts} attempts` : what, details, [
+      'This is usually temporary. Run registry-setup again in a minute: it resumes where it stopped.',
+    ], { cause: safeCause(e) });
+  }
+  return new ExternalError(`${host} answered with an error${name ? ` (${name})` : f.network ? ` (${f.network})` : ''}: ${short}`, details, [], { cause: safeCause(e) });
+}
+
+// ---------- retries ----------
+
+export const MAX_ATTEMPTS = 5;
+const BASE_DELAY_MS = 1000;
+const MAX_DELAY_MS = 16_000;
+
+/** Delay before attempt `next` (2..MAX): exponential, capped, with ±25 % jitter. */
+export function backoffDelay(next: number, random: () => number): number {
+  const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (next - 2));
+  return Math.round(exp * (0.75 + 0.5 * random()));
+}
+
+export function retryText(delayMs: number, attempt: number, of: number): string {
+  const s = delayMs < 10_000 ? Math.max(0.1, Math.round(delayMs / 100) / 10) : Math.round(delayMs / 1000);
+  const shown = Number.isInteger(s) ? String(s) : s.toFixed(1);
+  return `retrying in ${shown} s, attempt ${attempt} of ${of}`;
+}
+
+// ---------- the adapter ----------
+
+type Client = InstanceType<ArModule['ArtifactRegistryClient']>;
+
+interface Session {
+  client: Client;
+  endpoint: ClientEndpoint;
+  /** Replace the token after UNAUTHENTICATED; false when the credential cannot be refreshed this way. */
+  refresh(): Promise<boolean>;
+}
+
+const CALL_TIMEOUT_MS = 60_000;
+
+export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock; endpoint?: string }): ArtifactRegistryPort & { preload(): void } {
+  const { gcloud, clock } = deps;
+  let sessionP: Promise<Session> | undefined;
+
+  async function makeSession(): Promise<Session> {
+    const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
+    const endpoint = parseEndpoint(url);
+    const { ar, auth } = await loadLib();
+    const transporterOptions = { validateStatus: () => true };
+    let token: string | undefined;
+    let gcloudError: unknown;
+    try {
+      token = await gcloud.accessToken();
+    } catch (e) {
+      const noCredential = e instanceof ExternalError && (e.details.reason === NO_CREDENTIAL || e.details.exitCode === null);
+      if (!noCredential) throw e;
+      gcloudError = e;
+    }
+    let authClient: unknown;
+    let refresh: () => Promise<boolean>;
+    if (token !== undefined) {
+      const oauth = new auth.OAuth2Client({ transporterOptions } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+      oauth.setCredentials({ access_token: token });
+      authClient = oauth;
+      refresh = async () => {
+        const fresh = await gcloud.accessToken({ refresh: true });
+        oauth.setCredentials({ access_token: fresh });
+        return true;
+      };
+    } else {
+      // Fallback: Application Default Credentials.
+      try {
+        const googleAuth = new auth.GoogleAuth({
+          scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+          clientOptions: { transporterOptions },
+        } as ConstructorParameters<AuthModule['GoogleAuth']>[0]);
+        authClient = await googleAuth.getClient();
+      } catch {
+        throw gcloudError;
+      }
+      refresh = async () => false;
+    }
+    const client = new ar.ArtifactRegistryClient({
+      fallback: true,
+      apiEndpoint: endpoint.apiEndpoint,
+      port: endpoint.port,
+      protocol: endpoint.protocol,
+      authClient,
+    } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
+    return { client, endpoint, refresh };
+  }
+
+  function session(): Promise<Session> {
+    if (!sessionP) {
+      sessionP = makeSession();
+      sessionP.catch(() => {
+        sessionP = undefined;
+      });
+    }
+    return sessionP;
+  }
+
+  async function accountForMessages(): Promise<string | undefined> {
+    try {
+      return (await gcloud.config()).account;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Run one API call with: UNAUTHENTICATED → refresh the token once and retry at once;
+   * transient failures → bounded exponential backoff with jitter, each retry reported.
+   */
+  async function call<T>(
+    what: string,
+    ctx: { project?: string; role?: string; callText: string },
+    opts: CallOpts | undefined,
+    fn: (s: Session) => Promise<T>,
+    onFail?: (f: ApiFailure, attempt: number) => Promise<{ value: T } | undefined>,
+  ): Promise<T> {
+    const signal = opts?.signal;
+    let refreshed = false;
+    let s: Session;
+    try {
+      s = await raceSignal(session(), signal);
+    } catch (e) {
+      if (isWizardError(e)) throw e;
+      throw new ExternalError(`could not start the Artifact Registry client: ${e instanceof Error ? e.message : String(e)}`, {}, [], { cause: safeCause(e) });
+    }
+    opts?.onProgress?.({ type: 'call', text: ctx.callText });
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new CancelError('cancelled', { cause: signal.reason });
+      try {
+        return await raceSignal(fn(s), signal);
+      } catch (e) {
+        if (e instanceof CancelError) throw e;
+        if (isWizardError(e)) throw e;
+        const f = describeFailure(e);
+        if (onFail) {
+          const handled = await onFail(f, attempt);
+          if (handled) return handled.value;
+        }
+        if (f.code === 16 && !refreshed) {
+          refreshed = true;
+          const ok = await s.refresh();
+          if (ok) {
+            attempt--; // a token refresh is not a retry of a transient failure
+            continue;
+          }
+        }
+        if (isTransient(f) && attempt < MAX_ATTEMPTS) {
+          const delayMs = backoffDelay(attempt + 1, clock.random);
+          opts?.onProgress?.({ type: 'retry', text: retryText(delayMs, attempt + 1, MAX_ATTEMPTS), attempt: attempt + 1, of: MAX_ATTEMPTS, delayMs });
+          await clock.sleep(delayMs, { signal });
+          continue;
+        }
+        const account = f.code === 7 ? await accountForMessages() : undefined;
+        const err = toApiError(e, { what, project: ctx.project, endpoint: s.endpoint, account, role: ctx.role, attempts: isTransient(f) ? attempt : undefined });
+        throw err;
+      }
+    }
+  }
+
+  const splitRepo = (name: string) => {
+    const m = /^projects\/([^/]+)\/locations\/([^/]+)\/repositories\/([^/]+)$/.exec(name);
+    if (!m) throw new UserError(`not a repository resource name: ${name}`, ['Expected projects/PROJECT/locations/LOCATION/repositories/REPOSITORY.']);
+    return { project: m[1]!, location: m[2]!, repositoryId: m[3]! };
+  };
+
+  async function getRepository(name: string, opts?: CallOpts): Promise<Repository | null> {
+    const { project } = splitRepo(name);
+    return call<Repository | null>(
+      `get repository ${name}`,
+      { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.repositories.get ${name}` },
+      opts,
+      async (s) => {
+        const [repo] = await s.client.getRepository({ name }, { timeout: CALL_TIMEOUT_MS });
+        return toRepository(repo as unknown as Record<string, unknown>);
+      },
+      async (f) => (f.code === 5 && f.reason !== 'SERVICE_DISABLED' ? { value: null } : undefined),
+    );
+  }
+
+  return {
+    preload() {
+      loadLib().catch(() => undefined);
+    },
+
+    async listLocations(project, opts) {
+      return call(
+        `list locations of project ${project}`,
+        { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
+        opts,
+        async (s) => {
+          const ids: string[] = [];
+          for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+            const l = loc as { locationId?: string | null; name?: string | null };
+            const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
+            if (id) ids.push(id);
+          }
+          return ids;
+        },
+      );
+    },
+
+    getRepository,
+
+    async createRepository(args, opts) {
+      const { project, location, repositoryId, description } = args;
+      const parent = `projects/${project}/locations/${location}`;
+      const name = `${parent}/repositories/${repositoryId}`;
+      let sawTransient = false;
+      const op = await call(
+        `create repository ${repositoryId}`,
+        { project, role: 'roles/artifactregistry.admin', callText: `artifactregistry.repositories.create ${name}` },
+        opts,
+        async (s) => {
+          const [operation] = await s.client.createRepository(
+            { parent, repositoryId, repository: { format: 'DOCKER' as never, ...(description ? { description } : {}) } },
+            { timeout: CALL_TIMEOUT_MS },
+          );
+          return operation;
+        },
+        async (f) => {
+          // A retried create whose first attempt went through: the repository is there. Use it.
+          if (f.code === 6 && sawTransient) {
+            const existing = await getRepository(name, { signal: opts?.signal });
+            if (existing) return { value: { done: true, result: existing, name: '', __existing: true } as never };
+          }
+          if (isTransient(f)) sawTransient = true;
+          return undefined;
+        },
+      );
+      const o = op as unknown as { done?: boolean | null; result?: unknown; name?: string; __existing?: boolean; error?: unknown };
+      if (o.__existing) return o.result as Repository;
+      // Poll the long-running operation ourselves (with the injected clock) so each poll shows.
+      let current = o;
+      const started = clock.now();
+      let polls = 0;
+      const schedule = [100, 200, 400, 800, 1000];
+      while (!current.done) {
+        const delay = schedule[Math.min(polls, schedule.length - 1)]!;
+        polls++;
+        await clock.sleep(delay, { signal: opts?.signal });
+        const opName = current.name!;
+        current = (await call(
+          `create repository ${repositoryId}`,
+          { project, role: 'roles/artifactregistry.admin', callText: `artifactregistry.operations.get ${opName}` },
+          { signal: opts?.signal, onProgress: (n) => (n.type === 'retry' ? opts?.onProgress?.(n) : undefined) },
+          async (s) => (await s.client.checkCreateRepositoryProgress(opName)) as unknown,
+        )) as typeof current;
+        const secs = Math.round((clock.now() - started) / 100) / 10;
+        opts?.onProgress?.({ type: 'line', text: `waiting for the operation to finish (poll ${polls}${secs > 0 ? `, ${secs} s` : ''})` });
+        if (polls > 600) {
+          throw new ExternalError(`create repository ${repositoryId}: the operation did not finish`, { retryable: true }, [
+            'Run registry-setup again later: it checks whether the repository exists before creating it.',
+          ]);
+        }
+      }
+      if (current.error) {
+        const s = await session();
+        const raw = current.error as { code?: unknown; message?: unknown };
+        throw toApiError({ code: raw.code, message: raw.message } as unknown, { what: `create repository ${repositoryId}`, project, endpoint: s.endpoint, role: 'roles/artifactregistry.admin' });
+      }
+      if (current.result && typeof current.result === 'object' && (current.result as { name?: unknown }).name) {
+        return toRepository(current.result as Record<string, unknown>);
+      }
+      // Done without a decodable response: read the repository back.
+      const repo = await getRepository(name, { signal: opts?.signal });
+      if (!repo) throw new ExternalError(`create repository ${repositoryId}: the operation finished but the repository is not there`, {});
+      return repo;
+    },
+
+    async listDockerImages(repositoryName, opts) {
+      const { project } = splitRepo(repositoryName);
+      return call(
+        `list images in ${repositoryName}`,
+        { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.dockerImages.list ${repositoryName}` },
+        opts,
+        async (s) => {
+          const out: DockerImage[] = [];
+          for await (const img of s.client.listDockerImagesAsync({ parent: repositoryName }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+            out.push(toDockerImage(img as unknown as Record<string, unknown>));
+          }
+          return out;
+        },
+      );
+    },
+  };
+}

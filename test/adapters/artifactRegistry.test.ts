@@ -1,0 +1,223 @@
+// Pure parts of the Artifact Registry adapter: endpoint parsing, enum and shape mapping, error
+// mapping and backoff. The adapter against the emulator is in test/lab/adapter-artifact-registry.test.ts.
+import { describe, expect, it } from 'vitest';
+import {
+  GOOGLE_ENDPOINT,
+  backoffDelay,
+  describeFailure,
+  formatName,
+  isTransient,
+  modeName,
+  parseEndpoint,
+  retryText,
+  safeCause,
+  scrub,
+  toApiError,
+  toDockerImage,
+  toRepository,
+} from '../../src/adapters/artifactRegistry.js';
+import { CancelError, ExternalError, UserError } from '../../src/errors.js';
+
+describe('parseEndpoint', () => {
+  it.each([
+    { url: undefined, want: GOOGLE_ENDPOINT },
+    { url: '', want: GOOGLE_ENDPOINT },
+    { url: 'http://127.0.0.1:8080/', want: { apiEndpoint: '127.0.0.1', port: 8080, protocol: 'http' } },
+    { url: 'http://localhost/', want: { apiEndpoint: 'localhost', port: 80, protocol: 'http' } },
+    { url: 'https://us-artifactregistry.googleapis.com/', want: { apiEndpoint: 'us-artifactregistry.googleapis.com', port: 443, protocol: 'https' } },
+    { url: 'http://[::1]:9000/', want: { apiEndpoint: '::1', port: 9000, protocol: 'http' } },
+  ])('$url', ({ url, want }) => {
+    expect(parseEndpoint(url)).toEqual(want);
+  });
+  it.each([
+    { url: 'not a url', msg: /not a URL/ },
+    { url: 'ftp://x/', msg: /http\(s\)/ },
+    { url: 'http://127.0.0.1:8080/ar/', msg: /has a path \(\/ar\/\)/ },
+  ])('refuses $url', ({ url, msg }) => {
+    expect(() => parseEndpoint(url)).toThrow(UserError);
+    expect(() => parseEndpoint(url)).toThrow(msg);
+  });
+});
+
+describe('shapes', () => {
+  it.each([
+    { v: 1, f: 'DOCKER' },
+    { v: 'DOCKER', f: 'DOCKER' },
+    { v: 2, f: 'MAVEN' },
+    { v: '8', f: 'PYTHON' },
+    { v: 12, f: 'RUBY' },
+    { v: 99, f: '99' },
+    { v: undefined, f: 'FORMAT_UNSPECIFIED' },
+  ])('format $v → $f', ({ v, f }) => expect(formatName(v)).toBe(f));
+  it.each([
+    { v: 1, m: 'STANDARD_REPOSITORY' },
+    { v: 3, m: 'REMOTE_REPOSITORY' },
+    { v: 'VIRTUAL_REPOSITORY', m: 'VIRTUAL_REPOSITORY' },
+    { v: null, m: undefined },
+  ])('mode $v → $m', ({ v, m }) => expect(modeName(v)).toBe(m));
+
+  it('repository from the decoded protobuf shape', () => {
+    expect(
+      toRepository({
+        name: 'projects/p/locations/l/repositories/r',
+        format: 1,
+        mode: 0,
+        sizeBytes: { toString: () => '12345' },
+        createTime: { seconds: '1700000000', nanos: 500_000_000 },
+        dockerConfig: { immutableTags: true },
+      }),
+    ).toEqual({
+      name: 'projects/p/locations/l/repositories/r',
+      format: 'DOCKER',
+      mode: 'STANDARD_REPOSITORY',
+      sizeBytes: 12345,
+      createTime: '2023-11-14T22:13:20.500Z',
+      immutableTags: true,
+    });
+  });
+
+  it('docker image', () => {
+    expect(toDockerImage({ name: 'n', uri: 'l-docker.pkg.dev/p/r/app@sha256:ab', tags: ['latest'], imageSizeBytes: '10', uploadTime: { seconds: 0 }, mediaType: 'm' })).toEqual({
+      name: 'n',
+      uri: 'l-docker.pkg.dev/p/r/app@sha256:ab',
+      tags: ['latest'],
+      imageSizeBytes: 10,
+      uploadTime: '1970-01-01T00:00:00.000Z',
+      mediaType: 'm',
+    });
+  });
+});
+
+const ep = { apiEndpoint: '127.0.0.1', port: 8080, protocol: 'http' as const };
+const googleError = (code: number, message: string, reason?: string, meta?: Record<string, string>) =>
+  Object.assign(new Error(message), { name: 'GoogleError', code, reason, errorInfoMetadata: meta });
+
+describe('error mapping (GoogleError and friends → ExternalError)', () => {
+  it.each([
+    {
+      case: 'SERVICE_DISABLED by ErrorInfo',
+      e: googleError(7, 'Artifact Registry API has not been used in project demo before or it is disabled. Enable it by visiting https://x then retry.', 'SERVICE_DISABLED', { consumer: 'projects/demo' }),
+      project: undefined,
+      message: 'the Artifact Registry API is not enabled for project demo',
+      details: { code: 7, reason: 'SERVICE_DISABLED', retryable: false },
+      fix: /gcloud services enable artifactregistry.googleapis.com --project demo/,
+    },
+    {
+      case: 'SERVICE_DISABLED by message only',
+      e: googleError(7, 'Artifact Registry API has not been used in project demo before or it is disabled. Enable it by visiting https://x then retry.'),
+      project: 'demo',
+      message: 'the Artifact Registry API is not enabled for project demo',
+      details: { code: 7, reason: 'SERVICE_DISABLED' },
+      fix: /services enable/,
+    },
+    {
+      case: 'billing, project id preferred over number',
+      e: googleError(7, 'This API method requires billing to be enabled.', 'BILLING_DISABLED', { consumer: 'projects/123' }),
+      project: 'demo',
+      message: 'billing is not enabled for project demo',
+      details: { code: 7, reason: 'BILLING_DISABLED', retryable: false },
+      fix: /billing\/linkedaccount\?project=demo/,
+    },
+    {
+      case: 'permission denied names the permission and the role',
+      e: googleError(7, "Permission 'artifactregistry.repositories.create' denied", 'IAM_PERMISSION_DENIED', { permission: 'artifactregistry.repositories.create' }),
+      project: 'demo',
+      message: 'permission denied (artifactregistry.repositories.create) on project demo',
+      details: { code: 7, reason: 'IAM_PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.create' } },
+      fix: /add-iam-policy-binding demo --member=user:me@x.y --role=roles\/artifactregistry.admin/,
+    },
+    { case: 'unauthenticated', e: googleError(16, 'Request had invalid authentication credentials.'), project: 'demo', message: /refused the access token/, details: { code: 16, retryable: false }, fix: /gcloud auth login/ },
+    { case: 'not found', e: googleError(5, 'repository nope not found'), project: 'demo', message: 'not found: repository nope not found', details: { code: 5 }, fix: null },
+    { case: 'already exists', e: googleError(6, 'the repository already exists'), project: 'demo', message: 'already exists: the repository already exists', details: { code: 6 }, fix: null },
+    { case: 'invalid argument', e: googleError(3, 'Invalid repository ID'), project: 'demo', message: 'the API refused the request (INVALID_ARGUMENT): Invalid repository ID', details: { code: 3 }, fix: null },
+    { case: 'unavailable after retries', e: googleError(14, 'The service is currently unavailable.'), project: 'demo', attempts: 5, message: /unavailable right now \(UNAVAILABLE\); gave up after 5 attempts/, details: { code: 14, retryable: true }, fix: /resumes/ },
+    {
+      case: 'raw HTTP status (GaxiosError without decoding)',
+      e: Object.assign(new Error('{"error":{}}'), { code: 503 }),
+      project: 'demo',
+      message: /unavailable right now \(UNAVAILABLE 503\)/,
+      details: { code: 14, retryable: true },
+      fix: null,
+    },
+    {
+      case: 'connection reset',
+      e: Object.assign(new Error('request to http://127.0.0.1/v1 failed, reason: socket hang up'), { code: 'ECONNRESET' }),
+      project: 'demo',
+      message: /connection was reset \(ECONNRESET\)/,
+      details: { code: 'ECONNRESET', retryable: true },
+      fix: null,
+    },
+    {
+      case: 'connection refused',
+      e: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      project: 'demo',
+      message: 'could not connect to the Artifact Registry API at http://127.0.0.1:8080 (ECONNREFUSED)',
+      details: { code: 'ECONNREFUSED', retryable: false },
+      fix: /api_endpoint_overrides/,
+    },
+  ])('$case', ({ e, project, message, details, fix, attempts }) => {
+    const err = toApiError(e, { what: 'x', project, endpoint: ep, account: 'me@x.y', attempts });
+    expect(err).toBeInstanceOf(ExternalError);
+    const x = err as ExternalError;
+    if (typeof message === 'string') expect(x.message).toBe(message);
+    else expect(x.message).toMatch(message);
+    expect(x.details).toMatchObject(details);
+    if (fix) expect(x.fix.join('\n')).toMatch(fix);
+  });
+
+  it('CancelError passes through', () => {
+    const c = new CancelError();
+    expect(toApiError(c, { what: 'x', endpoint: ep })).toBe(c);
+  });
+
+  it('the kept cause carries no request config and no token', () => {
+    const raw = Object.assign(new Error('failed with Bearer ya29.secret-token-value'), {
+      code: 'ECONNRESET',
+      config: { headers: { Authorization: 'Bearer ya29.secret-token-value' } },
+    });
+    const err = toApiError(raw, { what: 'x', endpoint: ep }) as ExternalError;
+    const cause = err.cause as Error & Record<string, unknown>;
+    expect(cause).toBeInstanceOf(Error);
+    expect(cause.config).toBeUndefined();
+    expect(JSON.stringify({ m: err.message, c: cause.message, s: cause.stack, d: err.details })).not.toContain('secret-token-value');
+    expect(safeCause(raw).message).toBe('failed with Bearer [redacted]');
+  });
+
+  it.each([
+    ['Authorization: Bearer abc.def', 'Authorization: Bearer [redacted]'],
+    ['token ya29.A0xyz-_ end', 'token [redacted] end'],
+    ['?access_token=abc&x=1', '?access_token=[redacted]&x=1'],
+  ])('scrub %s', (input, out) => expect(scrub(input)).toBe(out));
+
+  it.each([
+    { f: { code: 14, message: '' }, t: true },
+    { f: { code: 8, message: '' }, t: true },
+    { f: { code: 4, message: '' }, t: true },
+    { f: { code: 13, message: 'Internal error encountered.' }, t: true },
+    { f: { code: 7, message: '' }, t: false },
+    { f: { code: 5, message: '' }, t: false },
+    { f: { network: 'ECONNRESET', message: '' }, t: true },
+    { f: { network: 'ECONNREFUSED', message: '' }, t: false },
+  ])('isTransient($f) = $t', ({ f, t }) => expect(isTransient(f)).toBe(t));
+
+  it('describeFailure finds a network code in the cause chain', () => {
+    const e = Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    expect(describeFailure(e).network).toBe('UND_ERR_SOCKET');
+  });
+});
+
+describe('backoff', () => {
+  it.each([
+    { next: 2, r: 0.5, ms: 1000 },
+    { next: 3, r: 0.5, ms: 2000 },
+    { next: 5, r: 0.5, ms: 8000 },
+    { next: 9, r: 0.5, ms: 16000 },
+    { next: 2, r: 0, ms: 750 },
+    { next: 2, r: 0.999999, ms: 1250 },
+  ])('attempt $next, random $r → $ms ms', ({ next, r, ms }) => expect(backoffDelay(next, () => r)).toBe(ms));
+  it.each([
+    { ms: 2000, text: 'retrying in 2 s, attempt 2 of 5' },
+    { ms: 1500, text: 'retrying in 1.5 s, attempt 2 of 5' },
+    { ms: 12_400, text: 'retrying in 12 s, attempt 2 of 5' },
+  ])('retryText $ms', ({ ms, text }) => expect(retryText(ms, 2, 5)).toBe(text));
+});
