@@ -75,7 +75,7 @@ export interface WorldSpec {
   /** Artifact Registry locations; default DEFAULT_LOCATIONS. */
   locations?: string[];
   repositories?: RepositorySpec[];
-  /** A create/delete operation answers "not done" for this many polls; default 0 (done at once). */
+  /** A create/delete operation answers "not done" in the create answer and for this many polls; default 0 (done at once). */
   operationPendingPolls?: number;
   /** After services enable, the API keeps answering SERVICE_DISABLED for this long; default 0. */
   enableDelayMs?: number;
@@ -453,13 +453,14 @@ export class WorldStore {
     return op;
   }
 
-  /** One poll of an operation: counts down the pending polls, completes it when they run out. */
+  /** One poll of an operation: counts down the pending polls, then completes it. */
   pollOperation(name: string): OperationState | null {
     const op = this.operations.get(name);
     if (!op) return null;
     if (!op.done) {
-      op.pollsLeft -= 1;
-      if (op.pollsLeft <= 0) this.finishOperation(op);
+      // Answers "not done" for pendingPolls polls; the next one completes it.
+      if (op.pollsLeft > 0) op.pollsLeft -= 1;
+      else this.finishOperation(op);
     }
     return op;
   }
