@@ -1,7 +1,7 @@
 // Helpers shared by the steps: call options, missing-answer errors, and mapping API errors
 // that need the user (permissions, billing, disabled API, login) to UserErrors with next steps.
 
-import type { CallOpts } from '../ports.js';
+import type { CallOpts, Env } from '../ports.js';
 import type { StepContext } from './types.js';
 import { BugError, ExternalError, UserError, isWizardError } from '../errors.js';
 import { ARTIFACT_REGISTRY_SERVICE, billingUrl, grantRoleCommand, memberFor } from '../facts.js';
@@ -52,7 +52,7 @@ export function isServiceDisabled(e: unknown): boolean {
 }
 
 export function isBillingDisabled(e: unknown): boolean {
-  return errorReason(e) === 'BILLING_DISABLED' || /billing (is )?(not enabled|disabled|account .*(disabled|closed))|BILLING_DISABLED|requires billing/i.test(errorText(e));
+  return errorReason(e) === 'BILLING_DISABLED' || /billing[^.]*(not enabled|disabled|must be enabled|not found|closed)|BILLING_DISABLED|requires billing/i.test(errorText(e));
 }
 
 export function isPermissionDenied(e: unknown): boolean {
@@ -114,10 +114,28 @@ export function serviceDisabledError(project: string, cause?: unknown): UserErro
  * `role`/`doing` say what the call needed (create → roles/artifactregistry.admin, push → writer).
  */
 export function explainApiError(e: unknown, opts: { project: string; account?: string; role: string; doing: string }): unknown {
+  if (e instanceof Error && (e.name === 'AbortError')) return e;
   if (isWizardError(e) && e.kind !== 'external') return e;
   if (isServiceDisabled(e)) return serviceDisabledError(opts.project, e);
   if (isBillingDisabled(e)) return billingError(opts.project, e);
   if (isPermissionDenied(e)) return permissionError({ ...opts, cause: e });
   if (isUnauthenticated(e)) return unauthenticatedError(e);
   return e;
+}
+
+/** explainApiError, looking up the gcloud account (for the grant command) only when permission was denied. */
+export async function explainApiErrorFor(
+  e: unknown,
+  env: Env,
+  opts: { project: string; role: string; doing: string },
+): Promise<unknown> {
+  let account: string | undefined;
+  if (isPermissionDenied(e) && !isServiceDisabled(e)) {
+    try {
+      account = (await env.gcloud.config()).account;
+    } catch {
+      account = undefined;
+    }
+  }
+  return explainApiError(e, { ...opts, account });
 }

@@ -1,0 +1,197 @@
+// Step 1: which Google Cloud project, and is the Artifact Registry API usable there.
+
+import type { Choice, Env } from '../ports.js';
+import type { Step, StepContext } from './types.js';
+import { ExternalError, UserError, toWizardError, withContext } from '../errors.js';
+import { validateProjectId } from '../validate.js';
+import { retry } from '../retry.js';
+import { ARTIFACT_REGISTRY_SERVICE, ROLES } from '../facts.js';
+import {
+  billingError, callOpts, explainApiErrorFor, isBillingDisabled, isPermissionDenied, isServiceDisabled, missingFlag, permissionError,
+} from './common.js';
+
+const TYPE_ID = '\u0000type-an-id';
+const PICK_OTHER = '\u0000pick-another';
+
+/** How long we wait for a freshly enabled API to start answering. */
+export const ENABLE_WAIT = { attempts: 30, baseMs: 2_000, maxMs: 15_000, maxElapsedMs: 120_000 } as const;
+
+function badFlag(v: string, flag: string, rule: string): UserError {
+  return new UserError(`${flag} ${JSON.stringify(v)}: ${rule}`, [`Pass a valid value with ${flag}.`], { flag });
+}
+
+async function askProject(ctx: StepContext, env: Env, fallback: string | undefined, signal: AbortSignal): Promise<string> {
+  const p = env.prompter;
+  if (fallback) {
+    const use = await p.select<string>(
+      {
+        message: 'Which Google Cloud project should hold the repository?',
+        choices: [
+          { value: fallback, name: `${fallback} (gcloud's active project)` },
+          { value: PICK_OTHER, name: 'Another project…' },
+        ],
+        default: fallback,
+      },
+      { signal },
+    );
+    if (use !== PICK_OTHER) return use;
+  }
+  let projects: { projectId: string; name?: string }[] = [];
+  ctx.report.activity('gcloud projects list');
+  try {
+    projects = await env.gcloud.listProjects(callOpts(ctx, signal));
+  } catch (e) {
+    const w = toWizardError(e);
+    if (w.kind === 'cancel') throw w;
+    ctx.report.warn(`Could not list your projects (${w.message.split('\n')[0]}); type the project ID instead.`);
+  }
+  if (projects.length) {
+    const choices: Choice<string>[] = projects
+      .filter((pr) => validateProjectId(pr.projectId) === true)
+      .sort((a, b) => a.projectId.localeCompare(b.projectId))
+      .map((pr) => ({ value: pr.projectId, name: pr.name && pr.name !== pr.projectId ? `${pr.projectId} (${pr.name})` : pr.projectId }));
+    choices.push({ value: TYPE_ID, name: 'Type a project ID…' });
+    const picked = await p.search<string>({ message: 'Pick a project (type to filter)', choices, default: fallback }, { signal });
+    if (picked !== TYPE_ID) return picked;
+  }
+  return p.input({ message: 'Project ID', default: fallback, validate: validateProjectId }, { signal });
+}
+
+/** The project ID from the flag, saved state, or gcloud's configuration (asking when allowed). */
+async function chooseProject(ctx: StepContext, env: Env, signal: AbortSignal): Promise<string> {
+  const flag = ctx.flags.project;
+  if (flag !== undefined) {
+    const v = validateProjectId(flag);
+    if (v !== true) throw badFlag(flag, '--project', v);
+    return flag;
+  }
+  if (ctx.state.project && validateProjectId(ctx.state.project) === true) return ctx.state.project;
+  const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
+  let fallback = cfg.project;
+  if (fallback && validateProjectId(fallback) !== true) {
+    ctx.report.warn(`gcloud's active project ${JSON.stringify(fallback)} is not a valid project ID; ignoring it.`);
+    fallback = undefined;
+  }
+  if (env.prompter.interactive) return askProject(ctx, env, fallback, signal);
+  if (fallback) return fallback;
+  throw missingFlag('The Google Cloud project', '--project', ['or set a default project: gcloud config set project YOUR_PROJECT_ID']);
+}
+
+async function accountOf(env: Env): Promise<string | undefined> {
+  try {
+    return (await env.gcloud.config()).account;
+  } catch {
+    return undefined;
+  }
+}
+
+/** listLocations doubles as "is the API usable here"; returns the locations and whether we enabled it. */
+async function ensureApi(ctx: StepContext, env: Env, project: string, signal: AbortSignal): Promise<{ locations: string[]; enabled: boolean }> {
+  ctx.report.activity(`checking the Artifact Registry API in ${project}`);
+  const opts = callOpts(ctx, signal);
+  try {
+    return { locations: await env.api.listLocations(project, opts), enabled: false };
+  } catch (e) {
+    if (!isServiceDisabled(e)) {
+      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
+    }
+  }
+
+  // The API is off: explain, offer to enable, then wait for it to take effect.
+  const enableCmd = `gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${project}`;
+  ctx.report.item({
+    label: 'Artifact Registry API',
+    status: 'warn',
+    detail: `not enabled in ${project} yet`,
+    fix: `Every Google Cloud API is switched on per project; this one must be on before a repository can exist. (${enableCmd})`,
+  });
+  let go = ctx.flags.yes;
+  if (!go && env.prompter.interactive) {
+    go = await env.prompter.confirm({ message: `Enable the Artifact Registry API in ${project} now?`, default: true }, { signal });
+  }
+  if (!go) {
+    throw new UserError(`The Artifact Registry API is not enabled in project ${project}.`, [
+      `Enable it: ${enableCmd}`,
+      'Or run registry-setup again with --yes (or in a terminal) to let it enable the API for you.',
+    ]);
+  }
+  ctx.report.activity(enableCmd);
+  try {
+    await env.gcloud.enableService(project, ARTIFACT_REGISTRY_SERVICE, opts);
+  } catch (e) {
+    if (isBillingDisabled(e)) throw billingError(project, e);
+    if (isPermissionDenied(e) || /PERMISSION_DENIED|permission/i.test(String((e as ExternalError)?.details?.stderrTail ?? ''))) {
+      throw permissionError({ project, account: await accountOf(env), role: ROLES.enableService, doing: 'enable APIs', cause: e });
+    }
+    throw e;
+  }
+  ctx.report.item({ label: 'Artifact Registry API', status: 'running', detail: 'enabled; waiting for it to take effect' });
+  try {
+    const locations = await retry(
+      () => env.api.listLocations(project, opts),
+      {
+        ...ENABLE_WAIT,
+        clock: env.clock,
+        signal,
+        isRetryable: (e) => isServiceDisabled(e),
+        onRetry: ({ attempt, delayMs }) => {
+          ctx.report.activity(`waiting for the API to be enabled (attempt ${attempt})`);
+          ctx.report.note({ type: 'retry', text: `the API is not active yet; trying again in ${Math.max(1, Math.round(delayMs / 1000))} s`, attempt, of: ENABLE_WAIT.attempts, delayMs });
+        },
+      },
+    );
+    ctx.report.item({ label: 'Artifact Registry API', status: 'ok', detail: 'enabled' });
+    return { locations, enabled: true };
+  } catch (e) {
+    if (isServiceDisabled(e)) {
+      throw new UserError(`The Artifact Registry API was enabled in ${project} but is not active yet; this can take a few minutes.`, [
+        'Wait a minute or two and run registry-setup again (your progress is saved).',
+      ], { cause: e });
+    }
+    throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
+  }
+}
+
+export const project: Step = {
+  id: 'project',
+  title: 'Choose the Google Cloud project',
+  explain:
+    'Everything in Google Cloud lives inside a project, which also carries the billing. The repository will belong to the project you pick here. We also make sure the Artifact Registry API is switched on for it, because each Google Cloud service has to be enabled per project before you can use it.',
+
+  async check(ctx, env, signal) {
+    const p = ctx.state.project;
+    if (!p || validateProjectId(p) !== true) return { done: false, why: 'no project chosen yet' };
+    if (ctx.flags.project && ctx.flags.project !== p) return { done: false, why: `--project ${ctx.flags.project} differs from the saved ${p}` };
+    try {
+      await env.api.listLocations(p, { signal });
+      return { done: true, summary: `project ${p}` };
+    } catch (e) {
+      const w = toWizardError(e);
+      if (w.kind === 'cancel') throw w;
+      return { done: false, why: `the Artifact Registry API did not answer for ${p}: ${w.message.split('\n')[0]}` };
+    }
+  },
+
+  async run(ctx, env, signal) {
+    const id = await chooseProject(ctx, env, signal);
+    const { locations, enabled } = await withContext(`check the Artifact Registry API in ${id}`, () => ensureApi(ctx, env, id, signal));
+    if (locations.length === 0) {
+      throw new ExternalError(`Artifact Registry listed no locations for project ${id}.`, {}, ['Try again in a minute; if it persists, check the project in the Cloud console.']);
+    }
+    const commands: string[] = [];
+    if (enabled) commands.push(`gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${id}`);
+    return {
+      state: { project: id, locations },
+      summary: enabled ? `project ${id} (Artifact Registry API enabled just now)` : `project ${id}`,
+      commands,
+    };
+  },
+
+  plan(ctx) {
+    const p = ctx.flags.project ?? ctx.state.project ?? '$(gcloud config get-value project)';
+    return [
+      `gcloud artifacts locations list --project=${p}`,
+      `# if the API is off: gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${p}`,
+    ];
+  },
+};
