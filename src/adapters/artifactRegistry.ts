@@ -576,7 +576,10 @@ export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock;
           async (s) => (await s.client.checkCreateRepositoryProgress(opName)) as unknown,
         )) as typeof current;
         const secs = Math.round((clock.now() - started) / 100) / 10;
-        opts?.onProgress?.({ type: 'line', text: `waiting for the operation to finish (poll ${polls}${secs > 0 ? `, ${secs} s` : ''})` });
+        opts?.onProgress?.({
+          type: 'line',
+          text: current.done ? `operation finished (after ${polls} ${polls === 1 ? 'poll' : 'polls'}, ${secs} s)` : `operation still running (poll ${polls}, ${secs} s)`,
+        });
         if (polls > 600) {
           throw new ExternalError(`create repository ${repositoryId}: the operation did not finish`, { retryable: true }, [
             'Run registry-setup again later: it checks whether the repository exists before creating it.',

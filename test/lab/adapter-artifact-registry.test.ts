@@ -1,0 +1,222 @@
+// The Artifact Registry adapter (real @google-cloud/artifact-registry client, REST) against the
+// lab's emulator on a random port. A fake GcloudPort hands out the token; a fake Clock records
+// the backoff delays and never really sleeps.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createArtifactRegistry } from '../../src/adapters/artifactRegistry.js';
+import { ExternalError } from '../../src/errors.js';
+import type { Clock, GcloudPort, ProgressNote } from '../../src/ports.js';
+import { MemoryImageCatalog, startEmulator, type Emulator } from './emulator/server.js';
+import type { WorldSpec } from './emulator/world.js';
+
+const TOKEN = 'lab-token-ar-adapter-9f3c';
+
+let emu: Emulator;
+const images = new MemoryImageCatalog();
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, images });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+function world(extra: Partial<WorldSpec> = {}): WorldSpec {
+  return {
+    token: TOKEN,
+    projects: [
+      { projectId: 'demo' },
+      { projectId: 'off', apiEnabled: false },
+      { projectId: 'nobill', billing: false },
+      { projectId: 'denied', deniedPermissions: ['artifactregistry.repositories.create'] },
+    ],
+    repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'mvn', format: 'MAVEN' }],
+    ...extra,
+  };
+}
+
+/** A fake GcloudPort: only what the adapter may use. Tokens handed out in order. */
+function fakeGcloud(tokens: string[]) {
+  const calls: string[] = [];
+  const g: GcloudPort = {
+    version: async () => {
+      throw new Error('unexpected gcloud.version()');
+    },
+    config: async () => {
+      calls.push('config');
+      return { account: 'newcomer@example.com' };
+    },
+    accessToken: async (o) => {
+      calls.push(o?.refresh ? 'token(refresh)' : 'token');
+      const t = tokens.shift();
+      if (!t) throw new Error('no more tokens');
+      return t;
+    },
+    listProjects: async () => {
+      throw new Error('unexpected gcloud.listProjects()');
+    },
+    enableService: async () => {
+      throw new Error('unexpected gcloud.enableService()');
+    },
+    configureDocker: async () => {
+      throw new Error('unexpected gcloud.configureDocker()');
+    },
+  };
+  return { g, calls };
+}
+
+function fakeClock() {
+  const delays: number[] = [];
+  const clock: Clock = { now: () => 1_000_000 + delays.reduce((a, b) => a + b, 0), sleep: async (ms) => void delays.push(ms), random: () => 0.5 };
+  return { clock, delays };
+}
+
+function setup(tokens = [TOKEN]) {
+  const { g, calls } = fakeGcloud(tokens);
+  const { clock, delays } = fakeClock();
+  const api = createArtifactRegistry({ gcloud: g, clock, endpoint: emu.url });
+  const notes: ProgressNote[] = [];
+  return { api, calls, delays, notes, onProgress: (n: ProgressNote) => notes.push(n) };
+}
+
+const nodeRequests = () => emu.world.requests.filter((r) => r.client === 'node');
+
+beforeEach(() => {
+  emu.setWorld(world());
+  images.clear();
+});
+
+describe('ArtifactRegistry adapter on the emulator', () => {
+  it('lists locations (Node client path /v1/projects/P/locations)', async () => {
+    const { api, onProgress, notes } = setup();
+    const locs = await api.listLocations('demo', { onProgress });
+    expect(locs).toContain('southamerica-east1');
+    expect(locs).toContain('us-east1');
+    expect(notes[0]).toEqual({ type: 'call', text: 'artifactregistry.locations.list projects/demo' });
+    expect(nodeRequests().some((r) => r.path === '/v1/projects/demo/locations')).toBe(true);
+  });
+
+  it('getRepository: null when missing, formats as names', async () => {
+    const { api } = setup();
+    expect(await api.getRepository('projects/demo/locations/us-east1/repositories/nope')).toBeNull();
+    expect(await api.getRepository('projects/demo/locations/us-east1/repositories/mvn')).toMatchObject({
+      name: 'projects/demo/locations/us-east1/repositories/mvn',
+      format: 'MAVEN',
+      mode: 'STANDARD_REPOSITORY',
+    });
+  });
+
+  it('createRepository waits for the operation and reports each poll', async () => {
+    emu.setWorld(world({ operationPendingPolls: 2 }));
+    const { api, onProgress, notes } = setup();
+    const repo = await api.createRepository({ project: 'demo', location: 'southamerica-east1', repositoryId: 'demo-repo', description: 'made by a test' }, { onProgress });
+    expect(repo).toMatchObject({ name: 'projects/demo/locations/southamerica-east1/repositories/demo-repo', format: 'DOCKER', mode: 'STANDARD_REPOSITORY' });
+    expect(notes.filter((n) => n.type === 'line').map((n) => (n as { text: string }).text)).toEqual([
+      'operation still running (poll 1, 0.1 s)',
+      'operation still running (poll 2, 0.3 s)',
+      'operation finished (after 3 polls, 0.7 s)',
+    ]);
+    expect(emu.world.repository('demo', 'southamerica-east1', 'demo-repo')).toMatchObject({ format: 'DOCKER' });
+    // a second create is ALREADY_EXISTS (code 6)
+    const again = await api.createRepository({ project: 'demo', location: 'southamerica-east1', repositoryId: 'demo-repo' }).catch((e) => e);
+    expect(again).toBeInstanceOf(ExternalError);
+    expect(again.details.code).toBe(6);
+  });
+
+  it('listDockerImages: every page', async () => {
+    emu.setWorld(world({ repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }] }));
+    for (let i = 0; i < 3; i++) {
+      images.add('demo', 'us-east1', 'r', { image: `app${i}`, digest: `sha256:${String(i).repeat(64)}`, tags: ['latest', `t${i}`], sizeBytes: 100 + i });
+    }
+    const { api } = setup();
+    const list = await api.listDockerImages('projects/demo/locations/us-east1/repositories/r');
+    expect(list.map((x) => x.uri).sort()).toEqual([0, 1, 2].map((i) => `us-east1-docker.pkg.dev/demo/r/app${i}@sha256:${String(i).repeat(64)}`));
+    expect(list.find((x) => x.uri.includes('app1'))).toMatchObject({ tags: ['latest', 't1'], imageSizeBytes: 101 });
+  });
+
+  it('UNAUTHENTICATED: refreshes the token once and retries', async () => {
+    const { api, calls, delays } = setup(['expired-token', TOKEN]);
+    const locs = await api.listLocations('demo');
+    expect(locs.length).toBeGreaterThan(0);
+    expect(calls).toEqual(['token', 'token(refresh)']);
+    expect(delays).toEqual([]);
+  });
+
+  it('UNAUTHENTICATED twice: a clear error pointing to gcloud auth login, token never in it', async () => {
+    const { api, calls } = setup(['bad-1', 'bad-2', 'bad-3']);
+    const err = await api.listLocations('demo').catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details.code).toBe(16);
+    expect(err.fix.join('\n')).toContain('gcloud auth login');
+    expect(calls).toEqual(['token', 'token(refresh)']);
+    expect(JSON.stringify({ m: err.message, d: err.details, f: err.fix, c: String(err.cause), s: err.cause?.stack })).not.toMatch(/bad-[12]/);
+  });
+
+  it.each([
+    { case: '503 twice, then ok', fault: { kind: 'status' as const, status: 503 as const, times: 2 }, ok: true, delays: [1000, 2000] },
+    { case: '429 twice, then ok', fault: { kind: 'status' as const, status: 429 as const, times: 2 }, ok: true, delays: [1000, 2000] },
+    { case: 'reset once, then ok', fault: { kind: 'reset' as const, times: 1 }, ok: true, delays: [1000] },
+    { case: '503 forever: gives up after 5 attempts', fault: { kind: 'status' as const, status: 503 as const, times: 50 }, ok: false, delays: [1000, 2000, 4000, 8000] },
+  ])('transient: $case', async ({ fault, ok, delays: want }) => {
+    emu.setWorld(world({ faults: [{ ...fault, path: '/locations$' }] }));
+    const { api, delays, notes, onProgress } = setup();
+    const r = await api.listLocations('demo', { onProgress }).then(
+      (v) => ({ v }),
+      (e) => ({ e }),
+    );
+    expect('v' in r).toBe(ok);
+    expect(delays).toEqual(want);
+    const retries = notes.filter((n) => n.type === 'retry');
+    expect(retries.map((n) => n.text)).toEqual(want.map((ms, i) => `retrying in ${ms / 1000} s, attempt ${i + 2} of 5`));
+    if (!ok) {
+      const e = (r as { e: ExternalError }).e;
+      expect(e).toBeInstanceOf(ExternalError);
+      expect(e.details).toMatchObject({ code: 14, retryable: true });
+      expect(e.message).toMatch(/gave up after 5 attempts/);
+    }
+  });
+
+  it.each([
+    { case: 'API disabled', call: 'list', project: 'off', message: 'the Artifact Registry API is not enabled for project off', reason: 'SERVICE_DISABLED', fix: /gcloud services enable artifactregistry.googleapis.com --project off/ },
+    { case: 'billing off', call: 'create', project: 'nobill', message: 'billing is not enabled for project nobill', reason: 'BILLING_DISABLED', fix: /billing\/linkedaccount\?project=nobill/ },
+    {
+      case: 'missing permission',
+      call: 'create',
+      project: 'denied',
+      message: 'permission denied (artifactregistry.repositories.create) on project denied',
+      reason: 'IAM_PERMISSION_DENIED',
+      fix: /gcloud projects add-iam-policy-binding denied --member=user:newcomer@example.com --role=roles\/artifactregistry.admin/,
+    },
+  ])('needs the user: $case', async ({ call, project, message, reason, fix }) => {
+    const { api } = setup();
+    const p = call === 'list' ? api.listLocations(project) : api.createRepository({ project, location: 'us-east1', repositoryId: 'r1' });
+    const err = await p.catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toBe(message);
+    expect(err.details).toMatchObject({ code: 7, reason, retryable: false });
+    expect(err.fix.join('\n')).toMatch(fix);
+  });
+
+  it('a create retried after a lost answer finds the repository instead of failing ALREADY_EXISTS', async () => {
+    // The first POST is answered 503 by the fault *before* the emulator creates anything, so
+    // simulate "created but the answer was lost" by creating it in the world between attempts.
+    emu.setWorld(world({ faults: [{ kind: 'status', status: 503, times: 1, method: 'POST', path: '/repositories$' }] }));
+    const { g } = fakeGcloud([TOKEN]);
+    const clock: Clock = {
+      now: () => 0,
+      sleep: async () => {
+        emu.world.reset({ ...world(), repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'lost', format: 'DOCKER' }] });
+      },
+      random: () => 0.5,
+    };
+    const api = createArtifactRegistry({ gcloud: g, clock, endpoint: emu.url });
+    const repo = await api.createRepository({ project: 'demo', location: 'us-east1', repositoryId: 'lost' });
+    expect(repo).toMatchObject({ name: 'projects/demo/locations/us-east1/repositories/lost', format: 'DOCKER' });
+  });
+
+  it('the token is sent only as a header: never in a logged query', async () => {
+    const { api } = setup();
+    await api.listLocations('demo');
+    expect(JSON.stringify(emu.world.requests)).not.toContain(TOKEN);
+    expect(nodeRequests().every((r) => r.auth === 'ok')).toBe(true);
+  });
+});
