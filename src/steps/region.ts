@@ -1,0 +1,105 @@
+// Step 2: where the repository lives. Only locations the API lists for the project are offered.
+
+import type { Choice, Env, GcloudConfig } from '../ports.js';
+import type { Step, StepContext } from './types.js';
+import { UserError, withContext } from '../errors.js';
+import { closestLocation, validateLocation, zoneToRegion } from '../validate.js';
+import { GUIDE_DEFAULT_LOCATION, ROLES } from '../facts.js';
+import { callOpts, explainApiErrorFor, missingFlag, need } from './common.js';
+
+async function locationsFor(ctx: StepContext, env: Env, project: string, signal?: AbortSignal): Promise<string[]> {
+  if (ctx.state.locations?.length) return ctx.state.locations;
+  ctx.report.activity(`listing Artifact Registry locations for ${project}`);
+  try {
+    return await env.api.listLocations(project, callOpts(ctx, signal));
+  } catch (e) {
+    throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'list Artifact Registry locations' });
+  }
+}
+
+/** Why `v` is not usable, as a UserError naming --region, or null when it is in the list. */
+export function regionProblem(v: string, locations: readonly string[]): UserError | null {
+  if (locations.includes(v)) return null;
+  const region = zoneToRegion(v);
+  if (region) {
+    return new UserError(
+      `--region ${v} is a zone; Artifact Registry repositories live in a region${locations.includes(region) ? `: the region is ${region}` : ''}.`,
+      [locations.includes(region) ? `Use --region ${region}` : `Pick one of: ${locations.join(', ')}`],
+      { flag: '--region' },
+    );
+  }
+  const syntax = validateLocation(v);
+  const near = closestLocation(v, locations);
+  const msg = syntax === true ? `Artifact Registry offers no location ${JSON.stringify(v)} for this project.` : `--region: ${syntax}`;
+  return new UserError(
+    near ? `${msg} Did you mean ${near}?` : msg,
+    [near ? `Use --region ${near}` : `Pick one of: ${locations.join(', ')}`],
+    { flag: '--region' },
+  );
+}
+
+/** The default: saved answer, then gcloud's artifacts/location, run/region, then the guide's region. */
+function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonly string[]): { value?: string; why?: string } {
+  const cands: [string | undefined, string][] = [
+    [ctx.state.location, 'your earlier answer'],
+    [cfg.artifactsLocation, "gcloud's artifacts/location"],
+    [cfg.runRegion, "gcloud's run/region (where your Cloud Run services go)"],
+    [GUIDE_DEFAULT_LOCATION, "the guide's region"],
+  ];
+  for (const [v, why] of cands) if (v && locations.includes(v)) return { value: v, why };
+  return {};
+}
+
+export const region: Step = {
+  id: 'region',
+  title: 'Choose the region',
+  explain:
+    'A repository lives in one region, and its address includes that region (REGION-docker.pkg.dev). Put it in the same region where Cloud Run will run your app: pulling images within one region costs nothing and is fastest. Pick a region close to your users; the guide uses southamerica-east1 (São Paulo).',
+
+  async check(ctx, env, signal) {
+    const loc = ctx.state.location;
+    if (!loc) return { done: false, why: 'no region chosen yet' };
+    if (ctx.flags.region && ctx.flags.region !== loc) return { done: false, why: `--region ${ctx.flags.region} differs from the saved ${loc}` };
+    const project = ctx.state.project;
+    if (!project) return { done: false, why: 'no project chosen yet' };
+    const locations = await locationsFor(ctx, env, project, signal);
+    return locations.includes(loc) ? { done: true, summary: `region ${loc}` } : { done: false, why: `${loc} is not offered for ${project}` };
+  },
+
+  async run(ctx, env, signal) {
+    const project = need(ctx.state.project, 'the project', 'region');
+    const locations = [...(await withContext('list locations', () => locationsFor(ctx, env, project, signal)))].sort();
+    let location: string;
+    const flag = ctx.flags.region;
+    if (flag !== undefined) {
+      const problem = regionProblem(flag, locations);
+      if (problem) throw problem;
+      location = flag;
+    } else {
+      const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
+      const def = defaultLocation(ctx, cfg, locations);
+      if (env.prompter.interactive) {
+        const rest = locations.filter((l) => l !== def.value);
+        const choices: Choice<string>[] = [
+          ...(def.value ? [{ value: def.value, name: `${def.value}  (default: ${def.why})` }] : []),
+          ...rest.map((l) => ({ value: l, name: l })),
+        ];
+        location = await env.prompter.select(
+          { message: 'Region for the repository (use the same one as Cloud Run: traffic between them is then free)', choices, default: def.value },
+          { signal },
+        );
+      } else if (def.value) {
+        location = def.value;
+      } else {
+        throw missingFlag('The region', '--region', [`for example --region ${locations[0] ?? GUIDE_DEFAULT_LOCATION}`, 'or set a default: gcloud config set artifacts/location REGION']);
+      }
+    }
+    ctx.report.item({ label: 'region', status: 'ok', detail: `${location}: deploy Cloud Run here too, so image pulls stay free` });
+    return { state: { location, locations }, summary: `region ${location}`, commands: [] };
+  },
+
+  plan(ctx) {
+    const p = ctx.flags.project ?? ctx.state.project ?? 'PROJECT';
+    return [`gcloud artifacts locations list --project=${p}`];
+  },
+};
