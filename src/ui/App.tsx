@@ -1,0 +1,302 @@
+// The interactive UI: the transcript of finished steps (written once, <Static>), the live panel of
+// the running step (spinner, the call in progress, last lines of output, retries, checklist),
+// its explanation (e to show/hide), the pending steps, and at the end the summary or the error panel.
+import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import { Box, Static, Text, useInput, useStdin, useStdout } from 'ink';
+import type { StepItem } from '../runner.js';
+import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
+import { errorLines, errorView, summaryView, type RenderSummary } from '../output/format.js';
+import { Spinner } from './Spinner.js';
+
+export const HEADLINE =
+  'Creates a Docker repository in Google Artifact Registry, connects Docker to it and pushes a first tagged image: chapter 02 of the guide, done for real and explained.';
+
+export interface AppProps {
+  store: UiStore;
+  debug?: boolean;
+  renderSummary?: RenderSummary;
+  /** Ctrl-C while the UI reads the keyboard. */
+  onInterrupt?: () => void;
+  /** Start with explanations shown (default true). */
+  explain?: boolean;
+}
+
+export function App({ store, debug = false, renderSummary, onInterrupt, explain = true }: AppProps): React.ReactElement {
+  const state = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+  const [expanded, setExpanded] = useState(explain);
+  const { isRawModeSupported } = useStdin();
+  const active = isRawModeSupported === true && !state.prompting && !state.finished;
+
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') onInterrupt?.();
+      else if (input === 'e' || input === 'E') setExpanded((x) => !x);
+    },
+    { isActive: active },
+  );
+  // Declared after useInput: runs after it has released stdin for a prompt.
+  useEffect(() => {
+    if (state.prompting) store.released();
+  }, [state.prompting, store]);
+
+  return (
+    <>
+      <Static items={state.entries}>{(e) => <EntryView key={e.key} entry={e} debug={debug} renderSummary={renderSummary} />}</Static>
+      {state.prompting || state.finished ? null : <LiveArea state={state} expanded={expanded} canToggle={isRawModeSupported === true} />}
+    </>
+  );
+}
+
+// ---------- the live area ----------
+
+function LiveArea({ state, expanded, canToggle }: { state: UiState; expanded: boolean; canToggle: boolean }): React.ReactElement {
+  const { stdout } = useStdout();
+  const rows = stdout?.rows ?? 40;
+  const running = state.steps.find((s) => s.status === 'running');
+  const pending = state.steps.filter((s) => s.status === 'pending');
+  const compactPending = rows < 30;
+  return (
+    <Box flexDirection="column">
+      {state.phase === 'starting' && (
+        <Text>
+          <Spinner /> Starting: looking at your gcloud and Docker setup…
+        </Text>
+      )}
+      {running && state.live && <RunningStep step={running} live={state.live} expanded={expanded} canToggle={canToggle} />}
+      {compactPending && pending.length > 0 ? (
+        <Text dimColor>· Next: {pending.map((p) => p.title).join(' · ')}</Text>
+      ) : (
+        pending.map((p) => (
+          <Text key={p.id} dimColor>
+            · {p.title}
+          </Text>
+        ))
+      )}
+    </Box>
+  );
+}
+
+function itemMark(status: StepItem['status']): React.ReactElement {
+  switch (status) {
+    case 'ok':
+      return <Text color="green">✓</Text>;
+    case 'warn':
+      return <Text color="yellow">!</Text>;
+    case 'fail':
+      return <Text color="red">✗</Text>;
+    default:
+      return <Spinner />;
+  }
+}
+
+function Item({ item }: { item: StepItem }): React.ReactElement {
+  return (
+    <Box flexDirection="column">
+      <Text>
+        {'  '}
+        {itemMark(item.status)} {item.label}
+        {item.detail ? <Text dimColor> {item.detail}</Text> : null}
+      </Text>
+      {item.fix && item.status !== 'ok' ? <Text color="yellow">{'    '}→ {item.fix}</Text> : null}
+    </Box>
+  );
+}
+
+function RunningStep({ step, live, expanded, canToggle }: { step: UiStep; live: LivePanel; expanded: boolean; canToggle: boolean }): React.ReactElement {
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Spinner /> <Text bold>{step.title}</Text>
+        <Text dimColor>
+          {'  '}step {live.index + 1} of {live.total}
+          {step.recheck ? ' · done earlier, re-checking' : ''}
+        </Text>
+      </Text>
+      {live.activity ? (
+        <Text color="cyan" wrap="truncate-end">
+          {'  '}→ {live.activity}
+        </Text>
+      ) : null}
+      {live.retry ? <Text color="yellow">{'  '}↻ {live.retry}</Text> : null}
+      {live.layers.slice(-5).map((l) => (
+        <Text key={l.id} dimColor wrap="truncate-end">
+          {'    '}
+          {l.text}
+        </Text>
+      ))}
+      {live.lines.map((l, i) => (
+        <Text key={i} dimColor wrap="truncate-end">
+          {'    │ '}
+          {l}
+        </Text>
+      ))}
+      {live.items.map((it) => (
+        <Item key={it.label} item={it} />
+      ))}
+      {live.warnings.map((w, i) => (
+        <Text key={i} color="yellow">
+          {'  '}! {w}
+        </Text>
+      ))}
+      {expanded ? (
+        <Box marginLeft={2} marginTop={0}>
+          <Text italic>{step.explain}</Text>
+        </Box>
+      ) : null}
+      {canToggle ? (
+        <Text dimColor>
+          {'  '}e: {expanded ? 'hide' : 'show'} what this step does and why · Ctrl-C: stop (progress is kept)
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+// ---------- the transcript ----------
+
+function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boolean; renderSummary?: RenderSummary }): React.ReactElement {
+  switch (entry.kind) {
+    case 'header':
+      return (
+        <Box flexDirection="column" marginBottom={1}>
+          <Text>
+            <Text bold color="cyan">
+              registry-setup
+            </Text>
+            {entry.dryRun ? <Text color="yellow"> (dry run: nothing will be changed)</Text> : null}
+          </Text>
+          <Text dimColor>{HEADLINE}</Text>
+        </Box>
+      );
+    case 'notice':
+      return <Text color="blue">ℹ {entry.text}</Text>;
+    case 'step':
+      return <DoneStep entry={entry} />;
+    case 'question':
+      return (
+        <Text color="cyan">
+          ? {entry.stepTitle ? <Text bold>{entry.stepTitle}</Text> : 'registry-setup'}
+          {entry.index !== undefined && entry.total ? <Text dimColor> (step {entry.index + 1} of {entry.total})</Text> : null}
+          : a question for you
+        </Text>
+      );
+    case 'error': {
+      const v = errorView(entry.error, debug);
+      const lines = errorLines(v);
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1} marginTop={1}>
+          <Text color="red" bold>
+            {entry.stepTitle ? `${entry.stepTitle} failed` : 'Failed'}
+          </Text>
+          {lines.map((l, i) => (
+            <Text key={i} color={i === 0 ? 'red' : undefined}>
+              {l}
+            </Text>
+          ))}
+        </Box>
+      );
+    }
+    case 'failed-footer':
+      return <Text dimColor>Your progress is saved: fix the problem above, then run `registry-setup` again to continue from this step.</Text>;
+    case 'cancelled':
+      return <Text color="yellow">{entry.message}</Text>;
+    case 'plan':
+      return (
+        <Box flexDirection="column">
+          <Text bold>The plan: what each step does, and the commands it stands for</Text>
+          {entry.steps.map((s, i) => (
+            <Box key={s.id} flexDirection="column" marginTop={1}>
+              <Text>
+                <Text bold>
+                  {i + 1}. {s.title}
+                </Text>
+              </Text>
+              <Box marginLeft={3}>
+                <Text dimColor>{s.explain}</Text>
+              </Box>
+              {s.commands.map((c, j) => (
+                <Text key={j} color="cyan">
+                  {'   $ '}
+                  {c}
+                </Text>
+              ))}
+            </Box>
+          ))}
+        </Box>
+      );
+    case 'summary': {
+      const v = summaryView(renderSummary, entry.state, entry.commandsByStep);
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor="green" paddingX={1} marginTop={1}>
+          <Text color="green" bold>
+            Done: your registry is ready
+          </Text>
+          {v.registryUrl ? (
+            <Text>
+              Registry: <Text bold>{v.registryUrl}</Text>
+            </Text>
+          ) : null}
+          {v.imageUris.length ? <Text>Images:</Text> : null}
+          {v.imageUris.map((u) => (
+            <Text key={u}>
+              {'  '}
+              {u}
+            </Text>
+          ))}
+          {v.digest ? <Text>Digest: {v.digest}</Text> : null}
+          {v.script.length ? (
+            <Box flexDirection="column" marginTop={1}>
+              <Text bold>The same setup as commands (copy and keep):</Text>
+              {v.script.map((l, i) => (
+                <Text key={i} color="cyan">
+                  {l}
+                </Text>
+              ))}
+            </Box>
+          ) : null}
+          {v.costFacts.length ? (
+            <Box flexDirection="column" marginTop={1}>
+              <Text bold>Cost</Text>
+              {v.costFacts.map((c, i) => (
+                <Text key={i}>- {c}</Text>
+              ))}
+            </Box>
+          ) : null}
+          {v.next.length ? (
+            <Box flexDirection="column" marginTop={1}>
+              <Text bold>Next</Text>
+              {v.next.map((c, i) => (
+                <Text key={i}>- {c}</Text>
+              ))}
+            </Box>
+          ) : null}
+        </Box>
+      );
+    }
+  }
+}
+
+function DoneStep({ entry }: { entry: Extract<Entry, { kind: 'step' }> }): React.ReactElement {
+  const { step } = entry;
+  const mark =
+    step.status === 'done' ? <Text color="green">✓</Text> : step.status === 'failed' ? <Text color="red">✗</Text> : <Text color="yellow">■</Text>;
+  return (
+    <Box flexDirection="column">
+      <Text>
+        {mark} <Text bold>{step.title}</Text>
+        {step.summary ? <Text> {step.summary}</Text> : null}
+        {step.rechecked ? <Text dimColor> (done earlier, re-checked)</Text> : null}
+      </Text>
+      {entry.items
+        .filter((i) => i.status !== 'running')
+        .map((it) => (
+          <Item key={it.label} item={it} />
+        ))}
+      {entry.warnings.map((w, i) => (
+        <Text key={i} color="yellow">
+          {'  '}! {w}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,222 @@
+import React from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { render, cleanup } from 'ink-testing-library';
+import { App } from '../../src/ui/App.js';
+import { UiStore } from '../../src/ui/store.js';
+import type { RunEvent, StepInfo } from '../../src/runner.js';
+import type { StepId } from '../../src/steps/types.js';
+import { BugError, ExternalError, UserError } from '../../src/errors.js';
+import type { RenderSummary } from '../../src/output/format.js';
+import { KEY_E, CTRL_C, plain, waitFor, waitForFrame } from './helpers.js';
+
+const STEPS: StepInfo[] = [
+  { id: 'preflight', title: 'Preflight', explain: 'Checks that gcloud and Docker are ready before anything changes.' },
+  { id: 'project', title: 'Project', explain: 'Picks the Google Cloud project that will own the repository.' },
+  { id: 'region', title: 'Region', explain: 'Keeps images next to Cloud Run so pulls cost nothing.' },
+  { id: 'repository', title: 'Repository', explain: 'Creates the Docker repository that will hold your images.' },
+];
+
+function setup(opts: { debug?: boolean; renderSummary?: RenderSummary; onInterrupt?: () => void } = {}) {
+  const store = new UiStore(STEPS);
+  const r = render(<App store={store} debug={opts.debug} renderSummary={opts.renderSummary} onInterrupt={opts.onInterrupt} />);
+  const send = (...events: RunEvent[]) => events.forEach((e) => store.dispatch(e));
+  return { store, ...r, send, frame: () => plain(r.lastFrame()) };
+}
+
+const start = (id: StepId, index: number, recheck = false): RunEvent => ({
+  type: 'step-start',
+  id,
+  index,
+  total: STEPS.length,
+  title: STEPS[index].title,
+  explain: STEPS[index].explain,
+  recheck,
+});
+
+afterEach(() => cleanup());
+
+describe('<App>', () => {
+  it('first frame: the header and every step pending, before the runner says anything', async () => {
+    const t = setup();
+    const f = await waitForFrame(t.lastFrame, 'registry-setup', 'Starting');
+    for (const s of STEPS) expect(f).toContain(`· ${s.title}`);
+  });
+
+  it('step list: done steps with their summary, the running step with a spinner, pending ones', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0));
+    t.send({ type: 'step-done', id: 'preflight', summary: 'all checks passed', skipped: false }, start('project', 1));
+    const f = await waitForFrame(t.lastFrame, '✓ Preflight all checks passed', 'Project', 'step 2 of 4');
+    expect(f).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Project/);
+    expect(f).toContain('· Region');
+    expect(f).toContain('· Repository');
+    expect(f).not.toContain('· Preflight');
+    expect(f).not.toContain('Starting');
+  });
+
+  it('live panel: the call in progress, the retry line, the last 5 output lines, layers', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('repository', 3));
+    t.send({ type: 'step-activity', id: 'repository', text: 'artifactregistry.repositories.create demo-repo' });
+    t.send({ type: 'step-note', id: 'repository', note: { type: 'retry', text: 'retrying in 2 s, attempt 2 of 5', attempt: 2, of: 5, delayMs: 2000 } });
+    let f = await waitForFrame(t.lastFrame, '→ artifactregistry.repositories.create demo-repo', '↻ retrying in 2 s, attempt 2 of 5');
+    for (let i = 1; i <= 7; i++) t.send({ type: 'step-note', id: 'repository', note: { type: 'line', text: `output line ${i}` } });
+    t.send({ type: 'step-note', id: 'repository', note: { type: 'layer', id: 'abcdef0123456789', status: 'Pushing', current: 50, total: 100 } });
+    f = await waitForFrame(t.lastFrame, 'output line 7', 'abcdef012345: Pushing 50%');
+    expect(f).toContain('output line 3');
+    expect(f).not.toContain('output line 2');
+    // A new output line replaces the retry note.
+    expect(f).not.toContain('retrying in 2 s');
+  });
+
+  it('preflight checklist items and warnings, kept in the finished step', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0));
+    t.send({ type: 'step-item', id: 'preflight', item: { label: 'gcloud', status: 'running' } });
+    t.send({ type: 'step-item', id: 'preflight', item: { label: 'docker daemon', status: 'fail', detail: 'permission denied', fix: 'add yourself to the docker group' } });
+    t.send({ type: 'step-item', id: 'preflight', item: { label: 'gcloud', status: 'ok', detail: '502.0.0' } });
+    t.send({ type: 'step-warn', id: 'preflight', text: 'not a git repository: only the latest tag' });
+    let f = await waitForFrame(t.lastFrame, '✓ gcloud 502.0.0', '✗ docker daemon permission denied', '→ add yourself to the docker group', '! not a git repository');
+    expect(f.indexOf('gcloud')).toBeLessThan(f.indexOf('docker daemon'));
+    t.send({ type: 'step-done', id: 'preflight', summary: 'ready, 1 warning', skipped: false });
+    f = await waitForFrame(t.lastFrame, '✓ Preflight ready, 1 warning');
+    expect(f).toContain('✓ gcloud 502.0.0');
+    expect(f).toContain('! not a git repository');
+  });
+
+  it('explanation: shown with a hint, hidden and shown again with e', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('region', 2));
+    await waitForFrame(t.lastFrame, 'Keeps images next to Cloud Run', 'e: hide what this step does');
+    t.stdin.write(KEY_E);
+    await waitFor(() => !t.frame().includes('Keeps images next to Cloud Run'), t.frame);
+    expect(t.frame()).toContain('e: show what this step does');
+    t.stdin.write(KEY_E);
+    await waitForFrame(t.lastFrame, 'Keeps images next to Cloud Run', 'e: hide');
+  });
+
+  it('Ctrl-C while the UI reads keys calls onInterrupt', async () => {
+    let interrupted = 0;
+    const t = setup({ onInterrupt: () => interrupted++ });
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('region', 2));
+    await waitForFrame(t.lastFrame, 'Region');
+    t.stdin.write(CTRL_C);
+    await waitFor(() => interrupted === 1, () => `interrupted=${interrupted}`);
+  });
+
+  it('a prompt: compact question line, live area gone, events queued until the prompt ends', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('region', 2));
+    t.send({ type: 'step-activity', id: 'region', text: 'listing locations' });
+    await waitForFrame(t.lastFrame, '→ listing locations');
+    const released = t.store.whenReleased();
+    t.send({ type: 'step-prompt-start', id: 'region', title: 'Region', message: 'Which region?' });
+    await released;
+    let f = await waitForFrame(t.lastFrame, '? Region (step 3 of 4): a question for you');
+    expect(f).not.toContain('listing locations');
+    expect(f).not.toContain('· Repository');
+    // Keys go to the prompt, not to the UI.
+    t.stdin.write(KEY_E);
+    t.send({ type: 'step-activity', id: 'region', text: 'checking southamerica-east1' });
+    f = t.frame();
+    expect(f).not.toContain('checking southamerica-east1');
+    t.send({ type: 'step-prompt-end', id: 'region' });
+    f = await waitForFrame(t.lastFrame, '→ checking southamerica-east1', '· Repository');
+    expect(f).toContain('Keeps images next to Cloud Run'); // the e typed during the prompt did not toggle it
+    expect(f.indexOf('a question for you')).toBeLessThan(f.indexOf('checking southamerica-east1'));
+  });
+
+  it('error panel: message with context, what to do, command, exit code, stderr tail; no stack without --debug', async () => {
+    const t = setup();
+    const err = new ExternalError('exit status 1', { command: 'gcloud auth configure-docker southamerica-east1-docker.pkg.dev --quiet', exitCode: 1, stderrTail: 'line a\nERROR: permission denied\n' }, ['Run `gcloud auth login`']);
+    err.context.unshift('configure Docker auth');
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('repository', 3));
+    t.send({ type: 'step-failed', id: 'repository', error: err }, { type: 'run-failed', state: {}, error: err, stepId: 'repository' });
+    const f = await waitForFrame(
+      t.lastFrame,
+      'Repository failed',
+      'configure Docker auth: exit status 1',
+      'What to do:',
+      '- Run `gcloud auth login`',
+      'Command: gcloud auth configure-docker southamerica-east1-docker.pkg.dev --quiet',
+      'Exit code: 1',
+      '| ERROR: permission denied',
+      'Your progress is saved',
+    );
+    expect(f).toContain('✗ Repository');
+    expect(f).not.toMatch(/at .*\(.*:\d+:\d+\)/);
+    expect(f).not.toContain('Stack');
+  });
+
+  it('user error: fix lines; bug: report request; --debug adds the stack', async () => {
+    const t = setup({ debug: true });
+    const bug = new BugError('undefined is not a function');
+    bug.stack = 'BugError: undefined is not a function\n    at thing (/x/y.ts:1:2)';
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('project', 1));
+    t.send({ type: 'step-failed', id: 'project', error: bug });
+    const f = await waitForFrame(t.lastFrame, 'undefined is not a function', 'This is a bug in registry-setup', 'Stack (--debug):', 'at thing (/x/y.ts:1:2)');
+    expect(f).toContain('Project failed');
+
+    cleanup();
+    const u = setup();
+    u.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0));
+    u.send({ type: 'step-failed', id: 'preflight', error: new UserError('Docker is not running', ['Start Docker Desktop', 'or: sudo systemctl start docker']) });
+    await waitForFrame(u.lastFrame, 'Preflight failed', 'Docker is not running', '- Start Docker Desktop', '- or: sudo systemctl start docker');
+  });
+
+  it('summary: registry, images, digest, the script, cost facts, next', async () => {
+    const renderSummary: RenderSummary = (state, cmds) => ({
+      registryUrl: `${state.registryHost}/${state.project}/${state.repository}`,
+      imageUris: state.imageUris,
+      digest: state.digest,
+      script: Object.values(cmds).flat() as string[],
+      costFacts: ['first 0.5 GB free'],
+      next: [{ number: '03', title: 'Cloud SQL', what: 'a database' }],
+    });
+    const t = setup({ renderSummary });
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false });
+    t.send({
+      type: 'run-done',
+      dryRun: false,
+      state: { project: 'demo-proj', repository: 'demo-repo', registryHost: 'southamerica-east1-docker.pkg.dev', imageUris: ['h/p/r/app:latest', 'h/p/r/app:a1b2c3d'], digest: 'sha256:abc' },
+      commandsByStep: { repository: ['gcloud artifacts repositories create demo-repo --repository-format=docker'], 'docker-auth': ['gcloud auth configure-docker southamerica-east1-docker.pkg.dev'] },
+    });
+    const f = await waitForFrame(
+      t.lastFrame,
+      'Done: your registry is ready',
+      'Registry: southamerica-east1-docker.pkg.dev/demo-proj/demo-repo',
+      'h/p/r/app:latest',
+      'h/p/r/app:a1b2c3d',
+      'Digest: sha256:abc',
+      'gcloud artifacts repositories create demo-repo --repository-format=docker',
+      'gcloud auth configure-docker southamerica-east1-docker.pkg.dev',
+      '- first 0.5 GB free',
+      '- 03 Cloud SQL: a database',
+    );
+    expect(f).not.toContain('· Region'); // the live area is gone at the end
+  });
+
+  it('cancelled: one line saying how to resume', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('region', 2));
+    t.send({ type: 'run-cancelled', state: {}, resumeFrom: 'region', resumeTitle: 'Region', message: 'Stopped. Run `registry-setup` again to resume from Region.' });
+    const f = await waitForFrame(t.lastFrame, 'Stopped. Run `registry-setup` again to resume from Region.');
+    expect(f).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+  });
+
+  it('re-checked steps say so', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('project', 1, true));
+    await waitForFrame(t.lastFrame, 'done earlier, re-checking');
+    t.send({ type: 'step-done', id: 'project', summary: 'demo-proj', skipped: true });
+    await waitForFrame(t.lastFrame, '✓ Project demo-proj (done earlier, re-checked)');
+  });
+
+  it('a token in an error never reaches the screen', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('repository', 3));
+    t.send({ type: 'step-failed', id: 'repository', error: new ExternalError('bad auth with ya29.a0AfB_secretvalue', { stderrTail: 'Authorization: Bearer ya29.zzz' }) });
+    const f = await waitForFrame(t.lastFrame, 'bad auth with [redacted]');
+    expect(f).not.toContain('ya29');
+  });
+});
