@@ -67,6 +67,16 @@ interface Pending {
 function argMatches(expected: unknown, actual: unknown): boolean {
   if (expected === ANY) return true;
   if (expected && typeof expected === 'object' && MATCH in (expected as object)) return (expected as Matcher)[MATCH](actual);
+  // Structural comparison, so matchers can sit inside objects and arrays.
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => argMatches(e, actual[i]));
+  }
+  if (expected && typeof expected === 'object' && Object.getPrototypeOf(expected) === Object.prototype) {
+    if (!actual || typeof actual !== 'object' || Array.isArray(actual)) return false;
+    const ek = Object.keys(expected).filter((k) => (expected as Record<string, unknown>)[k] !== undefined);
+    const ak = Object.keys(actual).filter((k) => (actual as Record<string, unknown>)[k] !== undefined);
+    return ek.length === ak.length && ek.every((k) => k in (actual as object) && argMatches((expected as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k]));
+  }
   return isDeepStrictEqual(expected, actual);
 }
 
