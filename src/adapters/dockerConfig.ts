@@ -1,0 +1,200 @@
+// The user's Docker config file: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+// Read strictly (malformed JSON stops us with the position, nothing changed); written
+// atomically (temp file in the same folder + fsync + rename), with the original backed up once,
+// before our first change, to config.json.registry-setup.bak.
+import { randomBytes } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { chmod, link, lstat, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
+import type { DockerConfigFile } from '../ports.js';
+
+export const BACKUP_SUFFIX = '.registry-setup.bak';
+
+/** 1-based line and column of a 0-based offset. */
+export function lineColumn(text: string, pos: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(pos, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+}
+
+/** Where JSON.parse failed, from its message (V8 says "at position N", newer ones "line L column C"). */
+export function jsonErrorPosition(text: string, message: string): { line: number; column: number } {
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
+  const p = /at position (\d+)/.exec(message);
+  return lineColumn(text, p ? Number(p[1]) : text.length);
+}
+
+/** Parse a Docker config's text; {} for an empty file (as Docker does). */
+export function parseDockerConfig(text: string, path: string): Record<string, unknown> {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') return {};
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const { line, column } = jsonErrorPosition(body, msg);
+    throw new UserError(`${path} is not valid JSON (line ${line}, column ${column}): ${msg.replace(/\s*\(line \d+ column \d+\)$/, '')}`, [
+      `Fix or move the file (for example: mv ${path} ${path}.broken), then run again.`,
+      'Nothing was changed.',
+    ]);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UserError(`${path} does not hold a JSON object`, [`Fix or move the file (for example: mv ${path} ${path}.broken), then run again.`, 'Nothing was changed.']);
+  }
+  return data as Record<string, unknown>;
+}
+
+/** The indentation the file already uses (so our rewrite looks like theirs); Docker's own is a tab. */
+export function detectIndent(text: string): string {
+  const m = /\n([ \t]+)\S/.exec(text);
+  return m ? m[1]! : '\t';
+}
+
+function isCode(e: unknown, ...codes: string[]): boolean {
+  return !!e && typeof e === 'object' && codes.includes((e as { code?: string }).code ?? '');
+}
+
+function readOnlyError(what: string, path: string, cause?: unknown): UserError {
+  return new UserError(`${what} ${path} is read-only, so the Docker configuration cannot be updated`, [
+    `Make it writable (for example: chmod u+w ${path}), then run again.`,
+    'Nothing was changed.',
+  ], { cause });
+}
+
+/** Write `content` to `target` atomically: temp file in the same folder, fsync, rename, fsync the folder. */
+async function atomicWrite(target: string, content: string, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fh;
+  try {
+    fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
+  } catch (e) {
+    if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw readOnlyError('The folder', dir, e);
+    throw e;
+  }
+  try {
+    await fh.chmod(mode); // the umask may have narrowed it
+    if (owner) await fh.chown(owner.uid, owner.gid).catch(() => undefined);
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, target);
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw readOnlyError('The file', target, e);
+    throw e;
+  }
+  const dh = await open(dir, 'r').catch(() => undefined);
+  if (dh) {
+    await dh.sync().catch(() => undefined);
+    await dh.close().catch(() => undefined);
+  }
+}
+
+/** Copy `src` to `dest` only if `dest` does not exist yet; never leaves a partial `dest`. Returns whether it copied. */
+async function copyOnce(src: string, dest: string, mode: number): Promise<boolean> {
+  const dir = dirname(dest);
+  const tmp = join(dir, `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
+  const data = await readFile(src);
+  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
+  try {
+    await fh.chmod(mode);
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, dest); // atomic and exclusive: fails with EEXIST if a backup is already there
+    return true;
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return false;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: string }): DockerConfigFile {
+  const dir = deps.env.DOCKER_CONFIG || join(deps.homedir, '.docker');
+  const path = join(dir, 'config.json');
+
+  async function readText(): Promise<string | null> {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return null;
+      if (isCode(e, 'EACCES', 'EPERM')) {
+        throw new UserError(`cannot read ${path} (permission denied)`, [
+          `Check who owns it: ls -l ${path}`,
+          'If it belongs to root (e.g. after using sudo), give it back: sudo chown $USER ' + path,
+        ], { cause: e });
+      }
+      if (isCode(e, 'EISDIR')) throw new UserError(`${path} is a folder, not a file`, ['Move it away, then run again.']);
+      throw e;
+    }
+  }
+
+  return {
+    dir,
+    path,
+
+    async read() {
+      const text = await readText();
+      return text === null ? {} : parseDockerConfig(text, path);
+    },
+
+    async write(next) {
+      // Create the folder with owner-only permissions when it is missing.
+      await mkdir(dir, { recursive: true, mode: 0o700 }).catch((e) => {
+        if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw readOnlyError('The folder', dirname(dir), e);
+        throw e;
+      });
+      // Write through a symlink to its target (dotfile managers link config.json).
+      let target = path;
+      try {
+        if ((await lstat(path)).isSymbolicLink()) target = await realpath(path);
+      } catch (e) {
+        if (!isCode(e, 'ENOENT')) throw e;
+      }
+      let st: Awaited<ReturnType<typeof stat>> | undefined;
+      try {
+        st = await stat(target);
+      } catch (e) {
+        if (!isCode(e, 'ENOENT')) throw e;
+      }
+      const dirStat = await stat(dirname(target));
+      if ((dirStat.mode & 0o222) === 0) throw readOnlyError('The folder', dirname(target));
+      let backupPath: string | undefined;
+      let indent = '\t';
+      if (st) {
+        if ((st.mode & 0o222) === 0) throw readOnlyError('The file', path);
+        const text = await readText();
+        if (text !== null) {
+          parseDockerConfig(text, path); // never replace a file we could not read (the caller should have read it first)
+          indent = detectIndent(text);
+        }
+        const bak = path + BACKUP_SUFFIX;
+        await copyOnce(target, bak, st.mode & 0o777).catch((e) => {
+          if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw readOnlyError('The folder', dir, e);
+          throw e;
+        });
+        backupPath = bak;
+      } else {
+        // An earlier run may have backed up a file that is gone now; still report it.
+        const bak = path + BACKUP_SUFFIX;
+        if (await stat(bak).then(() => true, () => false)) backupPath = bak;
+      }
+      const mode = st ? st.mode & 0o777 : 0o600;
+      const owner = st ? { uid: st.uid, gid: st.gid } : undefined;
+      await atomicWrite(target, JSON.stringify(next, null, indent), mode, owner);
+      if (!st) await chmod(target, 0o600).catch(() => undefined);
+      return backupPath ? { backupPath } : {};
+    },
+  };
+}

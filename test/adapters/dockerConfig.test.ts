@@ -1,0 +1,182 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createDockerConfigFile, detectIndent, jsonErrorPosition, parseDockerConfig } from '../../src/adapters/dockerConfig.js';
+import { UserError } from '../../src/errors.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'rs-dockercfg-'));
+const mode = (p: string) => statSync(p).mode & 0o777;
+
+describe('where the file is', () => {
+  it.each([
+    { case: 'DOCKER_CONFIG honoured', env: { DOCKER_CONFIG: '/x/dc' }, dir: '/x/dc' },
+    { case: 'else ~/.docker', env: {}, dir: '/home/u/.docker' },
+    { case: 'empty DOCKER_CONFIG ignored', env: { DOCKER_CONFIG: '' }, dir: '/home/u/.docker' },
+  ])('$case', ({ env, dir }) => {
+    const f = createDockerConfigFile({ env, homedir: '/home/u' });
+    expect(f.dir).toBe(dir);
+    expect(f.path).toBe(join(dir, 'config.json'));
+  });
+});
+
+describe('parsing', () => {
+  it.each([
+    { text: '', want: {} },
+    { text: '  \n', want: {} },
+    { text: '\uFEFF{"auths":{}}', want: { auths: {} } },
+    { text: '{"credsStore":"desktop","x":[1]}', want: { credsStore: 'desktop', x: [1] } },
+  ])('%j', ({ text, want }) => expect(parseDockerConfig(text, '/p')).toEqual(want));
+
+  it.each([
+    { case: 'bad token on line 3', text: '{\n  "a": 1,\n  "b" 2\n}', where: 'line 3, column 7' },
+    { case: 'truncated', text: '{\n  "a": ', where: 'line 2, column 8' },
+    { case: 'trailing comma', text: '{"a": 1,}', where: 'line 1, column 9' },
+  ])('malformed: $case → UserError with path and position', ({ text, where }) => {
+    let err: unknown;
+    try {
+      parseDockerConfig(text, '/home/u/.docker/config.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    const u = err as UserError;
+    expect(u.message).toContain('/home/u/.docker/config.json is not valid JSON');
+    expect(u.message).toContain(where);
+    expect(u.fix.join('\n')).toMatch(/Fix or move the file.*then run again/);
+  });
+
+  it('not an object → UserError', () => {
+    expect(() => parseDockerConfig('[1]', '/p')).toThrow(UserError);
+  });
+
+  it.each([
+    { msg: 'Unexpected token } in JSON at position 4', text: 'ab\ncd', want: { line: 2, column: 2 } },
+    { msg: "Expected ',' or '}' after property value in JSON at position 9 (line 2 column 5)", text: '', want: { line: 2, column: 5 } },
+  ])('jsonErrorPosition($msg)', ({ msg, text, want }) => expect(jsonErrorPosition(text, msg)).toEqual(want));
+
+  it.each([
+    ['{\n\t"a": 1\n}', '\t'],
+    ['{\n  "a": 1\n}', '  '],
+    ['{"a":1}', '\t'],
+  ])('detectIndent %j', (text, want) => expect(detectIndent(text)).toBe(want));
+});
+
+describe('read and write on real files', () => {
+  it('missing file reads as {}; first write creates the folder 0700 and the file 0600, no backup', async () => {
+    const home = tmp();
+    const f = createDockerConfigFile({ env: {}, homedir: home });
+    expect(await f.read()).toEqual({});
+    const r = await f.write({ credHelpers: { 'us-docker.pkg.dev': 'gcloud' } });
+    expect(r).toEqual({});
+    expect(mode(join(home, '.docker'))).toBe(0o700);
+    expect(mode(f.path)).toBe(0o600);
+    expect(await f.read()).toEqual({ credHelpers: { 'us-docker.pkg.dev': 'gcloud' } });
+  });
+
+  it('keeps unknown keys and key order as given, keeps the mode, and the indentation style', async () => {
+    const dir = tmp();
+    const p = join(dir, 'config.json');
+    writeFileSync(p, '{\n  "auths": {"ghcr.io": {"auth": "abc"}},\n  "credsStore": "desktop",\n  "zzz": {"keep": true}\n}\n', { mode: 0o644 });
+    chmodSync(p, 0o644);
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/nonexistent' });
+    const cur = await f.read();
+    await f.write({ ...cur, credHelpers: { 'europe-west1-docker.pkg.dev': 'gcloud' } });
+    const text = readFileSync(p, 'utf8');
+    expect(Object.keys(JSON.parse(text))).toEqual(['auths', 'credsStore', 'zzz', 'credHelpers']);
+    expect(JSON.parse(text).auths).toEqual({ 'ghcr.io': { auth: 'abc' } });
+    expect(text).toContain('\n  "auths"');
+    expect(mode(p)).toBe(0o644);
+  });
+
+  it('backs up the original once: the backup holds the state before the first change', async () => {
+    const dir = tmp();
+    const p = join(dir, 'config.json');
+    writeFileSync(p, '{"original":true}', { mode: 0o600 });
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/x' });
+    const r1 = await f.write({ original: true, step: 1 });
+    expect(r1.backupPath).toBe(p + '.registry-setup.bak');
+    const r2 = await f.write({ original: true, step: 2 });
+    expect(r2.backupPath).toBe(p + '.registry-setup.bak');
+    expect(JSON.parse(readFileSync(p + '.registry-setup.bak', 'utf8'))).toEqual({ original: true });
+    expect(mode(p + '.registry-setup.bak')).toBe(0o600);
+    expect(JSON.parse(readFileSync(p, 'utf8'))).toEqual({ original: true, step: 2 });
+    // no temp files left behind
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'config.json.registry-setup.bak']);
+  });
+
+  it('malformed file: read() stops with the position; write() refuses; nothing changes', async () => {
+    const dir = tmp();
+    const p = join(dir, 'config.json');
+    const broken = '{\n  "auths": {}\n  "credsStore": "x"\n}';
+    writeFileSync(p, broken);
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/x' });
+    const err = await f.read().catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON \\(line 3, column 3\\)`));
+    await expect(f.write({ a: 1 })).rejects.toBeInstanceOf(UserError);
+    expect(readFileSync(p, 'utf8')).toBe(broken);
+    expect(readdirSync(dir)).toEqual(['config.json']);
+  });
+
+  it.each([
+    { case: 'read-only file', setup: (dir: string, p: string) => (writeFileSync(p, '{}'), chmodSync(p, 0o444)), what: /The file .* is read-only/ },
+    { case: 'read-only folder', setup: (dir: string, p: string) => (writeFileSync(p, '{}'), chmodSync(dir, 0o555)), what: /The folder .* is read-only/ },
+  ])('$case → UserError saying so, nothing changed', async ({ setup, what }) => {
+    const dir = tmp();
+    const p = join(dir, 'config.json');
+    setup(dir, p);
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/x' });
+    const err = await f.write({ changed: true }).catch((e) => e);
+    chmodSync(dir, 0o755);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(what);
+    expect(err.fix.join('\n')).toMatch(/chmod u\+w/);
+    expect(readFileSync(p, 'utf8')).toBe('{}');
+    expect(readdirSync(dir)).toEqual(['config.json']);
+  });
+
+  it('a symlinked config.json stays a symlink; its target gets the change', async () => {
+    const dir = tmp();
+    const real = join(dir, 'dotfiles-docker.json');
+    writeFileSync(real, '{"a":1}', { mode: 0o600 });
+    mkdirSync(join(dir, 'dc'));
+    symlinkSync(real, join(dir, 'dc', 'config.json'));
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: join(dir, 'dc') }, homedir: '/x' });
+    await f.write({ a: 1, b: 2 });
+    expect(JSON.parse(readFileSync(real, 'utf8'))).toEqual({ a: 1, b: 2 });
+    expect(existsSync(join(dir, 'dc', 'config.json.registry-setup.bak'))).toBe(true);
+  });
+
+  it('atomic: a reader polling during 60 rewrites always sees complete JSON', async () => {
+    const dir = tmp();
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/x' });
+    const big = { credHelpers: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`host-${i}.example.com`, 'gcloud'])) };
+    await f.write(big);
+    let stop = false;
+    let reads = 0;
+    const bad: string[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        const text = await readFile(f.path, 'utf8');
+        try {
+          JSON.parse(text);
+        } catch {
+          bad.push(text.slice(-40));
+        }
+        reads++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (let i = 0; i < 60; i++) await f.write({ ...big, n: i });
+    stop = true;
+    await reader;
+    expect(reads).toBeGreaterThan(10);
+    expect(bad).toEqual([]);
+    expect(JSON.parse(readFileSync(f.path, 'utf8')).n).toBe(59);
+    // no temp files left; the backup holds the state before the first change to an existing file
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'config.json.registry-setup.bak']);
+    expect(JSON.parse(readFileSync(f.path + '.registry-setup.bak', 'utf8'))).toEqual(big);
+  });
+});
