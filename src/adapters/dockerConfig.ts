@@ -162,7 +162,7 @@ export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: 
       } catch (e) {
         if (!isCode(e, 'ENOENT')) throw e;
       }
-      let st: Awaited<ReturnType<typeof stat>> | undefined;
+      let st: import("node:fs").Stats | undefined;
       try {
         st = await stat(target);
       } catch (e) {
