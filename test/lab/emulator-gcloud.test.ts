@@ -1,0 +1,247 @@
+// The emulator through the REAL gcloud (google-cloud-cli, offline, pointed at the emulator by
+// its endpoint overrides, with a throwaway CLOUDSDK_CONFIG for this file). Each case starts its
+// own emulator on a random port; cases run concurrently because gcloud mostly waits (its
+// operation polls are 1 s, 3 s, 3 s … apart and its 5xx retries back off).
+
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+import { MemoryImageCatalog, startEmulator, type Emulator } from './emulator/server.js';
+import { gcloudConfig, type GcloudConfig, type GcloudResult } from './emulator/testkit.js';
+import type { WorldSpec } from './emulator/world.js';
+
+const P = 'demo';
+const L = 'southamerica-east1';
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+const AUTH_NOTE = /This command is authenticated with an access token from .* specified by the \[auth\/access_token_file\] property/;
+
+let g: GcloudConfig;
+beforeAll(async () => {
+  g = await gcloudConfig();
+});
+afterAll(async () => {
+  await g?.cleanup();
+});
+
+const world = (extra: Partial<WorldSpec> = {}, projects: WorldSpec['projects'] = [{ projectId: P }]): WorldSpec => ({
+  projects,
+  repositories: [{ project: P, location: L, repositoryId: 'existing-repo', format: 'DOCKER' }],
+  ...extra,
+});
+
+interface Case {
+  name: string;
+  world: WorldSpec;
+  images?: MemoryImageCatalog;
+  args: string[];
+  token?: string;
+  project?: string;
+  exit: number;
+  stdout?: RegExp[];
+  stderr?: RegExp[];
+  /** Checks on the emulator afterwards (its world and request log). */
+  after?: (emu: Emulator, r: GcloudResult) => void;
+}
+
+const create = (repo: string) => ['artifacts', 'repositories', 'create', repo, '--repository-format=docker', `--location=${L}`];
+const describeRepo = (repo: string) => ['artifacts', 'repositories', 'describe', repo, `--location=${L}`];
+
+const cases: Case[] = [
+  {
+    name: "the guide's create command succeeds (operation done at once)",
+    world: world(),
+    args: create('mycoolproject-repo'),
+    exit: 0,
+    stderr: [/Created repository \[mycoolproject-repo\]\./],
+    after: (emu, r) => {
+      if (r.stdout.trim() !== '') throw new Error(`stdout should stay empty, got ${r.stdout}`);
+      const post = emu.world.requests.find((x) => x.method === 'POST')!;
+      if (post.client !== 'gcloud' || post.command !== 'gcloud.artifacts.repositories.create') throw new Error(`client not recognised: ${JSON.stringify(post)}`);
+      const body = post.body as Record<string, unknown>;
+      if (body.format !== 'DOCKER' || body.mode !== 'MODE_UNSPECIFIED') throw new Error(`unexpected body ${JSON.stringify(body)}`);
+      const repo = emu.world.repository(P, L, 'mycoolproject-repo');
+      if (repo?.format !== 'DOCKER' || repo.mode !== 'STANDARD_REPOSITORY') throw new Error(`stored ${JSON.stringify(repo)}`);
+    },
+  },
+  {
+    name: "the guide's create command succeeds while the operation stays pending for 2 polls",
+    world: world({ operationPendingPolls: 2 }),
+    args: create('mycoolproject-repo'),
+    exit: 0,
+    stderr: [/Waiting for operation \[projects\/demo\/locations\/southamerica-east1\/operations\/[^\]]+\] to complete/, /Created repository \[mycoolproject-repo\]\./],
+    after: (emu) => {
+      const polls = emu.world.requests.filter((x) => x.path.includes('/operations/'));
+      if (polls.length !== 3) throw new Error(`expected 3 polls (2 pending + done), saw ${polls.length}`);
+    },
+  },
+  {
+    name: 'describe shows a declared repository',
+    world: world({ repositories: [{ project: P, location: L, repositoryId: 'mycoolproject-repo', format: 'DOCKER', immutableTags: true, description: 'guide' }] }),
+    args: describeRepo('mycoolproject-repo'),
+    exit: 0,
+    stdout: [/format: DOCKER/, /mode: STANDARD_REPOSITORY/, /name: projects\/demo\/locations\/southamerica-east1\/repositories\/mycoolproject-repo/, /immutableTags: true/, /description: guide/],
+  },
+  {
+    name: 'creating an existing repository gives ALREADY_EXISTS',
+    world: world(),
+    args: create('existing-repo'),
+    exit: 1,
+    stderr: [/^ERROR: \(gcloud\.artifacts\.repositories\.create\) ALREADY_EXISTS: the repository already exists/m],
+  },
+  {
+    name: 'API disabled gives PERMISSION_DENIED with the SERVICE_DISABLED text gcloud recognises',
+    world: world({ repositories: [] }, [{ projectId: P, apiEnabled: false }]),
+    args: describeRepo('existing-repo'),
+    exit: 1,
+    stderr: [
+      /PERMISSION_DENIED: Artifact Registry API has not been used in project demo before or it is disabled\. Enable it by visiting https:\/\/console\.developers\.google\.com\/apis\/api\/artifactregistry\.googleapis\.com\/overview\?project=demo then retry\./,
+      /reason: SERVICE_DISABLED/,
+    ],
+  },
+  {
+    name: 'a missing permission gives PERMISSION_DENIED naming it',
+    world: world({}, [{ projectId: P, deniedPermissions: ['artifactregistry.repositories.create'] }]),
+    args: create('mycoolproject-repo'),
+    exit: 1,
+    stderr: [/PERMISSION_DENIED: Permission 'artifactregistry\.repositories\.create' denied on resource '\/\/artifactregistry\.googleapis\.com\/projects\/demo\/locations\/southamerica-east1' \(or it may not exist\)/, /permission: artifactregistry\.repositories\.create/, AUTH_NOTE],
+  },
+  {
+    name: 'billing off gives PERMISSION_DENIED with BILLING_DISABLED',
+    world: world({}, [{ projectId: P, projectNumber: '123456789012', billing: false }]),
+    args: describeRepo('existing-repo'),
+    exit: 1,
+    stderr: [/PERMISSION_DENIED: This API method requires billing to be enabled\. Please enable billing on project #123456789012/, /reason: BILLING_DISABLED/],
+  },
+  {
+    name: 'an injected 503 (times 2) is retried by gcloud, which then succeeds',
+    world: world({ faults: [{ kind: 'status', status: 503, times: 2, method: 'GET', path: '/repositories/existing-repo$' }] }),
+    args: describeRepo('existing-repo'),
+    exit: 0,
+    stdout: [/name: projects\/demo\/locations\/southamerica-east1\/repositories\/existing-repo/],
+    after: (emu) => {
+      const seen = emu.world.requests.map((x) => x.status);
+      if (seen.join(',') !== '503,503,200') throw new Error(`expected 503,503,200, saw ${seen.join(',')}`);
+    },
+  },
+  {
+    name: 'a wrong token gives UNAUTHENTICATED (gcloud tries twice)',
+    world: world(),
+    token: 'not-the-lab-token',
+    args: describeRepo('existing-repo'),
+    exit: 1,
+    stderr: [/UNAUTHENTICATED: Request had invalid authentication credentials/],
+    after: (emu) => {
+      const auth = emu.world.requests.map((x) => `${x.status}:${x.auth}`);
+      if (auth.join(',') !== '401:invalid,401:invalid') throw new Error(`saw ${auth.join(',')}`);
+      if (JSON.stringify(emu.world.requests).includes('not-the-lab-token')) throw new Error('the token leaked into the request log');
+    },
+  },
+  {
+    name: 'an unknown repository gives NOT_FOUND',
+    world: world(),
+    args: describeRepo('nope'),
+    exit: 1,
+    stderr: [/NOT_FOUND: Requested entity was not found\./],
+  },
+  {
+    name: 'artifacts locations list shows the locations (v1beta2)',
+    world: world(),
+    args: ['artifacts', 'locations', 'list'],
+    exit: 0,
+    stdout: [/^southamerica-east1$/m, /^us-central1$/m, /^europe-west1$/m, /^asia-east1$/m, /^us-east1$/m],
+    after: (emu) => {
+      if (!emu.world.requests.some((x) => x.path === '/v1beta2/projects/demo/locations')) throw new Error('no v1beta2 locations call');
+    },
+  },
+  {
+    name: 'projects list shows the active, visible projects',
+    world: world({}, [
+      { projectId: P, projectNumber: '123456789012', name: 'Demo Project' },
+      { projectId: 'second-project' },
+      { projectId: 'going-away', lifecycleState: 'DELETE_REQUESTED' },
+      { projectId: 'hidden', deniedPermissions: ['resourcemanager.projects.get'] },
+    ]),
+    args: ['projects', 'list'],
+    exit: 0,
+    stdout: [/^PROJECT_ID\s+NAME\s+PROJECT_NUMBER$/m, /^demo\s+Demo Project\s+123456789012$/m, /^second-project\s/m],
+    after: (emu, r) => {
+      if (/going-away|hidden/.test(r.stdout)) throw new Error(`listed a deleted or invisible project:\n${r.stdout}`);
+      const q = emu.world.requests[0].query;
+      if (q.filter !== 'lifecycleState:ACTIVE') throw new Error(`filter ${q.filter}`);
+    },
+  },
+  {
+    name: 'projects describe of an unknown project: no permission (or it may not exist)',
+    world: world(),
+    args: ['projects', 'describe', 'nope-project'],
+    exit: 1,
+    stderr: [/does not have permission to access projects instance \[nope-project\] \(or it may not exist\)/],
+  },
+  {
+    name: 'services enable on a project without billing fails with FAILED_PRECONDITION',
+    world: world({}, [{ projectId: P, projectNumber: '123456789012', apiEnabled: false, billing: false }]),
+    args: ['services', 'enable', 'artifactregistry.googleapis.com'],
+    exit: 1,
+    stderr: [/FAILED_PRECONDITION: Billing account for project '123456789012' is not found\. Billing must be enabled for activation of service\(s\) 'artifactregistry\.googleapis\.com' to proceed\./],
+  },
+  {
+    name: 'docker images list --include-tags reads the image catalog',
+    world: world(),
+    images: new MemoryImageCatalog().add(P, L, 'existing-repo', { image: 'app', digest: DIGEST, tags: ['latest', 'a3f9c12'], sizeBytes: 12345, uploadTime: '2026-01-02T03:04:05.000Z' }),
+    args: ['artifacts', 'docker', 'images', 'list', `${L}-docker.pkg.dev/${P}/existing-repo`, '--include-tags'],
+    exit: 0,
+    stdout: [new RegExp(`^${L}-docker\\.pkg\\.dev/demo/existing-repo/app\\s+${DIGEST}\\s+latest,a3f9c12\\s`, 'm')],
+  },
+  {
+    name: 'docker images list refuses a repository that is not DOCKER',
+    world: world({ repositories: [{ project: P, location: L, repositoryId: 'jars', format: 'MAVEN' }] }),
+    args: ['artifacts', 'docker', 'images', 'list', `${L}-docker.pkg.dev/${P}/jars`],
+    exit: 1,
+    stderr: [/Invalid repository type MAVEN\. The `artifacts docker` command group can only be used on Docker repositories\./],
+    after: (emu) => {
+      if (emu.world.requests.some((x) => x.path.endsWith('/dockerImages'))) throw new Error('gcloud listed images of a MAVEN repository');
+    },
+  },
+];
+
+describe.concurrent('emulator through the real gcloud', () => {
+  it.for(cases)('$name', async (tc, { expect }) => {
+    const emu = await startEmulator({ world: tc.world, images: tc.images });
+    try {
+      const r = await g.run(emu.url, tc.args, { token: tc.token, project: tc.project });
+      const ctx = `gcloud ${tc.args.join(' ')}\nexit ${r.exitCode}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+      expect(r.exitCode, ctx).toBe(tc.exit);
+      for (const re of tc.stdout ?? []) expect(r.stdout, ctx).toMatch(re);
+      for (const re of tc.stderr ?? []) expect(r.stderr, ctx).toMatch(re);
+      expect(emu.world.requests.length, 'gcloud should have reached the emulator').toBeGreaterThan(0);
+      expect(emu.world.requests.every((x) => x.client === 'gcloud')).toBe(true);
+      tc.after?.(emu, r);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('services enable marks the API enabled at once; it answers after enableDelayMs', async ({ expect }) => {
+    const emu = await startEmulator({ world: world({ enableDelayMs: 4000 }, [{ projectId: P, apiEnabled: false }]) });
+    try {
+      const probe = async () => {
+        const res = await fetch(`${emu.url}v1/projects/${P}/locations/${L}/repositories`, { headers: { authorization: 'Bearer lab-token' } });
+        const body = (await res.json()) as { error?: { details?: Array<{ reason?: string }> } };
+        return res.status === 200 ? 'ok' : (body.error?.details?.[0]?.reason ?? String(res.status));
+      };
+      expect(await probe()).toBe('SERVICE_DISABLED');
+      const r = await g.run(emu.url, ['services', 'enable', 'artifactregistry.googleapis.com']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const enable = emu.world.requests.find((x) => x.method === 'POST')!;
+      expect(enable.path).toBe('/su/v1/projects/demo/services/artifactregistry.googleapis.com:enable');
+      expect(emu.world.serviceState(P, 'artifactregistry.googleapis.com')).toBe('ENABLED');
+      const enabledAt = Date.parse(enable.time);
+      if (Date.now() < enabledAt + 3500) expect(await probe()).toBe('SERVICE_DISABLED');
+      const list = await g.run(emu.url, ['services', 'list', '--enabled']);
+      expect(list.stdout).toMatch(/^artifactregistry\.googleapis\.com\s+Artifact Registry API$/m);
+      await expect.poll(probe, { timeout: 8000, interval: 200 }).toBe('ok');
+      expect(Date.now()).toBeGreaterThanOrEqual(enabledAt + 4000);
+    } finally {
+      await emu.close();
+    }
+  });
+});
