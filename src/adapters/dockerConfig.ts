@@ -18,12 +18,111 @@ export function lineColumn(text: string, pos: number): { line: number; column: n
   return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
 }
 
-/** Where JSON.parse failed, from its message (V8 says "at position N", newer ones "line L column C"). */
+/**
+ * Offset of the first JSON syntax error in `text` (text.length when it ends too early), or -1
+ * when it is valid. A small strict scanner: Node 20's JSON.parse does not always say where.
+ */
+export function findJsonError(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const ws = () => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const fail = (at: number) => {
+    throw at;
+  };
+  const str = () => {
+    if (text[i] !== '"') fail(i);
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) return void i++;
+      if (c < 0x20) fail(i);
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail(i + 1);
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else fail(i + 1);
+      } else i++;
+    }
+    fail(n);
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        str();
+        ws();
+        if (text[i] !== ':') fail(i);
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') return void i++;
+        fail(i);
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') return void i++;
+        fail(i);
+      }
+    }
+    if (c === '"') return str();
+    for (const lit of ['true', 'false', 'null']) {
+      if (text.startsWith(lit, i)) return void (i += lit.length);
+    }
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (m && m[0] !== '' && m[0] !== '-') return void (i += m[0].length);
+    fail(i);
+  };
+  try {
+    value();
+    ws();
+    if (i < n) fail(i);
+    return -1;
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, n);
+    throw at;
+  }
+}
+
+/** Where JSON.parse failed: from its message ("line L column C", "at position N"), else by scanning. */
 export function jsonErrorPosition(text: string, message: string): { line: number; column: number } {
   const lc = /line (\d+) column (\d+)/.exec(message);
   if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
   const p = /at position (\d+)/.exec(message);
-  return lineColumn(text, p ? Number(p[1]) : text.length);
+  if (p) return lineColumn(text, Number(p[1]));
+  const at = findJsonError(text);
+  return lineColumn(text, at < 0 ? text.length : at);
+}
+
+/** V8's message without the echo of the text and the position (we give line and column). */
+export function shortJsonMessage(msg: string): string {
+  return msg
+    .replace(/, "[\s\S]*" is not valid JSON$/, '')
+    .replace(/\s*in JSON at position \d+.*$/, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .trim();
 }
 
 /** Parse a Docker config's text; {} for an empty file (as Docker does). */
@@ -36,7 +135,7 @@ export function parseDockerConfig(text: string, path: string): Record<string, un
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const { line, column } = jsonErrorPosition(body, msg);
-    throw new UserError(`${path} is not valid JSON (line ${line}, column ${column}): ${msg.replace(/\s*\(line \d+ column \d+\)$/, '')}`, [
+    throw new UserError(`${path} is not valid JSON (line ${line}, column ${column}): ${shortJsonMessage(msg)}`, [
       `Fix or move the file (for example: mv ${path} ${path}.broken), then run again.`,
       'Nothing was changed.',
     ]);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDockerConfigFile, detectIndent, jsonErrorPosition, parseDockerConfig } from '../../src/adapters/dockerConfig.js';
+import { createDockerConfigFile, detectIndent, findJsonError, jsonErrorPosition, parseDockerConfig, shortJsonMessage } from '../../src/adapters/dockerConfig.js';
 import { UserError } from '../../src/errors.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rs-dockercfg-'));
@@ -178,5 +178,36 @@ describe('read and write on real files', () => {
     // no temp files left; the backup holds the state before the first change to an existing file
     expect(readdirSync(dir).sort()).toEqual(['config.json', 'config.json.registry-setup.bak']);
     expect(JSON.parse(readFileSync(f.path + '.registry-setup.bak', 'utf8'))).toEqual(big);
+  });
+});
+
+describe('findJsonError (Node 20 does not always give a position)', () => {
+  it.each([
+    { text: '{"a": 1}', at: -1 },
+    { text: '[1, 2.5e3, -0, true, false, null, "x\\u00e9\\n"]', at: -1 },
+    { text: '{\n "a": }', at: 8 },
+    { text: '{"a": 1,}', at: 8 },
+    { text: '{"a" 1}', at: 5 },
+    { text: '{"a": tru}', at: 6 },
+    { text: '{"a": 1', at: 7 },
+    { text: '{"a": "x', at: 8 },
+    { text: '{} x', at: 3 },
+    { text: '{"a": 01}', at: 7 },
+    { text: "{'a': 1}", at: 1 },
+  ])('$text → $at', ({ text, at }) => {
+    expect(findJsonError(text)).toBe(at);
+    // agrees with JSON.parse on validity
+    expect(at === -1).toBe((() => {
+      try {
+        JSON.parse(text);
+        return true;
+      } catch {
+        return false;
+      }
+    })());
+  });
+  it('short message drops the echoed text', () => {
+    expect(shortJsonMessage(`Unexpected token '}', "{\n "a": }" is not valid JSON`)).toBe("Unexpected token '}'");
+    expect(shortJsonMessage('Unexpected number in JSON at position 18')).toBe('Unexpected number');
   });
 });
