@@ -78,7 +78,7 @@ describe('project files', () => {
     await expect(f.writeFile('relative.txt', 'x')).rejects.toBeInstanceOf(BugError);
     expect(await f.readJson(join(dir, 'ok.json'))).toEqual({ a: 1 });
     expect(await f.readJson(join(dir, 'missing.json'))).toBeNull();
-    const err = await f.readJson(join(dir, 'bad.json')).catch((e) => e);
+    const err = await f.readJson(join(dir, "bad.json")).catch((e: unknown) => e as UserError);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toContain(`${join(dir, 'bad.json')} is not valid JSON (line 2, column 7)`);
   });
