@@ -66,6 +66,8 @@ export interface LabUpOptions {
 }
 
 export class LabError extends Error {
+  /** When labUp failed: the pids it had started (all stopped again before it threw). */
+  startedPids?: number[];
   constructor(readonly part: LabPart, message: string) {
     super(`${part}: ${message}`);
     this.name = 'LabError';
@@ -181,11 +183,12 @@ async function readInstalledCerts(layout: LabLayout): Promise<string[]> {
 }
 
 /** Puts the lab CA at /etc/docker/certs.d/HOST/ca.crt for each host; records what it created. */
-async function installCerts(layout: LabLayout, hosts: string[]): Promise<void> {
+async function installCerts(layout: LabLayout, hosts: string[], port: number): Promise<void> {
   const ca = await readFile(layout.caCert, 'utf8');
   const installed = new Set(await readInstalledCerts(layout));
   for (const host of hosts) {
-    const file = join(CERTS_D, host, 'ca.crt');
+    // Docker looks up certs.d/HOST for port 443 and certs.d/HOST:PORT for any other port.
+    const file = join(CERTS_D, port === 443 ? host : `${host}:${port}`, 'ca.crt');
     if (existsSync(file)) {
       const cur = await readFile(file, 'utf8');
       if (cur === ca) {
@@ -459,14 +462,16 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
   if (existing) await labDown({ dir: layout.dir, log });
 
   const cleanupOnError = async (e: unknown): Promise<never> => {
+    const st = readState(layout);
+    const started = st ? [st.supervisorPid, st.pids.registry, st.pids.dockerd, st.pids.containerd].filter((p): p is number => !!p) : [];
     try {
       await labDown({ dir: layout.dir });
     } catch {
       /* report the first error */
     }
-    if (e instanceof LabError) throw e;
-    if (e instanceof PartError) throw new LabError(e.part, e.message);
-    throw new LabError('supervisor', (e as Error).message);
+    const err = e instanceof LabError ? e : e instanceof PartError ? new LabError(e.part, e.message) : new LabError('supervisor', (e as Error).message);
+    err.startedPids = started;
+    throw err;
   };
 
   try {
@@ -492,7 +497,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
       throw new LabError('tls', (e as Error).message);
     }
     log(`tls: lab CA and certificate for ${hosts.length} hosts (${Date.now() - t0} ms)`);
-    await installCerts(layout, hosts);
+    await installCerts(layout, hosts, opts.frontPort ?? 443);
     await writeHostsFile(layout, hosts);
 
     const cfg: SupervisorConfig = {
@@ -520,9 +525,9 @@ async function postWorld(layout: LabLayout, state: LabState, spec: WorldSpec): P
   if (!r.ok) throw new LabError('emulator', `set world: HTTP ${r.status}: ${await r.text()}`);
   await writeToken(layout, spec.token ?? DEFAULT_TOKEN);
   const hosts = labHosts(spec);
-  const covered = new Set((await readInstalledCerts(layout)).map((f) => f.split('/').slice(-2)[0]));
+  const covered = new Set((await readInstalledCerts(layout)).map((f) => f.split('/').slice(-2)[0].replace(/:\d+$/, '')));
   if (hosts.some((h) => !covered.has(h))) {
-    await installCerts(layout, hosts);
+    await installCerts(layout, hosts, state.ports.front ?? 443);
     await writeHostsFile(layout, [...new Set([...covered, ...hosts])].sort());
   }
 }

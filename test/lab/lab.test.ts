@@ -1,0 +1,302 @@
+// Acceptance of the lab itself (issue 2): the guide's chapter 02 commands, unmodified,
+// through the real gcloud, the real Docker daemon and a real registry; the ways a push
+// fails, each through the tool that meets it; and the lab's own life cycle.
+//
+//   npx vitest run --project lab test/lab/lab.test.ts
+
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { WorldSpec } from './emulator/world.js';
+import { CERTS_D, LabError, connectLab, isAlive, labDown, labHealth, labUp, readState, type Lab } from './lab.js';
+import { REPO_ROOT, labLayout } from './layout.js';
+
+const PROJECT = 'mycoolproject-prod';
+const LOCATION = 'southamerica-east1';
+const HOST = `${LOCATION}-docker.pkg.dev`;
+const REPO = 'mycoolproject-repo';
+
+let lab: Lab;
+let builtImage: string;
+
+interface Run {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
+async function run(cmd: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  const r = await execa(cmd, args, { env, extendEnv: false, reject: false, all: true, input, stdin: input === undefined ? 'ignore' : undefined, timeout: 120_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
+}
+
+function world(repos: WorldSpec['repositories'] = [], project: Partial<WorldSpec['projects'][number]> = {}): WorldSpec {
+  return { projects: [{ projectId: PROJECT, name: 'My Cool Project', ...project }], repositories: repos };
+}
+const dockerRepo = (repositoryId: string, extra: Record<string, unknown> = {}) => ({ project: PROJECT, location: LOCATION, repositoryId, format: 'DOCKER' as const, ...extra });
+
+/** The `TAG: digest: sha256:… size: N` line of a non-TTY docker push. */
+function pushedDigest(output: string, tag: string): string | null {
+  const m = new RegExp(`^${tag}: digest: (sha256:[0-9a-f]{64}) size: \\d+`, 'm').exec(output);
+  return m ? m[1] : null;
+}
+
+async function tagAndPush(env: Record<string, string>, ref: string): Promise<Run> {
+  const t = await run('docker', ['tag', builtImage, ref], env);
+  expect(t.exitCode, t.all).toBe(0);
+  return run('docker', ['push', ref], env);
+}
+
+beforeAll(async () => {
+  const info = inject('lab');
+  const l = await connectLab(info.dir);
+  if (!l) throw new Error(`the lab in ${info.dir} is not up (globalSetup should have started it)`);
+  lab = l;
+  // A tiny image built offline: FROM scratch + one file; nothing is pulled.
+  const ctx = join(lab.dir, 'tmp', 'image-ctx');
+  await rm(ctx, { recursive: true, force: true });
+  await mkdir(ctx, { recursive: true });
+  await writeFile(join(ctx, 'hello.txt'), `hello from the registry-setup lab ${Date.now()}\n`);
+  await writeFile(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
+  builtImage = 'lab-acceptance:build';
+  const b = await run('docker', ['build', '-q', '-t', builtImage, ctx], lab.toolEnv());
+  expect(b.exitCode, b.all).toBe(0);
+});
+
+describe("chapter 02, the guide's commands unmodified", () => {
+  it('creates the repository, configures Docker, pushes latest + short sha, and gcloud lists both tags with the pushed digest', async () => {
+    await lab.setWorld(world());
+    const dockerConfig = await lab.newDockerConfig('chapter02', { detachKeys: 'ctrl-e,e', auths: { 'ghcr.io': {} } });
+    const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig });
+
+    const create = await run('gcloud', ['artifacts', 'repositories', 'create', REPO, '--repository-format=docker', `--location=${LOCATION}`], env);
+    expect(create.exitCode, create.all).toBe(0);
+    expect(create.stderr).toContain(`Created repository [${REPO}]`);
+
+    const configure = await run('gcloud', ['auth', 'configure-docker', HOST], env);
+    expect(configure.exitCode, configure.all).toBe(0);
+    const cfg = JSON.parse(await readFile(join(dockerConfig, 'config.json'), 'utf8'));
+    expect(cfg.credHelpers).toEqual({ [HOST]: 'gcloud' });
+    expect(cfg.detachKeys).toBe('ctrl-e,e'); // unrelated keys survive
+    expect(cfg.auths).toEqual({ 'ghcr.io': {} });
+
+    const sha = (await run('git', ['rev-parse', '--short', 'HEAD'], { ...env, GIT_DIR: join(REPO_ROOT, '.git') })).stdout.trim() || 'a3f9c12';
+    const image = `${HOST}/${PROJECT}/${REPO}/django-app`;
+    const latest = await tagAndPush(env, `${image}:latest`);
+    expect(latest.exitCode, latest.all).toBe(0);
+    const digest = pushedDigest(latest.stdout, 'latest');
+    expect(digest, latest.all).toMatch(/^sha256:/);
+    const bySha = await tagAndPush(env, `${image}:${sha}`);
+    expect(bySha.exitCode, bySha.all).toBe(0);
+    expect(pushedDigest(bySha.stdout, sha)).toBe(digest);
+
+    const list = await run('gcloud', ['artifacts', 'docker', 'images', 'list', `${HOST}/${PROJECT}/${REPO}`, '--include-tags', '--format=json'], env);
+    expect(list.exitCode, list.all).toBe(0);
+    const rows = JSON.parse(list.stdout) as Array<{ package: string; version: string; tags: string[] | string }>;
+    const mine = rows.filter((r) => r.package === image);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].version).toBe(digest);
+    const tags = Array.isArray(mine[0].tags) ? mine[0].tags : String(mine[0].tags).split(',');
+    expect([...tags].sort()).toEqual(['latest', sha].sort());
+
+    // What the emulator listed is what the real registry holds.
+    const held = await lab.images(PROJECT, LOCATION, REPO);
+    expect(held.find((i) => i.image === 'django-app')?.digest).toBe(digest);
+  });
+});
+
+describe('a push that fails, through the tool that meets it', () => {
+  const cases: Array<{
+    name: string;
+    world: WorldSpec;
+    repo: string;
+    /** Docker config for the push: none = before configure-docker. */
+    credHelper: boolean;
+    env?: () => Promise<Record<string, string>>;
+    expected: RegExp;
+  }> = [
+    {
+      name: 'before configure-docker: Docker has no credentials for the host',
+      world: world([dockerRepo(REPO)]),
+      repo: REPO,
+      credHelper: false,
+      expected: /no basic auth credentials/,
+    },
+    {
+      name: 'a wrong token: unauthorized',
+      world: world([dockerRepo(REPO)]),
+      repo: REPO,
+      credHelper: true,
+      env: async () => {
+        const f = join(lab.dir, 'tmp', 'wrong-token');
+        await writeFile(f, 'not-the-lab-token\n', { mode: 0o600 });
+        return { CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: f };
+      },
+      expected: /unauthorized/,
+    },
+    {
+      name: 'a repository that does not exist: name unknown',
+      world: world([dockerRepo(REPO)]),
+      repo: 'no-such-repo',
+      credHelper: true,
+      expected: /name unknown: Repository "no-such-repo" not found/,
+    },
+    {
+      name: 'a MAVEN-format repository: denied',
+      world: world([{ project: PROJECT, location: LOCATION, repositoryId: 'java-libs', format: 'MAVEN' }]),
+      repo: 'java-libs',
+      credHelper: true,
+      expected: /denied: .*format MAVEN/,
+    },
+    {
+      name: 'the caller lacks artifactregistry.repositories.uploadArtifacts: denied, naming it',
+      world: world([dockerRepo(REPO)], { deniedPermissions: ['artifactregistry.repositories.uploadArtifacts'] }),
+      repo: REPO,
+      credHelper: true,
+      expected: /denied: Permission "artifactregistry\.repositories\.uploadArtifacts" denied on resource "projects\/mycoolproject-prod\/locations\/southamerica-east1\/repositories\/mycoolproject-repo"/,
+    },
+    {
+      name: 'the Artifact Registry API is disabled: denied with the enable link',
+      world: world([dockerRepo(REPO)], { apiEnabled: false }),
+      repo: REPO,
+      credHelper: true,
+      expected: /denied: Artifact Registry API has not been used in project mycoolproject-prod/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      await lab.setWorld(c.world);
+      const dockerConfig = await lab.newDockerConfig(`neg-${c.repo}-${c.credHelper}`, c.credHelper ? { credHelpers: { [HOST]: 'gcloud' } } : { auths: {} });
+      const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig, ...(c.env ? await c.env() : {}) });
+      const r = await tagAndPush(env, `${HOST}/${PROJECT}/${c.repo}/neg-app:latest`);
+      expect(r.exitCode, r.all).not.toBe(0);
+      expect(r.all).toMatch(c.expected);
+      expect(pushedDigest(r.stdout, 'latest')).toBeNull();
+    });
+  }
+
+  it('immutable tags: re-pushing the same image is fine, moving the tag is denied', async () => {
+    await lab.setWorld(world([dockerRepo('frozen', { immutableTags: true })]));
+    const dockerConfig = await lab.newDockerConfig('immutable', { credHelpers: { [HOST]: 'gcloud' } });
+    const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig });
+    const ref = `${HOST}/${PROJECT}/frozen/app:latest`;
+    const first = await tagAndPush(env, ref);
+    expect(first.exitCode, first.all).toBe(0);
+    const again = await tagAndPush(env, ref);
+    expect(again.exitCode, again.all).toBe(0);
+    // Another image under the same tag.
+    const ctx = join(lab.dir, 'tmp', 'image-ctx-2');
+    await mkdir(ctx, { recursive: true });
+    await writeFile(join(ctx, 'other.txt'), `other ${Date.now()}\n`);
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY other.txt /other.txt\n');
+    const b = await run('docker', ['build', '-q', '-t', ref, ctx], env);
+    expect(b.exitCode, b.all).toBe(0);
+    const moved = await run('docker', ['push', ref], env);
+    expect(moved.exitCode, moved.all).not.toBe(0);
+    expect(moved.all).toMatch(/denied: Tag "latest" already exists .* immutable tags/);
+  });
+});
+
+describe('the lab command and its life cycle', () => {
+  const cli = (args: string[], env: Record<string, string> = lab.toolEnv()) =>
+    run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts'), ...args], { ...env, NODE_OPTIONS: '' });
+
+  it('status reports every part healthy; .lab/env holds the settings and not the token', async () => {
+    const r = await cli(['status']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/healthy/);
+    const envText = readFileSync(lab.layout.envFile, 'utf8');
+    for (const k of ['DOCKER_HOST', 'DOCKER_CONFIG', 'CLOUDSDK_CONFIG', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY', 'LAB_TOKEN_FILE']) expect(envText).toContain(`export ${k}=`);
+    expect(envText).not.toContain(lab.token);
+    // gcloud finds the lab through its own configuration, like a user's gcloud.
+    const gc = await run('gcloud', ['config', 'list', '--format=json'], lab.toolEnv({ CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY: undefined }));
+    const conf = JSON.parse(gc.stdout);
+    expect(conf.api_endpoint_overrides.artifactregistry).toBe(lab.emulatorUrl);
+    expect(conf.core.project).toBeTruthy();
+  });
+
+  it('scenario FILE loads a world into the running lab', async () => {
+    const file = join(lab.dir, 'tmp', 'scenario.json');
+    await writeFile(file, JSON.stringify(world([{ ...dockerRepo('from-scenario'), project: 'scenario-proj' }], { projectId: 'scenario-proj' })));
+    const r = await cli(['scenario', file]);
+    expect(r.exitCode, r.all).toBe(0);
+    const w = (await lab.world()) as { projects: Array<{ projectId: string }>; repositories: Array<{ repositoryId: string }> };
+    expect(w.projects.map((p) => p.projectId)).toEqual(['scenario-proj']);
+    expect(w.repositories.map((x) => x.repositoryId)).toEqual(['from-scenario']);
+  });
+
+  it('a second lab (own folder, front on another port): up, down leaves no process and /etc/hosts unchanged, and up again works', async () => {
+    const hostsBefore = createHash('sha256').update(readFileSync('/etc/hosts')).digest('hex');
+    const dir = join(lab.dir, 'tmp', 'second-lab');
+    await rm(dir, { recursive: true, force: true });
+    const frontPort = 8443;
+    try {
+      for (const round of [1, 2]) {
+        const second = await labUp({ dir, frontPort });
+        expect(second.startedHere, `round ${round}`).toBe(true);
+        const state = readState(labLayout(dir))!;
+        const pids = [state.supervisorPid, state.pids.registry, state.pids.dockerd, state.pids.containerd].filter((p): p is number => !!p);
+        expect(pids.length).toBeGreaterThanOrEqual(3);
+        expect(await labHealth(labLayout(dir), state, { docker: true })).toEqual([]);
+        expect(existsSync(join(CERTS_D, `${HOST}:${frontPort}`, 'ca.crt'))).toBe(true);
+        // up again while up: the same lab
+        const again = await labUp({ dir, frontPort });
+        expect(again.startedHere).toBe(false);
+        await labDown({ dir });
+        expect(pids.filter(isAlive)).toEqual([]);
+        expect(existsSync(join(CERTS_D, `${HOST}:${frontPort}`))).toBe(false);
+        expect(createHash('sha256').update(readFileSync('/etc/hosts')).digest('hex')).toBe(hostsBefore);
+      }
+      // The main lab is untouched.
+      expect(await labHealth(lab.layout)).toEqual([]);
+    } finally {
+      await labDown({ dir }).catch(() => undefined);
+    }
+  });
+
+  it('a part that cannot start (its port is taken): says which and why, and stops what it had started', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dir = join(lab.dir, 'tmp', 'blocked-lab');
+    await rm(dir, { recursive: true, force: true });
+    try {
+      const err = await labUp({ dir, frontPort: port }).then(
+        () => null,
+        (e: LabError) => e,
+      );
+      expect(err?.message).toMatch(new RegExp(`^front: port ${port} on 127.0.0.1 is taken`));
+      // It had started the supervisor and docker-registry; both are stopped again.
+      expect(err?.startedPids?.length).toBeGreaterThanOrEqual(2);
+      expect(err?.startedPids?.filter(isAlive)).toEqual([]);
+      expect(readState(labLayout(dir))).toBeNull();
+      expect(existsSync(join(CERTS_D, `${HOST}:${port}`))).toBe(false);
+    } finally {
+      blocker.close();
+      await labDown({ dir }).catch(() => undefined);
+    }
+  });
+
+  it('without root the lab refuses to start and says what is missing', async () => {
+    const dir = join('/tmp', `rslab-nonroot-${process.pid}`);
+    const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts'), 'up', '--dir', dir], {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/tmp',
+      TSX_DISABLE_CACHE: '1',
+    });
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stderr).toMatch(/preflight: .*needs root/s);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+afterAll(async () => {
+  // Leave the shared lab with the default world for whoever runs next.
+  await lab?.setWorld(world()).catch(() => undefined);
+});
