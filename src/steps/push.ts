@@ -1,0 +1,333 @@
+// Step 5: the first tagged push (latest + git short sha), verified through the API.
+
+import { basename, join } from 'node:path';
+import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.js';
+import type { Step, StepContext } from './types.js';
+import { CancelError, ExternalError, UserError, isWizardError, withContext } from '../errors.js';
+import { validateImageName, validateLocalImageRef, validateTag } from '../validate.js';
+import { deriveImageName, imageRef, parseRepositoryName } from '../naming.js';
+import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
+import { retry } from '../retry.js';
+import { callOpts, need, sh } from './common.js';
+
+export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
+export const SAMPLE_DOCKERFILE = 'FROM scratch\nCOPY hello.txt /\n';
+export const SAMPLE_TEXT =
+  'This image was pushed by registry-setup to prove that Docker can log in and push to your Artifact Registry repository.\n' +
+  'It holds only this file and does not run anything. Your real Django image comes with the Dockerfile chapter (06).\n';
+const AMD64 = 'linux/amd64';
+/** Verification through the API: a few quick attempts, since listing can lag the push briefly. */
+export const VERIFY_RETRY = { attempts: 5, baseMs: 1_000, maxMs: 4_000 } as const;
+
+type SourceKind = 'build' | 'sample' | 'local';
+
+function kindOf(s: ImageSource): SourceKind {
+  return typeof s === 'string' ? s : 'local';
+}
+
+function badSource(msg: string, fix: string[]): UserError {
+  return new UserError(msg, fix, { flag: '--source' });
+}
+
+async function chooseImageName(ctx: StepContext, env: Env, signal: AbortSignal): Promise<string> {
+  if (ctx.flags.image !== undefined) {
+    const v = validateImageName(ctx.flags.image);
+    if (v !== true) throw new UserError(`--image ${JSON.stringify(ctx.flags.image)}: ${v}`, ['Pass a valid name with --image (for example --image app).'], { flag: '--image' });
+    return ctx.flags.image;
+  }
+  const def = ctx.state.image && validateImageName(ctx.state.image) === true ? ctx.state.image : deriveImageName(basename(env.files.cwd));
+  if (!env.prompter.interactive) return def;
+  return env.prompter.input({ message: 'Image name inside the repository', default: def, validate: validateImageName }, { signal });
+}
+
+async function chooseSource(ctx: StepContext, env: Env, signal: AbortSignal): Promise<ImageSource> {
+  const hasDockerfile = await env.files.exists('Dockerfile');
+  const flag = ctx.flags.source;
+  if (flag !== undefined) {
+    if (flag === 'build' && !hasDockerfile) {
+      throw badSource(`--source build needs a Dockerfile in ${env.files.cwd}, and there is none.`, ['Use --source sample to push a tiny verification image instead, or run from the folder with your Dockerfile.']);
+    }
+    if (typeof flag === 'object') {
+      const v = validateLocalImageRef(flag.local);
+      if (v !== true) throw badSource(`--source ${JSON.stringify(flag.local)}: ${v}`, ['Pass build, sample, or a local image such as myapp:latest.']);
+    }
+    return flag;
+  }
+  const def: ImageSource = ctx.state.source ?? (hasDockerfile ? 'build' : 'sample');
+  if (!env.prompter.interactive) return def;
+
+  const choices: Choice<SourceKind>[] = [];
+  if (hasDockerfile) choices.push({ value: 'build', name: 'Build ./Dockerfile', description: `docker build in ${env.files.cwd}` });
+  choices.push({ value: 'local', name: 'An image that is already on this machine', description: 'pick from docker image ls' });
+  choices.push({
+    value: 'sample',
+    name: 'A tiny verification image (no Dockerfile needed, built offline)',
+    description: 'FROM scratch plus one text file: proves login and push work before you write the Dockerfile',
+  });
+  for (;;) {
+    const kind = await env.prompter.select<SourceKind>({ message: 'What should the first push contain?', choices, default: kindOf(def) }, { signal });
+    if (kind !== 'local') return kind;
+    ctx.report.activity('docker image ls');
+    const images = (await env.docker.listImages(callOpts(ctx, signal))).filter((i) => validateLocalImageRef(i.ref) === true);
+    if (images.length === 0) {
+      ctx.report.warn('There are no tagged local images to choose from.');
+      choices.splice(choices.findIndex((c) => c.value === 'local'), 1);
+      continue;
+    }
+    const ref = await env.prompter.search<string>(
+      {
+        message: 'Local image (type to filter)',
+        choices: images.map((i) => ({ value: i.ref, name: i.ref, description: [i.os && i.architecture ? `${i.os}/${i.architecture}` : '', i.id.slice(0, 19)].filter(Boolean).join('  ') })),
+      },
+      { signal },
+    );
+    return { local: ref };
+  }
+}
+
+function platformOf(i: LocalImage): string {
+  return `${i.os ?? '?'}/${i.architecture ?? '?'}`;
+}
+function isAmd64(i: LocalImage): boolean {
+  return (i.os === undefined || i.os === 'linux') && (i.architecture === undefined || i.architecture === 'amd64');
+}
+
+/** Build or pick the local image; returns its ref and the equivalent commands. */
+async function prepareLocal(ctx: StepContext, env: Env, image: string, source: ImageSource, signal: AbortSignal): Promise<{ local: string; commands: string[] }> {
+  const opts = callOpts(ctx, signal);
+  const commands: string[] = [];
+  let local: string;
+  if (source === 'build') {
+    local = `${image}:latest`;
+    ctx.report.activity(`docker build -t ${local} .`);
+    await withContext(`docker build -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local }, opts));
+    commands.push(`docker build -t ${sh(local)} .`);
+  } else if (source === 'sample') {
+    local = SAMPLE_LOCAL_REF;
+    const dir = await env.files.makeTempDir('registry-setup-sample-');
+    await env.files.writeFile(join(dir, 'Dockerfile'), SAMPLE_DOCKERFILE);
+    await env.files.writeFile(join(dir, 'hello.txt'), SAMPLE_TEXT);
+    ctx.report.activity(`docker build --platform ${AMD64} -t ${local} (verification image: FROM scratch + hello.txt, no download)`);
+    await withContext('build the verification image', () => env.docker.build({ context: dir, tag: local, platform: AMD64 }, opts));
+    commands.push(
+      '# verification image: a folder with hello.txt and a Dockerfile containing',
+      '#   FROM scratch',
+      '#   COPY hello.txt /',
+      `docker build --platform ${AMD64} -t ${local} DIR`,
+    );
+  } else {
+    local = source.local;
+  }
+
+  let info = await env.docker.inspectImage(local, opts);
+  if (!info) {
+    if (typeof source === 'object') {
+      throw badSource(`There is no local image ${JSON.stringify(local)}.`, ['See your images with docker image ls, then pass one with --source, or use --source sample.']);
+    }
+    throw new ExternalError(`docker build finished but the image ${local} is not there.`, { command: `docker image inspect ${local}` });
+  }
+  if (!isAmd64(info)) {
+    const warning = `${local} is built for ${platformOf(info)}, but Cloud Run runs only ${AMD64} images: deploying it would fail later with "exec format error".`;
+    if (source === 'build' && !ctx.flags.yes && env.prompter.interactive &&
+        (await env.prompter.confirm({ message: `${warning} Rebuild it for ${AMD64} now?`, default: true }, { signal }))) {
+      ctx.report.activity(`docker build --platform ${AMD64} -t ${local} .`);
+      await withContext(`docker build --platform ${AMD64} -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local, platform: AMD64 }, opts));
+      commands.splice(0, commands.length, `docker build --platform ${AMD64} -t ${sh(local)} .`);
+      info = (await env.docker.inspectImage(local, opts)) ?? info;
+      if (!isAmd64(info)) ctx.report.warn(`${local} is still ${platformOf(info)} after the rebuild.`);
+    } else {
+      ctx.report.warn(`${warning} Rebuild with: docker build --platform ${AMD64} -t ${local} .`);
+    }
+  }
+  return { local, commands };
+}
+
+// ---------- push error classification ----------
+
+function pushText(e: unknown): string {
+  if (e instanceof ExternalError) return `${e.message}\n${e.details.stderrTail ?? ''}`;
+  return e instanceof Error ? e.message : String(e);
+}
+const NO_CREDS = /no basic auth credentials/i;
+const UNAUTHORIZED = /unauthorized|authentication required|authentication failed/i;
+const DENIED = /\bdenied\b|name unknown|repository .* not found/i;
+const DROPPED = /connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|TLS handshake timeout|connection refused|use of closed network connection|client connection lost|http2: .*(closed|GOAWAY)|net\/http: request canceled/i;
+
+function credentialsError(host: string, e: unknown): UserError {
+  return new UserError(`Docker could not log in to ${host}: the registry refused the push (${firstLine(e)}).`, [
+    `Docker gets the login from docker-credential-gcloud; check it is on the PATH Docker uses: echo ${host} | docker-credential-gcloud get >/dev/null && echo ok`,
+    `Check your Docker config has "credHelpers": {"${host}": "gcloud"}, or run: gcloud auth configure-docker ${host}`,
+    'If your gcloud login expired: gcloud auth login. Then run registry-setup again (progress is saved).',
+  ], { cause: e });
+}
+
+function firstLine(e: unknown): string {
+  return pushText(e).split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0]?.slice(0, 200) ?? 'no details';
+}
+
+async function deniedError(env: Env, project: string, repo: string, e: unknown): Promise<UserError> {
+  let account: string | undefined;
+  try {
+    account = (await env.gcloud.config()).account;
+  } catch {
+    account = undefined;
+  }
+  return new UserError(
+    `The registry denied the push to ${repo} (${firstLine(e)}): either your account lacks permission to push, or the repository does not exist.`,
+    [
+      `Pushing needs ${ROLES.push}: ${grantRoleCommand(project, memberFor(account), ROLES.push)}`,
+      `Check the repository exists: gcloud artifacts repositories list --project=${project}`,
+    ],
+    { cause: e },
+  );
+}
+
+async function pushWithRetry(ctx: StepContext, env: Env, ref: string, project: string, repo: string, host: string, signal: AbortSignal): Promise<PushResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await env.docker.push(ref, callOpts(ctx, signal));
+    } catch (e) {
+      if (e instanceof CancelError || (isWizardError(e) && e.kind !== 'external')) throw e;
+      const text = pushText(e);
+      if (NO_CREDS.test(text)) throw credentialsError(host, e);
+      const unauthorized = UNAUTHORIZED.test(text);
+      if (!unauthorized && DENIED.test(text)) throw await deniedError(env, project, repo, e);
+      // Docker resumes layers, so one more try is cheap: for a dropped connection, or a token that expired mid-push.
+      if (attempt === 1 && (unauthorized || DROPPED.test(text))) {
+        ctx.report.note({ type: 'retry', text: `${unauthorized ? 'the registry asked to log in again' : 'the connection dropped'}; pushing again (Docker keeps finished layers)`, attempt: 2, of: 2, delayMs: 0 });
+        continue;
+      }
+      if (unauthorized) throw credentialsError(host, e);
+      throw e;
+    }
+  }
+}
+
+class NotListedYet extends Error {}
+
+/** The API's listing must show `digest` under the image with every tag. */
+async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, base: string, image: string, digest: string, tags: string[], signal: AbortSignal) {
+  const uri = `${base}@${digest}`;
+  const encodedName = `${repositoryName}/dockerImages/${encodeURIComponent(image)}@${digest}`;
+  ctx.report.activity('checking the pushed image through the Artifact Registry API');
+  try {
+    return await retry(
+      async () => {
+        const images = await env.api.listDockerImages(repositoryName, callOpts(ctx, signal));
+        const entry = images.find((i) => i.uri === uri || i.name === encodedName);
+        const missing = entry ? tags.filter((t) => !entry.tags.includes(t)) : tags;
+        if (!entry || missing.length) throw new NotListedYet(entry ? `tags ${missing.join(', ')} are not on ${uri}` : `${uri} is not listed`);
+        return entry;
+      },
+      {
+        ...VERIFY_RETRY,
+        clock: env.clock,
+        signal,
+        isRetryable: (e) => e instanceof NotListedYet,
+        onRetry: ({ attempt, of, delayMs }) => ctx.report.note({ type: 'retry', text: 'the registry does not list the image yet; checking again', attempt, of, delayMs }),
+      },
+    );
+  } catch (e) {
+    if (e instanceof NotListedYet) {
+      throw new ExternalError(
+        `Docker reported pushing ${digest}, but the registry does not confirm it: ${e.message}.`,
+        { command: `gcloud artifacts docker images list ${base} --include-tags` },
+        ['Run registry-setup again to push once more (your progress is saved).'],
+      );
+    }
+    throw e;
+  }
+}
+
+export const push: Step = {
+  id: 'push',
+  title: 'Push the first image',
+  explain:
+    'Now we prove the whole path works by pushing a real image, named REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE. It gets two tags: latest, which always moves to the newest push, and the short git commit id, which never moves and lets you roll back to an exact version. Afterwards we ask the Artifact Registry API to confirm it holds the image with both tags.',
+
+  async check(ctx, env, signal) {
+    const { repositoryName, digest, imageUris } = ctx.state;
+    if (!repositoryName || !digest || !imageUris?.length) return { done: false, why: 'nothing pushed yet' };
+    const images = await env.api.listDockerImages(repositoryName, { signal });
+    const base = imageUris[0].replace(/:[^:/]+$/, '');
+    const tags = imageUris.map((u) => u.slice(u.lastIndexOf(':') + 1));
+    const entry = images.find((i) => i.uri === `${base}@${digest}`);
+    if (!entry) return { done: false, why: `${base}@${digest} is no longer in the registry` };
+    const missing = tags.filter((t) => !entry.tags.includes(t));
+    return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base} has ${tags.join(' and ')}` };
+  },
+
+  async run(ctx, env, signal) {
+    const project = need(ctx.state.project, 'the project', 'push');
+    const repositoryName = need(ctx.state.repositoryName, 'the repository', 'push');
+    const host = need(ctx.state.registryHost, 'the registry host', 'push');
+    const repo: string = need(ctx.state.repository ?? parseRepositoryName(repositoryName)?.repository, 'the repository ID', 'push');
+
+    const image = await chooseImageName(ctx, env, signal);
+    const source = await chooseSource(ctx, env, signal);
+    const { local, commands } = await prepareLocal(ctx, env, image, source, signal);
+
+    let sha = await env.git.shortSha({ signal });
+    if (sha && validateTag(sha) !== true) sha = null;
+    if (!sha) ctx.report.warn('No git commit here, so only the latest tag is pushed (run from your git repository to also tag the commit).');
+    const tags = sha ? ['latest', sha] : ['latest'];
+    const base = imageRef(host, project, repo, image);
+
+    if (ctx.state.immutableTags) {
+      const images = await withContext('list images in the repository', () => env.api.listDockerImages(repositoryName, callOpts(ctx, signal)));
+      const taken = images.find((i) => i.uri.startsWith(`${base}@`) && i.tags.includes('latest'));
+      if (taken && !(sha && taken.tags.includes(sha))) {
+        throw new UserError(
+          `Repository ${repo} has immutable tags, and ${image}:latest already points to another image (${taken.uri.split('@')[1]?.slice(0, 19)}…). In such a repository a tag, once used, can never move to a new image.`,
+          [
+            'Push under another image name: --image NAME',
+            `Or allow tags to move: in the Cloud console open Artifact Registry → ${repo} → Edit and turn off "Immutable image tags", then run registry-setup again.`,
+          ],
+        );
+      }
+    }
+
+    const refs = tags.map((t) => `${base}:${t}`);
+    for (const ref of refs) {
+      ctx.report.activity(`docker tag ${local} ${ref}`);
+      await withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)));
+      commands.push(`docker tag ${sh(local)} ${ref}`);
+    }
+    const results: PushResult[] = [];
+    for (const ref of refs) {
+      ctx.report.activity(`docker push ${ref}`);
+      results.push(await withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, signal)));
+      commands.push(`docker push ${ref}`);
+    }
+    const digest = results[0].digest;
+    if (results.some((r) => r.digest !== digest)) {
+      throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
+    }
+    await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, signal);
+    ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${base}@${digest} with tags ${tags.join(', ')}` });
+
+    return {
+      state: { image, source, localImage: local, sha, imageUris: refs, digest },
+      summary: `pushed ${base}:${tags.join(' and :')} (${digest.slice(0, 19)}…)`,
+      commands,
+    };
+  },
+
+  plan(ctx) {
+    const project = ctx.state.project ?? ctx.flags.project ?? 'PROJECT';
+    const host = ctx.state.registryHost ?? `${ctx.state.location ?? ctx.flags.region ?? 'REGION'}-docker.pkg.dev`;
+    const repo = ctx.state.repository ?? ctx.flags.repository ?? 'REPOSITORY';
+    const image = ctx.flags.image ?? ctx.state.image ?? 'IMAGE';
+    const source = ctx.flags.source ?? ctx.state.source;
+    const base = imageRef(host, project, repo, image);
+    const local = source === 'sample' ? SAMPLE_LOCAL_REF : typeof source === 'object' ? source.local : `${image}:latest`;
+    const build = source === 'sample' ? [`docker build --platform ${AMD64} -t ${SAMPLE_LOCAL_REF} DIR  # FROM scratch + hello.txt`] : typeof source === 'object' ? [] : [`docker build -t ${local} .`];
+    return [
+      ...build,
+      `docker tag ${local} ${base}:latest`,
+      `docker tag ${local} ${base}:$(git rev-parse --short HEAD)`,
+      `docker push ${base}:latest`,
+      `docker push ${base}:$(git rev-parse --short HEAD)`,
+    ];
+  },
+};

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import { push, SAMPLE_DOCKERFILE, VERIFY_RETRY } from '../../src/steps/push.js';
+import { ExternalError, UserError } from '../../src/errors.js';
+import { fakeWorld, match, type Expectation, type PromptAnswer } from '../fakes.js';
+import type { Flags } from '../../src/steps/types.js';
+import type { DockerImage, WizardState } from '../../src/ports.js';
+
+const P = 'mycoolproject-prod';
+const R = 'mycoolproject-repo';
+const H = 'southamerica-east1-docker.pkg.dev';
+const RN = `projects/${P}/locations/southamerica-east1/repositories/${R}`;
+const BASE = `${H}/${P}/${R}/mycoolproject`;
+const D = 'sha256:' + 'a'.repeat(64);
+const OTHER = 'sha256:' + 'b'.repeat(64);
+const SHA = 'a3f9c12';
+const TMP = '/tmp/registry-setup-sample-x';
+const state: Partial<WizardState> = { project: P, location: 'southamerica-east1', repository: R, repositoryName: RN, registryHost: H, immutableTags: false };
+
+const amd64 = (ref: string) => ({ call: 'docker.inspectImage', args: [ref], result: { ref, id: 'sha256:1234', os: 'linux', architecture: 'amd64' } }) as Expectation;
+const listed = (tags: string[], digest = D, base = BASE): DockerImage => ({ name: `${RN}/dockerImages/mycoolproject@${digest}`, uri: `${base}@${digest}`, tags });
+const build = (context = '/home/u/mycoolproject', tag = 'mycoolproject:latest', platform?: string): Expectation => ({
+  call: 'docker.build',
+  args: [platform ? { context, tag, platform } : { context, tag }],
+});
+const tagAndPush = (local: string, tags = ['latest', SHA], pushes?: Expectation[]): Expectation[] => [
+  ...tags.map((t) => ({ call: 'docker.tag', args: [local, `${BASE}:${t}`] }) as Expectation),
+  ...(pushes ?? tags.map((t) => ({ call: 'docker.push', args: [`${BASE}:${t}`], result: { digest: D, size: 528 } }) as Expectation)),
+];
+const verified = (tags = ['latest', SHA]): Expectation => ({ call: 'api.listDockerImages', args: [RN], result: [listed(['older'], OTHER), listed(tags)] });
+const hasDockerfile = (v: boolean): Expectation => ({ call: 'files.exists', args: ['Dockerfile'], result: v });
+const git = (sha: string | null = SHA): Expectation => ({ call: 'git.shortSha', result: sha });
+const pushErr = (stderr: string) => new ExternalError('docker push failed', { command: 'docker push', exitCode: 1, stderrTail: stderr });
+
+type Case = {
+  case: string;
+  flags?: Partial<Flags>;
+  st?: Partial<WizardState>;
+  calls: Expectation[];
+  answers?: PromptAnswer[];
+  want?: Partial<WizardState>;
+  commands?: RegExp;
+  error?: { cls: Function; message: RegExp; flag?: string; fix?: RegExp };
+  warnings?: RegExp;
+  notes?: RegExp;
+};
+
+const cases: Case[] = [
+  {
+    case: 'Dockerfile present → build, tag latest + sha, push, verify',
+    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'), verified()],
+    want: { image: 'mycoolproject', source: 'build', localImage: 'mycoolproject:latest', sha: SHA, imageUris: [`${BASE}:latest`, `${BASE}:${SHA}`], digest: D },
+    commands: /docker build -t mycoolproject:latest \.\ndocker tag .*\ndocker tag .*\ndocker push .*:latest\ndocker push .*:a3f9c12/,
+  },
+  {
+    case: 'no Dockerfile → offline verification image (FROM scratch, amd64)',
+    calls: [
+      hasDockerfile(false),
+      { call: 'files.makeTempDir', args: ['registry-setup-sample-'], result: TMP },
+      { call: 'files.writeFile', args: [`${TMP}/Dockerfile`, SAMPLE_DOCKERFILE] },
+      { call: 'files.writeFile', args: [`${TMP}/hello.txt`, match((s) => typeof s === 'string' && /registry-setup/.test(s))] },
+      build(TMP, 'registry-setup-verify:latest', 'linux/amd64'),
+      amd64('registry-setup-verify:latest'),
+      git(),
+      ...tagAndPush('registry-setup-verify:latest'),
+      verified(),
+    ],
+    want: { source: 'sample', localImage: 'registry-setup-verify:latest', digest: D },
+    commands: /FROM scratch/,
+  },
+  {
+    case: '--source with a local image and --image',
+    flags: { source: { local: 'shop:1.0' }, image: 'mycoolproject' },
+    calls: [hasDockerfile(false), amd64('shop:1.0'), git(), ...tagAndPush('shop:1.0'), verified()],
+    want: { source: { local: 'shop:1.0' }, localImage: 'shop:1.0' },
+  },
+  {
+    case: '--source with a bad reference',
+    flags: { source: { local: '--output=x' } },
+    calls: [hasDockerfile(false)],
+    error: { cls: UserError, message: /starts with "-"/, flag: '--source' },
+  },
+  {
+    case: '--source with a missing local image',
+    flags: { source: { local: 'nothere:1' } },
+    calls: [hasDockerfile(false), { call: 'docker.inspectImage', args: ['nothere:1'], result: null }],
+    error: { cls: UserError, message: /no local image "nothere:1"/, flag: '--source' },
+  },
+  { case: '--source build without a Dockerfile', flags: { source: 'build' }, calls: [hasDockerfile(false)], error: { cls: UserError, message: /needs a Dockerfile/, flag: '--source' } },
+  { case: 'invalid --image', flags: { image: 'My App' }, calls: [], error: { cls: UserError, message: /--image "My App"/, flag: '--image' } },
+  {
+    case: 'outside git → only latest, with a warning',
+    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(null), ...tagAndPush('mycoolproject:latest', ['latest']), verified(['latest'])],
+    want: { sha: null, imageUris: [`${BASE}:latest`] },
+    warnings: /only the latest tag/,
+  },
+  {
+    case: 'arm64 build, interactive → rebuild for linux/amd64',
+    flags: { image: 'mycoolproject' },
+    calls: [
+      hasDockerfile(true),
+      build(),
+      { call: 'docker.inspectImage', result: { ref: 'mycoolproject:latest', id: 'x', os: 'linux', architecture: 'arm64' } },
+      build('/home/u/mycoolproject', 'mycoolproject:latest', 'linux/amd64'),
+      amd64('mycoolproject:latest'),
+      git(),
+      ...tagAndPush('mycoolproject:latest'),
+      verified(),
+    ],
+    answers: [{ select: /first push contain/, answer: 'build' }, { confirm: /Cloud Run runs only linux\/amd64.*Rebuild/, answer: true }],
+    want: { localImage: 'mycoolproject:latest' },
+    commands: /^docker build --platform linux\/amd64 -t mycoolproject:latest \./,
+  },
+  {
+    case: 'arm64 with --yes → warning only',
+    flags: { yes: true },
+    calls: [
+      hasDockerfile(true),
+      build(),
+      { call: 'docker.inspectImage', result: { ref: 'mycoolproject:latest', id: 'x', os: 'linux', architecture: 'arm64' } },
+      git(),
+      ...tagAndPush('mycoolproject:latest'),
+      verified(),
+    ],
+    want: { digest: D },
+    warnings: /linux\/arm64.*exec format error.*--platform linux\/amd64/,
+  },
+  {
+    case: 'immutable tags and latest is another image → explained',
+    st: { ...state, immutableTags: true },
+    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), { call: 'api.listDockerImages', args: [RN], result: [listed(['latest', 'old1234'], OTHER)] }],
+    error: { cls: UserError, message: /immutable tags.*latest already points to another image/, fix: /--image/ },
+  },
+  {
+    case: 'immutable tags, latest is this very commit (resumed push) → proceeds',
+    st: { ...state, immutableTags: true },
+    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), { call: 'api.listDockerImages', result: [listed(['latest', SHA])] }, ...tagAndPush('mycoolproject:latest'), verified()],
+    want: { digest: D },
+  },
+  {
+    case: 'unauthorized once (token expired mid-push) → retried once and works',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', args: [`${BASE}:latest`], throws: pushErr('unauthorized: authentication failed') },
+        { call: 'docker.push', args: [`${BASE}:latest`], result: { digest: D } },
+        { call: 'docker.push', args: [`${BASE}:${SHA}`], result: { digest: D } },
+      ]),
+      verified(),
+    ],
+    want: { digest: D },
+    notes: /log in again; pushing again/,
+  },
+  {
+    case: 'unauthorized twice → explains helper, PATH and configure-docker',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: pushErr('unauthorized: authentication failed') },
+        { call: 'docker.push', throws: pushErr('unauthorized: authentication failed') },
+      ]),
+    ],
+    error: { cls: UserError, message: /^docker push .*:latest: Docker could not log in to southamerica-east1-docker.pkg.dev/, fix: /docker-credential-gcloud.*PATH[\s\S]*gcloud auth configure-docker southamerica-east1-docker.pkg.dev/ },
+  },
+  {
+    case: '"no basic auth credentials" → no retry, credentials explained',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [{ call: 'docker.push', throws: pushErr('no basic auth credentials') }]),
+    ],
+    error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
+  },
+  {
+    case: 'denied → writer role or missing repository',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') },
+      ]),
+      { call: 'gcloud.config', result: { account: 'ana@example.com' } },
+    ],
+    error: { cls: UserError, message: /denied the push .*permission .*or the repository does not exist/, fix: /--member=user:ana@example.com --role=roles\/artifactregistry.writer/ },
+  },
+  {
+    case: 'dropped connection → retried once',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: pushErr('write tcp 10.0.0.2:443: write: connection reset by peer') },
+        { call: 'docker.push', result: { digest: D } },
+        { call: 'docker.push', result: { digest: D } },
+      ]),
+      verified(),
+    ],
+    want: { digest: D },
+    notes: /connection dropped/,
+  },
+  {
+    case: 'dropped twice → the error, with context',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: pushErr('unexpected EOF') },
+        { call: 'docker.push', throws: pushErr('unexpected EOF') },
+      ]),
+    ],
+    error: { cls: ExternalError, message: /^docker push .*:latest: docker push failed/ },
+  },
+  {
+    case: 'registry lags: listed on the second look',
+    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'), { call: 'api.listDockerImages', result: [] }, verified()],
+    want: { digest: D },
+  },
+  {
+    case: 'digest in the API differs from what Docker reported → ExternalError',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'),
+      { call: 'api.listDockerImages', result: [listed(['latest', SHA], OTHER)], times: VERIFY_RETRY.attempts },
+    ],
+    error: { cls: ExternalError, message: /registry does not confirm it/ },
+  },
+  {
+    case: 'a tag missing in the API → ExternalError',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'),
+      { call: 'api.listDockerImages', result: [listed(['latest'])], times: VERIFY_RETRY.attempts },
+    ],
+    error: { cls: ExternalError, message: /tags a3f9c12 are not on/ },
+  },
+  {
+    case: 'interactive: name it, pick a local image from the list',
+    calls: [
+      hasDockerfile(true),
+      { call: 'docker.listImages', result: [{ ref: 'shop:1.0', id: 'sha256:111', os: 'linux', architecture: 'amd64' }, { ref: 'mycoolproject:dev', id: 'sha256:222' }] },
+      amd64('mycoolproject:dev'),
+      git(),
+      ...tagAndPush('mycoolproject:dev'),
+      verified(),
+    ],
+    answers: [
+      { input: /Image name/, answer: '' },
+      { select: /first push contain/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices.map((c) => c.value)).toEqual(['build', 'local', 'sample']); return 'local'; } },
+      { search: /Local image/, answer: 'mycoolproject:dev' },
+    ],
+    want: { image: 'mycoolproject', source: { local: 'mycoolproject:dev' } },
+  },
+  {
+    case: 'interactive: no local images → asked again without that choice',
+    calls: [
+      hasDockerfile(false),
+      { call: 'docker.listImages', result: [] },
+      { call: 'files.makeTempDir', result: TMP },
+      { call: 'files.writeFile', times: 2 },
+      build(TMP, 'registry-setup-verify:latest', 'linux/amd64'),
+      amd64('registry-setup-verify:latest'),
+      git(),
+      ...tagAndPush('registry-setup-verify:latest'),
+      verified(),
+    ],
+    answers: [
+      { input: /Image name/, answer: 'mycoolproject' },
+      { select: /first push contain/, answer: 'local' },
+      { select: /first push contain/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices.map((c) => c.value)).toEqual(['sample']); return 'sample'; } },
+    ],
+    want: { source: 'sample' },
+    warnings: /no tagged local images/,
+  },
+];
+
+describe('push step', () => {
+  it.each(cases)('$case', async (c) => {
+    const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: !!c.answers });
+    const p = push.run(w.ctx(c.flags, c.st ?? state), w.env, new AbortController().signal);
+    if (c.error) {
+      const e = await p.then(() => null, (e) => e);
+      expect(e, 'should fail').toBeInstanceOf(c.error.cls);
+      expect(e.fullMessage).toMatch(c.error.message);
+      if (c.error.flag) expect(e.flag).toBe(c.error.flag);
+      if (c.error.fix) expect(e.fix.join('\n')).toMatch(c.error.fix);
+    } else {
+      const out = await p;
+      expect(out.state).toMatchObject(c.want!);
+      if (c.commands) expect(out.commands!.join('\n')).toMatch(c.commands);
+      expect(out.summary).toMatch(/^pushed /);
+    }
+    if (c.warnings) expect(w.report.warnings.join('\n')).toMatch(c.warnings);
+    if (c.notes) expect(w.report.notes.map((n) => ('text' in n ? n.text : '')).join('\n')).toMatch(c.notes);
+    w.assertDone();
+  });
+
+  const done: Partial<WizardState> = { ...state, digest: D, imageUris: [`${BASE}:latest`, `${BASE}:${SHA}`] };
+  it.each([
+    { case: 'image and both tags still there', images: [listed(['latest', SHA])], st: done, want: true },
+    { case: 'latest moved to another image', images: [listed([SHA]), listed(['latest'], OTHER)], st: done, want: false },
+    { case: 'image deleted', images: [], st: done, want: false },
+  ])('check: $case', async (c) => {
+    const w = fakeWorld({ calls: [{ call: 'api.listDockerImages', args: [RN], result: c.images }] });
+    expect((await push.check(w.ctx({}, c.st), w.env)).done).toBe(c.want);
+    w.assertDone();
+  });
+
+  it('check without a push does not call anything', async () => {
+    const w = fakeWorld();
+    expect((await push.check(w.ctx({}, state), w.env)).done).toBe(false);
+    w.assertDone();
+  });
+
+  it('plan lists build, tag and push', () => {
+    const w = fakeWorld();
+    const plan = push.plan!(w.ctx({ image: 'app', source: 'build' }, state));
+    expect(plan).toEqual([
+      'docker build -t app:latest .',
+      `docker tag app:latest ${H}/${P}/${R}/app:latest`,
+      `docker tag app:latest ${H}/${P}/${R}/app:$(git rev-parse --short HEAD)`,
+      `docker push ${H}/${P}/${R}/app:latest`,
+      `docker push ${H}/${P}/${R}/app:$(git rev-parse --short HEAD)`,
+    ]);
+  });
+});
