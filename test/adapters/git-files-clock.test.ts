@@ -80,7 +80,7 @@ describe('project files', () => {
     expect(await f.readJson(join(dir, 'missing.json'))).toBeNull();
     const err = await f.readJson(join(dir, "bad.json")).catch((e: unknown) => e as UserError);
     expect(err).toBeInstanceOf(UserError);
-    expect(err.message).toContain(`${join(dir, 'bad.json')} is not valid JSON (line 2, column 7)`);
+    expect((err as UserError).message).toContain(`${join(dir, 'bad.json')} is not valid JSON (line 2, column 7)`);
   });
 });
 
