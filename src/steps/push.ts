@@ -110,10 +110,11 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     ctx.report.activity(`docker build --platform ${AMD64} -t ${local} (verification image: FROM scratch + hello.txt, no download)`);
     await withContext('build the verification image', () => env.docker.build({ context: dir, tag: local, platform: AMD64 }, opts));
     commands.push(
-      '# verification image: a folder with hello.txt and a Dockerfile containing',
-      '#   FROM scratch',
-      '#   COPY hello.txt /',
-      `docker build --platform ${AMD64} -t ${local} DIR`,
+      '# the verification image: FROM scratch plus one text file (nothing is downloaded)',
+      'dir=$(mktemp -d)',
+      `printf '%s' ${sh(SAMPLE_TEXT.replace(/\n/g, ' ').trim())} > "$dir/hello.txt"`,
+      `printf 'FROM scratch\\nCOPY hello.txt /\\n' > "$dir/Dockerfile"`,
+      `docker build --platform ${AMD64} -t ${local} "$dir"`,
     );
   } else {
     local = source.local;

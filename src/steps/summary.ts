@@ -1,0 +1,90 @@
+// Step 6: what now exists, the equivalent commands as a script, the cost facts, and what comes next.
+
+import type { WizardState } from '../ports.js';
+import type { Step, StepId } from './types.js';
+import { costFacts, nextChapters, TAG_FACTS, type Chapter } from '../facts.js';
+import { registryUrl as makeRegistryUrl } from '../naming.js';
+
+export interface SummaryData {
+  project?: string;
+  location?: string;
+  repositoryName?: string;
+  /** HOST/PROJECT/REPOSITORY */
+  registryUrl?: string;
+  imageUris: string[];
+  digest?: string;
+  createdRepository?: boolean;
+  dockerConfigBackup?: string;
+  /** A copyable bash script of the commands equivalent to the whole run. */
+  script: string;
+  costFacts: string[];
+  tagFacts: string[];
+  next: Chapter[];
+}
+
+const ORDER: StepId[] = ['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'summary'];
+const HEADINGS: Record<StepId, string> = {
+  preflight: 'check the tools',
+  project: 'the project and its Artifact Registry API',
+  region: 'the region',
+  repository: 'the Docker repository',
+  'docker-auth': 'let Docker use your gcloud login for the registry',
+  push: 'build, tag and push the first image',
+  summary: 'summary',
+};
+
+/** Pure: the structured result for the UI and --json. */
+export function renderSummary(state: Partial<WizardState>, commandsByStep: Partial<Record<StepId, string[]>>): SummaryData {
+  const url =
+    state.registryHost && state.project && state.repository ? makeRegistryUrl(state.registryHost, state.project, state.repository) : undefined;
+  const lines = [
+    '#!/usr/bin/env bash',
+    '# What registry-setup did, as plain gcloud and docker commands (chapter 02: Artifact Registry).',
+    '# Safe to read; re-running it would try to create things that now exist.',
+    'set -euo pipefail',
+  ];
+  const known = new Set<string>(ORDER);
+  const ids = [...ORDER, ...(Object.keys(commandsByStep).filter((k) => !known.has(k)) as StepId[])];
+  for (const id of ids) {
+    const cmds = commandsByStep[id];
+    if (!cmds?.length) continue;
+    lines.push('', `# --- ${HEADINGS[id] ?? id} ---`, ...cmds);
+  }
+  return {
+    project: state.project,
+    location: state.location,
+    repositoryName: state.repositoryName,
+    registryUrl: url,
+    imageUris: state.imageUris ?? [],
+    digest: state.digest,
+    createdRepository: state.createdRepository,
+    dockerConfigBackup: state.dockerConfigBackup,
+    script: lines.join('\n') + '\n',
+    costFacts: [...costFacts],
+    tagFacts: [TAG_FACTS.latest, TAG_FACTS.sha],
+    next: nextChapters.map((c) => ({ ...c })),
+  };
+}
+
+export const summary: Step = {
+  id: 'summary',
+  title: 'Summary',
+  explain:
+    'Here is what now exists in your project and how to refer to it. The plain gcloud and docker commands below do the same as this run, which is handy for scripts or for the next person. Last come the costs to keep in mind and where the guide goes next.',
+
+  async check() {
+    return { done: false, why: 'the summary is always shown' };
+  },
+
+  async run(ctx) {
+    const s = renderSummary(ctx.state, {});
+    const parts = [s.registryUrl ? `registry ${s.registryUrl}` : 'setup finished'];
+    if (s.imageUris.length) parts.push(`${s.imageUris.length} tag${s.imageUris.length > 1 ? 's' : ''} pushed`);
+    if (s.digest) parts.push(s.digest.slice(0, 19) + '…');
+    return { state: {}, summary: parts.join(', '), commands: [] };
+  },
+
+  plan() {
+    return [];
+  },
+};

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { renderSummary, summary } from '../../src/steps/summary.js';
+import { steps } from '../../src/steps/index.js';
+import { fakeWorld } from '../fakes.js';
+import type { WizardState } from '../../src/ports.js';
+
+const H = 'southamerica-east1-docker.pkg.dev';
+const D = 'sha256:' + 'c'.repeat(64);
+const full: Partial<WizardState> = {
+  project: 'mycoolproject-prod',
+  location: 'southamerica-east1',
+  repository: 'mycoolproject-repo',
+  repositoryName: 'projects/mycoolproject-prod/locations/southamerica-east1/repositories/mycoolproject-repo',
+  registryHost: H,
+  imageUris: [`${H}/mycoolproject-prod/mycoolproject-repo/app:latest`, `${H}/mycoolproject-prod/mycoolproject-repo/app:a3f9c12`],
+  digest: D,
+  createdRepository: true,
+};
+
+describe('renderSummary', () => {
+  it.each([
+    {
+      case: 'a full run',
+      state: full,
+      commands: {
+        push: ['docker push X:latest'],
+        repository: ['gcloud artifacts repositories create mycoolproject-repo --repository-format=docker --location=southamerica-east1 --project=mycoolproject-prod'],
+        'docker-auth': [`gcloud auth configure-docker ${H}`],
+      },
+      url: `${H}/mycoolproject-prod/mycoolproject-repo`,
+      scriptOrder: [/repositories create/, /configure-docker/, /docker push/],
+    },
+    { case: 'domain-scoped project', state: { ...full, project: 'example.com:shop-app' }, commands: {}, url: `${H}/example.com/shop-app/mycoolproject-repo`, scriptOrder: [] },
+    { case: 'nothing known yet', state: {} as Partial<WizardState>, commands: {}, url: undefined, scriptOrder: [] },
+  ] as { case: string; state: Partial<WizardState>; commands: Record<string, string[]>; url?: string; scriptOrder: RegExp[] }[])('$case', ({ state, commands, url, scriptOrder }) => {
+    const s = renderSummary(state, commands);
+    expect(s.registryUrl).toBe(url);
+    expect(s.imageUris).toEqual(state.imageUris ?? []);
+    expect(s.script.startsWith('#!/usr/bin/env bash\n')).toBe(true);
+    let at = 0;
+    for (const re of scriptOrder) {
+      const m = re.exec(s.script.slice(at));
+      expect(m, String(re)).not.toBeNull();
+      at += m!.index + 1;
+    }
+    expect(s.costFacts.join(' ')).toMatch(/0\.5 GB/);
+    expect(s.costFacts.join(' ')).toMatch(/\$0\.10 per GB per month/);
+    expect(s.costFacts.join(' ')).toMatch(/same region/);
+    expect(s.next.map((c) => c.number)).toEqual(['03', '04', '05', '06', '07']);
+    expect(s.next[0].title).toMatch(/Cloud SQL/);
+    expect(s.next[4].title).toMatch(/First Deploy/);
+  });
+
+  it('is JSON-serialisable (for --json)', () => {
+    const s = renderSummary(full, {});
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+});
+
+describe('summary step', () => {
+  it('summarises without calling anything', async () => {
+    const w = fakeWorld();
+    const out = await summary.run(w.ctx({}, full), w.env, new AbortController().signal);
+    expect(out.summary).toMatch(/^registry southamerica-east1-docker.pkg.dev\/mycoolproject-prod\/mycoolproject-repo, 2 tags pushed, sha256:ccc/);
+    expect(out.state).toEqual({});
+    w.assertDone();
+  });
+
+  it('steps are in the chapter order with explanations of 2–4 sentences', () => {
+    expect(steps.map((s) => s.id)).toEqual(['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'summary']);
+    for (const s of steps) {
+      const sentences = s.explain.split(/(?<=[.!?])\s+(?=[A-Z])/).filter(Boolean);
+      expect(sentences.length, `${s.id}: ${s.explain}`).toBeGreaterThanOrEqual(2);
+      expect(sentences.length, `${s.id}: ${s.explain}`).toBeLessThanOrEqual(4);
+    }
+  });
+});
