@@ -195,14 +195,16 @@ describe('emulator through the real Node client (REST)', () => {
     expect(fast).toBeLessThan(200);
   });
 
-  it('listLocationsAsync lists the realistic locations (one page per call)', async () => {
-    const { c } = await start(base());
+  it('listLocationsAsync lists the realistic locations, following nextPageToken', async () => {
+    const { c, emu } = await start(base());
     const ids: string[] = [];
-    for await (const l of c.listLocationsAsync({ name: `projects/${P}` })) {
+    for await (const l of c.listLocationsAsync({ name: `projects/${P}`, pageSize: 10 }, { autoPaginate: false })) {
       expect(l.name).toBe(`projects/${P}/locations/${l.locationId}`);
       ids.push(l.locationId!);
     }
     expect(ids).toEqual(expect.arrayContaining(['southamerica-east1', 'us-central1', 'us-east1', 'europe-west1', 'asia-east1']));
+    expect(ids.length).toBeGreaterThan(30);
+    expect(emu.world.requests.filter((r) => r.path === `/v1/projects/${P}/locations`).length).toBe(Math.ceil(ids.length / 10));
     // Measured: getLocation resolves to [location, …] at runtime although its .d.ts says ILocation.
     const got = (await c.getLocation({ name: `projects/${P}/locations/us-central1` })) as unknown;
     expect(Array.isArray(got)).toBe(true);
@@ -212,7 +214,7 @@ describe('emulator through the real Node client (REST)', () => {
   it('listLocationsAsync honours a declared location list', async () => {
     const { c } = await start(base({ locations: ['southamerica-east1', 'us-east1'] }));
     const ids: string[] = [];
-    for await (const l of c.listLocationsAsync({ name: `projects/${P}` })) ids.push(l.locationId!);
+    for await (const l of c.listLocationsAsync({ name: `projects/${P}` }, { autoPaginate: false })) ids.push(l.locationId!);
     expect(ids).toEqual(['southamerica-east1', 'us-east1']);
   });
 

@@ -199,7 +199,14 @@ function serviceOfPath(segs: string[]): string {
 async function handle(world: WorldStore, images: ImageCatalog, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const t0 = performance.now();
   const method = (req.method ?? 'GET').toUpperCase();
-  const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  const raw = req.url ?? '/';
+  let url: URL;
+  try {
+    // Not new URL(raw, base): a path starting with "//" would be taken for a host.
+    url = new URL(raw.startsWith('/') ? `http://emulator.invalid${raw}` : raw);
+  } catch {
+    return send(res, 400, { error: { code: 400, status: 'INVALID_ARGUMENT', message: `Invalid request URL: ${raw}` } });
+  }
   const path = url.pathname;
   let segs: string[];
   try {

@@ -298,27 +298,19 @@ export class WorldStore {
     this.reset(spec ?? { projects: [] });
   }
 
-  /** Replace the whole world (keeps this object; clears operations, faults and the request log). */
+  /** Replace the whole world (keeps this object; clears operations, faults and the request log).
+   *  Throws, leaving the current world as it was, when the spec is invalid. */
   reset(spec: WorldSpec): void {
     validateWorldSpec(spec);
     const nowIso = this.isoNow();
-    this.token = spec.token ?? DEFAULT_TOKEN;
-    this.locationList = [...(spec.locations ?? DEFAULT_LOCATIONS)];
-    this.operationPendingPolls = spec.operationPendingPolls ?? 0;
-    this.enableDelayMs = spec.enableDelayMs ?? 0;
-    this.projects = new Map();
-    this.repositories = new Map();
-    this.operations = new Map();
-    this.faults = [];
-    this.requests = [];
-    this.seq = 0;
+    const projects = new Map<string, ProjectState>();
     for (const p of spec.projects) {
       const services = new Map<string, number>();
       for (const s of ALWAYS_ENABLED) services.set(s, 0);
       for (const s of p.enabledServices ?? []) services.set(s, 0);
       if (p.apiEnabled ?? true) services.set(AR_SERVICE, 0);
       else services.delete(AR_SERVICE);
-      this.projects.set(p.projectId, {
+      projects.set(p.projectId, {
         projectId: p.projectId,
         projectNumber: p.projectNumber ?? projectNumberFor(p.projectId),
         name: p.name ?? p.projectId,
@@ -329,16 +321,22 @@ export class WorldStore {
         services,
       });
     }
+    const findProject = (ref: string) => projects.get(ref) ?? [...projects.values()].find((p) => p.projectNumber === ref);
+    const repositories = new Map<string, RepositoryState>();
     for (const r of spec.repositories ?? []) {
-      const project = this.project(r.project);
+      const project = findProject(r.project);
       if (!project) throw new Error(`world: repository ${r.repositoryId} names unknown project ${r.project}`);
+      if (typeof r.location !== 'string' || !r.location) throw new Error(`world: repository ${r.repositoryId} needs a location`);
+      if (typeof r.repositoryId !== 'string' || !REPOSITORY_ID_RE.test(r.repositoryId)) throw new Error(`world: invalid repository ID ${String(r.repositoryId)}`);
       const format = formatName(r.format);
       if (!format) throw new Error(`world: repository ${r.repositoryId} has unknown format ${String(r.format)}`);
       const mode = modeName(r.mode);
       if (!mode) throw new Error(`world: repository ${r.repositoryId} has unknown mode ${String(r.mode)}`);
       const created = r.createTime ?? nowIso;
-      this.putRepository({
-        name: repositoryName(project.projectId, r.location, r.repositoryId),
+      const name = repositoryName(project.projectId, r.location, r.repositoryId);
+      if (repositories.has(name)) throw new Error(`world: duplicate repository ${name}`);
+      repositories.set(name, {
+        name,
         project: project.projectId,
         location: r.location,
         repositoryId: r.repositoryId,
@@ -351,7 +349,23 @@ export class WorldStore {
         updateTime: created,
       });
     }
-    this.addFaults(spec.faults ?? []);
+    const faults = (spec.faults ?? []).map(compileFault);
+    const pendingPolls = spec.operationPendingPolls ?? 0;
+    const delay = spec.enableDelayMs ?? 0;
+    if (!Number.isInteger(pendingPolls) || pendingPolls < 0) throw new Error('world: operationPendingPolls must be a non-negative integer');
+    if (typeof delay !== 'number' || delay < 0) throw new Error('world: enableDelayMs must be >= 0');
+
+    // All valid: swap in.
+    this.token = spec.token ?? DEFAULT_TOKEN;
+    this.locationList = [...(spec.locations ?? DEFAULT_LOCATIONS)];
+    this.operationPendingPolls = pendingPolls;
+    this.enableDelayMs = delay;
+    this.projects = projects;
+    this.repositories = repositories;
+    this.operations = new Map();
+    this.faults = faults;
+    this.requests = [];
+    this.seq = 0;
   }
 
   isoNow(): string {
@@ -484,11 +498,10 @@ export class WorldStore {
 
   // ---------- faults ----------
 
+  /** Append faults (all or none: throws on an invalid one). */
   addFaults(faults: FaultSpec[]): void {
-    for (const f of faults) {
-      validateFault(f);
-      this.faults.push({ spec: f, re: f.path ? new RegExp(f.path) : undefined, left: f.times });
-    }
+    const compiled = faults.map(compileFault);
+    this.faults.push(...compiled);
   }
 
   /** The fault for this call, if one is pending (consumes one of its `times`). */
@@ -549,6 +562,11 @@ export class WorldStore {
 
 export function repositoryName(projectId: string, location: string, repositoryId: string): string {
   return `projects/${projectId}/locations/${location}/repositories/${repositoryId}`;
+}
+
+function compileFault(f: FaultSpec): PendingFault {
+  validateFault(f);
+  return { spec: { ...f }, re: f.path ? new RegExp(f.path) : undefined, left: f.times };
 }
 
 function validateFault(f: FaultSpec): void {

@@ -1,0 +1,318 @@
+// The emulator's raw HTTP surface: admin endpoints, paging, Service Usage, Resource Manager,
+// error shapes, and the promise that it never answers 5xx or a non-JSON body on its own.
+
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { startEmulator, type Emulator } from './emulator/server.js';
+import { DEFAULT_LOCATIONS, projectNumberFor, type WorldSpec } from './emulator/world.js';
+
+let emu: Emulator | undefined;
+afterEach(async () => {
+  await emu?.close();
+  emu = undefined;
+});
+
+const WORLD: WorldSpec = {
+  projects: [
+    { projectId: 'demo', projectNumber: '123456789012', name: 'Demo' },
+    { projectId: 'off', apiEnabled: false },
+    { projectId: 'locked', deniedPermissions: ['artifactregistry.repositories.list', 'resourcemanager.projects.get', 'serviceusage.services.enable'] },
+  ],
+  repositories: [
+    { project: 'demo', location: 'us-east1', repositoryId: 'b-repo', format: 'DOCKER' },
+    { project: 'demo', location: 'us-east1', repositoryId: 'a-repo', format: 'PYTHON', description: 'wheels', labels: { team: 'x' } },
+  ],
+};
+
+async function start(world: WorldSpec = WORLD): Promise<Emulator> {
+  emu = await startEmulator({ world });
+  return emu;
+}
+
+interface Res {
+  status: number;
+  json: Record<string, any>;
+  headers: Headers;
+}
+async function call(e: Emulator, method: string, path: string, body?: unknown, token: string | null = 'lab-token'): Promise<Res> {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(e.url + path.replace(/^\//, ''), { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, json: JSON.parse(text), headers: r.headers };
+}
+
+describe('emulator HTTP surface', () => {
+  it('serves on loopback with a trailing-slash URL', async () => {
+    const e = await start();
+    expect(e.url).toBe(`http://127.0.0.1:${e.port}/`);
+    expect(e.port).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { name: 'no token', token: null, status: 401, reason: 'CREDENTIALS_MISSING', message: /^Request is missing required authentication credential/ },
+    { name: 'wrong token', token: 'x', status: 401, reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED', message: /^Request had invalid authentication credentials\. Expected OAuth 2 access token, login cookie or other valid authentication credential\./ },
+  ])('$name → 401 UNAUTHENTICATED on every API', async ({ token, status, reason, message }) => {
+    const e = await start();
+    for (const path of ['/v1/projects/demo/locations', '/v1beta2/projects/demo/locations', '/crm/v1/projects', '/su/v1/projects/demo/services']) {
+      const r = await call(e, 'GET', path, undefined, token);
+      expect(r.status, path).toBe(status);
+      expect(r.json.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason }] });
+      expect(r.json.error.message).toMatch(message);
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    expect(e.world.requests.every((x) => x.auth === (token === null ? 'missing' : 'invalid'))).toBe(true);
+  });
+
+  it('locations: list (paged), get, unknown → 404; v1beta2 the same', async () => {
+    const e = await start();
+    const first = await call(e, 'GET', '/v1/projects/demo/locations?pageSize=10');
+    expect(first.json.locations).toHaveLength(10);
+    expect(first.json.locations[0]).toEqual({ name: `projects/demo/locations/${DEFAULT_LOCATIONS[0]}`, locationId: DEFAULT_LOCATIONS[0] });
+    const ids: string[] = first.json.locations.map((l: { locationId: string }) => l.locationId);
+    let token: string | undefined = first.json.nextPageToken;
+    while (token) {
+      const next = await call(e, 'GET', `/v1beta2/projects/demo/locations?pageSize=10&pageToken=${encodeURIComponent(token)}`);
+      ids.push(...next.json.locations.map((l: { locationId: string }) => l.locationId));
+      token = next.json.nextPageToken;
+    }
+    expect(ids).toEqual([...DEFAULT_LOCATIONS]);
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1')).json).toEqual({ name: 'projects/demo/locations/us-east1', locationId: 'us-east1' });
+    const bad = await call(e, 'GET', '/v1/projects/demo/locations/eu-west3');
+    expect(bad.status).toBe(404);
+    expect(bad.json.error.status).toBe('NOT_FOUND');
+    expect((await call(e, 'GET', '/v1/projects/demo/locations?pageToken=garbage')).status).toBe(400);
+  });
+
+  it('repositories: list sorted and paged, get by project number, empty list is {}', async () => {
+    const e = await start();
+    const p1 = await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories?pageSize=1');
+    expect(p1.json.repositories.map((r: { name: string }) => r.name)).toEqual(['projects/demo/locations/us-east1/repositories/a-repo']);
+    expect(p1.json.repositories[0]).toMatchObject({ format: 'PYTHON', mode: 'STANDARD_REPOSITORY', description: 'wheels', labels: { team: 'x' }, sizeBytes: '0', registryUri: 'us-east1-python.pkg.dev/demo/a-repo' });
+    const p2 = await call(e, 'GET', `/v1/projects/demo/locations/us-east1/repositories?pageSize=1&pageToken=${p1.json.nextPageToken}`);
+    expect(p2.json.repositories.map((r: { name: string }) => r.name)).toEqual(['projects/demo/locations/us-east1/repositories/b-repo']);
+    expect(p2.json.nextPageToken).toBeUndefined();
+    const byNumber = await call(e, 'GET', '/v1/projects/123456789012/locations/us-east1/repositories/b-repo');
+    expect(byNumber.json.name).toBe('projects/demo/locations/us-east1/repositories/b-repo');
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-west1/repositories')).json).toEqual({});
+  });
+
+  it.each([
+    { name: 'gcloud shape (names, MODE_UNSPECIFIED, name in body)', body: { format: 'DOCKER', mode: 'MODE_UNSPECIFIED', name: 'projects/demo/locations/us-east1/repositories/r1' }, id: 'r1', format: 'DOCKER', immutable: false },
+    { name: 'Node shape (ints, no name)', body: { labels: {}, cleanupPolicies: {}, format: 1, mode: 0, dockerConfig: { immutableTags: true } }, id: 'r2', format: 'DOCKER', immutable: true },
+    { name: 'other format by int (NPM = 3)', body: { format: 3 }, id: 'r3', format: 'NPM', immutable: false },
+  ])('create accepts the $name', async ({ body, id, format, immutable }) => {
+    const e = await start();
+    const r = await call(e, 'POST', `/v1/projects/demo/locations/us-east1/repositories?repositoryId=${id}`, body);
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({
+      name: expect.stringMatching(/^projects\/demo\/locations\/us-east1\/operations\/[0-9a-f-]+$/),
+      metadata: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.OperationMetadata' },
+      done: true,
+      response: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.Repository', name: `projects/demo/locations/us-east1/repositories/${id}`, format, mode: 'STANDARD_REPOSITORY' },
+    });
+    expect(r.json.response.createTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(e.world.repository('demo', 'us-east1', id)).toMatchObject({ format, mode: 'STANDARD_REPOSITORY', immutableTags: immutable });
+  });
+
+  it.each([
+    { id: 'Upper', why: 'uppercase' },
+    { id: 'under_score', why: 'underscore' },
+    { id: '1starts-with-digit', why: 'leading digit' },
+    { id: 'ends-with-hyphen-', why: 'trailing hyphen' },
+    { id: `a${'b'.repeat(63)}`, why: '64 characters' },
+  ])('create refuses repository ID with $why (400 INVALID_ARGUMENT)', async ({ id }) => {
+    const e = await start();
+    const r = await call(e, 'POST', `/v1/projects/demo/locations/us-east1/repositories?repositoryId=${encodeURIComponent(id)}`, { format: 'DOCKER' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    expect(e.world.repositories.size).toBe(2);
+  });
+
+  it('create: a 63-character ID is fine; missing format or unknown location → 400', async () => {
+    const e = await start();
+    expect((await call(e, 'POST', `/v1/projects/demo/locations/us-east1/repositories?repositoryId=a${'b'.repeat(62)}`, { format: 'DOCKER' })).status).toBe(200);
+    expect((await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=nofmt', {})).status).toBe(400);
+    expect((await call(e, 'POST', '/v1/projects/demo/locations/eu-west3/repositories?repositoryId=x', { format: 'DOCKER' })).status).toBe(400);
+    expect((await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=x', 'not json')).status).toBe(400);
+  });
+
+  it('pending operations: create answer and N polls pending, then done; the repository appears when done', async () => {
+    const e = await start({ ...WORLD, operationPendingPolls: 2 });
+    const op = (await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=slow', { format: 'DOCKER' })).json;
+    expect(op.done).toBeUndefined();
+    const poll = () => call(e, 'GET', `/v1/${op.name}`);
+    expect((await poll()).json.done).toBeUndefined();
+    expect((await poll()).json.done).toBeUndefined();
+    expect(e.world.repository('demo', 'us-east1', 'slow')).toBeNull();
+    const done = (await poll()).json;
+    expect(done).toMatchObject({ done: true, response: { name: 'projects/demo/locations/us-east1/repositories/slow' } });
+    expect(e.world.repository('demo', 'us-east1', 'slow')).not.toBeNull();
+    expect((await poll()).json).toEqual(done);
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1/operations/nope')).status).toBe(404);
+  });
+
+  it('delete is an operation with an Empty response; PATCH updates immutable tags', async () => {
+    const e = await start();
+    const patched = await call(e, 'PATCH', '/v1/projects/demo/locations/us-east1/repositories/b-repo?updateMask=dockerConfig.immutableTags', { dockerConfig: { immutableTags: true } });
+    expect(patched.json.dockerConfig).toEqual({ immutableTags: true });
+    expect(e.world.repository('demo', 'us-east1', 'b-repo')?.immutableTags).toBe(true);
+    const del = await call(e, 'DELETE', '/v1/projects/demo/locations/us-east1/repositories/b-repo');
+    expect(del.json).toMatchObject({ done: true, response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } });
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories/b-repo')).status).toBe(404);
+    expect((await call(e, 'DELETE', '/v1/projects/demo/locations/us-east1/repositories/b-repo')).status).toBe(404);
+  });
+
+  it('testIamPermissions (repository and project) answers the granted subset', async () => {
+    const e = await start();
+    const perms = ['artifactregistry.repositories.list', 'artifactregistry.repositories.uploadArtifacts'];
+    expect((await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories/b-repo:testIamPermissions', { permissions: perms })).json).toEqual({ permissions: perms });
+    expect((await call(e, 'POST', '/crm/v1/projects/locked:testIamPermissions', { permissions: perms })).json).toEqual({ permissions: ['artifactregistry.repositories.uploadArtifacts'] });
+    expect((await call(e, 'POST', '/crm/v1/projects/nope:testIamPermissions', { permissions: perms })).status).toBe(403);
+  });
+
+  it('errors: order is project, API, billing, IAM; unknown project is CONSUMER_INVALID', async () => {
+    const e = await start({
+      projects: [
+        { projectId: 'all-wrong', apiEnabled: false, billing: false, deniedPermissions: ['artifactregistry.repositories.list'] },
+        { projectId: 'no-billing', billing: false, deniedPermissions: ['artifactregistry.repositories.list'] },
+        { projectId: 'no-perm', deniedPermissions: ['artifactregistry.repositories.list'] },
+      ],
+    });
+    const reason = async (p: string) => (await call(e, 'GET', `/v1/projects/${p}/locations/us-east1/repositories`)).json.error.details[0].reason;
+    expect(await reason('nope')).toBe('CONSUMER_INVALID');
+    expect(await reason('all-wrong')).toBe('SERVICE_DISABLED');
+    expect(await reason('no-billing')).toBe('BILLING_DISABLED');
+    expect(await reason('no-perm')).toBe('IAM_PERMISSION_DENIED');
+  });
+
+  it('Resource Manager: list with filters and paging, get, 403 for unknown or hidden', async () => {
+    const e = await start();
+    const all = await call(e, 'GET', '/crm/v1/projects?filter=lifecycleState%3AACTIVE&pageSize=500');
+    expect(all.json.projects.map((p: { projectId: string }) => p.projectId)).toEqual(['demo', 'off']); // 'locked' lacks resourcemanager.projects.get
+    expect(all.json.projects[0]).toEqual({ projectNumber: '123456789012', projectId: 'demo', lifecycleState: 'ACTIVE', name: 'Demo', createTime: expect.any(String) });
+    expect((await call(e, 'GET', '/crm/v1/projects?filter=id%3Ad*')).json.projects).toHaveLength(1);
+    const paged = await call(e, 'GET', '/crm/v1/projects?pageSize=1');
+    expect(paged.json.projects).toHaveLength(1);
+    expect(paged.json.nextPageToken).toBeTruthy();
+    expect((await call(e, 'GET', '/crm/v1/projects/123456789012')).json.projectId).toBe('demo');
+    for (const p of ['nope', 'locked']) {
+      const r = await call(e, 'GET', `/crm/v1/projects/${p}`);
+      expect(r.status).toBe(403);
+      expect(r.json.error).toMatchObject({ code: 403, status: 'PERMISSION_DENIED', message: 'The caller does not have permission' });
+    }
+  });
+
+  it('Service Usage: get, list with filter, enable, batchEnable, operations, errors', async () => {
+    const e = await start({ ...WORLD, enableDelayMs: 60_000 });
+    const num = projectNumberFor('off');
+    const get = await call(e, 'GET', '/su/v1/projects/off/services/artifactregistry.googleapis.com');
+    expect(get.json).toEqual({
+      name: `projects/${num}/services/artifactregistry.googleapis.com`,
+      parent: `projects/${num}`,
+      state: 'DISABLED',
+      config: { name: 'artifactregistry.googleapis.com', title: 'Artifact Registry API' },
+    });
+    const en = await call(e, 'POST', '/su/v1/projects/off/services/artifactregistry.googleapis.com:enable', {});
+    expect(en.json).toMatchObject({
+      name: expect.stringMatching(new RegExp(`^operations/acat\\.p2-${num}-`)),
+      done: true,
+      response: { '@type': 'type.googleapis.com/google.api.serviceusage.v1.EnableServiceResponse', service: { state: 'ENABLED' } },
+    });
+    expect((await call(e, 'GET', `/su/v1/${en.json.name}`)).json).toMatchObject({ done: true });
+    // Enabled in Service Usage at once; Artifact Registry still refuses until enableDelayMs has passed.
+    expect((await call(e, 'GET', '/su/v1/projects/off/services/artifactregistry.googleapis.com')).json.state).toBe('ENABLED');
+    expect((await call(e, 'GET', '/v1/projects/off/locations')).json.error.details[0].reason).toBe('SERVICE_DISABLED');
+    const enabled = await call(e, 'GET', '/su/v1/projects/off/services?filter=state%3AENABLED');
+    expect(enabled.json.services.map((s: { config: { name: string } }) => s.config.name)).toContain('artifactregistry.googleapis.com');
+    expect(enabled.json.services.every((s: { state: string }) => s.state === 'ENABLED')).toBe(true);
+    const batch = await call(e, 'POST', '/su/v1/projects/demo/services:batchEnable', { serviceIds: ['run.googleapis.com', 'cloudbuild.googleapis.com'] });
+    expect(batch.json.response).toMatchObject({ '@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse', services: [{ state: 'ENABLED' }, { state: 'ENABLED' }] });
+    const unknown = await call(e, 'POST', '/su/v1/projects/demo/services/nope.googleapis.com:enable', {});
+    expect(unknown.status).toBe(403);
+    expect(unknown.json.error.message).toMatch(/nope\.googleapis\.com/);
+    expect((await call(e, 'POST', '/su/v1/projects/locked/services/run.googleapis.com:enable', {})).status).toBe(403);
+    expect((await call(e, 'GET', '/su/v1/operations/nope')).status).toBe(404);
+  });
+
+  it('admin: replace and read the world, append faults, read and clear the request log', async () => {
+    const e = await start();
+    const worldRef = e.world;
+    const put = await fetch(`${e.url}__lab/world`, { method: 'POST', body: JSON.stringify({ projects: [{ projectId: 'fresh', apiEnabled: false }], locations: ['us-east1'], token: 'sekrit-lab-token-42' }) });
+    expect(put.status).toBe(200);
+    expect(e.world).toBe(worldRef); // same object: the registry front's reference stays valid
+    const snap = (await (await fetch(`${e.url}__lab/world`)).json()) as Record<string, any>;
+    expect(snap.projects.map((p: { projectId: string }) => p.projectId)).toEqual(['fresh']);
+    expect(snap.projects[0].apiEnabled).toBe(false);
+    expect(snap.locations).toEqual(['us-east1']);
+    expect(JSON.stringify(snap)).not.toContain('sekrit-lab-token-42'); // the token is not shown
+    expect((await call(e, 'GET', '/v1/projects/fresh/locations', undefined, 'lab-token')).status).toBe(401);
+    expect((await call(e, 'GET', '/crm/v1/projects', undefined, 'sekrit-lab-token-42')).status).toBe(200);
+
+    const faults = await fetch(`${e.url}__lab/faults`, { method: 'POST', body: JSON.stringify([{ kind: 'status', status: 429, times: 1, method: 'GET', path: '^/crm/' }]) });
+    expect(((await faults.json()) as { faults: unknown[] }).faults).toHaveLength(1);
+    expect((await call(e, 'GET', '/su/v1/projects/fresh/services', undefined, 'sekrit-lab-token-42')).status).toBe(200);
+    const limited = await call(e, 'GET', '/crm/v1/projects', undefined, 'sekrit-lab-token-42');
+    expect(limited.status).toBe(429);
+    expect(limited.json.error.status).toBe('RESOURCE_EXHAUSTED');
+    expect((await call(e, 'GET', '/crm/v1/projects?access_token=sekrit-lab-token-42', undefined, null)).status).toBe(200);
+
+    const log = (await (await fetch(`${e.url}__lab/requests`)).json()) as { requests: Array<Record<string, any>> };
+    expect(log.requests.map((r) => r.status)).toEqual([401, 200, 200, 429, 200]);
+    expect(log.requests[3].fault).toBe('status');
+    expect(log.requests[4].query.access_token).toBe('<redacted>');
+    expect(JSON.stringify(log)).not.toContain('sekrit-lab-token-42');
+    const since = (await (await fetch(`${e.url}__lab/requests?since=${log.requests[3].seq}`)).json()) as { requests: unknown[] };
+    expect(since.requests).toHaveLength(1);
+    await fetch(`${e.url}__lab/requests`, { method: 'DELETE' });
+    expect(((await (await fetch(`${e.url}__lab/requests`)).json()) as { requests: unknown[] }).requests).toEqual([]);
+  });
+
+  it.each([
+    { name: 'no projects array', body: { locations: [] } },
+    { name: 'repository in an unknown project', body: { projects: [], repositories: [{ project: 'x', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }] } },
+    { name: 'bad fault', body: { projects: [], faults: [{ kind: 'status', status: 418, times: 1 }] } },
+    { name: 'not JSON', body: '{' },
+  ])('admin refuses a bad world ($name) with 400 and keeps the old one', async ({ body }) => {
+    const e = await start();
+    const r = await fetch(`${e.url}__lab/world`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toBeTruthy();
+    expect(e.world.project('demo')).not.toBeNull();
+  });
+
+  it('setWorld replaces the world in place', async () => {
+    const e = await start();
+    const ref = e.world;
+    e.setWorld({ projects: [{ projectId: 'other' }] });
+    expect(e.world).toBe(ref);
+    expect(e.world.project('demo')).toBeNull();
+    expect(e.world.repository('other', 'us-east1', 'b-repo')).toBeNull();
+  });
+
+  it('never answers 5xx or a non-JSON body on its own (random requests)', async () => {
+    const e = await start({ ...WORLD, operationPendingPolls: 1 });
+    const seg = fc.oneof(
+      fc.constantFrom('v1', 'v1beta2', 'crm', 'su', 'projects', 'demo', 'off', 'locked', '123456789012', 'locations', 'us-east1', 'eu-west3', 'repositories', 'b-repo', 'a-repo', 'operations', 'dockerImages', 'services', 'artifactregistry.googleapis.com:enable', 'b-repo:testIamPermissions', 'app@sha256:00', '%2F', '', '..'),
+      fc.string({ maxLength: 6 }).map(encodeURIComponent),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'DELETE', 'PATCH', 'PUT'),
+        fc.array(seg, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('', '?pageSize=1', '?pageSize=-1', '?pageToken=zz', '?repositoryId=ok-id', '?repositoryId=Bad', '?filter=state%3AENABLED', '?filter=%3A%3A'),
+        fc.oneof(fc.constant(undefined), fc.constant('{"format":1}'), fc.constant('{"format":"DOCKER","dockerConfig":{"immutableTags":true}}'), fc.constant('[]'), fc.constant('null'), fc.string({ maxLength: 10 })),
+        async (method, segs, query, body) => {
+          const r = await fetch(`${e.url}${segs.join('/')}${query}`, { method, headers: { authorization: 'Bearer lab-token' }, body: method === 'GET' ? undefined : body });
+          const text = await r.text();
+          expect(r.status).toBeLessThan(500);
+          expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+          expect(() => JSON.parse(text)).not.toThrow();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
