@@ -1,0 +1,249 @@
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyDaemonProblem, createDocker, findOnPath, parsePushLine, parseSize, pushError } from '../../src/adapters/docker.js';
+import { createRunner } from '../../src/adapters/exec.js';
+import { BugError, ExternalError } from '../../src/errors.js';
+import type { ProgressNote } from '../../src/ports.js';
+import { enoent, strictRunner } from './fake-runner.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'rs-docker-'));
+const DIGEST = 'sha256:' + 'ab'.repeat(32);
+const VERSION_ARGS = ['version', '--format', 'json'];
+const client = { Client: { Version: '28.2.2', ApiVersion: '1.50' } };
+
+describe('info() over a strict fake runner', () => {
+  it.each([
+    { case: 'daemon answers', stub: { stdout: JSON.stringify({ ...client, Server: { Version: '28.2.2' } }) }, env: {}, want: { clientVersion: '28.2.2', serverVersion: '28.2.2' } },
+    {
+      case: 'daemon not running',
+      stub: { stdout: JSON.stringify({ ...client, Server: null }), stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', exitCode: 1 },
+      env: {},
+      want: { clientVersion: '28.2.2', daemonProblem: 'not-running', daemonMessage: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' },
+    },
+    {
+      case: 'permission denied on the socket',
+      stub: {
+        stdout: JSON.stringify({ ...client, Server: null }),
+        stderr: 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.50/version": dial unix /var/run/docker.sock: connect: permission denied',
+        exitCode: 1,
+      },
+      env: {},
+      want: { clientVersion: '28.2.2', daemonProblem: 'permission-denied' },
+    },
+    {
+      case: 'DOCKER_HOST points nowhere',
+      stub: { stdout: JSON.stringify({ ...client, Server: null }), stderr: 'Cannot connect to the Docker daemon at tcp://127.0.0.1:1. Is the docker daemon running?', exitCode: 1 },
+      env: { DOCKER_HOST: 'tcp://127.0.0.1:1' },
+      want: { clientVersion: '28.2.2', daemonProblem: 'docker-host' },
+    },
+    {
+      case: 'DOCKER_HOST malformed',
+      stub: { stdout: '', stderr: 'Failed to initialize: unable to resolve docker endpoint: invalid bind address format: bogus://x', exitCode: 1 },
+      env: { DOCKER_HOST: 'bogus://x' },
+      want: { clientVersion: null, daemonProblem: 'docker-host' },
+    },
+    { case: 'not installed', stub: { error: enoent('docker') }, env: {}, want: { clientVersion: null } },
+  ])('$case', async ({ stub, env, want }) => {
+    const fake = strictRunner([{ cmd: 'docker', args: VERSION_ARGS, ...stub }]);
+    const info = await createDocker({ run: fake.run, env: { PATH: '', ...env } }).info();
+    expect(info).toMatchObject(want);
+    if (!('serverVersion' in want)) expect(info.serverVersion).toBeUndefined();
+    fake.assertDone();
+  });
+
+  it.each([
+    ['dial unix /var/run/docker.sock: connect: permission denied', undefined, 'permission-denied'],
+    ['Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', undefined, 'not-running'],
+    ['error during connect: Get "http://x": dial tcp: lookup x: no such host', 'tcp://x:2375', 'docker-host'],
+    ['something else', undefined, 'other'],
+  ])('classifyDaemonProblem(%s)', (stderr, host, want) => expect(classifyDaemonProblem(stderr, host)).toBe(want));
+});
+
+describe('push', () => {
+  const pushOut = [
+    'The push refers to repository [us-east1-docker.pkg.dev/demo/repo/app]',
+    '5f70bf18a086: Preparing',
+    'a3ed95caeb02: Preparing',
+    'a3ed95caeb02: Waiting',
+    '5f70bf18a086: Layer already exists',
+    'a3ed95caeb02: Pushed',
+    'c0ffee123456: Mounted from demo/repo/other',
+    `latest: digest: ${DIGEST} size: 735`,
+  ].join('\n');
+
+  it('per-layer notes and the digest', async () => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['push', 'us-east1-docker.pkg.dev/demo/repo/app:latest'], stdout: pushOut }]);
+    const notes: ProgressNote[] = [];
+    const r = await createDocker({ run: fake.run, env: {} }).push('us-east1-docker.pkg.dev/demo/repo/app:latest', { onProgress: (n) => notes.push(n) });
+    expect(r).toEqual({ digest: DIGEST, size: 735 });
+    expect(notes).toEqual([
+      { type: 'call', text: 'docker push us-east1-docker.pkg.dev/demo/repo/app:latest' },
+      { type: 'line', text: 'The push refers to repository [us-east1-docker.pkg.dev/demo/repo/app]' },
+      { type: 'layer', id: '5f70bf18a086', status: 'Preparing' },
+      { type: 'layer', id: 'a3ed95caeb02', status: 'Preparing' },
+      { type: 'layer', id: 'a3ed95caeb02', status: 'Waiting' },
+      { type: 'layer', id: '5f70bf18a086', status: 'Layer already exists' },
+      { type: 'layer', id: 'a3ed95caeb02', status: 'Pushed' },
+      { type: 'layer', id: 'c0ffee123456', status: 'Mounted from demo/repo/other' },
+      { type: 'line', text: `latest: digest ${DIGEST}` },
+    ]);
+    fake.assertDone();
+  });
+
+  it('exit 0 without a digest line → ExternalError (the exit code alone is not trusted)', async () => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['push', 'h/p/r/app:latest'], stdout: '5f70bf18a086: Pushed\n' }]);
+    const err = await createDocker({ run: fake.run, env: {} }).push('h/p/r/app:latest').catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toMatch(/without reporting a digest/);
+  });
+
+  it.each([
+    { case: 'no credentials', out: 'unauthorized: authentication required', reason: 'PUSH_UNAUTHORIZED', fix: /configure-docker us-east1-docker.pkg.dev/ },
+    { case: 'no basic auth', out: 'no basic auth credentials', reason: 'PUSH_UNAUTHORIZED', fix: /gcloud auth login/ },
+    {
+      case: 'helper missing',
+      out: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH, out: ``',
+      reason: 'HELPER_MISSING',
+      fix: /docker login -u oauth2accesstoken --password-stdin us-east1-docker.pkg.dev/,
+    },
+    { case: 'denied', out: 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource', reason: 'PUSH_DENIED', fix: /roles\/artifactregistry.writer/ },
+    { case: 'connection dropped', out: 'Put "https://x/v2/": write tcp 1.2.3.4:5->6.7.8.9:443: write: connection reset by peer', reason: 'PUSH_CONNECTION', fix: /again/ },
+    { case: 'immutable tag', out: 'denied: tag latest is immutable', reason: 'TAG_IMMUTABLE', fix: /immutable/ },
+  ])('push failure: $case', async ({ out, reason, fix }) => {
+    const ref = 'us-east1-docker.pkg.dev/demo/repo/app:latest';
+    const fake = strictRunner([{ cmd: 'docker', args: ['push', ref], stdout: 'The push refers to repository [x]\n', stderr: out, exitCode: 1 }]);
+    const err = await createDocker({ run: fake.run, env: {} }).push(ref).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details.reason).toBe(reason);
+    expect(err.details.retryable ?? false).toBe(reason === 'PUSH_CONNECTION');
+    expect(err.fix.join('\n')).toMatch(fix);
+    fake.assertDone();
+  });
+
+  it.each([
+    ['abc123def456: Retrying in 5 seconds', { kind: 'layer', id: 'abc123def456', status: 'Retrying in 5 seconds' }],
+    ['random text', { kind: 'line', text: 'random text' }],
+  ])('parsePushLine(%s)', (line, want) => expect(parsePushLine(line)).toEqual(want));
+
+  it('pushError falls back to the last line', () => {
+    expect(pushError('h/p/r/i:t', 1, 'weird failure').message).toBe('`docker push h/p/r/i:t` failed (exit 1): weird failure');
+  });
+});
+
+describe('images, build, tag', () => {
+  it('listImages keeps tagged images only', async () => {
+    const lines = [
+      { Repository: 'app', Tag: 'latest', ID: '1111', Size: '12.5MB' },
+      { Repository: '<none>', Tag: '<none>', ID: '2222', Size: '1kB' },
+      { Repository: 'web', Tag: '<none>', ID: '3333', Size: '1kB' },
+    ]
+      .map((x) => JSON.stringify(x))
+      .join('\n');
+    const fake = strictRunner([{ cmd: 'docker', args: ['image', 'ls', '--format', '{{json .}}'], stdout: lines }]);
+    expect(await createDocker({ run: fake.run, env: {} }).listImages()).toEqual([{ ref: 'app:latest', id: '1111', sizeBytes: 12_500_000 }]);
+    fake.assertDone();
+  });
+
+  it('inspectImage: os/arch, null when missing', async () => {
+    const fake = strictRunner([
+      { cmd: 'docker', args: ['image', 'inspect', '--format', '{{json .}}', 'app:latest'], stdout: JSON.stringify({ Id: 'sha256:1', Os: 'linux', Architecture: 'arm64', Size: 42 }) },
+      { cmd: 'docker', args: ['image', 'inspect', '--format', '{{json .}}', 'nope:1'], stderr: 'Error response from daemon: No such image: nope:1', exitCode: 1 },
+    ]);
+    const d = createDocker({ run: fake.run, env: {} });
+    expect(await d.inspectImage('app:latest')).toEqual({ ref: 'app:latest', id: 'sha256:1', os: 'linux', architecture: 'arm64', sizeBytes: 42 });
+    expect(await d.inspectImage('nope:1')).toBeNull();
+    fake.assertDone();
+  });
+
+  it('build streams its output as notes; exact argv', async () => {
+    const fake = strictRunner([
+      { cmd: 'docker', args: ['build', '-t', 'app:latest', '-f', '/ctx/Dockerfile', '--platform', 'linux/amd64', '/ctx'], stdout: 'Step 1/2 : FROM scratch\nSuccessfully built 1234\n' },
+    ]);
+    const notes: ProgressNote[] = [];
+    await createDocker({ run: fake.run, env: {} }).build({ context: '/ctx', tag: 'app:latest', dockerfile: '/ctx/Dockerfile', platform: 'linux/amd64' }, { onProgress: (n) => notes.push(n) });
+    expect(notes.map((n) => n.type === 'line' && n.text).filter(Boolean)).toEqual(['Step 1/2 : FROM scratch', 'Successfully built 1234']);
+    fake.assertDone();
+  });
+
+  it('tag; values that look like flags never reach docker', async () => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['tag', 'app:latest', 'h/p/r/app:latest'] }]);
+    const d = createDocker({ run: fake.run, env: {} });
+    await d.tag('app:latest', 'h/p/r/app:latest');
+    await expect(d.tag('--help', 'x')).rejects.toBeInstanceOf(BugError);
+    await expect(d.push('-q')).rejects.toBeInstanceOf(BugError);
+    fake.assertDone();
+  });
+
+  it.each([
+    ['12.5MB', 12_500_000],
+    ['1.2kB', 1200],
+    ['512B', 512],
+    ['2GB', 2e9],
+    ['x', undefined],
+  ])('parseSize(%s)', (s, n) => expect(parseSize(s)).toBe(n));
+});
+
+describe('credential helpers (real processes on a temp PATH)', () => {
+  const SECRET = 'ya29.helper-secret-never-shown';
+  function helperDir() {
+    const bin = tmp();
+    const script = (body: string) => `#!${process.execPath}\nlet s='';process.stdin.on('data',d=>s+=d).on('end',()=>{${body}});\n`;
+    writeFileSync(join(bin, 'docker-credential-fake'), script(`const host=s.trim(); if(host==='us-east1-docker.pkg.dev'){process.stdout.write(JSON.stringify({ServerURL:host,Username:'_dcgcloud_token',Secret:'${SECRET}'}))}else{process.stdout.write('credentials not found in native keychain\\n');process.exit(1)}`));
+    writeFileSync(join(bin, 'docker-credential-empty'), script(`process.stdout.write(JSON.stringify({Username:'u',Secret:''}))`));
+    writeFileSync(join(bin, 'docker-credential-noexec'), 'x');
+    chmodSync(join(bin, 'docker-credential-fake'), 0o755);
+    chmodSync(join(bin, 'docker-credential-empty'), 0o755);
+    chmodSync(join(bin, 'docker-credential-noexec'), 0o644);
+    mkdirSync(join(bin, 'docker-credential-dir'));
+    return bin;
+  }
+
+  it('host on stdin; ok + username only; the secret never comes back', async () => {
+    const bin = helperDir();
+    const env = { PATH: `${bin}:/usr/bin:/bin` };
+    const d = createDocker({ run: createRunner(env), env });
+    const good = await d.helperCredential('fake', 'us-east1-docker.pkg.dev');
+    expect(good).toEqual({ ok: true, username: '_dcgcloud_token' });
+    const bad = await d.helperCredential('fake', 'example.com');
+    expect(bad.ok).toBe(false);
+    expect(bad.message).toContain('credentials not found in native keychain');
+    const empty = await d.helperCredential('empty', 'us-east1-docker.pkg.dev');
+    expect(empty).toMatchObject({ ok: false, username: 'u' });
+    const missing = await d.helperCredential('nothere', 'us-east1-docker.pkg.dev');
+    expect(missing).toEqual({ ok: false, message: 'docker-credential-nothere is not on the PATH' });
+    expect(JSON.stringify([good, bad, empty, missing])).not.toContain(SECRET);
+    await expect(d.helperCredential('../../bin/sh', 'x')).rejects.toBeInstanceOf(BugError);
+  });
+
+  it('helper call over the strict fake: exact argv, host on stdin', async () => {
+    const fake = strictRunner([{ cmd: 'docker-credential-gcloud', args: ['get'], input: 'eu-docker.pkg.dev', stdout: JSON.stringify({ Username: '_dcgcloud_token', Secret: SECRET }) }]);
+    expect(await createDocker({ run: fake.run, env: {} }).helperCredential('gcloud', 'eu-docker.pkg.dev')).toEqual({ ok: true, username: '_dcgcloud_token' });
+    fake.assertDone();
+  });
+
+  it('findHelper walks the PATH: executable files only', async () => {
+    const bin = helperDir();
+    const d = createDocker({ run: strictRunner([]).run, env: { PATH: `/nonexistent:relative/dir:${bin}` } });
+    expect(await d.findHelper('fake')).toBe(join(bin, 'docker-credential-fake'));
+    expect(await d.findHelper('noexec')).toBeNull();
+    expect(await d.findHelper('dir')).toBeNull();
+    expect(await d.findHelper('nothere')).toBeNull();
+    expect(await d.findHelper('../x')).toBeNull();
+    expect(await findOnPath('x', undefined)).toBeNull();
+  });
+});
+
+describe('the real docker CLI (no daemon needed)', () => {
+  const hasDocker = async () => (await findOnPath('docker', process.env.PATH)) !== null;
+  it('DOCKER_HOST that nothing listens on → docker-host, with the client version and path', async () => {
+    expect(await hasDocker()).toBe(true);
+    const env = { PATH: process.env.PATH, HOME: tmp(), DOCKER_HOST: 'tcp://127.0.0.1:1' };
+    const info = await createDocker({ run: createRunner(env), env }).info();
+    expect(info.clientVersion).toMatch(/^\d+\.\d+/);
+    expect(info.serverVersion).toBeUndefined();
+    expect(info.daemonProblem).toBe('docker-host');
+    expect(info.path).toMatch(/\/docker$/);
+  });
+});
