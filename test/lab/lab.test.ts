@@ -219,6 +219,13 @@ describe('the lab command and its life cycle', () => {
     const conf = JSON.parse(gc.stdout);
     expect(conf.api_endpoint_overrides.artifactregistry).toBe(lab.emulatorUrl);
     expect(conf.core.project).toBeTruthy();
+    // Both Docker clients on this machine talk to the 20.10 daemon (the newer one negotiates
+    // API 1.41 by itself: no DOCKER_API_VERSION needed).
+    for (const docker of ['/usr/local/bin/docker', '/usr/bin/docker'].filter((p) => existsSync(p))) {
+      const v = await run(docker, ['version', '--format', '{{.Server.APIVersion}}'], lab.toolEnv());
+      expect(v.exitCode, `${docker}: ${v.all}`).toBe(0);
+      expect(v.stdout.trim()).toMatch(/^1\.\d+$/);
+    }
   });
 
   it('scenario FILE loads a world into the running lab', async () => {

@@ -395,6 +395,8 @@ export async function labDown(opts: { dir?: string; log?: (line: string) => void
   const left = await stopRecorded(layout, log);
   await removeCerts(layout);
   await rm(layout.dockerSock, { force: true });
+  // dockerd's exec-root (/tmp/rslab-HASH/x): only once nothing of ours runs any more.
+  if (!left.length) await rm(dirname(layout.dockerExecRoot), { recursive: true, force: true }).catch(() => undefined);
   for (const f of [layout.stateFile, layout.pidsFile, layout.envFile]) await rm(f, { force: true });
   if (left.length) throw new LabError('supervisor', `still running after SIGKILL: ${left.join(', ')}`);
   log('lab is down');

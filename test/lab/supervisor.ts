@@ -273,8 +273,12 @@ export async function runSupervisor(dir: string): Promise<void> {
     const dLog = join(layout.logsDir, 'dockerd.log');
     const dFd = openSync(dLog, 'a');
     const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    // Its own daemon.json: the machine's /etc/docker/daemon.json is not read, and the trust
+    // key dockerd 20.10 creates goes into the lab folder, not /etc/docker/key.json.
+    const daemonJson = join(layout.dockerDir, 'daemon.json');
+    await writeFile(daemonJson, JSON.stringify({ 'deprecated-key-path': join(layout.dockerDir, 'key.json') }, null, 2) + '\n');
     const script =
-      `mount --bind ${q(layout.hostsFile)} /etc/hosts && exec dockerd --iptables=false --ip6tables=false --bridge=none ` +
+      `mount --bind ${q(layout.hostsFile)} /etc/hosts && exec dockerd --config-file ${q(daemonJson)} --iptables=false --ip6tables=false --bridge=none ` +
       `--data-root ${q(layout.dockerData)} --exec-root ${q(layout.dockerExecRoot)} --pidfile ${q(layout.dockerPidfile)} ` +
       `-H ${q(`unix://${layout.dockerSock}`)}`;
     dockerd = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { stdio: ['ignore', dFd, dFd] });
