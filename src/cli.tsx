@@ -1,2 +1,65 @@
-// Placeholder: parses flags, builds the real environment and picks the mode (filled in by the wizard work).
-console.log('registry-setup');
+// Entry point (bundled to dist/cli.js, started by bin/registry-setup.js). Wires the real world:
+// process env, streams, home and working folder, uid; everything else lives in src/ui/runCli.tsx.
+import os from 'node:os';
+import process from 'node:process';
+import pkg from '../package.json' with { type: 'json' };
+import { steps } from './steps/index.js';
+import { renderSummary } from './steps/summary.js';
+import { runCli } from './ui/runCli.js';
+import { mountInk } from './ui/mount.js';
+import type { RenderSummary } from './output/format.js';
+
+const debug = process.argv.includes('--debug');
+
+// Never a stack trace in front of a user unless --debug.
+process.on('unhandledRejection', (e) => {
+  if (debug) process.stderr.write(`registry-setup (debug): unhandled rejection: ${e instanceof Error ? e.stack : String(e)}\n`);
+});
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`registry-setup: unexpected error: ${e.message}${debug ? `\n${e.stack}` : ' (run with --debug for details)'}\n`);
+  process.exit(1);
+});
+
+function flushAndExit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
+const code = await runCli({
+  argv: process.argv.slice(2),
+  processEnv: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  version: pkg.version,
+  steps,
+  renderSummary: renderSummary as unknown as RenderSummary,
+  mountInk,
+  makeEnv: async (hooks) => {
+    const { buildEnv } = await import('./env.js');
+    return buildEnv({
+      processEnv: process.env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      homedir: os.homedir(),
+      cwd: process.cwd(),
+      isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+      ...hooks,
+    });
+  },
+  onSignal: (handler) => {
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  },
+  exitNow: (c) => process.exit(c),
+});
+flushAndExit(code);

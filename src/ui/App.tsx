@@ -184,15 +184,17 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       const v = errorView(entry.error, debug);
       const lines = errorLines(v);
       return (
-        <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1} marginTop={1}>
+        <Box flexDirection="column" marginTop={1}>
           <Text color="red" bold>
-            {entry.stepTitle ? `${entry.stepTitle} failed` : 'Failed'}
+            ✗ {entry.stepTitle ? `${entry.stepTitle} failed` : 'Failed'}
           </Text>
-          {lines.map((l, i) => (
-            <Text key={i} color={i === 0 ? 'red' : undefined}>
-              {l}
-            </Text>
-          ))}
+          <Box flexDirection="column" marginLeft={2}>
+            {lines.map((l, i) => (
+              <Text key={i} color={i === 0 ? 'red' : l === 'What to do:' ? 'yellow' : undefined} bold={l === 'What to do:'}>
+                {l}
+              </Text>
+            ))}
+          </Box>
         </Box>
       );
     }
@@ -227,9 +229,10 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
     case 'summary': {
       const v = summaryView(renderSummary, entry.state, entry.commandsByStep);
       return (
-        <Box flexDirection="column" borderStyle="round" borderColor="green" paddingX={1} marginTop={1}>
+        // No border: the script must copy cleanly from the terminal.
+        <Box flexDirection="column" marginTop={1}>
           <Text color="green" bold>
-            Done: your registry is ready
+            ✓ Done: your registry is ready
           </Text>
           {v.registryUrl ? (
             <Text>

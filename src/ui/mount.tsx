@@ -45,7 +45,14 @@ function flushed(stream: NodeJS.WritableStream): Promise<void> {
 }
 
 function timeout(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolves when `p` does, or after `ms` at the latest (the timer does not outlive it). */
+async function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 export function mountInk(o: MountOptions): InkUi {
@@ -73,7 +80,9 @@ export function mountInk(o: MountOptions): InkUi {
       const released = store.whenReleased();
       store.startPrompt({ message: 'a question' });
       handedOver = true;
-      await Promise.race([released, timeout(500)]);
+      await atMost(released, 500);
+      // Ink unrefs stdin when it stops reading; the prompt reads it now and must keep the process alive.
+      (o.stdin as { ref?: () => void }).ref?.();
       await flushed(o.stdout);
     },
     afterPrompt() {

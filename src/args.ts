@@ -1,0 +1,129 @@
+// Command-line flags: strict parsing (node:util parseArgs) and syntax checks, before any work.
+import { parseArgs } from 'node:util';
+import type { Flags } from './steps/types.js';
+import type { ImageSource } from './ports.js';
+import { validateImageName, validateLocalImageRef, validateLocation, validateProjectId, validateRepositoryId } from './validate.js';
+
+export const USAGE = `Usage: registry-setup [options]
+
+Sets up a Docker repository in Google Artifact Registry for your project, step by step,
+for real, and explains each step: project, region, repository, Docker auth, a first
+tagged push (latest + the git short sha), and a summary with the equivalent commands.
+Progress is saved after each step; run it again to resume.
+
+Options:
+  --project ID        Google Cloud project (default: gcloud's active project)
+  --region LOCATION   Artifact Registry location, e.g. southamerica-east1
+                      (default: gcloud's artifacts/location or run/region property)
+  --repository ID     Repository ID (default: derived from the project, e.g. mycoolproject-repo)
+  --image NAME        Image name inside the repository (default: from this folder's name)
+  --source SOURCE     What to push: build (./Dockerfile), sample (a tiny verification
+                      image built offline), or a local image reference such as myapp:latest
+  -y, --yes           Never ask: use flags and defaults (a missing answer is an error naming its flag)
+      --restart       Discard saved progress and start from the first step
+      --dry-run       Print the plan and the equivalent commands; change nothing
+      --json          Print one JSON result on stdout (progress goes to stderr); implies --yes
+      --debug         Show stack traces and more detail when something fails
+  -h, --help          Show this help
+  -v, --version       Show the version
+
+Examples:
+  npx registry-setup
+  npx registry-setup --project mycoolproject-prod --region southamerica-east1
+  npx registry-setup --yes --project mycoolproject-prod --region us-central1 --source sample --json
+  npx registry-setup --dry-run
+
+Exit codes: 0 done, 1 a step failed, 2 usage error, 130 interrupted.`;
+
+export type ParsedArgs = { kind: 'run'; flags: Flags } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage-error'; message: string };
+
+const OPTIONS = {
+  project: { type: 'string' },
+  region: { type: 'string' },
+  repository: { type: 'string' },
+  image: { type: 'string' },
+  source: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  restart: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+function parseSource(v: string): ImageSource | string {
+  if (v === 'build' || v === 'sample') return v;
+  const ok = validateLocalImageRef(v);
+  if (ok !== true) return `--source must be build, sample, or a local image reference. ${ok}`;
+  return { local: v };
+}
+
+function show(v: string): string {
+  return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+}
+
+export function parseFlags(argv: string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const arg = /'([^']+)'/.exec(err.message ?? '')?.[1];
+    switch (err.code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        return { kind: 'usage-error', message: `Unknown option ${arg ? show(arg.split('=')[0]) : ''}.`.replace(' .', '.') };
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+        return { kind: 'usage-error', message: `Unexpected argument ${arg ? show(arg) : ''}: every value goes after its option, e.g. --project mycoolproject-prod.` };
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+        const m = /--([a-z-]+)/.exec(err.message ?? '');
+        const name = m ? `--${m[1]}` : 'An option';
+        const isBool = m && (OPTIONS as Record<string, { type: string }>)[m[1]]?.type === 'boolean';
+        return { kind: 'usage-error', message: isBool ? `${name} does not take a value.` : `${name} needs a value, e.g. ${name} VALUE.` };
+      }
+      default:
+        return { kind: 'usage-error', message: err.message ?? String(e) };
+    }
+  }
+  const { values, tokens } = parsed;
+  // The same option twice is almost always a mistake; refuse it rather than silently keep one.
+  const seen = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) return { kind: 'usage-error', message: `--${t.name} is given more than once.` };
+    seen.add(t.name);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const checks: [string, string | undefined, (v: string) => true | string][] = [
+    ['--project', values.project, validateProjectId],
+    ['--region', values.region, validateLocation],
+    ['--repository', values.repository, validateRepositoryId],
+    ['--image', values.image, validateImageName],
+  ];
+  for (const [flag, v, check] of checks) {
+    if (v === undefined) continue;
+    const r = check(v);
+    if (r !== true) return { kind: 'usage-error', message: `${flag}: ${r}` };
+  }
+  let source: ImageSource | undefined;
+  if (values.source !== undefined) {
+    const s = parseSource(values.source);
+    if (typeof s === 'string') return { kind: 'usage-error', message: s };
+    source = s;
+  }
+  const flags: Flags = {
+    project: values.project,
+    region: values.region,
+    repository: values.repository,
+    image: values.image,
+    source,
+    yes: !!values.yes || !!values.json,
+    restart: !!values.restart,
+    dryRun: !!values['dry-run'],
+    json: !!values.json,
+    debug: !!values.debug,
+  };
+  return { kind: 'run', flags };
+}

@@ -1,0 +1,103 @@
+// Builds the real Env from the adapter factories, with what src/cli.tsx injects (process env,
+// streams, home, cwd, uid). The only place besides cli.tsx that wires the outside world.
+import type { Env, ProgressStore } from './ports.js';
+import type { Flags } from './steps/types.js';
+import { createRunner } from './adapters/exec.js';
+import { createGcloud } from './adapters/gcloud.js';
+import { createArtifactRegistry } from './adapters/artifactRegistry.js';
+import { createDocker } from './adapters/docker.js';
+import { createDockerConfigFile } from './adapters/dockerConfig.js';
+import { createGit } from './adapters/git.js';
+import { createProgressStore } from './adapters/progress.js';
+import { createProjectFiles } from './adapters/files.js';
+import { createPrompter } from './adapters/prompter.js';
+import { realClock } from './adapters/clock.js';
+
+export interface EnvInputs {
+  processEnv: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  homedir: string;
+  cwd: string;
+  isRoot: boolean;
+  interactive: boolean;
+  beforePrompt?: () => Promise<void>;
+  afterPrompt?: () => void;
+}
+
+export interface RealEnv {
+  env: Env;
+  store: ProgressStore;
+  /** Start the slow probes and load the API client in the background (call after the first frame). */
+  warmUp(flags: Flags): void;
+}
+
+/**
+ * Serve the first call of `fn` from a promise started early (warm-up); later calls run fresh.
+ * A warm-up failure is not reported by itself: whoever asks first gets it.
+ */
+function prefetchable<A extends unknown[], R>(fn: (...a: A) => Promise<R>): { call: (...a: A) => Promise<R>; start: (...a: A) => void } {
+  let early: Promise<R> | null = null;
+  return {
+    start: (...a: A) => {
+      if (early) return;
+      early = fn(...a);
+      early.catch(() => {});
+    },
+    call: (...a: A) => {
+      if (early) {
+        const p = early;
+        early = null;
+        return p;
+      }
+      return fn(...a);
+    },
+  };
+}
+
+export function buildEnv(i: EnvInputs): RealEnv {
+  const run = createRunner(i.processEnv);
+  const gcloud = createGcloud({ run, env: i.processEnv });
+  const api = createArtifactRegistry({ gcloud, clock: realClock });
+  const rawDocker = createDocker({ run, env: i.processEnv });
+  const dockerInfo = prefetchable((o?: Parameters<typeof rawDocker.info>[0]) => rawDocker.info(o));
+  const docker = { ...rawDocker, info: dockerInfo.call };
+  const store = createProgressStore({ cwd: i.cwd });
+  const env: Env = {
+    gcloud,
+    api,
+    docker,
+    dockerConfig: createDockerConfigFile({ env: i.processEnv, homedir: i.homedir }),
+    git: createGit({ run, cwd: i.cwd }),
+    files: createProjectFiles(i.cwd),
+    prompter: createPrompter({
+      input: i.stdin,
+      output: i.stdout,
+      interactive: i.interactive,
+      beforePrompt: i.beforePrompt,
+      afterPrompt: i.afterPrompt,
+    }),
+    clock: realClock,
+    isRoot: i.isRoot,
+  };
+  const quiet = (p: Promise<unknown>) => void p.catch(() => {});
+  return {
+    env,
+    store,
+    warmUp(flags) {
+      if (flags.dryRun) return;
+      // The gcloud adapter caches config, token and project list for the run: these calls only
+      // start the processes early, while the first frame is on screen.
+      quiet(gcloud.config());
+      quiet(gcloud.version());
+      quiet(gcloud.accessToken());
+      dockerInfo.start();
+      if (!flags.project && i.interactive) quiet(gcloud.listProjects());
+      try {
+        api.preload();
+      } catch {
+        // The step that needs the API reports the problem.
+      }
+    },
+  };
+}
