@@ -196,10 +196,12 @@ export interface SavedRun {
 export interface ProgressStore {
   /** Where it lives (for messages). */
   path: string;
-  /** The most recent unfinished run for this working folder, if any. */
+  /** The saved run for this working folder (finished or not: check `done`), if any. */
   latest(): Promise<SavedRun | null>;
   save(run: SavedRun): Promise<void>;
   clear(): Promise<void>;
+  /** Set when the store had to start fresh (e.g. a corrupted file was set aside); show it once. */
+  notice?: string;
 }
 
 // ---------- Prompts (@inquirer/prompts with injected streams) ----------
