@@ -110,7 +110,9 @@ export class CallScript {
   }
 
   async call(call: CallName, args: unknown[]): Promise<any> {
-    const shown = `${call}(${args.filter((a) => !isCallOpts(a)).map(fmt).join(', ')})`;
+    const shownArgs = args.filter((a) => !isCallOpts(a));
+    while (shownArgs.length && shownArgs[shownArgs.length - 1] === undefined) shownArgs.pop();
+    const shown = `${call}(${shownArgs.map(fmt).join(', ')})`;
     this.log.push(shown);
     let found: Pending | undefined;
     if (this.ordered) {

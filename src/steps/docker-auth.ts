@@ -87,7 +87,7 @@ export const dockerAuth: Step = {
         ctx.report.warn(`${configPath} sent ${host} to the helper "${String(helpers[host])}"; it will use "${HELPER}" from now on.`);
       }
       // gcloud writes into a private copy; we then take only the one entry it added.
-      const tmpDir = await withContext('make a private temp folder', () => env.files.makeTempDir('registry-setup-docker-'));
+      const tmpDir = await withContext('make a private temp folder', () => env.files.makeTempDir('registry-setup-docker'));
       const tmpConfig = join(tmpDir, 'config.json');
       // Only credHelpers goes into the copy: login secrets in "auths" never leave the real file.
       const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));

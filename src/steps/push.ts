@@ -104,7 +104,7 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     commands.push(`docker build -t ${sh(local)} .`);
   } else if (source === 'sample') {
     local = SAMPLE_LOCAL_REF;
-    const dir = await env.files.makeTempDir('registry-setup-sample-');
+    const dir = await env.files.makeTempDir('registry-setup-sample');
     await env.files.writeFile(join(dir, 'Dockerfile'), SAMPLE_DOCKERFILE);
     await env.files.writeFile(join(dir, 'hello.txt'), SAMPLE_TEXT);
     ctx.report.activity(`docker build --platform ${AMD64} -t ${local} (verification image: FROM scratch + hello.txt, no download)`);

@@ -18,7 +18,7 @@ const userConfig = () => ({
 });
 
 const configure = (readBack: unknown = { credHelpers: { 'us-docker.pkg.dev': 'gcloud', 'public.ecr.aws': 'ecr-login', [HOST]: 'gcloud' } }): Expectation[] => [
-  { call: 'files.makeTempDir', args: ['registry-setup-docker-'], result: TMP },
+  { call: 'files.makeTempDir', args: ['registry-setup-docker'], result: TMP },
   {
     call: 'files.writeFile',
     args: [`${TMP}/config.json`, match((c) => typeof c === 'string' && !c.includes(SECRET) && !c.includes('auths'), 'a copy without auths')],

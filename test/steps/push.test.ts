@@ -55,7 +55,7 @@ const cases: Case[] = [
     case: 'no Dockerfile → offline verification image (FROM scratch, amd64)',
     calls: [
       hasDockerfile(false),
-      { call: 'files.makeTempDir', args: ['registry-setup-sample-'], result: TMP },
+      { call: 'files.makeTempDir', args: ['registry-setup-sample'], result: TMP },
       { call: 'files.writeFile', args: [`${TMP}/Dockerfile`, SAMPLE_DOCKERFILE] },
       { call: 'files.writeFile', args: [`${TMP}/hello.txt`, match((s) => typeof s === 'string' && /registry-setup/.test(s))] },
       build(TMP, 'registry-setup-verify:latest', 'linux/amd64'),

@@ -1,0 +1,74 @@
+// All steps in order over strict fakes, state handed from one to the next (what the runner does):
+// a newcomer's run with flags and --yes, from an empty Docker config to a verified push.
+import { describe, expect, it } from 'vitest';
+import { steps, renderSummary } from '../../src/steps/index.js';
+import { fakeWorld, any, type Expectation } from '../fakes.js';
+import type { WizardState } from '../../src/ports.js';
+import type { StepId } from '../../src/steps/types.js';
+
+const P = 'mycoolproject-prod';
+const L = 'southamerica-east1';
+const R = 'mycoolproject-repo';
+const H = `${L}-docker.pkg.dev`;
+const RN = `projects/${P}/locations/${L}/repositories/${R}`;
+const D = 'sha256:' + 'd'.repeat(64);
+const BASE = `${H}/${P}/${R}/mycoolproject`;
+
+const calls: Expectation[] = [
+  // preflight (parallel)
+  { call: 'gcloud.version', result: 'Google Cloud SDK 528.0.0' },
+  { call: 'gcloud.config', result: { account: 'ana@example.com', project: P }, times: Infinity },
+  { call: 'docker.info', result: { clientVersion: '26', serverVersion: '26', path: '/usr/bin/docker' } },
+  { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud', times: 2 },
+  { call: 'git.isRepo', result: true },
+  // project, region
+  { call: 'api.listLocations', args: [P], result: ['us-central1', L] },
+  // repository
+  { call: 'api.getRepository', args: [RN], result: null },
+  { call: 'api.createRepository', args: [{ project: P, location: L, repositoryId: R, description: any }], result: { name: RN, format: 'DOCKER', mode: 'STANDARD_REPOSITORY' } },
+  // docker-auth
+  { call: 'dockerConfig.read', result: { auths: { 'ghcr.io': {} } } },
+  { call: 'files.makeTempDir', result: '/tmp/d' },
+  { call: 'files.writeFile', args: ['/tmp/d/config.json', '{}\n'] },
+  { call: 'gcloud.configureDocker', args: [H, '/tmp/d'] },
+  { call: 'files.readJson', args: ['/tmp/d/config.json'], result: { credHelpers: { [H]: 'gcloud' } } },
+  { call: 'dockerConfig.write', args: [{ auths: { 'ghcr.io': {} }, credHelpers: { [H]: 'gcloud' } }], result: { backupPath: '/home/u/.docker/config.json.registry-setup.bak' } },
+  { call: 'docker.helperCredential', args: ['gcloud', H], result: { ok: true, username: '_dcgcloud_token' } },
+  // push (no Dockerfile → verification image)
+  { call: 'files.exists', args: ['Dockerfile'], result: false },
+  { call: 'files.makeTempDir', result: '/tmp/s' },
+  { call: 'files.writeFile', times: 2 },
+  { call: 'docker.build', args: [{ context: '/tmp/s', tag: 'registry-setup-verify:latest', platform: 'linux/amd64' }] },
+  { call: 'docker.inspectImage', result: { ref: 'registry-setup-verify:latest', id: 'x', os: 'linux', architecture: 'amd64' } },
+  { call: 'git.shortSha', result: 'a3f9c12' },
+  { call: 'docker.tag', times: 2 },
+  { call: 'docker.push', args: [`${BASE}:latest`], result: { digest: D } },
+  { call: 'docker.push', args: [`${BASE}:a3f9c12`], result: { digest: D } },
+  { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'] }] },
+];
+
+describe('chapter 02 over fakes', () => {
+  it('runs every step in order with --yes and ends with a verified push and a summary', async () => {
+    const w = fakeWorld({ calls, ordered: false });
+    let state: Partial<WizardState> = {};
+    const commandsByStep: Partial<Record<StepId, string[]>> = {};
+    for (const step of steps) {
+      const out = await step.run(w.ctx({ yes: true }, state), w.env, new AbortController().signal);
+      state = { ...state, ...out.state };
+      commandsByStep[step.id] = out.commands ?? [];
+    }
+    w.assertDone();
+    expect(state).toMatchObject({
+      project: P, location: L, repository: R, repositoryName: RN, registryHost: H, createdRepository: true,
+      image: 'mycoolproject', source: 'sample', sha: 'a3f9c12', digest: D, imageUris: [`${BASE}:latest`, `${BASE}:a3f9c12`],
+      dockerConfigBackup: '/home/u/.docker/config.json.registry-setup.bak',
+    });
+    const s = renderSummary(state, commandsByStep);
+    expect(s.registryUrl).toBe(`${H}/${P}/${R}`);
+    expect(s.script).toContain(`gcloud artifacts repositories create ${R} --repository-format=docker --location=${L} --project=${P}`);
+    expect(s.script).toContain(`gcloud auth configure-docker ${H}`);
+    expect(s.script).toContain(`docker push ${BASE}:a3f9c12`);
+    // nothing secret-looking in anything saved or printed
+    expect(JSON.stringify({ state, s, r: w.report.text() })).not.toMatch(/ya29\.|"Secret"/);
+  });
+});
