@@ -1,0 +1,177 @@
+// Saved progress, with conf: one JSON file (mode 0600, written atomically by conf through
+// `atomically`: temp file + fsync + rename), schema version 1:
+//   { "version": 1, "runs": { "<working folder>": SavedRun } }
+// A corrupted file is set aside (progress.json.corrupt-<timestamp>) and the run starts fresh
+// with a notice; a file from a newer registry-setup is refused clearly. Never stores secrets.
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import Conf from 'conf';
+import { UserError } from '../errors.js';
+import type { ProgressStore, SavedRun } from '../ports.js';
+
+export const SCHEMA_VERSION = 1;
+const CONFIG_NAME = 'progress';
+
+interface StoreFile {
+  version: number;
+  runs: Record<string, SavedRun>;
+}
+
+const SECRET_KEY = /token|secret|password|passwd|credential|authorization|^auth$/i;
+const SECRET_VALUE = /^(ya29\.|Bearer\s|Basic\s)|ya29\.[A-Za-z0-9._-]{10,}/;
+
+/** A deep copy without anything that looks like a secret (keys named like one, token-like values). */
+export function stripSecrets<T>(v: T): T {
+  if (typeof v === 'string') return (SECRET_VALUE.test(v) ? '[redacted]' : v) as T;
+  if (Array.isArray(v)) return v.map((x) => stripSecrets(x)) as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (SECRET_KEY.test(k)) continue;
+      if (x === undefined || typeof x === 'function') continue;
+      out[k] = stripSecrets(x);
+    }
+    return out as T;
+  }
+  return v;
+}
+
+function isSavedRun(x: unknown): x is SavedRun {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as Record<string, unknown>;
+  return r.version === 1 && typeof r.key === 'string' && Array.isArray(r.done) && r.done.every((d) => typeof d === 'string') && !!r.state && typeof r.state === 'object';
+}
+
+/** What is wrong with the file's content, or null when it is a usable store (any version). */
+function problemWith(text: string): string | null {
+  if (text.trim() === '') return null; // an empty file is just a fresh store
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return `not valid JSON (${e instanceof Error ? e.message.replace(/, "[\s\S]*" is not valid JSON$/, '') : String(e)})`;
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return 'not a JSON object';
+  const d = data as Record<string, unknown>;
+  if (Object.keys(d).length === 0) return null;
+  if (typeof d.version !== 'number' || !Number.isInteger(d.version) || d.version < 1) return 'no valid format version';
+  if (d.version === SCHEMA_VERSION && (!d.runs || typeof d.runs !== 'object' || Array.isArray(d.runs))) return 'no "runs" map';
+  return null;
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[:.]/g, '-');
+}
+
+export function createProgressStore(deps: { cwd: string; configDir?: string }): ProgressStore {
+  const conf = new Conf<StoreFile>({
+    projectName: 'registry-setup',
+    projectSuffix: '',
+    ...(deps.configDir ? { cwd: deps.configDir } : {}),
+    configName: CONFIG_NAME,
+    configFileMode: 0o600,
+    // conf reads the file as it starts; with this it does not throw on a damaged file (and does
+    // not change it either): we detect damage ourselves, below, and set the file aside.
+    clearInvalidConfig: true,
+    accessPropertiesByDotNotation: false,
+  } as ConstructorParameters<typeof Conf<StoreFile>>[0]);
+  const path = conf.path;
+  let notice: string | undefined;
+
+  // Look at the file once, now: a corrupted one is set aside before anything reads it.
+  let text: string | null = null;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENOENT') {
+      // Unreadable (permissions): reported by the first read, not here.
+      text = null;
+    }
+  }
+  if (text !== null) {
+    const problem = problemWith(text);
+    if (problem) {
+      const aside = `${path}.corrupt-${stamp(new Date())}`;
+      try {
+        renameSync(path, aside);
+        notice = `The saved progress file ${path} was damaged (${problem}). It was set aside as ${aside}, and this run starts fresh.`;
+      } catch (e) {
+        notice = `The saved progress file ${path} is damaged (${problem}) and could not be set aside (${(e as Error).message}); progress will not be saved this run.`;
+      }
+    }
+  }
+
+  function read(): StoreFile {
+    let raw: string;
+    try {
+      raw = readFileSync(path, 'utf8');
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOENT') return { version: SCHEMA_VERSION, runs: {} };
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw new UserError(`cannot read the saved progress file ${path} (permission denied)`, [`Check who owns it: ls -l ${path}`, 'Or start over with --restart.'], { cause: e });
+      }
+      throw e;
+    }
+    const problem = problemWith(raw);
+    if (problem) {
+      throw new UserError(`the saved progress file ${path} is damaged (${problem})`, ['Run again with --restart to start over.']);
+    }
+    const data = (raw.trim() ? JSON.parse(raw) : {}) as Partial<StoreFile>;
+    if (data.version !== undefined && data.version > SCHEMA_VERSION) {
+      throw new UserError(
+        `the saved progress file ${path} was written by a newer registry-setup (format ${data.version}; this one reads format ${SCHEMA_VERSION})`,
+        ['Update registry-setup (npx registry-setup@latest), or run with --restart to discard the saved progress.'],
+      );
+    }
+    return { version: SCHEMA_VERSION, runs: data.runs && typeof data.runs === 'object' ? { ...data.runs } : {} };
+  }
+
+  function write(next: StoreFile): void {
+    try {
+      mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+      conf.store = next;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new UserError(`cannot write the saved progress file ${path} (${code})`, [`Check the permissions of ${join(path, '..')}.`], { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  const store: ProgressStore = {
+    path,
+    async latest() {
+      const run = read().runs[deps.cwd];
+      return isSavedRun(run) ? (JSON.parse(JSON.stringify(run)) as SavedRun) : null;
+    },
+    async save(run) {
+      const cur = read();
+      const clean = stripSecrets({ ...run, version: 1 as const, updatedAt: run.updatedAt || new Date().toISOString() });
+      cur.runs[deps.cwd] = clean;
+      write(cur);
+    },
+    async clear() {
+      let cur: StoreFile;
+      try {
+        cur = read();
+      } catch (e) {
+        // A file from a newer version: --restart means "discard", so set it aside.
+        // --restart means "discard": set a file we cannot use aside, keep it for the user.
+        if (e instanceof UserError && /newer registry-setup|is damaged/.test(e.message)) {
+          const aside = `${path}.${/newer/.test(e.message) ? 'newer' : 'corrupt'}-${stamp(new Date())}`;
+          renameSync(path, aside);
+          store.notice = `The saved progress file was set aside as ${aside}.`;
+          return;
+        }
+        throw e;
+      }
+      if (!(deps.cwd in cur.runs)) return;
+      delete cur.runs[deps.cwd];
+      write(cur);
+    },
+  };
+  if (notice) store.notice = notice;
+  return store;
+}
