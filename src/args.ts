@@ -52,11 +52,11 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-function parseSource(v: string): ImageSource | string {
-  if (v === 'build' || v === 'sample') return v;
+function parseSource(v: string): { source: ImageSource } | { error: string } {
+  if (v === 'build' || v === 'sample') return { source: v };
   const ok = validateLocalImageRef(v);
-  if (ok !== true) return `--source must be build, sample, or a local image reference. ${ok}`;
-  return { local: v };
+  if (ok !== true) return { error: `--source must be build, sample, or a local image reference. ${ok}` };
+  return { source: { local: v } };
 }
 
 function show(v: string): string {
@@ -110,8 +110,8 @@ export function parseFlags(argv: string[]): ParsedArgs {
   let source: ImageSource | undefined;
   if (values.source !== undefined) {
     const s = parseSource(values.source);
-    if (typeof s === 'string') return { kind: 'usage-error', message: s };
-    source = s;
+    if ('error' in s) return { kind: 'usage-error', message: s.error };
+    source = s.source;
   }
   const flags: Flags = {
     project: values.project,

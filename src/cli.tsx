@@ -7,7 +7,6 @@ import { steps } from './steps/index.js';
 import { renderSummary } from './steps/summary.js';
 import { runCli } from './ui/runCli.js';
 import { mountInk } from './ui/mount.js';
-import type { RenderSummary } from './output/format.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -38,7 +37,7 @@ const code = await runCli({
   stderr: process.stderr,
   version: pkg.version,
   steps,
-  renderSummary: renderSummary as unknown as RenderSummary,
+  renderSummary,
   mountInk,
   makeEnv: async (hooks) => {
     const { buildEnv } = await import('./env.js');

@@ -40,7 +40,8 @@ export type RunEvent =
   | { type: 'step-failed'; id: StepId; error: AnyWizardError }
   | { type: 'plan'; steps: PlannedStep[] }
   | { type: 'run-done'; state: Partial<WizardState>; commandsByStep: Partial<Record<StepId, string[]>>; dryRun: boolean }
-  | { type: 'run-failed'; state: Partial<WizardState>; error: AnyWizardError; stepId: StepId }
+  /** The run failed; stepId is absent when it failed before any step (e.g. unreadable saved progress). */
+  | { type: 'run-failed'; state: Partial<WizardState>; error: AnyWizardError; stepId?: StepId }
   | { type: 'run-cancelled'; state: Partial<WizardState>; resumeFrom?: StepId; resumeTitle?: string; message: string };
 
 export type Sink = (e: RunEvent) => void;
@@ -207,13 +208,18 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
 
   if (flags.restart && !flags.dryRun) {
     await store.clear();
+    const after = (store as { notice?: string }).notice;
+    if (after && after !== storeNotice) notice(after);
     notice('Saved progress discarded (--restart): starting from the first step.');
   } else if (!flags.restart) {
     try {
       saved = await store.latest();
     } catch (e) {
-      notice(`Could not read saved progress (${toWizardError(e).fullMessage}); starting fresh.`);
-      saved = null;
+      // E.g. a file from a newer registry-setup: refuse clearly rather than overwrite it.
+      const err = toWizardError(e);
+      if (err.kind === 'cancel') return cancelledOrFailed(err, undefined);
+      sink({ type: 'run-failed', state: {}, error: err });
+      return { status: 'failed', state: {}, error: err, steps: results, commandsByStep };
     }
   }
 

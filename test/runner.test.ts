@@ -354,6 +354,20 @@ describe('runWizard', () => {
     expect(store.current?.done).toEqual(['preflight']);
   });
 
+  it('unreadable saved progress (e.g. from a newer version) stops before any step, with the error', async () => {
+    const log: string[] = [];
+    const store = memStore(null, log);
+    store.latest = async () => {
+      throw new UserError('the saved progress file was written by a newer registry-setup', ['run with --restart']);
+    };
+    const events: RunEvent[] = [];
+    const r = await runWizard({ steps: fakeSteps({}, log), env: strictEnv(strictPrompter(false, [], log)), store, flags: flags(), signal: new AbortController().signal, sink: (e) => events.push(e) });
+    expect(r.status).toBe('failed');
+    expect(exitCodeFor(r)).toBe(1);
+    expect(log).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['run-start', 'run-failed']);
+  });
+
   it('a UserError failure keeps its fix lines for the error panel', async () => {
     const log: string[] = [];
     const steps = fakeSteps({}, log);

@@ -143,7 +143,8 @@ export function summaryView(
   } catch {
     s = fallbackSummary(state, commandsByStep);
   }
-  const script = typeof s.script === 'string' ? s.script.split('\n') : (s.script ?? []);
+  const script = typeof s.script === 'string' ? s.script.split('\n') : [...(s.script ?? [])];
+  while (script.length && script[script.length - 1].trim() === '') script.pop();
   const next =
     typeof s.next === 'string'
       ? [s.next]

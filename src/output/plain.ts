@@ -95,6 +95,7 @@ export function createPlainSink(o: PlainOptions): Sink {
         }
         break;
       case 'run-failed':
+        if (!e.stepId) for (const l of errorLines(errorView(e.error, o.debug))) out(l);
         out('Your progress is saved: run `registry-setup` again after fixing this, and it continues from the failed step.');
         break;
       case 'run-cancelled':

@@ -238,8 +238,10 @@ export function reduce(s: UiState, e: RunEvent): UiState {
         live: null,
         entries: e.dryRun ? s.entries : [...s.entries, { key: key('sum'), kind: 'summary', state: e.state, commandsByStep: e.commandsByStep }],
       };
-    case 'run-failed':
-      return { ...s, phase: 'finished', finished: true, live: null, entries: [...s.entries, { key: key('ff'), kind: 'failed-footer' }] };
+    case 'run-failed': {
+      const extra: Entry[] = e.stepId ? [] : [{ key: key('err'), kind: 'error', error: e.error }];
+      return { ...s, phase: 'finished', finished: true, live: null, entries: [...s.entries, ...extra, { key: key('ff'), kind: 'failed-footer' }] };
+    }
     case 'run-cancelled': {
       const steps = s.live ? patchStep(s.steps, s.live.id, { status: 'cancelled' }) : s.steps;
       return {
