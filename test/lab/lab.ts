@@ -183,29 +183,70 @@ async function readInstalledCerts(layout: LabLayout): Promise<string[]> {
 }
 
 /** Puts the lab CA at /etc/docker/certs.d/HOST/ca.crt for each host; records what it created. */
+const CERT_MARK = '# registry-setup lab CA; lab folder: ';
+
+/** The lab folder named in a certs.d file the lab wrote, or null for anyone else's file. */
+function certOwner(text: string): string | null {
+  const first = text.split('\n', 1)[0];
+  return first.startsWith(CERT_MARK) ? first.slice(CERT_MARK.length).trim() : null;
+}
+
+/**
+ * Puts the lab CA at /etc/docker/certs.d/HOST/ca.crt for each host; records what it created.
+ * The file starts with a comment naming the lab folder (Docker's PEM reader skips it), so a
+ * file left by a lab that is no longer running (a killed session, another checkout) is taken
+ * over, while files of anyone else, or of another lab that is up, are never touched.
+ */
 async function installCerts(layout: LabLayout, hosts: string[], port: number): Promise<void> {
-  const ca = await readFile(layout.caCert, 'utf8');
+  const ca = `${CERT_MARK}${layout.dir}\n${await readFile(layout.caCert, 'utf8')}`;
   const installed = new Set(await readInstalledCerts(layout));
-  for (const host of hosts) {
-    // Docker looks up certs.d/HOST for port 443 and certs.d/HOST:PORT for any other port.
-    const file = join(CERTS_D, port === 443 ? host : `${host}:${port}`, 'ca.crt');
-    if (existsSync(file)) {
-      const cur = await readFile(file, 'utf8');
-      if (cur === ca) {
-        installed.add(file);
-        continue;
+  const otherLabUp = new Map<string, boolean>();
+  try {
+    for (const host of hosts) {
+      // Docker looks up certs.d/HOST for port 443 and certs.d/HOST:PORT for any other port.
+      const file = join(CERTS_D, port === 443 ? host : `${host}:${port}`, 'ca.crt');
+      if (existsSync(file)) {
+        const cur = await readFile(file, 'utf8');
+        if (cur === ca) {
+          installed.add(file);
+          continue;
+        }
+        const owner = certOwner(cur);
+        if (owner === null && !installed.has(file))
+          throw new LabError('tls', `${file} exists and is not the lab's CA; move it away first (the lab does not overwrite files it did not create)`);
+        if (owner !== null && owner !== layout.dir) {
+          if (!otherLabUp.has(owner)) {
+            const st = readState(labLayout(owner));
+            otherLabUp.set(owner, !!st && isAlive(st.supervisorPid));
+          }
+          if (otherLabUp.get(owner)) throw new LabError('tls', `another lab (${owner}) is up and serves ${dirname(file)}; stop it first (npm run lab -- down --dir ${owner})`);
+        }
       }
-      if (!installed.has(file)) throw new LabError('tls', `${file} exists and is not the lab's CA; move it away first (the lab does not overwrite files it did not create)`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, ca);
+      installed.add(file);
     }
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, ca);
-    installed.add(file);
+  } finally {
+    await writeFile(layout.certsInstalledFile, JSON.stringify([...installed].sort(), null, 1) + '\n');
   }
-  await writeFile(layout.certsInstalledFile, JSON.stringify([...installed].sort(), null, 1) + '\n');
 }
 
 async function removeCerts(layout: LabLayout): Promise<void> {
+  let rawCa = '';
+  try {
+    rawCa = await readFile(layout.caCert, 'utf8');
+  } catch {
+    rawCa = '';
+  }
   for (const file of await readInstalledCerts(layout)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    // Only while it is still ours (another lab may have taken it over since).
+    if (certOwner(text) !== layout.dir && text !== rawCa) continue;
     await rm(file, { force: true });
     await rmdir(dirname(file)).catch(() => undefined); // only when empty
   }
