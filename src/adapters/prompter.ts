@@ -1,0 +1,108 @@
+// Questions, with @inquirer/prompts on the injected streams. The library is imported on the
+// first question (not at start-up). beforePrompt lets the Ink UI clear its live area first;
+// afterPrompt hands the terminal back. Ctrl-C and Escape become CancelError.
+import { BugError, CancelError } from '../errors.js';
+import type { CallOpts, Choice, Prompter } from '../ports.js';
+
+type Inquirer = typeof import('@inquirer/prompts');
+let inquirerP: Promise<Inquirer> | undefined;
+const loadInquirer = () => (inquirerP ??= import('@inquirer/prompts'));
+
+const CANCEL_ERRORS = new Set(['ExitPromptError', 'AbortPromptError', 'CancelPromptError']);
+
+/** Case-insensitive substring match over a choice's name and value. */
+export function filterChoices<T>(choices: Choice<T>[], term: string | undefined): Choice<T>[] {
+  const t = (term ?? '').trim().toLowerCase();
+  if (!t) return choices;
+  return choices.filter((c) => c.name.toLowerCase().includes(t) || String(c.value).toLowerCase().includes(t));
+}
+
+type Ctx = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; signal: AbortSignal; clearPromptOnDone: boolean };
+
+export function createPrompter(deps: {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  interactive: boolean;
+  beforePrompt?: () => Promise<void>;
+  afterPrompt?: () => void;
+}): Prompter {
+  async function ask<T>(message: string, opts: CallOpts | undefined, fn: (q: Inquirer, ctx: Ctx) => Promise<T>): Promise<T> {
+    if (!deps.interactive) throw new BugError(`a question was asked in a non-interactive run: ${message}`);
+    const outer = opts?.signal;
+    if (outer?.aborted) throw new CancelError('cancelled', { cause: outer.reason });
+    const q = await loadInquirer();
+    await deps.beforePrompt?.();
+    const ac = new AbortController();
+    const onAbort = () => ac.abort(outer?.reason);
+    outer?.addEventListener('abort', onAbort, { once: true });
+    let escaped = false;
+    // Inquirer's readline makes the input emit keypress events; Escape cancels the question.
+    const onKey = (_s: unknown, key?: { name?: string }) => {
+      if (key?.name === 'escape') {
+        escaped = true;
+        ac.abort();
+      }
+    };
+    deps.input.on('keypress', onKey);
+    try {
+      return await fn(q, { input: deps.input, output: deps.output, signal: ac.signal, clearPromptOnDone: false });
+    } catch (e) {
+      if (e instanceof Error && CANCEL_ERRORS.has(e.name)) throw new CancelError(escaped ? 'cancelled (Escape)' : 'cancelled', { cause: e });
+      throw e;
+    } finally {
+      deps.input.removeListener('keypress', onKey);
+      outer?.removeEventListener('abort', onAbort);
+      deps.afterPrompt?.();
+    }
+  }
+
+  return {
+    interactive: deps.interactive,
+
+    select(qn, opts) {
+      return ask(qn.message, opts, (q, ctx) =>
+        q.select(
+          {
+            message: qn.message,
+            choices: qn.choices.map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })),
+            ...(qn.default !== undefined ? { default: qn.default } : {}),
+            pageSize: 12,
+          },
+          ctx,
+        ),
+      ) as Promise<typeof qn.choices[number]['value']>;
+    },
+
+    search(qn, opts) {
+      return ask(qn.message, opts, (q, ctx) =>
+        q.search(
+          {
+            message: qn.message,
+            source: (term: string | undefined) =>
+              filterChoices(qn.choices, term).map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })),
+            ...(qn.default !== undefined ? { default: qn.default } : {}),
+            pageSize: 12,
+          },
+          ctx,
+        ),
+      ) as Promise<typeof qn.choices[number]['value']>;
+    },
+
+    input(qn, opts) {
+      return ask(qn.message, opts, (q, ctx) =>
+        q.input(
+          {
+            message: qn.message,
+            ...(qn.default !== undefined ? { default: qn.default } : {}),
+            ...(qn.validate ? { validate: (v: string) => qn.validate!(v.trim()) } : {}),
+          },
+          ctx,
+        ),
+      ).then((v) => v.trim());
+    },
+
+    confirm(qn, opts) {
+      return ask(qn.message, opts, (q, ctx) => q.confirm({ message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}) }, ctx));
+    },
+  };
+}
