@@ -136,13 +136,6 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'an unknown repository gives NOT_FOUND',
-    world: world(),
-    args: describeRepo('nope'),
-    exit: 1,
-    stderr: [/NOT_FOUND: Requested entity was not found\./],
-  },
-  {
     name: 'artifacts locations list shows the locations (v1beta2)',
     world: world(),
     args: ['artifacts', 'locations', 'list'],
@@ -190,16 +183,6 @@ const cases: Case[] = [
     args: ['artifacts', 'docker', 'images', 'list', `${L}-docker.pkg.dev/${P}/existing-repo`, '--include-tags'],
     exit: 0,
     stdout: [new RegExp(`^${L}-docker\\.pkg\\.dev/demo/existing-repo/app\\s+${DIGEST}\\s+latest,a3f9c12\\s`, 'm')],
-  },
-  {
-    name: 'docker images list refuses a repository that is not DOCKER',
-    world: world({ repositories: [{ project: P, location: L, repositoryId: 'jars', format: 'MAVEN' }] }),
-    args: ['artifacts', 'docker', 'images', 'list', `${L}-docker.pkg.dev/${P}/jars`],
-    exit: 1,
-    stderr: [/Invalid repository type MAVEN\. The `artifacts docker` command group can only be used on Docker repositories\./],
-    after: (emu) => {
-      if (emu.world.requests.some((x) => x.path.endsWith('/dockerImages'))) throw new Error('gcloud listed images of a MAVEN repository');
-    },
   },
 ];
 

@@ -262,6 +262,7 @@ describe('emulator HTTP surface', () => {
     const log = (await (await fetch(`${e.url}__lab/requests`)).json()) as { requests: Array<Record<string, any>> };
     expect(log.requests.map((r) => r.status)).toEqual([401, 200, 200, 429, 200]);
     expect(log.requests[3].fault).toBe('status');
+    expect(log.requests.map((r) => r.auth)).toEqual(['invalid', 'ok', 'ok', 'ok', 'ok']);
     expect(log.requests[4].query.access_token).toBe('<redacted>');
     expect(JSON.stringify(log)).not.toContain('sekrit-lab-token-42');
     const since = (await (await fetch(`${e.url}__lab/requests?since=${log.requests[3].seq}`)).json()) as { requests: unknown[] };

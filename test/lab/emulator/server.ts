@@ -265,6 +265,11 @@ async function handle(world: WorldStore, images: ImageCatalog, req: http.Incomin
     }
   }
 
+  const header = String(req.headers.authorization ?? '');
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  const token = m?.[1]?.trim() ?? url.searchParams.get('access_token') ?? '';
+  entry.auth = !token ? 'missing' : world.validToken(token) ? 'ok' : 'invalid';
+
   // ---- faults come first: they stand for the network and Google's front ends
   const fault: FaultSpec | null = world.takeFault(method, path);
   if (fault) {
@@ -282,21 +287,11 @@ async function handle(world: WorldStore, images: ImageCatalog, req: http.Incomin
     await sleep(fault.ms);
   }
 
-  // ---- auth
-  const service = serviceOfPath(segs);
-  const header = String(req.headers.authorization ?? '');
-  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  const token = m?.[1]?.trim() ?? url.searchParams.get('access_token') ?? '';
-  if (!token) {
-    const e = unauthenticated(service, true);
+  // ---- auth (answered after faults, but logged for every call)
+  if (entry.auth !== 'ok') {
+    const e = unauthenticated(serviceOfPath(segs), entry.auth === 'missing');
     return finish(e.httpStatus, e.body(), e.headers);
   }
-  if (!world.validToken(token)) {
-    entry.auth = 'invalid';
-    const e = unauthenticated(service, false);
-    return finish(e.httpStatus, e.body(), e.headers);
-  }
-  entry.auth = 'ok';
 
   if (badJson) {
     const e = invalidArgument('Invalid JSON payload received.');
