@@ -2,8 +2,8 @@
 // that need the user (permissions, billing, disabled API, login) to UserErrors with next steps.
 
 import type { CallOpts, Env } from '../ports.js';
-import type { StepContext } from './types.js';
-import { BugError, ExternalError, UserError, isWizardError } from '../errors.js';
+import type { CheckResult, StepContext } from './types.js';
+import { BugError, ExternalError, UserError, isWizardError, toWizardError } from '../errors.js';
 import { ARTIFACT_REGISTRY_SERVICE, billingUrl, grantRoleCommand, memberFor } from '../facts.js';
 
 /** What every port call gets: cancellation and the live panel's progress sink. */
@@ -138,4 +138,20 @@ export async function explainApiErrorFor(
     }
   }
   return explainApiError(e, { ...opts, account });
+}
+
+/**
+ * A re-check never fails the run: any error (other than a cancel) means "not verified, run the step
+ * again", and the step's run() then reports the real problem with its context.
+ */
+export function safeCheck<A extends unknown[]>(fn: (...args: A) => Promise<CheckResult>): (...args: A) => Promise<CheckResult> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      const w = toWizardError(e);
+      if (w.kind === 'cancel') throw w;
+      return { done: false, why: `the re-check failed (${w.message.split('\n')[0]})` };
+    }
+  };
 }

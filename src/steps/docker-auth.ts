@@ -6,6 +6,7 @@ import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, withContext } from '../errors.js';
 import { callOpts, need } from './common.js';
+import { safeCheck } from './common.js';
 
 const HELPER = 'gcloud';
 
@@ -62,7 +63,7 @@ export const dockerAuth: Step = {
   explain:
     'Docker needs to prove who you are when it pushes to Artifact Registry. Instead of storing a password, we add one line to your Docker config saying "for this registry host, ask gcloud": Docker then runs docker-credential-gcloud, which hands over a short-lived token from your gcloud login. Everything else in your Docker config stays as it is, and the file is backed up first.',
 
-  async check(ctx, env) {
+  check: safeCheck(async (ctx: StepContext, env: Env) => {
     const host = ctx.state.registryHost;
     if (!host) return { done: false, why: 'the registry host is not known yet' };
     const config = await env.dockerConfig.read();
@@ -70,7 +71,7 @@ export const dockerAuth: Step = {
     if (helpers?.[host] !== HELPER) return { done: false, why: `${env.dockerConfig.path} has no credHelpers entry for ${host}` };
     if (!(await env.docker.findHelper(HELPER))) return { done: false, why: `docker-credential-${HELPER} is not on PATH` };
     return { done: true, summary: `Docker uses gcloud for ${host}` };
-  },
+  }),
 
   async run(ctx, env, signal) {
     const host = need(ctx.state.registryHost, 'the registry host', 'docker-auth');

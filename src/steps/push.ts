@@ -9,6 +9,7 @@ import { deriveImageName, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { callOpts, need, sh } from './common.js';
+import { safeCheck } from './common.js';
 
 export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
 export const SAMPLE_DOCKERFILE = 'FROM scratch\nCOPY hello.txt /\n';
@@ -246,7 +247,7 @@ export const push: Step = {
   explain:
     'Now we prove the whole path works by pushing a real image, named REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE. It gets two tags: latest, which always moves to the newest push, and the short git commit id, which never moves and lets you roll back to an exact version. Afterwards we ask the Artifact Registry API to confirm it holds the image with both tags.',
 
-  async check(ctx, env, signal) {
+  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
     const { repositoryName, digest, imageUris } = ctx.state;
     if (!repositoryName || !digest || !imageUris?.length) return { done: false, why: 'nothing pushed yet' };
     const images = await env.api.listDockerImages(repositoryName, { signal });
@@ -256,7 +257,7 @@ export const push: Step = {
     if (!entry) return { done: false, why: `${base}@${digest} is no longer in the registry` };
     const missing = tags.filter((t) => !entry.tags.includes(t));
     return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base} has ${tags.join(' and ')}` };
-  },
+  }),
 
   async run(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'push');
@@ -315,6 +316,17 @@ export const push: Step = {
   },
 
   plan(ctx) {
+    const { imageUris, localImage, source: doneSource } = ctx.state;
+    if (imageUris?.length && localImage) {
+      // After a run (resume): the commands that did it.
+      const build =
+        doneSource === 'sample'
+          ? [`docker build --platform ${AMD64} -t ${SAMPLE_LOCAL_REF} DIR  # DIR holds hello.txt and a Dockerfile: FROM scratch + COPY hello.txt /`]
+          : doneSource === 'build'
+            ? [`docker build -t ${sh(localImage)} .`]
+            : [];
+      return [...build, ...imageUris.map((u) => `docker tag ${sh(localImage)} ${u}`), ...imageUris.map((u) => `docker push ${u}`)];
+    }
     const project = ctx.state.project ?? ctx.flags.project ?? 'PROJECT';
     const host = ctx.state.registryHost ?? `${ctx.state.location ?? ctx.flags.region ?? 'REGION'}-docker.pkg.dev`;
     const repo = ctx.state.repository ?? ctx.flags.repository ?? 'REPOSITORY';
@@ -322,11 +334,16 @@ export const push: Step = {
     const source = ctx.flags.source ?? ctx.state.source;
     const base = imageRef(host, project, repo, image);
     const local = source === 'sample' ? SAMPLE_LOCAL_REF : typeof source === 'object' ? source.local : `${image}:latest`;
-    const build = source === 'sample' ? [`docker build --platform ${AMD64} -t ${SAMPLE_LOCAL_REF} DIR  # FROM scratch + hello.txt`] : typeof source === 'object' ? [] : [`docker build -t ${local} .`];
+    const build =
+      source === 'sample'
+        ? [`docker build --platform ${AMD64} -t ${SAMPLE_LOCAL_REF} DIR  # DIR holds hello.txt and a Dockerfile: FROM scratch + COPY hello.txt /`]
+        : typeof source === 'object'
+          ? []
+          : [`docker build -t ${sh(local)} .  # or, without a Dockerfile, a tiny FROM scratch verification image`];
     return [
       ...build,
-      `docker tag ${local} ${base}:latest`,
-      `docker tag ${local} ${base}:$(git rev-parse --short HEAD)`,
+      `docker tag ${sh(local)} ${base}:latest`,
+      `docker tag ${sh(local)} ${base}:$(git rev-parse --short HEAD)`,
       `docker push ${base}:latest`,
       `docker push ${base}:$(git rev-parse --short HEAD)`,
     ];

@@ -6,6 +6,7 @@ import { UserError, withContext } from '../errors.js';
 import { closestLocation, validateLocation, zoneToRegion } from '../validate.js';
 import { GUIDE_DEFAULT_LOCATION, ROLES } from '../facts.js';
 import { callOpts, explainApiErrorFor, missingFlag, need } from './common.js';
+import { safeCheck } from './common.js';
 
 async function locationsFor(ctx: StepContext, env: Env, project: string, signal?: AbortSignal): Promise<string[]> {
   if (ctx.state.locations?.length) return ctx.state.locations;
@@ -56,7 +57,7 @@ export const region: Step = {
   explain:
     'A repository lives in one region, and its address includes that region (REGION-docker.pkg.dev). Put it in the same region where Cloud Run will run your app: pulling images within one region costs nothing and is fastest. Pick a region close to your users; the guide uses southamerica-east1 (São Paulo).',
 
-  async check(ctx, env, signal) {
+  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
     const loc = ctx.state.location;
     if (!loc) return { done: false, why: 'no region chosen yet' };
     if (ctx.flags.region && ctx.flags.region !== loc) return { done: false, why: `--region ${ctx.flags.region} differs from the saved ${loc}` };
@@ -64,7 +65,7 @@ export const region: Step = {
     if (!project) return { done: false, why: 'no project chosen yet' };
     const locations = await locationsFor(ctx, env, project, signal);
     return locations.includes(loc) ? { done: true, summary: `region ${loc}` } : { done: false, why: `${loc} is not offered for ${project}` };
-  },
+  }),
 
   async run(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'region');

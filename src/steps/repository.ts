@@ -7,6 +7,7 @@ import { validateRepositoryId } from '../validate.js';
 import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName } from '../naming.js';
 import { ROLES } from '../facts.js';
 import { callOpts, explainApiErrorFor, isAlreadyExists, missingFlag, need, sh } from './common.js';
+import { safeCheck } from './common.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
 
@@ -31,7 +32,7 @@ export const repository: Step = {
   explain:
     'A repository is a named, private shelf for images inside your project, in one region. It must be Docker-format to hold container images. We check whether it is already there and reuse it if so; otherwise we create it. Your images will then be addressed as REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE.',
 
-  async check(ctx, env, signal) {
+  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
     const name = ctx.state.repositoryName;
     if (!name) return { done: false, why: 'no repository yet' };
     if (ctx.flags.repository && parseRepositoryName(name)?.repository !== ctx.flags.repository) {
@@ -41,7 +42,7 @@ export const repository: Step = {
     if (!repo) return { done: false, why: `${name} no longer exists` };
     const bad = unusableBecause(repo);
     return bad ? { done: false, why: bad } : { done: true, summary: `repository ${parseRepositoryName(repo.name)?.repository ?? name}` };
-  },
+  }),
 
   async run(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'repository');
@@ -128,6 +129,13 @@ export const repository: Step = {
   },
 
   plan(ctx) {
+    // After a run (resume): what was done. Before (dry-run): what would be done.
+    const done = ctx.state.repositoryName ? parseRepositoryName(ctx.state.repositoryName) : null;
+    if (done) {
+      return ctx.state.createdRepository
+        ? [createCommand(done.repository, done.location, done.project)]
+        : [`# ${done.repository} already existed; to see it:`, `gcloud artifacts repositories describe ${sh(done.repository)} --location=${done.location} --project=${done.project}`];
+    }
     const project = ctx.flags.project ?? ctx.state.project ?? 'PROJECT';
     const location = ctx.flags.region ?? ctx.state.location ?? 'REGION';
     const id = ctx.flags.repository ?? ctx.state.repository ?? (ctx.state.project || ctx.flags.project ? deriveRepositoryId(project) : 'REPOSITORY');

@@ -168,6 +168,12 @@ describe('docker-auth step', () => {
     w.assertDone();
   });
 
+  it('check on a malformed config means "run it again" (run() then reports it)', async () => {
+    const w = fakeWorld({ calls: [{ call: 'dockerConfig.read', throws: new UserError('config.json is not valid JSON (line 1, column 2)') }] });
+    expect(await dockerAuth.check(w.ctx({}, state), w.env)).toEqual({ done: false, why: expect.stringMatching(/not valid JSON/) });
+    w.assertDone();
+  });
+
   it('mergeCredHelper keeps key order and other entries', () => {
     const orig = { a: 1, credHelpers: { x: 'y' }, z: 2 };
     const m = mergeCredHelper(orig, 'h', 'gcloud');

@@ -298,6 +298,24 @@ describe('push step', () => {
     w.assertDone();
   });
 
+  it('plan after a run (resume) repeats what was done', () => {
+    const w = fakeWorld();
+    const plan = push.plan!(w.ctx({}, { ...done, source: 'build', localImage: 'mycoolproject:latest' }));
+    expect(plan).toEqual([
+      'docker build -t mycoolproject:latest .',
+      `docker tag mycoolproject:latest ${BASE}:latest`,
+      `docker tag mycoolproject:latest ${BASE}:${SHA}`,
+      `docker push ${BASE}:latest`,
+      `docker push ${BASE}:${SHA}`,
+    ]);
+  });
+
+  it('a check that errors means "run it again", not a failed run', async () => {
+    const w = fakeWorld({ calls: [{ call: 'api.listDockerImages', throws: new ExternalError('unavailable', { code: 14 }) }] });
+    expect(await push.check(w.ctx({}, done), w.env)).toEqual({ done: false, why: expect.stringMatching(/re-check failed \(unavailable\)/) });
+    w.assertDone();
+  });
+
   it('check without a push does not call anything', async () => {
     const w = fakeWorld();
     expect((await push.check(w.ctx({}, state), w.env)).done).toBe(false);
@@ -308,7 +326,7 @@ describe('push step', () => {
     const w = fakeWorld();
     const plan = push.plan!(w.ctx({ image: 'app', source: 'build' }, state));
     expect(plan).toEqual([
-      'docker build -t app:latest .',
+      'docker build -t app:latest .  # or, without a Dockerfile, a tiny FROM scratch verification image',
       `docker tag app:latest ${H}/${P}/${R}/app:latest`,
       `docker tag app:latest ${H}/${P}/${R}/app:$(git rev-parse --short HEAD)`,
       `docker push ${H}/${P}/${R}/app:latest`,

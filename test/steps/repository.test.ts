@@ -129,6 +129,20 @@ describe('repository step', () => {
     w.assertDone();
   });
 
+  it.each([
+    { case: 'created earlier', created: true, want: [CREATE_CMD] },
+    { case: 'reused earlier', created: false, want: [expect.stringMatching(/already existed/), expect.stringMatching(/^gcloud artifacts repositories describe mycoolproject-repo/)] },
+  ])('plan after a run: $case', ({ created, want }) => {
+    const w = fakeWorld();
+    expect(repository.plan?.(w.ctx({}, { ...base, repositoryName: NAME('mycoolproject-repo'), createdRepository: created }))).toEqual(want);
+  });
+
+  it('a check that errors means "run it again"', async () => {
+    const w = fakeWorld({ calls: [{ call: 'api.getRepository', throws: new ExternalError('denied', { code: 7 }) }] });
+    expect((await repository.check(w.ctx({}, { ...base, repositoryName: NAME('r1') }), w.env)).done).toBe(false);
+    w.assertDone();
+  });
+
   it('plan derives the default name', () => {
     const w = fakeWorld();
     expect(repository.plan?.(w.ctx({}, base))).toContain(CREATE_CMD);
