@@ -80,6 +80,14 @@ function levenshtein(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** `eu` abbreviates `europe`: same first letter, and its letters appear in order. */
+function isAbbreviation(short: string, long: string): boolean {
+  if (short[0] !== long[0] || short.length >= long.length) return false;
+  let j = 0;
+  for (const ch of long) if (ch === short[j]) j++;
+  return j === short.length;
+}
+
 /** The closest location in `list` to a misspelled one (e.g. eu-west3 → europe-west3), or null. */
 export function closestLocation(v: string, list: readonly string[]): string | null {
   if (list.length === 0) return null;
@@ -91,7 +99,7 @@ export function closestLocation(v: string, list: readonly string[]): string | nu
     // Abbreviations people type: eu-west3 for europe-west3, sa-east1 for southamerica-east1.
     const [ip, ...irest] = input.split('-');
     const [cp, ...crest] = cand.split('-');
-    if (ip && cp && cp.startsWith(ip[0]) && irest.join('-') === crest.join('-') && irest.length > 0) score = Math.min(score, 2);
+    if (ip && cp && ip !== cp && isAbbreviation(ip, cp) && irest.length > 0 && irest.join('-') === crest.join('-')) score = Math.min(score, 0.5);
     if (score < bestScore) {
       bestScore = score;
       best = cand;

@@ -99,11 +99,14 @@ describe('locations', () => {
   });
   it.each([
     ['eu-west3', 'europe-west3'],
+    ['eu-west1', 'europe-west1'],
+    ['sa-east1', 'southamerica-east1'],
+    ['us-west2', 'us-west1'],
     ['southamerica-east', 'southamerica-east1'],
     ['us-centrl1', 'us-central1'],
     ['zzzzzzzzzzzzzzzzzz', null],
   ])('closestLocation(%s) = %s', (v, want) => {
-    expect(closestLocation(v, ['us-central1', 'europe-west3', 'southamerica-east1', 'us-east1'])).toBe(want);
+    expect(closestLocation(v, ['us-central1', 'europe-west3', 'southamerica-east1', 'us-east1', 'us-west1', 'europe-west1'])).toBe(want);
   });
   it('never throws', () => fc.assert(fc.property(fc.string(), (s) => { validateLocation(s); zoneToRegion(s); closestLocation(s, ['us']); return true; })));
 });
