@@ -15,7 +15,19 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   define: { 'process.env.NODE_ENV': '"production"' },
-  external: ['@google-cloud/artifact-registry', 'google-gax', 'google-auth-library', 'react-devtools-core'],
+  external: ['@google-cloud/artifact-registry', 'google-gax', 'google-auth-library'],
+  // Ink imports react-devtools-core (a dev-only, uninstalled package) from a module it loads only
+  // when DEV=true; as an external it would become a static import of the ESM bundle and fail at
+  // start-up. Bundle a stub instead.
+  plugins: [
+    {
+      name: 'stub-react-devtools',
+      setup(b) {
+        b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
+      },
+    },
+  ],
   banner: {
     // Some CommonJS dependencies call require(); give the ESM bundle one.
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

@@ -144,7 +144,8 @@ describe('the built bundle (bin/registry-setup.js → dist/cli.js)', () => {
     const r = run(['--dry-run', '--project', 'mycoolproject-prod']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Dry run: nothing will be changed.');
-    expect(r.stdout).toMatch(/\[1\/7\] Preflight: /);
+    expect(r.stdout).toMatch(/^\[1\/7\] .+: /m);
+    expect(r.stdout).toMatch(/^    \$ gcloud /m);
     // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/\u001B\[/);
   });
