@@ -12,7 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorldSpec } from './emulator/world.js';
-import { CERTS_D, LabError, connectLab, isAlive, labDown, labHealth, labUp, readState, type Lab } from './lab.js';
+import { CERTS_D, LabError, connectLab, freePort, isAlive, labDown, labHealth, labPrerequisites, labUp, readState, type Lab } from './lab.js';
 import { REPO_ROOT, labLayout } from './layout.js';
 
 const PROJECT = 'mycoolproject-prod';
@@ -242,7 +242,7 @@ describe('the lab command and its life cycle', () => {
     const hostsBefore = createHash('sha256').update(readFileSync('/etc/hosts')).digest('hex');
     const dir = join(lab.dir, 'tmp', 'second-lab');
     await rm(dir, { recursive: true, force: true });
-    const frontPort = 8443;
+    const frontPort = await freePort();
     try {
       for (const round of [1, 2]) {
         const second = await labUp({ dir, frontPort });
@@ -290,17 +290,37 @@ describe('the lab command and its life cycle', () => {
     }
   });
 
-  it('without root the lab refuses to start and says what is missing', async () => {
-    const dir = join('/tmp', `rslab-nonroot-${process.pid}`);
-    const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts'), 'up', '--dir', dir], {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: '/tmp',
-      TSX_DISABLE_CACHE: '1',
-    });
+  it('without the system packages `lab up` refuses to start and names what is missing', async () => {
+    const dir = join(lab.dir, 'tmp', 'no-packages-lab');
+    await rm(dir, { recursive: true, force: true });
+    const empty = join(lab.dir, 'tmp', 'empty-bin');
+    await mkdir(empty, { recursive: true });
+    // The real command, with a PATH on which none of the tools is (dockerd is looked up in /usr/sbin too).
+    const r = await cli(['up', '--dir', dir], { ...lab.toolEnv(), PATH: empty });
     expect(r.exitCode, r.all).toBe(1);
-    expect(r.stderr).toMatch(/preflight: .*needs root/s);
-    expect(existsSync(dir)).toBe(false);
+    expect(r.stderr).toMatch(/^lab: preflight: the lab cannot start on this machine:/m);
+    for (const [cmd, pkg] of [['docker-registry', 'docker-registry'], ['gcloud', 'google-cloud-cli'], ['docker-credential-gcloud', 'google-cloud-cli'], ['openssl', 'openssl']]) {
+      expect(r.stderr).toContain(cmd);
+      expect(r.stderr).toContain(pkg);
+    }
+    expect(r.stderr).toContain('scripts/install-system-deps.sh');
+    expect(existsSync(dir)).toBe(false); // nothing started, nothing written
   });
+
+  it('the preflight names each missing prerequisite', () => {
+    const cases: Array<{ name: string; opts: { uid?: number; path?: string }; expected: RegExp[] }> = [
+      { name: 'root with every tool', opts: { uid: 0 }, expected: [] },
+      { name: 'not root', opts: { uid: 1000 }, expected: [/needs root/] },
+      { name: 'no tools', opts: { uid: 0, path: '/nonexistent' }, expected: [/missing commands: dockerd .*docker-registry .*gcloud .*unshare.*install the packages docker\.io, docker-registry, google-cloud-cli, openssl, util-linux, mount/] },
+      { name: 'neither', opts: { uid: 1000, path: '/nonexistent' }, expected: [/needs root/, /missing commands/] },
+    ];
+    for (const c of cases) {
+      const problems = labPrerequisites(c.opts);
+      expect(problems, c.name).toHaveLength(c.expected.length);
+      c.expected.forEach((re, i) => expect(problems[i], c.name).toMatch(re));
+    }
+  });
+
 });
 
 afterAll(async () => {

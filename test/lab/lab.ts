@@ -87,18 +87,21 @@ const NEEDED: Array<{ cmd: string; pkg: string; why: string }> = [
   { cmd: 'mount', pkg: 'mount', why: "dockerd's private /etc/hosts" },
 ];
 
-function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  const dirs = (env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
-  return dirs.some((d) => d && existsSync(join(d, cmd)));
+function onPath(cmd: string, pathVar: string): boolean {
+  return pathVar.split(delimiter).some((d) => d && existsSync(join(d, cmd)));
 }
 
-/** What keeps the lab from starting on this machine (empty when nothing). */
-export function labPrerequisites(): string[] {
+/**
+ * What keeps the lab from starting on this machine (empty when nothing). `uid` and `path`
+ * default to this process's (PATH plus /usr/sbin:/sbin, where dockerd lives).
+ */
+export function labPrerequisites(opts: { uid?: number; path?: string } = {}): string[] {
   const problems: string[] = [];
   if (process.platform !== 'linux') problems.push(`the lab runs on Linux only (this is ${process.platform})`);
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    problems.push('the lab needs root: it runs dockerd, listens on port 443 and uses a private mount namespace (run as root, e.g. in CI or a VM)');
-  const missing = NEEDED.filter((n) => !onPath(n.cmd));
+  const uid = opts.uid ?? (typeof process.getuid === 'function' ? process.getuid() : 0);
+  if (uid !== 0) problems.push('the lab needs root: it runs dockerd, listens on port 443 and uses a private mount namespace (run as root, e.g. in CI or a VM)');
+  const pathVar = opts.path ?? [process.env.PATH ?? '', '/usr/sbin', '/sbin'].join(delimiter);
+  const missing = NEEDED.filter((n) => !onPath(n.cmd, pathVar));
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))];
     problems.push(
