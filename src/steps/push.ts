@@ -152,7 +152,8 @@ function pushText(e: unknown): string {
 }
 const NO_CREDS = /no basic auth credentials/i;
 const UNAUTHORIZED = /unauthorized|authentication required|authentication failed/i;
-const DENIED = /\bdenied\b|name unknown|repository .* not found/i;
+const DENIED = /\bdenied\b|forbidden|name unknown|repository .* not found/i;
+const HELPER_MISSING = /docker-credential-[A-Za-z0-9._-]+.*(executable file not found|not found in \$PATH|no such file)/i;
 const DROPPED = /connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|TLS handshake timeout|connection refused|use of closed network connection|client connection lost|http2: .*(closed|GOAWAY)|net\/http: request canceled/i;
 
 function credentialsError(host: string, e: unknown): UserError {
@@ -161,6 +162,25 @@ function credentialsError(host: string, e: unknown): UserError {
     `Check your Docker config has "credHelpers": {"${host}": "gcloud"}, or run: gcloud auth configure-docker ${host}`,
     'If your gcloud login expired: gcloud auth login. Then run registry-setup again (progress is saved).',
   ], { cause: e });
+}
+
+function helperMissingError(host: string, e: unknown): UserError {
+  return new UserError(
+    `Docker could not run docker-credential-gcloud, the program that hands it your gcloud login for ${host}: it is not on the PATH Docker uses.`,
+    [
+      'Add the Google Cloud CLI bin folder (e.g. ~/google-cloud-sdk/bin) to PATH for Docker, or run: gcloud components install docker-credential-gcloud',
+      `Fallback without the helper: gcloud auth print-access-token | docker login -u oauth2accesstoken --password-stdin ${host}`,
+    ],
+    { cause: e },
+  );
+}
+
+function immutableError(repo: string, ref: string, e: unknown): UserError {
+  return new UserError(
+    `Repository ${repo} has immutable tags, so ${ref.slice(ref.lastIndexOf(':') + 1)} cannot be moved to a new image.`,
+    ['Push under another image name: --image NAME', `Or turn off "Immutable image tags" on ${repo} in the Cloud console, then run registry-setup again.`],
+    { cause: e },
+  );
 }
 
 function firstLine(e: unknown): string {
@@ -191,11 +211,16 @@ async function pushWithRetry(ctx: StepContext, env: Env, ref: string, project: s
     } catch (e) {
       if (e instanceof CancelError || (isWizardError(e) && e.kind !== 'external')) throw e;
       const text = pushText(e);
+      // The Docker adapter classifies most failures (details.reason); the text is the fallback.
+      const reason = e instanceof ExternalError ? e.details.reason : undefined;
+      if (reason === 'HELPER_MISSING' || HELPER_MISSING.test(text)) throw helperMissingError(host, e);
       if (NO_CREDS.test(text)) throw credentialsError(host, e);
-      const unauthorized = UNAUTHORIZED.test(text);
-      if (!unauthorized && DENIED.test(text)) throw await deniedError(env, project, repo, e);
+      if (reason === 'TAG_IMMUTABLE') throw immutableError(repo, ref, e);
+      const unauthorized = reason === 'PUSH_UNAUTHORIZED' || UNAUTHORIZED.test(text);
+      if (!unauthorized && (reason === 'PUSH_DENIED' || DENIED.test(text))) throw await deniedError(env, project, repo, e);
+      const dropped = reason === 'PUSH_CONNECTION' || DROPPED.test(text);
       // Docker resumes layers, so one more try is cheap: for a dropped connection, or a token that expired mid-push.
-      if (attempt === 1 && (unauthorized || DROPPED.test(text))) {
+      if (attempt === 1 && (unauthorized || dropped)) {
         ctx.report.note({ type: 'retry', text: `${unauthorized ? 'the registry asked to log in again' : 'the connection dropped'}; pushing again (Docker keeps finished layers)`, attempt: 2, of: 2, delayMs: 0 });
         continue;
       }

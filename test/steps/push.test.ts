@@ -181,6 +181,37 @@ const cases: Case[] = [
     error: { cls: UserError, message: /denied the push .*permission .*or the repository does not exist/, fix: /--member=user:ana@example.com --role=roles\/artifactregistry.writer/ },
   },
   {
+    case: 'adapter reason HELPER_MISSING → PATH explained with the docker login fallback',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING', stderrTail: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH' }) },
+      ]),
+    ],
+    error: { cls: UserError, message: /could not run docker-credential-gcloud/, fix: /--password-stdin southamerica-east1-docker.pkg.dev/ },
+  },
+  {
+    case: 'adapter reason TAG_IMMUTABLE → explained',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [{ call: 'docker.push', throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) }]),
+    ],
+    error: { cls: UserError, message: /immutable tags, so latest cannot be moved/, fix: /--image/ },
+  },
+  {
+    case: 'adapter reason PUSH_CONNECTION → retried once',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: new ExternalError('the connection dropped', { reason: 'PUSH_CONNECTION', retryable: true }) },
+        { call: 'docker.push', result: { digest: D } },
+        { call: 'docker.push', result: { digest: D } },
+      ]),
+      verified(),
+    ],
+    want: { digest: D },
+  },
+  {
     case: 'dropped connection → retried once',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
