@@ -357,8 +357,13 @@ type Client = InstanceType<ArModule['ArtifactRegistryClient']>;
 interface Session {
   client: Client;
   endpoint: ClientEndpoint;
-  /** Replace the token after UNAUTHENTICATED; false when the credential cannot be refreshed this way. */
-  refresh(): Promise<boolean>;
+  /**
+   * Replace the token after UNAUTHENTICATED (calls that failed with the same token share one
+   * refresh); false when the credential cannot be refreshed this way.
+   */
+  refresh(seenGeneration: number): Promise<boolean>;
+  /** Bumped each time the token is replaced. */
+  generation(): number;
 }
 
 const CALL_TIMEOUT_MS = 60_000;
@@ -382,15 +387,28 @@ export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock;
       gcloudError = e;
     }
     let authClient: unknown;
-    let refresh: () => Promise<boolean>;
+    let refresh: (seen: number) => Promise<boolean>;
+    let gen = 0;
+    let inflight: Promise<boolean> | undefined;
     if (token !== undefined) {
       const oauth = new auth.OAuth2Client({ transporterOptions } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
       oauth.setCredentials({ access_token: token });
       authClient = oauth;
-      refresh = async () => {
-        const fresh = await gcloud.accessToken({ refresh: true });
-        oauth.setCredentials({ access_token: fresh });
-        return true;
+      refresh = (seen) => {
+        if (seen !== gen) return Promise.resolve(true); // someone else already replaced it
+        if (!inflight) {
+          inflight = gcloud
+            .accessToken({ refresh: true })
+            .then((fresh) => {
+              oauth.setCredentials({ access_token: fresh });
+              gen++;
+              return true;
+            })
+            .finally(() => {
+              inflight = undefined;
+            });
+        }
+        return inflight;
       };
     } else {
       // Fallback: Application Default Credentials.
@@ -412,7 +430,7 @@ export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock;
       protocol: endpoint.protocol,
       authClient,
     } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
-    return { client, endpoint, refresh };
+    return { client, endpoint, refresh, generation: () => gen };
   }
 
   function session(): Promise<Session> {
@@ -454,9 +472,11 @@ export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock;
       throw new ExternalError(`could not start the Artifact Registry client: ${e instanceof Error ? e.message : String(e)}`, {}, [], { cause: safeCause(e) });
     }
     opts?.onProgress?.({ type: 'call', text: ctx.callText });
+    let gen = 0;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new CancelError('cancelled', { cause: signal.reason });
       try {
+        gen = s.generation();
         return await raceSignal(fn(s), signal);
       } catch (e) {
         if (e instanceof CancelError) throw e;
@@ -468,7 +488,7 @@ export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock;
         }
         if (f.code === 16 && !refreshed) {
           refreshed = true;
-          const ok = await s.refresh();
+          const ok = await s.refresh(gen);
           if (ok) {
             attempt--; // a token refresh is not a retry of a transient failure
             continue;

@@ -220,3 +220,14 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(nodeRequests().every((r) => r.auth === 'ok')).toBe(true);
   });
 });
+
+describe('token refresh with concurrent calls', () => {
+  beforeEach(() => emu.setWorld(world()));
+  it('three calls that fail UNAUTHENTICATED together share one refresh', async () => {
+    const { api, calls } = setup(['expired-token', TOKEN, 'unused']);
+    const results = await Promise.all([api.listLocations('demo'), api.getRepository('projects/demo/locations/us-east1/repositories/mvn'), api.listLocations('demo')]);
+    expect(results[0].length).toBeGreaterThan(0);
+    expect(results[1]?.format).toBe('MAVEN');
+    expect(calls).toEqual(['token', 'token(refresh)']);
+  });
+});
