@@ -203,8 +203,8 @@ describe.concurrent('emulator through the real gcloud', () => {
     }
   });
 
-  it('services enable marks the API enabled at once; it answers after enableDelayMs', async ({ expect }) => {
-    const emu = await startEmulator({ world: world({ enableDelayMs: 4000 }, [{ projectId: P, apiEnabled: false }]) });
+  it('services enable waits for its operation; the API answers enableDelayMs after it is done', async ({ expect }) => {
+    const emu = await startEmulator({ world: world({ enableDelayMs: 4000, enablePendingPolls: 1 }, [{ projectId: P, apiEnabled: false }]) });
     try {
       const probe = async () => {
         const res = await fetch(`${emu.url}v1/projects/${P}/locations/${L}/repositories`, { headers: { authorization: 'Bearer lab-token' } });
@@ -216,8 +216,10 @@ describe.concurrent('emulator through the real gcloud', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       const enable = emu.world.requests.find((x) => x.method === 'POST')!;
       expect(enable.path).toBe('/su/v1/projects/demo/services/artifactregistry.googleapis.com:enable');
+      const polls = emu.world.requests.filter((x) => x.method === 'GET' && x.path.startsWith('/su/v1/operations/acat.p2-'));
+      expect(polls.map((x) => x.status)).toEqual([200, 200]); // one pending answer, then done
       expect(emu.world.serviceState(P, 'artifactregistry.googleapis.com')).toBe('ENABLED');
-      const enabledAt = Date.parse(enable.time);
+      const enabledAt = Date.parse(polls[1].time);
       if (Date.now() < enabledAt + 3500) expect(await probe()).toBe('SERVICE_DISABLED');
       const list = await g.run(emu.url, ['services', 'list', '--enabled']);
       expect(list.stdout).toMatch(/^artifactregistry\.googleapis\.com\s+Artifact Registry API$/m);

@@ -237,6 +237,27 @@ describe('emulator HTTP surface', () => {
     expect((await call(e, 'GET', '/su/v1/operations/nope')).status).toBe(404);
   });
 
+  it('Service Usage: a pending enable turns the service on when its operation is done', async () => {
+    const e = await start({ ...WORLD, enablePendingPolls: 2 });
+    const op = (await call(e, 'POST', '/su/v1/projects/off/services/artifactregistry.googleapis.com:enable', {})).json;
+    expect(op).toEqual({ name: expect.stringMatching(/^operations\/acat\.p2-/), metadata: { '@type': 'type.googleapis.com/google.protobuf.Empty' } });
+    const state = async () => (await call(e, 'GET', '/su/v1/projects/off/services/artifactregistry.googleapis.com')).json.state;
+    const poll = async () => (await call(e, 'GET', `/su/v1/${op.name}`)).json;
+    expect((await poll()).done).toBeUndefined();
+    expect((await poll()).done).toBeUndefined();
+    expect(await state()).toBe('DISABLED');
+    expect(await poll()).toMatchObject({ done: true, response: { service: { state: 'ENABLED' } } });
+    expect(await state()).toBe('ENABLED');
+    expect((await call(e, 'GET', '/v1/projects/off/locations')).status).toBe(200);
+  });
+
+  it('a failing image catalog is reported as a lab problem (400 FAILED_PRECONDITION), not a 5xx', async () => {
+    emu = await startEmulator({ world: WORLD, images: { list: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5000')) } });
+    const r = await call(emu, 'GET', '/v1/projects/demo/locations/us-east1/repositories/b-repo/dockerImages');
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ status: 'FAILED_PRECONDITION', message: expect.stringContaining('ECONNREFUSED') });
+  });
+
   it('admin: replace and read the world, append faults, read and clear the request log', async () => {
     const e = await start();
     const worldRef = e.world;

@@ -536,7 +536,15 @@ async function ar(world: WorldStore, images: ImageCatalog, call: Call): Promise<
     needLocation(world, L);
     const repo = world.repository(project.projectId, L, R);
     if (!repo) throw notFound();
-    const found = repo.format === 'DOCKER' ? await images.list(project.projectId, L, R) : [];
+    let found: CatalogImage[] = [];
+    if (repo.format === 'DOCKER') {
+      try {
+        found = await images.list(project.projectId, L, R);
+      } catch (err) {
+        // The lab's registry is not answering: a lab problem, said plainly (a 5xx would only make gcloud retry for 30 s).
+        throw new ApiError(400, 'FAILED_PRECONDITION', `lab: the image catalog could not be read: ${String((err as Error)?.message ?? err)}`);
+      }
+    }
     if (n === 7) {
       const sorted = [...found].sort((a, b) => a.image.localeCompare(b.image) || a.uploadTime.localeCompare(b.uploadTime) || a.digest.localeCompare(b.digest));
       return { status: 200, body: listBody('dockerImages', page(sorted.map((i) => dockerImageJson(repo, i)), query, 100, 1000)) };
@@ -737,10 +745,14 @@ function enableOp(world: WorldStore, p: ProjectState, services: string[], batch:
   if (unknown.length) throw unknownServices(unknown);
   const needBilling = services.filter((s) => NEEDS_BILLING.has(s));
   if (!p.billing && needBilling.length) throw billingNeeded(p, needBilling);
-  for (const s of services) world.enableService(p.projectId, s);
-  const svc = services.map((s) => suServiceJson(world, p, s));
   return world.newOperation('su', p.projectNumber, {
-    response: batch ? { '@type': SU_BATCH_ENABLE_RESPONSE, services: svc } : { '@type': SU_ENABLE_RESPONSE, service: svc[0] },
+    metadata: { '@type': PROTO_EMPTY },
+    pendingPolls: world.enablePendingPolls,
+    complete: () => {
+      for (const s of services) world.enableService(p.projectId, s);
+      const svc = services.map((s) => suServiceJson(world, p, s));
+      return { response: batch ? { '@type': SU_BATCH_ENABLE_RESPONSE, services: svc } : { '@type': SU_ENABLE_RESPONSE, service: svc[0] } };
+    },
   });
 }
 

@@ -79,6 +79,9 @@ export interface WorldSpec {
   operationPendingPolls?: number;
   /** After services enable, the API keeps answering SERVICE_DISABLED for this long; default 0. */
   enableDelayMs?: number;
+  /** A Service Usage enable operation answers "not done" for this many polls (the service turns
+   *  ENABLED when it is done; enableDelayMs counts from then); default 0. */
+  enablePendingPolls?: number;
   faults?: FaultSpec[];
 }
 
@@ -286,6 +289,7 @@ export class WorldStore {
   operations = new Map<string, OperationState>(); // by name
   operationPendingPolls = 0;
   enableDelayMs = 0;
+  enablePendingPolls = 0;
   requests: RequestLogEntry[] = [];
   private locationList: string[] = [...DEFAULT_LOCATIONS];
   private faults: PendingFault[] = [];
@@ -352,6 +356,8 @@ export class WorldStore {
     const faults = (spec.faults ?? []).map(compileFault);
     const pendingPolls = spec.operationPendingPolls ?? 0;
     const delay = spec.enableDelayMs ?? 0;
+    const enablePolls = spec.enablePendingPolls ?? 0;
+    if (!Number.isInteger(enablePolls) || enablePolls < 0) throw new Error('world: enablePendingPolls must be a non-negative integer');
     if (!Number.isInteger(pendingPolls) || pendingPolls < 0) throw new Error('world: operationPendingPolls must be a non-negative integer');
     if (typeof delay !== 'number' || delay < 0) throw new Error('world: enableDelayMs must be >= 0');
 
@@ -360,6 +366,7 @@ export class WorldStore {
     this.locationList = [...(spec.locations ?? DEFAULT_LOCATIONS)];
     this.operationPendingPolls = pendingPolls;
     this.enableDelayMs = delay;
+    this.enablePendingPolls = enablePolls;
     this.projects = projects;
     this.repositories = repositories;
     this.operations = new Map();
@@ -543,6 +550,7 @@ export class WorldStore {
       locations: this.locations(),
       operationPendingPolls: this.operationPendingPolls,
       enableDelayMs: this.enableDelayMs,
+      enablePendingPolls: this.enablePendingPolls,
       projects: [...this.projects.values()].map((p) => ({
         projectId: p.projectId,
         projectNumber: p.projectNumber,
