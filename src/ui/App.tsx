@@ -51,10 +51,19 @@ export function App({ store, debug = false, renderSummary, onInterrupt, explain 
 
 function LiveArea({ state, expanded, canToggle }: { state: UiState; expanded: boolean; canToggle: boolean }): React.ReactElement {
   const { stdout } = useStdout();
-  const rows = stdout?.rows ?? 40;
+  const rows = stdout?.rows || 40;
+  const cols = stdout?.columns || 80;
   const running = state.steps.find((s) => s.status === 'running');
   const pending = state.steps.filter((s) => s.status === 'pending');
-  const compactPending = rows < 30;
+  // Keep the live area shorter than the terminal: first drop the explanation, then list pending steps on one line.
+  let showExplain = expanded;
+  let compactPending = false;
+  if (running && state.live) {
+    const est = estimateLines(state.live, running, pending.length, cols);
+    const budget = rows - 2;
+    if (est.base + (showExplain ? est.explain : 0) + est.pending > budget) compactPending = true;
+    if (est.base + (showExplain ? est.explain : 0) + 1 > budget) showExplain = false;
+  } else if (pending.length + 2 > rows - 2) compactPending = true;
   return (
     <Box flexDirection="column">
       {state.phase === 'starting' && (
@@ -62,9 +71,11 @@ function LiveArea({ state, expanded, canToggle }: { state: UiState; expanded: bo
           <Spinner /> Starting: looking at your gcloud and Docker setup…
         </Text>
       )}
-      {running && state.live && <RunningStep step={running} live={state.live} expanded={expanded} canToggle={canToggle} />}
+      {running && state.live && <RunningStep step={running} live={state.live} showExplain={showExplain} expanded={expanded} canToggle={canToggle} />}
       {compactPending && pending.length > 0 ? (
-        <Text dimColor>· Next: {pending.map((p) => p.title).join(' · ')}</Text>
+        <Text dimColor wrap="truncate-end">
+          · Next: {pending.map((p) => p.title).join(' · ')}
+        </Text>
       ) : (
         pending.map((p) => (
           <Text key={p.id} dimColor>
@@ -91,18 +102,46 @@ function itemMark(status: StepItem['status']): React.ReactElement {
 
 function Item({ item }: { item: StepItem }): React.ReactElement {
   return (
-    <Box flexDirection="column">
-      <Text>
-        {'  '}
-        {itemMark(item.status)} {item.label}
-        {item.detail ? <Text dimColor> {item.detail}</Text> : null}
-      </Text>
-      {item.fix && item.status !== 'ok' ? <Text color="yellow">{'    '}→ {item.fix}</Text> : null}
+    <Box flexDirection="column" marginLeft={2}>
+      <Box>
+        <Box width={2} flexShrink={0}>
+          {itemMark(item.status)}
+        </Box>
+        <Text>
+          {item.label}
+          {item.detail ? <Text dimColor> {item.detail}</Text> : null}
+        </Text>
+      </Box>
+      {item.fix && item.status !== 'ok' ? (
+        <Box marginLeft={2}>
+          <Text color="yellow">→ {item.fix}</Text>
+        </Box>
+      ) : null}
     </Box>
   );
 }
 
-function RunningStep({ step, live, expanded, canToggle }: { step: UiStep; live: LivePanel; expanded: boolean; canToggle: boolean }): React.ReactElement {
+function Warning({ text }: { text: string }): React.ReactElement {
+  return (
+    <Box marginLeft={2}>
+      <Box width={2} flexShrink={0}>
+        <Text color="yellow">!</Text>
+      </Box>
+      <Text color="yellow">{text}</Text>
+    </Box>
+  );
+}
+
+/** Rough height of the live area, to keep it within the terminal (Ink redraws the whole screen otherwise). */
+function estimateLines(live: LivePanel, step: UiStep, pending: number, cols: number): { base: number; explain: number; pending: number } {
+  const w = (t: string, indent: number) => Math.max(1, Math.ceil((indent + t.length) / Math.max(20, cols)));
+  let base = 1 + (live.activity ? 1 : 0) + (live.retry ? 1 : 0) + Math.min(5, live.layers.length) + live.lines.length + 1;
+  for (const it of live.items) base += w(`${it.label} ${it.detail ?? ''}`, 4) + (it.fix && it.status !== 'ok' ? w(it.fix, 6) : 0);
+  for (const x of live.warnings) base += w(x, 4);
+  return { base, explain: w(step.explain, 2), pending };
+}
+
+function RunningStep({ step, live, showExplain, canToggle, expanded }: { step: UiStep; live: LivePanel; showExplain: boolean; canToggle: boolean; expanded: boolean }): React.ReactElement {
   return (
     <Box flexDirection="column">
       <Text>
@@ -113,40 +152,49 @@ function RunningStep({ step, live, expanded, canToggle }: { step: UiStep; live: 
         </Text>
       </Text>
       {live.activity ? (
-        <Text color="cyan" wrap="truncate-end">
-          {'  '}→ {live.activity}
-        </Text>
+        <Box marginLeft={2}>
+          <Text color="cyan" wrap="truncate-end">
+            → {live.activity}
+          </Text>
+        </Box>
       ) : null}
-      {live.retry ? <Text color="yellow">{'  '}↻ {live.retry}</Text> : null}
+      {live.retry ? (
+        <Box marginLeft={2}>
+          <Text color="yellow">↻ {live.retry}</Text>
+        </Box>
+      ) : null}
       {live.layers.slice(-5).map((l) => (
-        <Text key={l.id} dimColor wrap="truncate-end">
-          {'    '}
-          {l.text}
-        </Text>
+        <Box key={l.id} marginLeft={4}>
+          <Text dimColor wrap="truncate-end">
+            {l.text}
+          </Text>
+        </Box>
       ))}
       {live.lines.map((l, i) => (
-        <Text key={i} dimColor wrap="truncate-end">
-          {'    │ '}
-          {l}
-        </Text>
+        <Box key={i} marginLeft={4}>
+          <Text dimColor wrap="truncate-end">
+            │ {l}
+          </Text>
+        </Box>
       ))}
       {live.items.map((it) => (
         <Item key={it.label} item={it} />
       ))}
       {live.warnings.map((w, i) => (
-        <Text key={i} color="yellow">
-          {'  '}! {w}
-        </Text>
+        <Warning key={i} text={w} />
       ))}
-      {expanded ? (
-        <Box marginLeft={2} marginTop={0}>
+      {showExplain ? (
+        <Box marginLeft={2}>
           <Text italic>{step.explain}</Text>
         </Box>
       ) : null}
       {canToggle ? (
-        <Text dimColor>
-          {'  '}e: {expanded ? 'hide' : 'show'} what this step does and why · Ctrl-C: stop (progress is kept)
-        </Text>
+        <Box marginLeft={2}>
+          <Text dimColor wrap="truncate-end">
+            e: {expanded ? 'hide' : 'show'} what this step does and why · Ctrl-C: stop (progress is kept)
+            {expanded && !showExplain ? ' · (widen the terminal to see it)' : ''}
+          </Text>
+        </Box>
       ) : null}
     </Box>
   );
@@ -295,11 +343,12 @@ function DoneStep({ entry }: { entry: Extract<Entry, { kind: 'step' }> }): React
         .map((it) => (
           <Item key={it.label} item={it} />
         ))}
-      {entry.warnings.map((w, i) => (
-        <Text key={i} color="yellow">
-          {'  '}! {w}
-        </Text>
-      ))}
+      {entry.warnings
+        // A warning that only repeats a checklist item shown just above is left out.
+        .filter((w) => !entry.items.some((it) => it.status !== 'ok' && it.detail && w.startsWith(it.detail)))
+        .map((w, i) => (
+          <Warning key={i} text={w} />
+        ))}
     </Box>
   );
 }
