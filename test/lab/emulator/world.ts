@@ -302,7 +302,8 @@ export class WorldStore {
     this.reset(spec ?? { projects: [] });
   }
 
-  /** Replace the whole world (keeps this object; clears operations, faults and the request log).
+  /** Replace the whole world (keeps this object; clears operations, faults and the request log;
+   *  request numbers keep counting up, so `requests?since=N` stays meaningful).
    *  Throws, leaving the current world as it was, when the spec is invalid. */
   reset(spec: WorldSpec): void {
     validateWorldSpec(spec);
@@ -372,7 +373,6 @@ export class WorldStore {
     this.operations = new Map();
     this.faults = faults;
     this.requests = [];
-    this.seq = 0;
   }
 
   isoNow(): string {
