@@ -9,6 +9,8 @@
 // Errors: the auth client is built with validateStatus: () => true so that gax decodes HTTP errors
 // into GoogleError with gRPC codes and ErrorInfo (see wire.md "Errors from the Node client").
 // Every error leaves as an ExternalError (or UserError) with a short message and next steps.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
 import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, Repository } from '../ports.js';
 import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
@@ -368,7 +370,26 @@ interface Session {
 
 const CALL_TIMEOUT_MS = 60_000;
 
-export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock; endpoint?: string }): ArtifactRegistryPort & { preload(): void } {
+/**
+ * The Application Default Credentials file, if there is one: GOOGLE_APPLICATION_CREDENTIALS, else
+ * gcloud's application_default_credentials.json. Only an explicit file is used: probing the GCE
+ * metadata server costs a second and prints a warning on a laptop.
+ */
+export function adcFile(env: NodeJS.ProcessEnv | undefined): string | undefined {
+  if (!env) return undefined;
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return existsSync(env.GOOGLE_APPLICATION_CREDENTIALS) ? env.GOOGLE_APPLICATION_CREDENTIALS : undefined;
+  const dir = env.CLOUDSDK_CONFIG || (env.HOME ? join(env.HOME, '.config', 'gcloud') : env.APPDATA ? join(env.APPDATA, 'gcloud') : undefined);
+  const f = dir && join(dir, 'application_default_credentials.json');
+  return f && existsSync(f) ? f : undefined;
+}
+
+export function createArtifactRegistry(deps: {
+  gcloud: GcloudPort;
+  clock: Clock;
+  endpoint?: string;
+  /** The injected environment, to find an ADC file for the fallback (no fallback without it). */
+  env?: NodeJS.ProcessEnv;
+}): ArtifactRegistryPort & { preload(): void } {
   const { gcloud, clock } = deps;
   let sessionP: Promise<Session> | undefined;
 
@@ -411,9 +432,12 @@ export function createArtifactRegistry(deps: { gcloud: GcloudPort; clock: Clock;
         return inflight;
       };
     } else {
-      // Fallback: Application Default Credentials.
+      // Fallback: Application Default Credentials, only from an explicit file.
+      const keyFile = adcFile(deps.env);
+      if (!keyFile) throw gcloudError;
       try {
         const googleAuth = new auth.GoogleAuth({
+          keyFile,
           scopes: ['https://www.googleapis.com/auth/cloud-platform'],
           clientOptions: { transporterOptions },
         } as ConstructorParameters<AuthModule['GoogleAuth']>[0]);
