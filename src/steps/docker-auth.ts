@@ -93,7 +93,7 @@ export const dockerAuth: Step = {
       // Only credHelpers goes into the copy: login secrets in "auths" never leave the real file.
       const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));
       await env.files.writeFile(tmpConfig, JSON.stringify(Object.keys(others).length ? { credHelpers: others } : {}, null, 2) + '\n');
-      ctx.report.activity(`gcloud auth configure-docker ${host} --quiet`);
+      ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config`);
       await withContext(`gcloud auth configure-docker ${host}`, () => env.gcloud.configureDocker(host, tmpDir, callOpts(ctx, signal)));
       const result = await env.files.readJson(tmpConfig);
       const value = isPlainObject(result) && isPlainObject(result.credHelpers) ? result.credHelpers[host] : undefined;

@@ -18,7 +18,7 @@ export const LABELS = {
   account: 'gcloud login',
   docker: 'Docker CLI and daemon',
   helper: 'docker-credential-gcloud on PATH',
-  root: 'running as your own user',
+  root: 'user (not root)',
   git: 'git repository (for the sha tag)',
 } as const;
 
@@ -126,11 +126,11 @@ async function checkGit(env: Env, signal?: AbortSignal): Promise<CheckItem> {
 }
 
 function rootItem(env: Env): CheckItem {
-  if (!env.isRoot) return { label: LABELS.root, status: 'ok' };
+  if (!env.isRoot) return { label: LABELS.root, status: 'ok', detail: 'running as your own user' };
   return {
     label: LABELS.root,
     status: 'warn',
-    detail: 'running as root (sudo?)',
+    detail: 'running as root (under sudo?)',
     fix: "Root's ~/.docker/config.json and gcloud login are not yours: the setup will configure root. Run without sudo unless that is what you want.",
   };
 }

@@ -188,8 +188,10 @@ export const project: Step = {
   },
 
   plan(ctx) {
-    const p = ctx.flags.project ?? ctx.state.project ?? '$(gcloud config get-value project)';
+    const p = ctx.flags.project ?? ctx.state.project ?? 'PROJECT';
+    const lines = p === 'PROJECT' ? ["# PROJECT: --project, or gcloud's active project (gcloud config get-value project)"] : [];
     return [
+      ...lines,
       `gcloud artifacts locations list --project=${p}`,
       `# if the API is off: gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${p}`,
     ];

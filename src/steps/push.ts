@@ -100,7 +100,7 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
   let local: string;
   if (source === 'build') {
     local = `${image}:latest`;
-    ctx.report.activity(`docker build -t ${local} .`);
+    ctx.report.activity(`building ${local} from ./Dockerfile`);
     await withContext(`docker build -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local }, opts));
     commands.push(`docker build -t ${sh(local)} .`);
   } else if (source === 'sample') {
@@ -108,7 +108,7 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     const dir = await env.files.makeTempDir('registry-setup-sample');
     await env.files.writeFile(join(dir, 'Dockerfile'), SAMPLE_DOCKERFILE);
     await env.files.writeFile(join(dir, 'hello.txt'), SAMPLE_TEXT);
-    ctx.report.activity(`docker build --platform ${AMD64} -t ${local} (verification image: FROM scratch + hello.txt, no download)`);
+    ctx.report.activity('building the verification image (FROM scratch + hello.txt, nothing downloaded)');
     await withContext('build the verification image', () => env.docker.build({ context: dir, tag: local, platform: AMD64 }, opts));
     commands.push(
       '# the verification image: FROM scratch plus one text file (nothing is downloaded)',
@@ -132,7 +132,7 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     const warning = `${local} is built for ${platformOf(info)}, but Cloud Run runs only ${AMD64} images: deploying it would fail later with "exec format error".`;
     if (source === 'build' && !ctx.flags.yes && env.prompter.interactive &&
         (await env.prompter.confirm({ message: `${warning} Rebuild it for ${AMD64} now?`, default: true }, { signal }))) {
-      ctx.report.activity(`docker build --platform ${AMD64} -t ${local} .`);
+      ctx.report.activity(`rebuilding ${local} for ${AMD64}`);
       await withContext(`docker build --platform ${AMD64} -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local, platform: AMD64 }, opts));
       commands.splice(0, commands.length, `docker build --platform ${AMD64} -t ${sh(local)} .`);
       info = (await env.docker.inspectImage(local, opts)) ?? info;
@@ -300,7 +300,11 @@ export const push: Step = {
     const tags = sha ? ['latest', sha] : ['latest'];
     const base = imageRef(host, project, repo, image);
 
-    if (ctx.state.immutableTags) {
+    // Saved progress may not carry the setting (repository step re-checked, not re-run): ask the API.
+    const immutable =
+      ctx.state.immutableTags ??
+      (await withContext(`read repository ${repo}`, () => env.api.getRepository(repositoryName, callOpts(ctx, signal))))?.immutableTags === true;
+    if (immutable) {
       const images = await withContext('list images in the repository', () => env.api.listDockerImages(repositoryName, callOpts(ctx, signal)));
       const taken = images.find((i) => i.uri.startsWith(`${base}@`) && i.tags.includes('latest'));
       if (taken && !(sha && taken.tags.includes(sha))) {
@@ -316,13 +320,13 @@ export const push: Step = {
 
     const refs = tags.map((t) => `${base}:${t}`);
     for (const ref of refs) {
-      ctx.report.activity(`docker tag ${local} ${ref}`);
+      ctx.report.activity(`tagging ${local} as ${ref.slice(ref.lastIndexOf(':') + 1)}`);
       await withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)));
       commands.push(`docker tag ${sh(local)} ${ref}`);
     }
     const results: PushResult[] = [];
-    for (const ref of refs) {
-      ctx.report.activity(`docker push ${ref}`);
+    for (const [i, ref] of refs.entries()) {
+      ctx.report.activity(`pushing ${image}:${ref.slice(ref.lastIndexOf(':') + 1)} (${i + 1} of ${refs.length}) to ${host}`);
       results.push(await withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, signal)));
       commands.push(`docker push ${ref}`);
     }

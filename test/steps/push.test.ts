@@ -137,6 +137,16 @@ const cases: Case[] = [
     want: { digest: D },
   },
   {
+    case: 'immutable setting not in saved state → read from the API first',
+    st: { ...state, immutableTags: undefined },
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'api.getRepository', args: [RN], result: { name: RN, format: 'DOCKER', immutableTags: true } },
+      { call: 'api.listDockerImages', args: [RN], result: [listed(['latest'], OTHER)] },
+    ],
+    error: { cls: UserError, message: /immutable tags/ },
+  },
+  {
     case: 'unauthorized once (token expired mid-push) → retried once and works',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
