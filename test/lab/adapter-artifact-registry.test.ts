@@ -122,15 +122,21 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(again.details.code).toBe(6);
   });
 
-  it('listDockerImages: every page', async () => {
+  it('listDockerImages: every page (230 images, the emulator pages by 100)', async () => {
     emu.setWorld(world({ repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }] }));
-    for (let i = 0; i < 3; i++) {
-      images.add('demo', 'us-east1', 'r', { image: `app${i}`, digest: `sha256:${String(i).repeat(64)}`, tags: ['latest', `t${i}`], sizeBytes: 100 + i });
+    const hex = (i: number) => i.toString(16).padStart(64, '0');
+    for (let i = 0; i < 230; i++) {
+      images.add('demo', 'us-east1', 'r', { image: `app${i}`, digest: `sha256:${hex(i)}`, tags: ['latest', `t${i}`], sizeBytes: 100 + i });
     }
     const { api } = setup();
+    emu.world.clearRequests();
     const list = await api.listDockerImages('projects/demo/locations/us-east1/repositories/r');
-    expect(list.map((x) => x.uri).sort()).toEqual([0, 1, 2].map((i) => `us-east1-docker.pkg.dev/demo/r/app${i}@sha256:${String(i).repeat(64)}`));
-    expect(list.find((x) => x.uri.includes('app1'))).toMatchObject({ tags: ['latest', 't1'], imageSizeBytes: 101 });
+    expect(list).toHaveLength(230);
+    expect(new Set(list.map((x) => x.uri)).size).toBe(230);
+    expect(list.find((x) => x.uri === `us-east1-docker.pkg.dev/demo/r/app1@sha256:${hex(1)}`)).toMatchObject({ tags: ['latest', 't1'], imageSizeBytes: 101 });
+    const pages = nodeRequests().filter((r) => r.path.endsWith('/dockerImages'));
+    expect(pages).toHaveLength(3);
+    expect(pages.filter((r) => 'pageToken' in r.query)).toHaveLength(2);
   });
 
   it('UNAUTHENTICATED: refreshes the token once and retries', async () => {
