@@ -320,6 +320,7 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
   }
 
   function cancelledOrFailed(err: AnyWizardError, stepIdx: number | undefined): RunResult {
+    if (warnings.length) state = { ...state, warnings: [...warnings] };
     const step = stepIdx === undefined ? undefined : steps[stepIdx];
     if (err.kind === 'cancel' || signal.aborted) {
       if (step) results[stepIdx!].status = 'cancelled';
