@@ -310,6 +310,7 @@ export function toApiError(e: unknown, ctx: FailureContext): ExternalError | Can
         [
           `You need the ${role} role on the project. Someone who owns the project can grant it:`,
           `gcloud projects add-iam-policy-binding ${project ?? 'PROJECT'} --member=${member} --role=${role}`,
+          ...(permission ? [] : [`Also check the project ID${project ? ` (${project})` : ''}: Google answers "permission denied" for projects that do not exist.`]),
         ],
         { cause: safeCause(e) },
       );
