@@ -3,7 +3,7 @@
 // the backoff delays and never really sleeps.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactRegistry } from '../../src/adapters/artifactRegistry.js';
-import { ExternalError } from '../../src/errors.js';
+import { CancelError, ExternalError } from '../../src/errors.js';
 import type { Clock, GcloudPort, ProgressNote } from '../../src/ports.js';
 import { MemoryImageCatalog, startEmulator, type Emulator } from './emulator/server.js';
 import type { WorldSpec } from './emulator/world.js';
@@ -235,5 +235,28 @@ describe('token refresh with concurrent calls', () => {
     expect(results[0].length).toBeGreaterThan(0);
     expect(results[1]?.format).toBe('MAVEN');
     expect(calls).toEqual(['token', 'token(refresh)']);
+  });
+});
+
+describe('cancellation', () => {
+  beforeEach(() => emu.setWorld(world({ faults: [{ kind: 'status', status: 503, times: 50, path: '/locations$' }] })));
+  it('an abort during the backoff ends the call with CancelError, and no more requests are made', async () => {
+    const { g } = fakeGcloud([TOKEN]);
+    const ac = new AbortController();
+    let sleeps = 0;
+    const clock: Clock = {
+      now: () => 0,
+      sleep: async (_ms, o) => {
+        sleeps++;
+        ac.abort();
+        if (o?.signal?.aborted) throw new CancelError();
+      },
+      random: () => 0.5,
+    };
+    const api = createArtifactRegistry({ gcloud: g, clock, endpoint: emu.url });
+    emu.world.clearRequests();
+    await expect(api.listLocations('demo', { signal: ac.signal })).rejects.toBeInstanceOf(CancelError);
+    expect(sleeps).toBe(1);
+    expect(nodeRequests().filter((r) => r.path === '/v1/projects/demo/locations')).toHaveLength(1);
   });
 });
