@@ -184,6 +184,18 @@ const cases: Case[] = [
     exit: 0,
     stdout: [new RegExp(`^${L}-docker\\.pkg\\.dev/demo/existing-repo/app\\s+${DIGEST}\\s+latest,a3f9c12\\s`, 'm')],
   },
+  {
+    name: 'docker images describe IMAGE:TAG resolves the tag through packages/tags',
+    world: world(),
+    images: new MemoryImageCatalog().add(P, L, 'existing-repo', { image: 'app', digest: DIGEST, tags: ['latest', 'a3f9c12'], sizeBytes: 12345 }),
+    args: ['artifacts', 'docker', 'images', 'describe', `${L}-docker.pkg.dev/${P}/existing-repo/app:a3f9c12`],
+    exit: 0,
+    stdout: [new RegExp(`digest: ${DIGEST}`), new RegExp(`fully_qualified_digest: ${L}-docker\\.pkg\\.dev/demo/existing-repo/app@${DIGEST}`)],
+    after: (emu) => {
+      if (!emu.world.requests.some((x) => x.path.endsWith('/packages/app/tags/a3f9c12') && x.status === 200)) throw new Error('the tag was not looked up');
+      if (emu.world.requests.some((x) => x.status === 403 || x.status === 404)) throw new Error(`refused calls: ${JSON.stringify(emu.world.requests.map((r) => [r.path, r.status]))}`);
+    },
+  },
 ];
 
 describe.concurrent('emulator through the real gcloud', () => {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { startEmulator, type Emulator } from './emulator/server.js';
+import { MemoryImageCatalog, startEmulator, type Emulator } from './emulator/server.js';
 import { DEFAULT_LOCATIONS, projectNumberFor, type WorldSpec } from './emulator/world.js';
 
 let emu: Emulator | undefined;
@@ -249,6 +249,31 @@ describe('emulator HTTP surface', () => {
     expect(await poll()).toMatchObject({ done: true, response: { service: { state: 'ENABLED' } } });
     expect(await state()).toBe('ENABLED');
     expect((await call(e, 'GET', '/v1/projects/off/locations')).status).toBe(200);
+  });
+
+  it('packages, tags and versions show the image catalog (image names with "/" as %2F)', async () => {
+    const A = `sha256:${'a'.repeat(64)}`;
+    const B = `sha256:${'b'.repeat(64)}`;
+    const images = new MemoryImageCatalog()
+      .add('demo', 'us-east1', 'b-repo', { image: 'app', digest: A, tags: ['latest', 'v1'], sizeBytes: 10, uploadTime: '2026-01-01T00:00:00.000Z' })
+      .add('demo', 'us-east1', 'b-repo', { image: 'app', digest: B, tags: [], sizeBytes: 11, uploadTime: '2026-01-02T00:00:00.000Z' })
+      .add('demo', 'us-east1', 'b-repo', { image: 'team/web', digest: B, tags: ['x'], sizeBytes: 12, uploadTime: '2026-01-03T00:00:00.000Z' });
+    emu = await startEmulator({ world: WORLD, images });
+    const repo = 'projects/demo/locations/us-east1/repositories/b-repo';
+    const get = async (p: string) => (await call(emu!, 'GET', `/v1/${repo}${p}`)).json;
+    expect((await get('/packages')).packages).toEqual([
+      { name: `${repo}/packages/app`, createTime: '2026-01-01T00:00:00.000Z', updateTime: '2026-01-02T00:00:00.000Z' },
+      { name: `${repo}/packages/team%2Fweb`, createTime: '2026-01-03T00:00:00.000Z', updateTime: '2026-01-03T00:00:00.000Z' },
+    ]);
+    expect((await get('/packages/app/tags')).tags).toEqual([
+      { name: `${repo}/packages/app/tags/latest`, version: `${repo}/packages/app/versions/${A}` },
+      { name: `${repo}/packages/app/tags/v1`, version: `${repo}/packages/app/versions/${A}` },
+    ]);
+    expect(await get('/packages/team%252Fweb/tags/x')).toEqual({ name: `${repo}/packages/team%2Fweb/tags/x`, version: `${repo}/packages/team%2Fweb/versions/${B}` });
+    expect((await get('/packages/app/versions')).versions.map((v: { name: string }) => v.name)).toEqual([`${repo}/packages/app/versions/${A}`, `${repo}/packages/app/versions/${B}`]);
+    expect((await get(`/packages/app/versions/${A}?view=FULL`)).relatedTags).toHaveLength(2);
+    expect((await call(emu, 'GET', `/v1/${repo}/packages/app/tags/nope`)).status).toBe(404);
+    expect((await call(emu, 'GET', `/v1/${repo}/packages/nope`)).status).toBe(404);
   });
 
   it('a failing image catalog is reported as a lab problem (400 FAILED_PRECONDITION), not a 5xx', async () => {

@@ -529,10 +529,12 @@ async function ar(world: WorldStore, images: ImageCatalog, call: Call): Promise<
     throw bad(method, call.path);
   }
 
-  // docker images
-  if (segs[6] === 'dockerImages' && (n === 7 || n === 8)) {
+  // docker images, and the same content seen as packages / tags / versions
+  if ((segs[6] === 'dockerImages' && (n === 7 || n === 8)) || (segs[6] === 'packages' && n >= 7 && n <= 10)) {
     if (method !== 'GET') throw bad(method, call.path);
-    const project = gate(world, P, n === 7 ? 'artifactregistry.dockerimages.list' : 'artifactregistry.dockerimages.get', repoResource);
+    const permission = contentPermission(segs);
+    if (!permission) throw bad(method, call.path);
+    const project = gate(world, P, permission, repoResource);
     needLocation(world, L);
     const repo = world.repository(project.projectId, L, R);
     if (!repo) throw notFound();
@@ -545,10 +547,9 @@ async function ar(world: WorldStore, images: ImageCatalog, call: Call): Promise<
         throw new ApiError(400, 'FAILED_PRECONDITION', `lab: the image catalog could not be read: ${String((err as Error)?.message ?? err)}`);
       }
     }
-    if (n === 7) {
-      const sorted = [...found].sort((a, b) => a.image.localeCompare(b.image) || a.uploadTime.localeCompare(b.uploadTime) || a.digest.localeCompare(b.digest));
-      return { status: 200, body: listBody('dockerImages', page(sorted.map((i) => dockerImageJson(repo, i)), query, 100, 1000)) };
-    }
+    found.sort((a, b) => a.image.localeCompare(b.image) || a.uploadTime.localeCompare(b.uploadTime) || a.digest.localeCompare(b.digest));
+    if (segs[6] === 'packages') return packagesCall(repo, found, segs.slice(7), query);
+    if (n === 7) return { status: 200, body: listBody('dockerImages', page(found.map((i) => dockerImageJson(repo, i)), query, 100, 1000)) };
     const ref = segs[7];
     const at = ref.lastIndexOf('@');
     const img = at > 0 ? found.find((i) => i.image === ref.slice(0, at) && i.digest === ref.slice(at + 1)) : undefined;
@@ -556,6 +557,54 @@ async function ar(world: WorldStore, images: ImageCatalog, call: Call): Promise<
     return { status: 200, body: dockerImageJson(repo, img) };
   }
   throw bad(method, call.path);
+}
+
+/** The IAM permission for a read of repository content (dockerImages/packages/tags/versions). */
+function contentPermission(segs: string[]): string | null {
+  const n = segs.length;
+  if (segs[6] === 'dockerImages') return n === 7 ? 'artifactregistry.dockerimages.list' : 'artifactregistry.dockerimages.get';
+  if (n === 7) return 'artifactregistry.packages.list';
+  if (n === 8) return 'artifactregistry.packages.get';
+  const kind = segs[8];
+  if (kind !== 'tags' && kind !== 'versions') return null;
+  return `artifactregistry.${kind}.${n === 9 ? 'list' : 'get'}`;
+}
+
+/** Package IDs in resource names encode "/" of image names as %2F. */
+const packageId = (image: string): string => image.replace(/\//g, '%2F');
+const imageOfPackage = (id: string): string => id.replace(/%2F/gi, '/');
+
+function packagesCall(repo: RepositoryState, found: CatalogImage[], rest: string[], query: URLSearchParams): Reply {
+  const byImage = new Map<string, CatalogImage[]>();
+  for (const i of found) byImage.set(i.image, [...(byImage.get(i.image) ?? []), i]);
+  const pkgJson = (image: string) => {
+    const list = byImage.get(image)!;
+    const times = list.map((i) => i.uploadTime).sort();
+    return { name: `${repo.name}/packages/${packageId(image)}`, createTime: times[0], updateTime: times[times.length - 1] };
+  };
+  if (rest.length === 0) return { status: 200, body: listBody('packages', page([...byImage.keys()].map(pkgJson), query, 100, 1000)) };
+  const image = imageOfPackage(rest[0]);
+  const versions = byImage.get(image);
+  if (!versions) throw notFound();
+  const pkgName = `${repo.name}/packages/${packageId(image)}`;
+  if (rest.length === 1) return { status: 200, body: pkgJson(image) };
+  const full = (query.get('view') ?? '').toUpperCase() === 'FULL' || query.get('view') === '2';
+  const versionJson = (i: CatalogImage) => {
+    const out: Record<string, unknown> = { name: `${pkgName}/versions/${i.digest}`, createTime: i.uploadTime, updateTime: i.uploadTime };
+    if (full) out.relatedTags = i.tags.map((t) => ({ name: `${pkgName}/tags/${t}`, version: `${pkgName}/versions/${i.digest}` }));
+    return out;
+  };
+  const tags = versions.flatMap((i) => i.tags.map((t) => ({ name: `${pkgName}/tags/${t}`, version: `${pkgName}/versions/${i.digest}` })));
+  if (rest[1] === 'tags') {
+    if (rest.length === 2) return { status: 200, body: listBody('tags', page(tags, query, 100, 1000)) };
+    const tag = tags.find((t) => t.name === `${pkgName}/tags/${rest[2]}`);
+    if (!tag) throw notFound();
+    return { status: 200, body: tag };
+  }
+  if (rest.length === 2) return { status: 200, body: listBody('versions', page(versions.map(versionJson), query, 100, 1000)) };
+  const v = versions.find((i) => i.digest === rest[2]);
+  if (!v) throw notFound();
+  return { status: 200, body: versionJson(v) };
 }
 
 function createRepository(world: WorldStore, P: string, L: string, query: URLSearchParams, body: Record<string, unknown>): Reply {
