@@ -3,8 +3,8 @@
 //   { "version": 1, "runs": { "<working folder>": SavedRun } }
 // A corrupted file is set aside (progress.json.corrupt-<timestamp>) and the run starts fresh
 // with a notice; a file from a newer registry-setup is refused clearly. Never stores secrets.
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Conf from 'conf';
 import { UserError } from '../errors.js';
 import type { ProgressStore, SavedRun } from '../ports.js';
@@ -77,6 +77,15 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
   } as ConstructorParameters<typeof Conf<StoreFile>>[0]);
   const path = conf.path;
   let notice: string | undefined;
+  // conf may just have created our own folder (~/.config/registry-setup) with the default mode:
+  // keep it owner-only. A folder the caller chose is left as it is.
+  if (!deps.configDir) {
+    try {
+      chmodSync(dirname(path), 0o700);
+    } catch {
+      // not there yet, or not ours to change: the file itself is 0600 anyway
+    }
+  }
 
   // Look at the file once, now: a corrupted one is set aside before anything reads it.
   let text: string | null = null;

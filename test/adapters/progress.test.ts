@@ -125,6 +125,22 @@ describe('progress store on real files', () => {
     expect(readdirSync(dir)).toEqual(['progress.json']);
   });
 
+  it('default place: $XDG_CONFIG_HOME/registry-setup/progress.json, folder 0700', async () => {
+    const xdg = tmp();
+    const saved = process.env.XDG_CONFIG_HOME;
+    process.env.XDG_CONFIG_HOME = xdg;
+    try {
+      const s = createProgressStore({ cwd: '/x' });
+      expect(s.path).toBe(join(xdg, 'registry-setup', 'progress.json'));
+      await s.save(run());
+      expect(statSync(join(xdg, 'registry-setup')).mode & 0o777).toBe(0o700);
+      expect(statSync(s.path).mode & 0o777).toBe(0o600);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CONFIG_HOME;
+      else process.env.XDG_CONFIG_HOME = saved;
+    }
+  });
+
   it('stripSecrets', () => {
     expect(stripSecrets({ a: 'x', token: 't', list: ['Bearer abc', 'ok'], deep: { Secret: 's', keep: 1 } })).toEqual({ a: 'x', list: ['[redacted]', 'ok'], deep: { keep: 1 } });
   });
