@@ -203,6 +203,8 @@ function RunningStep({ step, live, showExplain, canToggle, expanded }: { step: U
 // ---------- the transcript ----------
 
 function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boolean; renderSummary?: RenderSummary }): React.ReactElement {
+  const { stdout } = useStdout();
+  const cols = stdout?.columns || 80;
   switch (entry.kind) {
     case 'header':
       return (
@@ -252,7 +254,7 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       return <Text color="yellow">{entry.message}</Text>;
     case 'plan':
       return (
-        <Box flexDirection="column">
+        <Box flexDirection="column" width={cols}>
           <Text bold>The plan: what each step does, and the commands it stands for</Text>
           {entry.steps.map((s, i) => (
             <Box key={s.id} flexDirection="column" marginTop={1}>
@@ -264,12 +266,14 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
               <Box marginLeft={3}>
                 <Text dimColor>{s.explain}</Text>
               </Box>
-              {s.commands.map((c, j) => (
-                <Text key={j} color="cyan">
-                  {'   $ '}
-                  {c}
-                </Text>
-              ))}
+              <Box flexDirection="column" width={1000} flexShrink={0}>
+                {s.commands.map((c, j) => (
+                  <Text key={j} color="cyan">
+                    {'   $ '}
+                    {c}
+                  </Text>
+                ))}
+              </Box>
             </Box>
           ))}
         </Box>
@@ -278,7 +282,7 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       const v = summaryView(renderSummary, entry.state, entry.commandsByStep);
       return (
         // No border: the script must copy cleanly from the terminal.
-        <Box flexDirection="column" marginTop={1}>
+        <Box flexDirection="column" marginTop={1} width={cols}>
           <Text color="green" bold>
             ✓ Done: your registry is ready
           </Text>
@@ -298,11 +302,14 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
           {v.script.length ? (
             <Box flexDirection="column" marginTop={1}>
               <Text bold>The same setup as commands (copy and keep):</Text>
-              {v.script.map((l, i) => (
-                <Text key={i} color="cyan">
-                  {l}
-                </Text>
-              ))}
+              {/* Wide box: Ink must not break a command in two; the terminal soft-wraps it, so it copies whole. */}
+              <Box flexDirection="column" width={1000} flexShrink={0}>
+                {v.script.map((l, i) => (
+                  <Text key={i} color="cyan">
+                    {l}
+                  </Text>
+                ))}
+              </Box>
             </Box>
           ) : null}
           {v.costFacts.length ? (

@@ -1,13 +1,13 @@
 // A manual/tmux harness for the Ink UI and the prompt hand-over, with fake steps and real
 // @inquirer/prompts (no gcloud, no Docker). Run: npx tsx test/ui/harness.tsx [flags]
-// HARNESS_FAIL=repository makes that step fail; HARNESS_CLEAR=1 asks inquirer to clear answered prompts.
+// HARNESS_FAIL=repository makes that step fail. Uses the real Prompter adapter.
 import process from 'node:process';
-import { select, confirm, input } from '@inquirer/prompts';
+import { createPrompter } from '../../src/adapters/prompter.js';
 import { runCli } from '../../src/ui/runCli.js';
 import { mountInk } from '../../src/ui/mount.js';
-import type { Env, Prompter, SavedRun, ProgressStore } from '../../src/ports.js';
+import type { Env, SavedRun, ProgressStore } from '../../src/ports.js';
 import type { Step, StepId } from '../../src/steps/types.js';
-import { ExternalError, CancelError, BugError, toWizardError } from '../../src/errors.js';
+import { ExternalError, CancelError } from '../../src/errors.js';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((res, rej) => {
@@ -19,30 +19,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', on, { once: true });
     setTimeout(() => signal?.removeEventListener('abort', on), ms + 1);
   });
-
-function harnessPrompter(o: { interactive: boolean; beforePrompt?: () => Promise<void>; afterPrompt?: () => void }): Prompter {
-  const ctx = (signal?: AbortSignal) => ({ input: process.stdin, output: process.stdout, signal, clearPromptOnDone: process.env.HARNESS_CLEAR === '1' });
-  async function ask<T>(fn: () => Promise<T>): Promise<T> {
-    if (!o.interactive) throw new BugError('prompt while not interactive');
-    await o.beforePrompt?.();
-    try {
-      return await fn();
-    } catch (e) {
-      if (process.env.HARNESS_LOG) (await import('node:fs')).appendFileSync(process.env.HARNESS_LOG, `prompt error: ${(e as Error)?.stack}\n`);
-      const w = toWizardError(e);
-      throw w.kind === 'bug' ? e : w;
-    } finally {
-      o.afterPrompt?.();
-    }
-  }
-  return {
-    interactive: o.interactive,
-    select: (q, opts) => ask(() => select({ message: q.message, choices: q.choices, default: q.default }, ctx(opts?.signal))),
-    search: (q, opts) => ask(() => select({ message: q.message, choices: q.choices, default: q.default }, ctx(opts?.signal))),
-    input: (q, opts) => ask(() => input({ message: q.message, default: q.default, validate: q.validate }, ctx(opts?.signal))),
-    confirm: (q, opts) => ask(() => confirm({ message: q.message, default: q.default }, ctx(opts?.signal))),
-  };
-}
 
 const fail = process.env.HARNESS_FAIL as StepId | undefined;
 const mk = (id: StepId, title: string, explain: string, run: Step['run']): Step => ({
@@ -136,7 +112,7 @@ const code = await runCli({
   steps,
   mountInk,
   makeEnv: async (hooks) => ({
-    env: { gcloud: nope, api: nope, docker: nope, dockerConfig: nope, git: nope, files: nope, prompter: harnessPrompter(hooks), clock: { now: () => Date.now(), sleep: (ms: number) => sleep(ms), random: Math.random }, isRoot: false } as unknown as Env,
+    env: { gcloud: nope, api: nope, docker: nope, dockerConfig: nope, git: nope, files: nope, prompter: createPrompter({ input: process.stdin, output: process.stdout, ...hooks }), clock: { now: () => Date.now(), sleep: (ms: number) => sleep(ms), random: Math.random }, isRoot: false } as unknown as Env,
     store,
     warmUp: () => {},
   }),
