@@ -235,6 +235,22 @@ describe('credential helpers (real processes on a temp PATH)', () => {
   });
 });
 
+describe('the real docker-credential-gcloud (fresh CLOUDSDK_CONFIG, token file, offline)', () => {
+  it('answers for a Google registry host (secret dropped), refuses another host with a reason', async () => {
+    expect(await findOnPath('docker-credential-gcloud', process.env.PATH)).not.toBeNull();
+    const cfg = tmp();
+    const tok = join(cfg, 'token');
+    writeFileSync(tok, 'lab-token-helper-7c1\n');
+    const env = { PATH: process.env.PATH, HOME: cfg, CLOUDSDK_CONFIG: cfg, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: tok };
+    const d = createDocker({ run: createRunner(env), env });
+    const [good, bad] = await Promise.all([d.helperCredential('gcloud', 'us-east1-docker.pkg.dev'), d.helperCredential('gcloud', 'example.com')]);
+    expect(good).toEqual({ ok: true, username: '_dcgcloud_token' });
+    expect(bad.ok).toBe(false);
+    expect(bad.message).toMatch(/example.com.*not supported/);
+    expect(JSON.stringify([good, bad])).not.toContain('lab-token-helper-7c1');
+  }, 30_000);
+});
+
 describe('the real docker CLI (no daemon needed)', () => {
   const hasDocker = async () => (await findOnPath('docker', process.env.PATH)) !== null;
   it('DOCKER_HOST that nothing listens on → docker-host, with the client version and path', async () => {
