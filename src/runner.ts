@@ -239,6 +239,7 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
       notice(`Saved progress found (${describeSaved(saved, steps)}); the plan below starts from it.`);
     } else if (env.prompter.interactive) {
       // Ask before anything else runs.
+      current = { title: 'Saved progress' };
       let yes: boolean;
       try {
         yes = await raceAbort(
@@ -248,6 +249,7 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
       } catch (e) {
         return cancelledOrFailed(toWizardError(e), undefined);
       }
+      current = {};
       if (yes) {
         resumed = true;
       } else {
@@ -360,7 +362,7 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
             cmds = [];
           }
           commandsByStep[step.id] = cmds;
-          const summary = r.summary ?? 'done earlier, still in place';
+          const summary = r.summary ?? 'still in place';
           results[i] = { id: step.id, title: step.title, status: 'done', rechecked: true, summary };
           sink({ type: 'step-done', id: step.id, summary, skipped: true });
           continue;

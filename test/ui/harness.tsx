@@ -3,6 +3,7 @@
 // HARNESS_FAIL=repository makes that step fail. Uses the real Prompter adapter.
 import process from 'node:process';
 import { createPrompter } from '../../src/adapters/prompter.js';
+import { createProgressStore } from '../../src/adapters/progress.js';
 import { runCli } from '../../src/ui/runCli.js';
 import { mountInk } from '../../src/ui/mount.js';
 import type { Env, SavedRun, ProgressStore } from '../../src/ports.js';
@@ -90,7 +91,8 @@ const steps: Step[] = [
 ];
 
 let saved: SavedRun | null = null;
-const store: ProgressStore = {
+// HARNESS_STORE=DIR: the real saved-progress store (conf) in DIR, to try resume for real.
+const memStore: ProgressStore = {
   path: '/tmp/harness-progress.json',
   latest: async () => saved,
   save: async (r) => {
@@ -100,6 +102,7 @@ const store: ProgressStore = {
     saved = null;
   },
 };
+const store: ProgressStore = process.env.HARNESS_STORE ? createProgressStore({ cwd: process.cwd(), configDir: process.env.HARNESS_STORE }) : memStore;
 
 const nope = new Proxy({}, { get: () => { throw new Error('not in the harness'); } });
 const code = await runCli({
