@@ -94,6 +94,10 @@ describe("chapter 02, the guide's commands unmodified", () => {
     const bySha = await tagAndPush(env, `${image}:${sha}`);
     expect(bySha.exitCode, bySha.all).toBe(0);
     expect(pushedDigest(bySha.stdout, sha)).toBe(digest);
+    // Docker authenticated through gcloud's credential helper (its user name), and the
+    // manifest went through the front to the registry.
+    const manifestPut = (await lab.frontLog()).find((e) => e.method === 'PUT' && e.path === `/v2/${PROJECT}/${REPO}/django-app/manifests/latest`);
+    expect(manifestPut).toMatchObject({ host: HOST, user: '_dcgcloud_token', status: 201 });
 
     const list = await run('gcloud', ['artifacts', 'docker', 'images', 'list', `${HOST}/${PROJECT}/${REPO}`, '--include-tags', '--format=json'], env);
     expect(list.exitCode, list.all).toBe(0);

@@ -14,6 +14,7 @@ import { ensureCerts } from './certs.js';
 import { registryCatalog, type CatalogImage } from './catalog.js';
 import { DEFAULT_TOKEN, type FaultSpec, type RequestLogEntry, type WorldSpec } from './emulator/world.js';
 import { DEFAULT_WORLD, LAB_ACCOUNT, REPO_ROOT, defaultLabDir, labHosts, labLayout, registryHost, type LabLayout } from './layout.js';
+import type { FrontLogEntry } from './registry-front.js';
 import { PartError, freePort, httpStatus, type LabPart, type LabState, type SupervisorConfig } from './supervisor.js';
 
 export { DEFAULT_WORLD, DEFAULT_PROJECT, LAB_ACCOUNT, registryHost, labLayout } from './layout.js';
@@ -47,6 +48,8 @@ export interface Lab extends LabInfo {
   requests(since?: number): Promise<RequestLogEntry[]>;
   /** What the real registry holds for a repository (the emulator's dockerImages source). */
   images(project: string, location: string, repositoryId: string): Promise<CatalogImage[]>;
+  /** What the registry front saw (one entry per request; user names, never passwords). */
+  frontLog(): Promise<FrontLogEntry[]>;
   /** A fresh Docker config dir (copy of the lab's, or empty) for one test. */
   newDockerConfig(name: string, config?: Record<string, unknown>): Promise<string>;
   down(): Promise<void>;
@@ -532,8 +535,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     }
     await writeAtomic(layout.worldFile, JSON.stringify(world, null, 2) + '\n');
     await writeToken(layout, world.token ?? DEFAULT_TOKEN);
-    // A fresh registry on every cold start: no image survives from an earlier lab.
+    // A fresh registry on every cold start: no image survives from an earlier lab. Fresh logs too.
     await rm(layout.registryData, { recursive: true, force: true });
+    for (const f of ['front.log', 'registry.log', 'dockerd.log', 'supervisor.log']) await rm(join(layout.logsDir, f), { force: true });
 
     const hosts = labHosts(world);
     const t0 = Date.now();
@@ -636,6 +640,16 @@ function makeLab(layout: LabLayout, state: LabState, env: Record<string, string>
     },
     requests: async (since = 0) => ((await adminCall('GET', `requests?since=${since}`)) as { requests: RequestLogEntry[] }).requests,
     images: (project, location, repositoryId) => catalog.list(project, location, repositoryId),
+    async frontLog() {
+      try {
+        return (await readFile(join(layout.logsDir, 'front.log'), 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as FrontLogEntry);
+      } catch {
+        return [];
+      }
+    },
     async newDockerConfig(name, config) {
       const dir = join(layout.dir, 'tmp', 'docker-config', name.replace(/[^A-Za-z0-9_.-]/g, '_'));
       await rm(dir, { recursive: true, force: true });
