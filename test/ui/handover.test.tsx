@@ -1,0 +1,138 @@
+// The terminal hand-over between Ink and a prompt (mountInk's beforePrompt/afterPrompt), on fake
+// TTY streams: what is written before, during and after the prompt.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { mountInk } from '../../src/ui/mount.js';
+import type { RunEvent, StepInfo } from '../../src/runner.js';
+import { plain, waitFor } from './helpers.js';
+
+class FakeStdout extends EventEmitter {
+  isTTY = true;
+  columns = 100;
+  rows = 40;
+  chunks: string[] = [];
+  write = (s: string, cb?: () => void): boolean => {
+    this.chunks.push(s);
+    if (cb) setImmediate(cb);
+    return true;
+  };
+  get all(): string {
+    return this.chunks.join('');
+  }
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  raw = false;
+  refs = 0;
+  private queue: string[] = [];
+  setRawMode(b: boolean) {
+    this.raw = b;
+  }
+  setEncoding() {}
+  ref() {
+    this.refs++;
+  }
+  unref() {}
+  resume() {}
+  pause() {}
+  read(): string | null {
+    return this.queue.shift() ?? null;
+  }
+  type(s: string) {
+    this.queue.push(s);
+    this.emit('readable');
+  }
+}
+
+const STEPS: StepInfo[] = [
+  { id: 'region', title: 'Region', explain: 'Keeps images next to Cloud Run.' },
+  { id: 'repository', title: 'Repository', explain: 'Creates the repository.' },
+];
+
+function setup() {
+  const stdout = new FakeStdout();
+  const stdin = new FakeStdin();
+  const stderr = new FakeStdout();
+  let interrupts = 0;
+  const ui = mountInk({
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    steps: STEPS,
+    dryRun: false,
+    debug: false,
+    onInterrupt: () => interrupts++,
+  });
+  return { stdout, stdin, ui, interrupts: () => interrupts };
+}
+
+describe('prompt hand-over', () => {
+  it('before: compact question line, stdin released; during: nothing drawn; after: fresh line, queued events drawn', async () => {
+    const { stdout, stdin, ui } = setup();
+    const send = (e: RunEvent) => ui.sink(e);
+    send({ type: 'run-start', steps: STEPS, dryRun: false });
+    send({ type: 'step-start', id: 'region', index: 0, total: 2, title: 'Region', explain: STEPS[0].explain, recheck: false });
+    send({ type: 'step-activity', id: 'region', text: 'listing locations' });
+    await waitFor(() => plain(stdout.all).includes('listing locations') && stdin.raw, () => plain(stdout.all));
+
+    // The runner announces the question, then the Prompter calls beforePrompt.
+    send({ type: 'step-prompt-start', id: 'region', title: 'Region', message: 'Which region?' });
+    const refsBefore = stdin.refs;
+    await ui.beforePrompt();
+    expect(plain(stdout.all)).toContain('? Region (step 1 of 2): a question for you');
+    expect(stdin.raw).toBe(false); // Ink stopped reading keys
+    expect(stdin.listenerCount('readable')).toBe(0);
+    expect(stdin.refs).toBeGreaterThan(refsBefore); // the process stays alive while the prompt reads
+
+    // While the prompt owns the terminal, Ink writes nothing, whatever happens.
+    const mark = stdout.chunks.length;
+    send({ type: 'step-activity', id: 'region', text: 'checking us-central1' });
+    stdin.type('e');
+    await new Promise((r) => setImmediate(r));
+    expect(stdout.chunks.slice(mark).join('')).toBe('');
+    stdout.write('? Which region? us-central1\n'); // what the prompt leaves behind
+
+    ui.afterPrompt();
+    send({ type: 'step-prompt-end', id: 'region' });
+    await waitFor(() => plain(stdout.chunks.slice(mark).join('')).includes('checking us-central1'), () => plain(stdout.all));
+    const after = stdout.chunks.slice(mark).join('');
+    // A fresh line first, so Ink's next erase cannot reach the prompt's answer line.
+    expect(after.indexOf('? Which region? us-central1\n\n')).toBe(0);
+    await waitFor(() => stdin.raw, () => 'raw mode not back on');
+    expect(plain(after)).toContain('Keeps images next to Cloud Run.'); // the 'e' typed into the prompt did not reach the UI
+    await ui.finish();
+  });
+
+  it('a prompt the runner never announced (beforePrompt alone) still hands over and back', async () => {
+    const { stdout, stdin, ui } = setup();
+    ui.sink({ type: 'run-start', steps: STEPS, dryRun: false });
+    await waitFor(() => stdin.raw, () => plain(stdout.all));
+    await ui.beforePrompt();
+    expect(plain(stdout.all)).toContain('? registry-setup: a question for you');
+    expect(stdin.raw).toBe(false);
+    ui.afterPrompt();
+    await waitFor(() => stdin.raw, () => 'raw mode not back on');
+    await ui.finish();
+  });
+
+  it('finish() during a prompt (Ctrl-C race) still ends cleanly with the cancel line', async () => {
+    const { stdout, ui } = setup();
+    ui.sink({ type: 'run-start', steps: STEPS, dryRun: false });
+    ui.sink({ type: 'step-start', id: 'region', index: 0, total: 2, title: 'Region', explain: 'x', recheck: false });
+    ui.sink({ type: 'step-prompt-start', id: 'region', title: 'Region', message: 'Which region?' });
+    await ui.beforePrompt();
+    ui.sink({ type: 'run-cancelled', state: {}, message: 'Stopped. Run `registry-setup` again to resume from Region.' });
+    await ui.finish();
+    expect(plain(stdout.all)).toContain('Stopped. Run `registry-setup` again to resume from Region.');
+  });
+
+  it('Ctrl-C while Ink reads keys goes to onInterrupt', async () => {
+    const { stdin, ui, interrupts } = setup();
+    ui.sink({ type: 'run-start', steps: STEPS, dryRun: false });
+    await waitFor(() => stdin.raw, () => 'raw');
+    stdin.type('\u0003');
+    await waitFor(() => interrupts() === 1, () => `interrupts=${interrupts()}`);
+    await ui.finish();
+  });
+});
