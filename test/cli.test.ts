@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFlags, USAGE } from '../src/args.js';
-import { choosePlain } from '../src/ui/runCli.js';
+import { choosePlain, runCli, type CliDeps } from '../src/ui/runCli.js';
+import type { Step, StepId } from '../src/steps/types.js';
+import type { Env, ProgressStore, SavedRun } from '../src/ports.js';
+import { ExternalError, UserError } from '../src/errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -150,3 +153,141 @@ describe('the built bundle (bin/registry-setup.js → dist/cli.js)', () => {
     expect(r.stdout).not.toMatch(/\u001B\[/);
   });
 });
+
+// ---------- runCli with injected world (fake steps and env; no processes) ----------
+
+class Sink {
+  isTTY = false;
+  text = '';
+  write = (s: string, cb?: () => void) => {
+    this.text += s;
+    cb?.();
+    return true;
+  };
+}
+
+function fakeCli(o: {
+  argv: string[];
+  run?: Partial<Record<StepId, (signal: AbortSignal) => Promise<void>>>;
+  makeEnvThrows?: unknown;
+}) {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  let handler: (() => void) | undefined;
+  const exits: number[] = [];
+  const ids: StepId[] = ['preflight', 'project', 'summary'];
+  const steps: Step[] = ids.map((id) => ({
+    id,
+    title: id,
+    explain: `why ${id}`,
+    check: async () => ({ done: true }),
+    run: async (_ctx, _env, signal) => {
+      await o.run?.[id]?.(signal);
+      return {
+        state: id === 'project' ? { project: 'demo-proj', location: 'us-central1', repository: 'r', registryHost: 'us-central1-docker.pkg.dev', imageUris: ['us-central1-docker.pkg.dev/demo-proj/r/app:latest'], digest: 'sha256:1' } : {},
+        summary: `${id} ok`,
+      };
+    },
+    plan: () => [`cmd ${id}`],
+  }));
+  let saved: SavedRun | null = null;
+  const store: ProgressStore = { path: '/p', latest: async () => saved, save: async (r) => void (saved = r), clear: async () => void (saved = null) };
+  const deps: CliDeps = {
+    argv: o.argv,
+    processEnv: {},
+    stdin: { isTTY: false } as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    version: '9.9.9',
+    steps,
+    makeEnv: async (hooks) => {
+      if (o.makeEnvThrows) throw o.makeEnvThrows;
+      expect(hooks.interactive).toBe(false);
+      return { env: { prompter: { interactive: false }, clock: { now: () => 0 } } as unknown as Env, store, warmUp: () => {} };
+    },
+    onSignal: (h) => {
+      handler = h;
+      return () => (handler = undefined);
+    },
+    exitNow: (c) => exits.push(c),
+  };
+  return { deps, stdout, stderr, exits, interrupt: () => handler?.() };
+}
+
+describe('runCli', () => {
+  it('--json: exactly one JSON document on stdout, progress on stderr, exit 0', async () => {
+    const c = fakeCli({ argv: ['--json'] });
+    expect(await runCli(c.deps)).toBe(0);
+    const doc = JSON.parse(c.stdout.text);
+    expect(doc).toMatchObject({ status: 'done', project: 'demo-proj', registry: 'us-central1-docker.pkg.dev/demo-proj/r', images: [{ uri: 'us-central1-docker.pkg.dev/demo-proj/r/app', tags: ['latest'], digest: 'sha256:1' }] });
+    expect(c.stderr.text).toContain('[2/3] project: project ok');
+  });
+
+  it('plain mode: lines on stdout, the summary at the end, exit 0', async () => {
+    const c = fakeCli({ argv: [] });
+    expect(await runCli(c.deps)).toBe(0);
+    expect(c.stdout.text).toContain('[1/3] preflight: preflight ok');
+    expect(c.stdout.text).toContain('Registry: us-central1-docker.pkg.dev/demo-proj/r');
+    expect(c.stderr.text).toBe('');
+  });
+
+  it('a failing step: exit 1, the error with what to do, no stack', async () => {
+    const c = fakeCli({ argv: [], run: { project: async () => { throw new ExternalError('API said no', { command: 'gcloud x' }, ['grant the role']); } } });
+    expect(await runCli(c.deps)).toBe(1);
+    expect(c.stdout.text).toContain('project failed: API said no');
+    expect(c.stdout.text).toContain('  - grant the role');
+    expect(c.stdout.text).not.toMatch(/\n\s+at /);
+  });
+
+  it('a missing flag found by a step (--yes) is a usage error: exit 2', async () => {
+    const c = fakeCli({ argv: ['--yes'], run: { project: async () => { throw new UserError('A project is needed', ['Pass --project …'], { flag: '--project' }); } } });
+    expect(await runCli(c.deps)).toBe(2);
+  });
+
+  it('Ctrl-C mid-step: exit 130 and one line saying how to resume; a second Ctrl-C exits at once', async () => {
+    let c!: ReturnType<typeof fakeCli>;
+    c = fakeCli({
+      argv: [],
+      run: {
+        project: (signal) =>
+          new Promise<void>((_, reject) => {
+            c.interrupt();
+            signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+          }),
+      },
+    });
+    expect(await runCli(c.deps)).toBe(130);
+    expect(c.stdout.text).toContain('Stopped. Run `registry-setup` again to resume from project.');
+    expect(c.exits).toEqual([]);
+    const d = fakeCli({ argv: [], run: { project: () => new Promise(() => { d.interrupt(); d.interrupt(); }) } });
+    const p = runCli(d.deps);
+    await waitUntil(() => d.exits.length > 0);
+    expect(d.exits).toEqual([130]);
+    void p;
+  });
+
+  it('an error outside any step (building the env): exit 1, one message, no stack unless --debug', async () => {
+    const e = new Error('kaboom');
+    const c = fakeCli({ argv: [], makeEnvThrows: e });
+    expect(await runCli(c.deps)).toBe(1);
+    expect(c.stderr.text).toContain('registry-setup: kaboom');
+    expect(c.stderr.text).not.toMatch(/\n\s+at /);
+    const d = fakeCli({ argv: ['--debug'], makeEnvThrows: e });
+    expect(await runCli(d.deps)).toBe(1);
+    expect(d.stderr.text).toMatch(/\n\s+at /);
+  });
+
+  it('--help and --version do not build the env', async () => {
+    const c = fakeCli({ argv: ['--version'], makeEnvThrows: new Error('should not be called') });
+    expect(await runCli(c.deps)).toBe(0);
+    expect(c.stdout.text).toBe('9.9.9\n');
+  });
+});
+
+async function waitUntil(pred: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error('waitUntil timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
