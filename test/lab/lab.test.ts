@@ -142,7 +142,7 @@ describe('a push that fails, through the tool that meets it', () => {
         await writeFile(f, 'not-the-lab-token\n', { mode: 0o600 });
         return { CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: f };
       },
-      expected: /unauthorized/,
+      expected: /unauthorized: You don't have the needed permissions .*invalid credentials/,
     },
     {
       name: 'a repository that does not exist: name unknown',

@@ -31,7 +31,7 @@ describe('decide', () => {
     { name: 'ping without credentials: Basic challenge', path: '/v2/', auth: null, expected: { status: 401, code: 'UNAUTHORIZED', challenge: true } },
     { name: 'ping with the lab token', path: '/v2/', auth: GOOD, expected: null },
     { name: 'docker login user oauth2accesstoken', path: '/v2/', auth: { user: 'oauth2accesstoken', password: 'lab-token' }, expected: null },
-    { name: 'wrong token', path: '/v2/', auth: { user: '_dcgcloud_token', password: 'nope' }, expected: { status: 401, code: 'UNAUTHORIZED', message: /authentication failed/ } },
+    { name: 'wrong token', path: '/v2/', auth: { user: '_dcgcloud_token', password: 'nope' }, expected: { status: 401, code: 'UNAUTHORIZED', message: /you may have invalid credentials/ } },
     { name: 'right token, unknown user name', path: '/v2/', auth: { user: 'admin', password: 'lab-token' }, expected: { status: 401, code: 'UNAUTHORIZED' } },
     { name: 'push a blob without credentials', method: 'POST', path: `/v2/${P}/docker-repo/app/blobs/uploads/`, auth: null, expected: { status: 401, code: 'UNAUTHORIZED', challenge: true } },
     { name: 'push into a DOCKER repository', method: 'POST', path: `/v2/${P}/docker-repo/app/blobs/uploads/`, auth: GOOD, expected: null },

@@ -107,6 +107,11 @@ function sendError(res: ServerResponse, d: Decision): void {
 
 const CHALLENGE = { 'www-authenticate': 'Basic realm="Artifact Registry"' };
 
+/** What Artifact Registry says to a Docker client whose token it does not accept. */
+export const BAD_CREDENTIALS_MESSAGE =
+  "You don't have the needed permissions to perform this operation, and you may have invalid credentials. " +
+  'To authenticate your request, follow the steps in: https://cloud.google.com/artifact-registry/docs/docker/authentication';
+
 function disabledMessage(project: string): string {
   return (
     `Artifact Registry API has not been used in project ${project} before or it is disabled. ` +
@@ -127,11 +132,11 @@ export function decide(world: WorldStore, method: string, host: string | undefin
   const authOk = auth !== null && TOKEN_USERS.has(auth.user) && world.validToken(auth.password);
   if (path === '/v2/' || path === '/v2') {
     if (!auth) return { status: 401, code: 'UNAUTHORIZED', message: 'authentication required', headers: CHALLENGE };
-    if (!authOk) return { status: 401, code: 'UNAUTHORIZED', message: 'authentication failed', headers: CHALLENGE };
+    if (!authOk) return { status: 401, code: 'UNAUTHORIZED', message: BAD_CREDENTIALS_MESSAGE, headers: CHALLENGE };
     return null;
   }
   if (!auth) return { status: 401, code: 'UNAUTHORIZED', message: 'authentication required', headers: CHALLENGE };
-  if (!authOk) return { status: 401, code: 'UNAUTHORIZED', message: 'authentication failed', headers: CHALLENGE };
+  if (!authOk) return { status: 401, code: 'UNAUTHORIZED', message: BAD_CREDENTIALS_MESSAGE, headers: CHALLENGE };
 
   const parsed = parseRegistryPath(path);
   if (!parsed) return { status: 404, code: 'NOT_FOUND', message: `${path} is not served by Artifact Registry` };
