@@ -2,7 +2,7 @@
 // resumes (re-checking steps done earlier instead of redoing them), handles Ctrl-C and
 // --dry-run, and tells a sink what happens. Pure logic: no Ink, no process.*.
 import type { Env, ProgressNote, ProgressStore, Prompter, SavedRun, WizardState, CallOpts } from './ports.js';
-import type { Flags, Step, StepContext, StepId, StepReporter } from './steps/types.js';
+import type { CheckResult, Flags, Step, StepContext, StepId, StepReporter } from './steps/types.js';
 import { CancelError, toWizardError, type AnyWizardError } from './errors.js';
 
 export type ItemStatus = 'ok' | 'warn' | 'fail' | 'running';
@@ -353,7 +353,16 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
     try {
       if (recheck) {
         const c = ctx();
-        const r = await raceAbort(step.check(c, wenv, signal), signal);
+        let r: CheckResult;
+        try {
+          r = await raceAbort(step.check(c, wenv, signal), signal);
+        } catch (e) {
+          // A re-check that cannot tell (e.g. a transient error) is not a failure: the step itself
+          // runs again (steps are idempotent) and reports any real problem with its own context.
+          const w = toWizardError(e);
+          if (w.kind === 'cancel' || signal.aborted) throw w;
+          r = { done: false, why: `it could not be re-checked (${w.fullMessage})` };
+        }
         if (r.done) {
           let cmds: string[] = [];
           try {

@@ -11,7 +11,7 @@ const IDS: StepId[] = ['preflight', 'project', 'region', 'repository', 'docker-a
 type Behaviour = 'ok' | 'fail' | 'cancel' | 'hang' | 'abort-during';
 interface StepSpec {
   run?: Behaviour;
-  check?: CheckResult;
+  check?: CheckResult | 'throws';
 }
 
 function fakeSteps(spec: Partial<Record<StepId, StepSpec>>, log: string[], abort?: AbortController): Step[] {
@@ -30,6 +30,7 @@ function fakeSteps(spec: Partial<Record<StepId, StepSpec>>, log: string[], abort
       log.push(`check:${id}`);
       const c = spec[id]?.check;
       if (!c) throw new Error(`unexpected check of ${id}`);
+      if (c === 'throws') throw new ExternalError('the API is unreachable');
       return c;
     },
     async run(ctx, env, signal): Promise<StepOutcome> {
@@ -196,6 +197,18 @@ const cases: Case[] = [
       log: ['store:latest', 'check:preflight', 'check:project', 'store:save:preflight', ...runAndSave(IDS.slice(1), ['preflight'])],
       finalDone: IDS,
       events: [/notice:Project: done earlier, but the project is gone; running it again/],
+    },
+  },
+  {
+    name: 'a re-check that throws is treated as not done: the step runs again',
+    saved: savedRun(['preflight', 'project']),
+    spec: { preflight: { check: { done: true } }, project: { check: 'throws' } },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', 'check:preflight', 'check:project', 'store:save:preflight', ...runAndSave(IDS.slice(1), ['preflight'])],
+      finalDone: IDS,
+      events: [/notice:Project: done earlier, but it could not be re-checked \(the API is unreachable\)/],
     },
   },
   {
