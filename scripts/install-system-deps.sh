@@ -6,7 +6,8 @@
 #   docker-registry  -> the real registry (distribution 2.8) behind the lab's TLS front
 #   google-cloud-cli -> gcloud and docker-credential-gcloud (the real user-side tools)
 #   openssl          -> the lab CA and server certificate
-#   util-linux       -> unshare + mount (dockerd runs in a private mount namespace)
+#   util-linux       -> unshare (dockerd runs in a private mount namespace)
+#   mount            -> mount --bind (the lab hosts file over /etc/hosts, inside that namespace)
 #
 # Needs root (apt-get). Prints what is missing and exits non-zero when it cannot install it.
 set -euo pipefail
@@ -20,8 +21,9 @@ declare -A PROVIDES=(
   [google-cloud-cli]=gcloud
   [openssl]=openssl
   [util-linux]=unshare
+  [mount]=mount
 )
-ORDER=(docker.io docker-registry google-cloud-cli openssl util-linux)
+ORDER=(docker.io docker-registry google-cloud-cli openssl util-linux mount)
 
 have() {
   local what="$1"
@@ -38,7 +40,7 @@ if have gcloud && ! have docker-credential-gcloud; then
 fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-system-deps: all present (dockerd, docker-registry, gcloud, docker-credential-gcloud, openssl, unshare)"
+  echo "install-system-deps: all present (dockerd, docker-registry, gcloud, docker-credential-gcloud, openssl, unshare, mount)"
   exit 0
 fi
 
