@@ -45,7 +45,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 fi
 
 echo "install-system-deps: missing: ${missing[*]}"
-if [[ "$(id -u)" -ne 0 ]]; then
+if [[ "${EUID}" -ne 0 ]]; then
   echo "install-system-deps: need root to apt-get install ${missing[*]} (the lab itself also needs root: dockerd, port 443, mount namespaces)" >&2
   exit 1
 fi
