@@ -345,7 +345,7 @@ async function writeToken(layout: LabLayout, token: string): Promise<void> {
 
 // ---------------------------------------------------------------- health
 
-function frontAnswers(host: string, port: number, ca: Buffer): Promise<number> {
+function frontAnswers(port: number, ca: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       { host: '127.0.0.1', port, path: '/v2/', servername: registryHost('southamerica-east1'), headers: { host: registryHost('southamerica-east1') }, ca, timeout: 3000 },
@@ -357,7 +357,6 @@ function frontAnswers(host: string, port: number, ca: Buffer): Promise<number> {
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();
-    void host;
   });
 }
 
@@ -384,7 +383,7 @@ export async function labHealth(layout: LabLayout, state: LabState | null = read
     return s === 200 ? null : `GET /v2/ answered ${s}`;
   });
   await check('front', async () => {
-    const s = await frontAnswers(state.frontHost ?? '127.0.0.1', state.ports.front ?? 443, readFileSync(layout.caCert));
+    const s = await frontAnswers(state.ports.front ?? 443, readFileSync(layout.caCert));
     return s === 401 ? null : `GET https://…-docker.pkg.dev/v2/ answered ${s} (expected 401 with a Basic challenge)`;
   });
   await check('dockerd', async () => {
