@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, withContext } from '../errors.js';
-import { callOpts, need } from './common.js';
-import { safeCheck } from './common.js';
+import { callOpts, need, safeCheck } from './common.js';
 
 const HELPER = 'gcloud';
 

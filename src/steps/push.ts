@@ -8,8 +8,7 @@ import { validateImageName, validateLocalImageRef, validateTag } from '../valida
 import { deriveImageName, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { callOpts, need, sh } from './common.js';
-import { safeCheck } from './common.js';
+import { callOpts, need, safeCheck, sh } from './common.js';
 
 export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
 export const SAMPLE_DOCKERFILE = 'FROM scratch\nCOPY hello.txt /\n';

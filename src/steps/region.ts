@@ -5,8 +5,7 @@ import type { Step, StepContext } from './types.js';
 import { UserError, withContext } from '../errors.js';
 import { closestLocation, validateLocation, zoneToRegion } from '../validate.js';
 import { GUIDE_DEFAULT_LOCATION, ROLES } from '../facts.js';
-import { callOpts, explainApiErrorFor, missingFlag, need } from './common.js';
-import { safeCheck } from './common.js';
+import { callOpts, explainApiErrorFor, missingFlag, need, safeCheck } from './common.js';
 
 async function locationsFor(ctx: StepContext, env: Env, project: string, signal?: AbortSignal): Promise<string[]> {
   if (ctx.state.locations?.length) return ctx.state.locations;

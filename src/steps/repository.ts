@@ -6,8 +6,7 @@ import { BugError, UserError, withContext } from '../errors.js';
 import { validateRepositoryId } from '../validate.js';
 import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName } from '../naming.js';
 import { ROLES } from '../facts.js';
-import { callOpts, explainApiErrorFor, isAlreadyExists, missingFlag, need, sh } from './common.js';
-import { safeCheck } from './common.js';
+import { callOpts, explainApiErrorFor, isAlreadyExists, need, safeCheck, sh } from './common.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
 
@@ -22,7 +21,7 @@ function createCommand(id: string, location: string, project: string): string {
   return `gcloud artifacts repositories create ${sh(id)} --repository-format=docker --location=${location} --project=${project}`;
 }
 
-async function askId(ctx: StepContext, env: Env, message: string, def: string, signal: AbortSignal): Promise<string> {
+async function askId(env: Env, message: string, def: string, signal: AbortSignal): Promise<string> {
   return env.prompter.input({ message, default: def, validate: validateRepositoryId }, { signal });
 }
 
@@ -56,7 +55,7 @@ export const repository: Step = {
       if (v !== true) throw new UserError(`--repository ${JSON.stringify(ctx.flags.repository)}: ${v}`, ['Pass a valid ID with --repository.'], { flag: '--repository' });
       id = ctx.flags.repository;
     } else if (env.prompter.interactive) {
-      id = await askId(ctx, env, 'Repository ID', def, signal);
+      id = await askId(env, 'Repository ID', def, signal);
     } else {
       id = def;
     }
@@ -80,7 +79,7 @@ export const repository: Step = {
             throw new UserError(why, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`], { flag: '--repository' });
           }
           ctx.report.warn(why);
-          id = await askId(ctx, env, `${id} is taken by a ${repo.format} repository; another repository ID`, deriveAlt(id), signal);
+          id = await askId(env, `${id} is taken by a ${repo.format} repository; another repository ID`, deriveAlt(id), signal);
           continue;
         }
         ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: 'already exists (Docker format): reusing it' });

@@ -12,7 +12,7 @@ const good: Record<string, Expectation> = {
 };
 const world = (over: Record<string, Expectation | Expectation[] | null>, isRoot = false) => {
   const calls: Expectation[] = [];
-  for (const [k, v] of Object.entries({ ...good, ...over })) if (v) calls.push(...(Array.isArray(v) ? v : [v]));
+  for (const v of Object.values({ ...good, ...over })) if (v) calls.push(...(Array.isArray(v) ? v : [v]));
   return fakeWorld({ calls, ordered: false, isRoot });
 };
 
