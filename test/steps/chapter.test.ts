@@ -2,7 +2,7 @@
 // a newcomer's run with flags and --yes, from an empty Docker config to a verified push.
 import { describe, expect, it } from 'vitest';
 import { steps, renderSummary } from '../../src/steps/index.js';
-import { fakeWorld, any, type Expectation } from '../fakes.js';
+import { fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { WizardState } from '../../src/ports.js';
 import type { StepId } from '../../src/steps/types.js';
 
@@ -70,5 +70,32 @@ describe('chapter 02 over fakes', () => {
     expect(s.script).toContain(`docker push ${BASE}:a3f9c12`);
     // nothing secret-looking in anything saved or printed
     expect(JSON.stringify({ state, s, r: w.report.text() })).not.toMatch(/ya29\.|"Secret"/);
+  });
+});
+
+describe('chapter 02 over fakes, interactive newcomer', () => {
+  it('asks, in order: project, region, repository ID, image name, what to push; defaults accepted', async () => {
+    const answers: PromptAnswer[] = [
+      { select: /Which Google Cloud project/, answer: (q: { default?: unknown }) => q.default },
+      { select: /Region for the repository/, answer: (q: { default?: unknown }) => q.default },
+      { input: /Repository ID/, answer: '' },
+      { input: /Image name/, answer: '' },
+      { select: /first push contain/, answer: 'sample' },
+    ];
+    const w = fakeWorld({ calls, ordered: false, answers, interactive: true });
+    let state: Partial<WizardState> = {};
+    for (const step of steps) {
+      const out = await step.run(w.ctx({}, state), w.env, new AbortController().signal);
+      state = { ...state, ...out.state };
+    }
+    w.assertDone();
+    expect(w.prompter.asked.map((q) => `${q.kind}: ${q.default ?? ''}`)).toEqual([
+      `select: ${P}`,
+      `select: ${L}`,
+      `input: ${R}`,
+      'input: mycoolproject',
+      'select: sample',
+    ]);
+    expect(state).toMatchObject({ project: P, location: L, repository: R, image: 'mycoolproject', digest: D });
   });
 });
