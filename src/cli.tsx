@@ -1,5 +1,6 @@
 // Entry point (bundled to dist/cli.js, started by bin/registry-setup.js). Wires the real world:
 // process env, streams, home and working folder, uid; everything else lives in src/ui/runCli.tsx.
+import { restoreFetch } from './ui/startup.js'; // first: see the file
 import os from 'node:os';
 import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
@@ -8,6 +9,7 @@ import { renderSummary } from './steps/summary.js';
 import { runCli } from './ui/runCli.js';
 import { mountInk } from './ui/mount.js';
 
+restoreFetch();
 const debug = process.argv.includes('--debug');
 
 // Never a stack trace in front of a user unless --debug.

@@ -66,9 +66,10 @@ function LiveArea({ state, expanded, canToggle }: { state: UiState; expanded: bo
   } else if (pending.length + 2 > rows - 2) compactPending = true;
   return (
     <Box flexDirection="column">
+      {/* The first frame is plain ASCII on purpose: it is drawn before anything else, as fast as possible. */}
       {state.phase === 'starting' && (
         <Text>
-          <Spinner /> Starting: looking at your gcloud and Docker setup…
+          <Spinner ascii /> Starting: looking at your gcloud and Docker setup...
         </Text>
       )}
       {running && state.live && <RunningStep step={running} live={state.live} showExplain={showExplain} expanded={expanded} canToggle={canToggle} />}
@@ -79,7 +80,7 @@ function LiveArea({ state, expanded, canToggle }: { state: UiState; expanded: bo
       ) : (
         pending.map((p) => (
           <Text key={p.id} dimColor>
-            · {p.title}
+            {state.phase === 'starting' ? '-' : '·'} {p.title}
           </Text>
         ))
       )}
