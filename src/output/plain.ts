@@ -23,6 +23,8 @@ export function createPlainSink(o: PlainOptions): Sink {
   const index = new Map<StepId, number>();
   const titles = new Map<StepId, string>();
   const layerSeen = new Map<string, string>();
+  /** Details of this step's warn/fail checklist items: a warning that only repeats one is not printed twice. */
+  let itemDetails: string[] = [];
   const tag = (id: StepId) => `[${(index.get(id) ?? 0) + 1}/${total}]`;
   return (e: RunEvent) => {
     switch (e.type) {
@@ -40,6 +42,7 @@ export function createPlainSink(o: PlainOptions): Sink {
         out(`  * ${e.text}`);
         break;
       case 'step-start':
+        itemDetails = [];
         out(`${tag(e.id)} ${e.title}${e.recheck ? ' (done earlier: re-checking)' : ''}`);
         break;
       case 'step-activity':
@@ -62,13 +65,14 @@ export function createPlainSink(o: PlainOptions): Sink {
       case 'step-item': {
         const it = e.item;
         if (it.status === 'running') break;
+        if (it.status !== 'ok' && it.detail) itemDetails.push(it.detail);
         const mark = it.status === 'ok' ? 'ok  ' : it.status === 'warn' ? 'warn' : 'FAIL';
         out(`  [${mark}] ${it.label}${it.detail ? `: ${it.detail}` : ''}`);
         if (it.fix && it.status !== 'ok') out(`         fix: ${it.fix}`);
         break;
       }
       case 'step-warn':
-        out(`  ! ${e.text}`);
+        if (!itemDetails.some((d) => e.text.startsWith(d))) out(`  ! ${e.text}`);
         break;
       case 'step-prompt-start':
         out(`  ? ${e.message}`);

@@ -45,6 +45,18 @@ describe('plain reporter', () => {
       ],
     ],
     [
+      'a warning that repeats a checklist item is printed once',
+      [
+        start,
+        { type: 'step-start', id: 'preflight', index: 0, total: 3, title: 'Preflight', explain: 'x', recheck: false },
+        { type: 'step-item', id: 'preflight', item: { label: 'git', status: 'warn', detail: 'not a git repository', fix: 'git init' } },
+        { type: 'step-warn', id: 'preflight', text: 'not a git repository — git init' },
+        { type: 'step-warn', id: 'preflight', text: 'something else' },
+      ],
+      ['  [warn] git: not a git repository', '  ! something else'],
+      [/! not a git repository/],
+    ],
+    [
       'layers: only final statuses, once each',
       [
         start,
