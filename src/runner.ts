@@ -247,6 +247,9 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
           signal,
         );
       } catch (e) {
+        // Stopped at the question: the saved progress is untouched, so say where it resumes.
+        for (const id of saved.done) done.add(id);
+        state = { ...saved.state };
         return cancelledOrFailed(toWizardError(e), undefined);
       }
       current = {};

@@ -84,9 +84,8 @@ function strictPrompter(interactive: boolean, answers: boolean[], log: string[])
     async confirm(q) {
       log.push(`confirm:${q.message}`);
       if (!interactive) throw new Error('confirm while not interactive');
-      const a = answers.shift();
-      if (a === undefined) throw new Error(`unexpected confirm ${q.message}`);
-      return a;
+      if (answers.length === 0) throw new CancelError('cancelled (Ctrl-C at the question)');
+      return answers.shift()!;
     },
   };
 }
@@ -173,6 +172,20 @@ const cases: Case[] = [
       log: ['store:latest', 'confirm:Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?', 'check:preflight', ...runAndSave(IDS.slice(1), ['preflight'])],
       finalDone: IDS,
       events: ['step-prompt-start:Resume where you stopped', 'step-prompt-end'],
+    },
+  },
+  {
+    name: 'Ctrl-C at the resume question: nothing changes, the line names the saved next step',
+    saved: savedRun(['preflight', 'project']),
+    interactive: true,
+    answers: [],
+    spec: {},
+    expect: {
+      status: 'cancelled',
+      exit: 130,
+      log: ['store:latest', 'confirm:Resume where you stopped (step Region, project demo-proj, region southamerica-east1)?'],
+      finalDone: ['preflight', 'project'],
+      events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Region.'],
     },
   },
   {
