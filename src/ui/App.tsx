@@ -81,6 +81,7 @@ function LiveArea({ state, expanded, canToggle }: { state: UiState; expanded: bo
         pending.map((p) => (
           <Text key={p.id} dimColor>
             {state.phase === 'starting' ? '-' : '·'} {p.title}
+            {p.doneEarlier ? ' (done earlier: a quick re-check)' : ''}
           </Text>
         ))
       )}

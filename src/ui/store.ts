@@ -17,6 +17,8 @@ export interface UiStep extends StepInfo {
   rechecked?: boolean;
   /** Being re-checked (done earlier). */
   recheck?: boolean;
+  /** Recorded as done in saved progress (will be re-checked, not redone). */
+  doneEarlier?: boolean;
 }
 
 export interface LivePanel {
@@ -153,7 +155,7 @@ export function reduce(s: UiState, e: RunEvent): UiState {
       };
     }
     case 'resume':
-      return s;
+      return { ...s, steps: s.steps.map((x) => (e.done.includes(x.id) ? { ...x, doneEarlier: true } : x)) };
     case 'notice':
       return { ...s, entries: [...s.entries, { key: key('notice'), kind: 'notice', text: e.text }] };
     case 'step-start':
