@@ -12,6 +12,13 @@ import { mountInk } from './ui/mount.js';
 restoreFetch();
 const debug = process.argv.includes('--debug');
 
+// Node's own warnings (deprecations, a library's MetadataLookupWarning…) would be written straight
+// to the terminal, through the Ink frames. They are for us, not for the user: only --debug shows them.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (debug) process.stderr.write(`registry-setup (debug): ${w.name}: ${w.message}\n`);
+});
+
 // Never a stack trace in front of a user unless --debug.
 process.on('unhandledRejection', (e) => {
   if (debug) process.stderr.write(`registry-setup (debug): unhandled rejection: ${e instanceof Error ? e.stack : String(e)}\n`);
