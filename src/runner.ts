@@ -186,7 +186,14 @@ function reporterFor(id: StepId, sink: Sink, warnings: string[]): StepReporter {
 }
 
 export async function runWizard(opts: RunOptions): Promise<RunResult> {
-  const { steps, env, store, flags, signal, sink } = opts;
+  const { steps, env, store, flags, signal } = opts;
+  // Once the run has ended, an abandoned step (Ctrl-C) may still report: nobody listens any more.
+  let ended = false;
+  const sink: Sink = (e) => {
+    if (ended) return;
+    opts.sink(e);
+    if (e.type === 'run-done' || e.type === 'run-failed' || e.type === 'run-cancelled') ended = true;
+  };
   const infos: StepInfo[] = steps.map((s) => ({ id: s.id, title: s.title, explain: s.explain }));
   const results: StepResult[] = steps.map((s) => ({ id: s.id, title: s.title, status: 'pending' }));
   const commandsByStep: Partial<Record<StepId, string[]>> = {};

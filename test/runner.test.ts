@@ -367,6 +367,23 @@ describe('runWizard', () => {
     expect(JSON.stringify(store.saves)).not.toContain('ya29');
   });
 
+  it('an abandoned step that keeps reporting after Ctrl-C is not heard any more', async () => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const steps = fakeSteps({}, log);
+    let later: (() => void) | undefined;
+    steps[1].run = async (ctx) =>
+      new Promise(() => {
+        later = () => ctx.report.activity('still pushing');
+        ac.abort();
+      });
+    const events: RunEvent[] = [];
+    const r = await runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store: memStore(null, log), flags: flags(), signal: ac.signal, sink: (e) => events.push(e) });
+    expect(r.status).toBe('cancelled');
+    later!();
+    expect(events.at(-1)?.type).toBe('run-cancelled');
+  });
+
   it('a step that hangs is abandoned as soon as the signal aborts', async () => {
     const log: string[] = [];
     const ac = new AbortController();
