@@ -1,0 +1,136 @@
+// End to end, on the lab: the built CLI in a real pseudo-terminal, answered as a newcomer
+// would answer it. Afterwards we look, from outside the wizard, at what really exists:
+// the repository (through gcloud), the Docker config, and the tags in the registry.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectLab, type Lab } from '../lab/lab.js';
+import { KEY, runCli } from './pty.js';
+
+const PROJECT = 'mycoolproject-prod';
+const OTHER = 'acme-analytics-123';
+const LOCATION = 'southamerica-east1';
+const HOST = `${LOCATION}-docker.pkg.dev`;
+const REPO = 'mycoolproject-repo';
+
+// What the newcomer's Docker config held before: entries the wizard must leave alone.
+const BEFORE = {
+  auths: { 'ghcr.io': { auth: 'bmV3Y29tZXI6bm90LWEtcmVhbC10b2tlbg==' } },
+  credHelpers: { 'us-docker.pkg.dev': 'gcloud' },
+  psFormat: 'table {{.ID}}\t{{.Names}}',
+  experimental: 'disabled',
+};
+
+let lab: Lab;
+
+async function djangoProject(root: string, name: string): Promise<{ dir: string; sha: string }> {
+  const dir = join(root, name);
+  await mkdir(join(dir, name), { recursive: true });
+  await writeFile(join(dir, 'manage.py'), '#!/usr/bin/env python\n');
+  await writeFile(join(dir, name, 'settings.py'), 'DEBUG = False\n');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Newcomer', '-c', 'user.email=newcomer@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'Start');
+  return { dir, sha: git('rev-parse', '--short', 'HEAD') };
+}
+
+beforeAll(async () => {
+  const info = inject('lab');
+  const found = await connectLab(info.dir);
+  if (!found) throw new Error(`the lab in ${info.dir} is not up`);
+  lab = found;
+});
+
+describe('a newcomer runs registry-setup in a real terminal', () => {
+  it('picks the project and the region, accepts the defaults, pushes the verification image; everything is really there', async () => {
+    await lab.setWorld({
+      token: 'newcomer-token',
+      projects: [
+        { projectId: OTHER, name: 'Acme analytics', apiEnabled: true, billing: true },
+        { projectId: PROJECT, name: 'My Cool Project', apiEnabled: true, billing: true },
+        { projectId: 'sandbox-dev-4821', name: 'Sandbox', apiEnabled: true, billing: true },
+      ],
+    });
+    const root = await mkdtemp(join(tmpdir(), 'rs-e2e-'));
+    const { dir, sha } = await djangoProject(root, 'mycoolproject');
+    const dockerConfig = await lab.newDockerConfig('e2e-newcomer', BEFORE);
+    const env = lab.toolEnv({
+      DOCKER_CONFIG: dockerConfig,
+      XDG_CONFIG_HOME: join(root, 'xdg'),
+      // gcloud's active project is another one: the newcomer picks theirs from the list.
+      CLOUDSDK_CORE_PROJECT: OTHER,
+      CI: undefined,
+    });
+
+    const cli = runCli([], { cwd: dir, env });
+    try {
+      await cli.waitFor('Which Google Cloud project should hold the repository?', 60_000);
+      cli.type(KEY.DOWN); // "Another project…"
+      cli.type(KEY.ENTER);
+      await cli.waitFor('Pick a project (type to filter)');
+      cli.mark();
+      await cli.typeText('mycool');
+      await cli.waitFor(/❯ mycoolproject-prod/);
+      cli.type(KEY.ENTER);
+
+      await cli.waitFor(/Region for the repository/, 60_000);
+      await cli.waitFor(/❯ southamerica-east1/); // the guide's region is offered first
+      cli.type(KEY.ENTER);
+
+      await cli.waitFor(/Repository ID/, 60_000);
+      await cli.waitFor(REPO); // derived from the project, as the guide names it
+      cli.type(KEY.ENTER);
+
+      await cli.waitFor(/Image name inside the repository/, 60_000);
+      cli.type(KEY.ENTER);
+
+      await cli.waitFor(/What should the first push contain\?/, 60_000);
+      await cli.waitFor(/❯ A tiny verification image/); // no Dockerfile yet: the default
+      cli.type(KEY.ENTER);
+
+      const code = await cli.exited;
+      expect(code, cli.output.slice(-4000)).toBe(0);
+    } finally {
+      cli.kill();
+    }
+    const shown = cli.output;
+
+    // The repository exists, as gcloud sees it.
+    const described = await execa(
+      'gcloud',
+      ['artifacts', 'repositories', 'describe', REPO, `--location=${LOCATION}`, `--project=${PROJECT}`, '--format=json'],
+      { env: lab.toolEnv(), extendEnv: false },
+    );
+    const repo = JSON.parse(described.stdout);
+    expect(repo.name).toBe(`projects/${PROJECT}/locations/${LOCATION}/repositories/${REPO}`);
+    expect(repo.format).toBe('DOCKER');
+
+    // credHelpers has the host; every other key is as it was; the original is backed up.
+    const after = JSON.parse(await readFile(join(dockerConfig, 'config.json'), 'utf8'));
+    expect(after.credHelpers).toEqual({ ...BEFORE.credHelpers, [HOST]: 'gcloud' });
+    const { credHelpers: _a, ...restAfter } = after;
+    const { credHelpers: _b, ...restBefore } = BEFORE;
+    expect(restAfter).toEqual(restBefore);
+    const files = await readdir(dockerConfig);
+    const backup = files.find((f) => f.includes('bak'));
+    expect(backup, `files: ${files.join(', ')}`).toBeDefined();
+    expect(JSON.parse(await readFile(join(dockerConfig, backup!), 'utf8'))).toEqual(BEFORE);
+
+    // Both tags point to one digest in the real registry, and that is the digest the wizard showed.
+    const images = await lab.images(PROJECT, LOCATION, REPO);
+    expect(images).toHaveLength(1);
+    expect(images[0].image).toBe('mycoolproject');
+    expect([...images[0].tags].sort()).toEqual([sha, 'latest'].sort());
+    expect(shown).toContain(images[0].digest);
+    expect(shown).toContain(`${HOST}/${PROJECT}/${REPO}/mycoolproject:${sha}`);
+
+    // No token anywhere on screen.
+    expect(shown).not.toContain('newcomer-token');
+  });
+});
