@@ -8,7 +8,7 @@ import { validateImageName, validateLocalImageRef, validateTag } from '../valida
 import { deriveImageName, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { callOpts, need, safeCheck, sh } from './common.js';
+import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
 export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
 export const SAMPLE_DOCKERFILE = 'FROM scratch\nCOPY hello.txt /\n';
@@ -215,6 +215,8 @@ async function pushWithRetry(ctx: StepContext, env: Env, ref: string, project: s
       if (reason === 'HELPER_MISSING' || HELPER_MISSING.test(text)) throw helperMissingError(host, e);
       if (NO_CREDS.test(text)) throw credentialsError(host, e);
       if (reason === 'TAG_IMMUTABLE') throw immutableError(repo, ref, e);
+      if (isServiceDisabled(e)) throw serviceDisabledError(project, e);
+      if (isBillingDisabled(e)) throw billingError(project, e);
       const unauthorized = reason === 'PUSH_UNAUTHORIZED' || UNAUTHORIZED.test(text);
       if (!unauthorized && (reason === 'PUSH_DENIED' || DENIED.test(text))) throw await deniedError(env, project, repo, e);
       const dropped = reason === 'PUSH_CONNECTION' || DROPPED.test(text);

@@ -222,6 +222,16 @@ const cases: Case[] = [
     want: { digest: D },
   },
   {
+    case: 'registry says the API is disabled (turned off since) → that, not a permission story',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        { call: 'docker.push', throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') },
+      ]),
+    ],
+    error: { cls: UserError, message: /Artifact Registry API is not enabled in project mycoolproject-prod/, fix: /gcloud services enable artifactregistry.googleapis.com --project=mycoolproject-prod/ },
+  },
+  {
     case: 'dropped connection → retried once',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
