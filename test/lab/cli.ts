@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const t0 = Date.now();
       const world = worldFile ? (JSON.parse(await readFile(worldFile, 'utf8')) as WorldSpec) : undefined;
-      const lab = await labUp({ dir, log, world });
+      const lab = await labUp({ dir, log, world, owner: 'cli' });
       log(`${lab.startedHere ? 'up' : 'already up'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       console.log(`\nTo use it by hand:\n  source ${labLayout(dir).envFile}\n  gcloud artifacts repositories list --location=southamerica-east1`);
       return 0;

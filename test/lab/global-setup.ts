@@ -1,12 +1,14 @@
-// vitest globalSetup for the `lab` project: brings the lab up unless it already is,
-// hands its LabInfo to the test files (`inject('lab')`; then `connectLab(info.dir)` from
-// test/lab/lab.ts), and afterwards stops it only if this run started it (LAB_KEEP=1 keeps it).
+// vitest globalSetup for the `lab` project: brings the lab up unless it already is, holds a
+// lease on it for this run, and hands its LabInfo to the test files (`inject('lab')`; then
+// `connectLab(info.dir)` from test/lab/lab.ts). Afterwards it gives the lease back; the lab
+// is stopped when no other test run still holds one, unless a person started it with
+// `npm run lab -- up` or LAB_KEEP=1 is set.
 //
 // Without root or without the system packages it fails at once with a message that says
 // what is missing (see labPrerequisites()).
 
 import type { TestProject } from 'vitest/node';
-import { labDown, labUp, type Lab, type LabInfo } from './lab.js';
+import { labAcquire, labRelease, type Lab, type LabInfo } from './lab.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const t0 = Date.now();
   let lab: Lab;
   try {
-    lab = await labUp({ log: (l) => process.env.LAB_VERBOSE && console.log(`lab: ${l}`) });
+    lab = await labAcquire({ log: (l) => process.env.LAB_VERBOSE && console.log(`lab: ${l}`) });
   } catch (e) {
     throw new Error(`The lab tests need the lab (real dockerd, docker-registry, gcloud) and it could not start.\n${(e as Error).message}`);
   }
@@ -34,6 +36,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   project.provide('lab', info);
   return async () => {
-    if (lab.startedHere && !process.env.LAB_KEEP) await labDown({ dir: lab.dir });
+    await labRelease({ dir: lab.dir, keep: !!process.env.LAB_KEEP });
   };
 }

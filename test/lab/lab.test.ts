@@ -208,6 +208,42 @@ describe('a push that fails, through the tool that meets it', () => {
   });
 });
 
+describe('registry faults (the world\'s injected faults, on registry paths)', () => {
+  it('a connection dropped at the manifest: the push fails, the layer stays, pushing again succeeds', async () => {
+    await lab.setWorld(world([dockerRepo(REPO)]));
+    const env = lab.toolEnv({ DOCKER_CONFIG: await lab.newDockerConfig('fault-reset', { credHelpers: { [HOST]: 'gcloud' } }) });
+    await lab.addFaults([{ kind: 'reset', method: 'PUT', path: '/manifests/latest$', times: 1 }]);
+    const ref = `${HOST}/${PROJECT}/${REPO}/fault-app:latest`;
+    const cut = await tagAndPush(env, ref);
+    expect(cut.exitCode, cut.all).not.toBe(0);
+    expect(cut.all).toMatch(/manifests\/latest.*EOF/);
+    expect(pushedDigest(cut.stdout, 'latest')).toBeNull();
+    const again = await run('docker', ['push', ref], env);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toMatch(/Layer already exists/);
+    expect(pushedDigest(again.stdout, 'latest')).toMatch(/^sha256:/);
+  });
+
+  it('a 503 when a layer upload starts: Docker retries by itself and the push succeeds', async () => {
+    await lab.setWorld(world([dockerRepo(REPO)]));
+    const env = lab.toolEnv({ DOCKER_CONFIG: await lab.newDockerConfig('fault-503', { credHelpers: { [HOST]: 'gcloud' } }) });
+    // A layer the registry has never seen (else Docker mounts it from another repository).
+    const ref = `${HOST}/${PROJECT}/${REPO}/retry-app:latest`;
+    const ctx = join(lab.dir, 'tmp', 'image-ctx-retry');
+    await mkdir(ctx, { recursive: true });
+    await writeFile(join(ctx, 'retry.txt'), `retry ${Date.now()} ${Math.random()}\n`);
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY retry.txt /retry.txt\n');
+    const b = await run('docker', ['build', '-q', '-t', ref, ctx], env);
+    expect(b.exitCode, b.all).toBe(0);
+    await lab.addFaults([{ kind: 'status', status: 503, method: 'POST', path: '/blobs/uploads/$', times: 1 }]);
+    const r = await run('docker', ['push', ref], env);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/Retrying in \d+ seconds?/);
+    expect(pushedDigest(r.stdout, 'latest')).toMatch(/^sha256:/);
+    expect((await lab.frontLog()).some((e) => e.decision === 'UNAVAILABLE' && e.status === 503)).toBe(true);
+  });
+});
+
 describe('the lab command and its life cycle', () => {
   const cli = (args: string[], env: Record<string, string> = lab.toolEnv()) =>
     run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts'), ...args], { ...env, NODE_OPTIONS: '' });

@@ -7,7 +7,7 @@
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { delimiter, dirname, join } from 'node:path';
 import { ensureCerts } from './certs.js';
@@ -15,10 +15,10 @@ import { registryCatalog, type CatalogImage } from './catalog.js';
 import { DEFAULT_TOKEN, type FaultSpec, type RequestLogEntry, type WorldSpec } from './emulator/world.js';
 import { DEFAULT_WORLD, LAB_ACCOUNT, REPO_ROOT, defaultLabDir, labHosts, labLayout, registryHost, type LabLayout } from './layout.js';
 import type { FrontLogEntry } from './registry-front.js';
-import { PartError, freePort, httpStatus, type LabPart, type LabState, type SupervisorConfig } from './supervisor.js';
+import { PartError, freePort, httpStatus, type LabOwner, type LabPart, type LabState, type SupervisorConfig } from './supervisor.js';
 
 export { DEFAULT_WORLD, DEFAULT_PROJECT, LAB_ACCOUNT, registryHost, labLayout } from './layout.js';
-export type { LabState, LabPart } from './supervisor.js';
+export type { LabState, LabPart, LabOwner } from './supervisor.js';
 
 export const CERTS_D = '/etc/docker/certs.d';
 
@@ -66,6 +66,8 @@ export interface LabUpOptions {
   /** Progress lines (the CLI prints them). */
   log?: (line: string) => void;
   timeoutMs?: number;
+  /** Recorded in the state: test runs only ever stop a lab that a test run started. */
+  owner?: LabOwner;
 }
 
 export class LabError extends Error {
@@ -397,6 +399,109 @@ export async function labHealth(layout: LabLayout, state: LabState | null = read
   return out;
 }
 
+// ---------------------------------------------------------------- lock and leases
+// The lab folder (and port 443) is shared by everyone on the machine: `lab up`, `lab down`
+// and test runs take a lock file around their changes, and each test run holds a lease
+// (.lab/leases/PID) while it uses the lab, so one run never stops a lab another run uses.
+
+const held = new Map<string, number>();
+
+async function withLock<T>(layout: LabLayout, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  const lockFile = join(layout.dir, 'lock');
+  if (held.get(lockFile)) {
+    held.set(lockFile, held.get(lockFile)! + 1);
+    try {
+      return await fn();
+    } finally {
+      held.set(lockFile, held.get(lockFile)! - 1);
+    }
+  }
+  await mkdir(layout.dir, { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (!owner || !isAlive(owner)) {
+        await rm(lockFile, { force: true }); // left by a process that is gone
+        continue;
+      }
+      if (Date.now() > deadline) throw new LabError('supervisor', `another lab command (pid ${owner}) has held ${lockFile} for ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  held.set(lockFile, 1);
+  try {
+    return await fn();
+  } finally {
+    held.delete(lockFile);
+    if ((await readFile(lockFile, 'utf8').catch(() => '')).trim() === String(process.pid)) await rm(lockFile, { force: true });
+  }
+}
+
+/** Present while a person's `lab up` wants the lab kept (test runs then never stop it). */
+function cliMarker(layout: LabLayout): string {
+  return join(layout.dir, 'kept-by-lab-up');
+}
+
+function leasesDir(layout: LabLayout): string {
+  return join(layout.dir, 'leases');
+}
+
+async function liveLeases(layout: LabLayout): Promise<number[]> {
+  let names: string[] = [];
+  try {
+    names = await readdir(leasesDir(layout));
+  } catch {
+    return [];
+  }
+  const live: number[] = [];
+  for (const n of names) {
+    const pid = Number(n);
+    if (pid && isAlive(pid)) live.push(pid);
+    else await rm(join(leasesDir(layout), n), { force: true });
+  }
+  return live;
+}
+
+/**
+ * For test runs (globalSetup): brings the lab up if needed and holds a lease on it for
+ * this process. Pair with labRelease().
+ */
+export async function labAcquire(opts: LabUpOptions = {}): Promise<Lab> {
+  const layout = labLayout(opts.dir ?? defaultLabDir());
+  const problems = labPrerequisites();
+  if (problems.length) throw new LabError('preflight', `the lab cannot start on this machine:\n  - ${problems.join('\n  - ')}`);
+  await mkdir(layout.dir, { recursive: true });
+  return withLock(layout, async () => {
+    const lab = await upUnlocked(layout, { owner: 'test', ...opts });
+    await mkdir(leasesDir(layout), { recursive: true });
+    await writeFile(join(leasesDir(layout), String(process.pid)), new Date().toISOString() + '\n');
+    return lab;
+  });
+}
+
+/**
+ * Gives up this process's lease. The lab is stopped when no other live test run holds one
+ * and a test run started it (a lab someone started with `lab up` stays up). Returns whether
+ * it stopped the lab.
+ */
+export async function labRelease(opts: { dir?: string; keep?: boolean } = {}): Promise<boolean> {
+  const layout = labLayout(opts.dir ?? defaultLabDir());
+  return withLock(layout, async () => {
+    await rm(join(leasesDir(layout), String(process.pid)), { force: true });
+    if (opts.keep) return false;
+    if ((await liveLeases(layout)).length) return false;
+    const state = readState(layout);
+    if (!state || state.owner !== 'test' || existsSync(cliMarker(layout))) return false;
+    await downUnlocked(layout, () => undefined);
+    return true;
+  });
+}
+
 // ---------------------------------------------------------------- up / down
 
 async function stopRecorded(layout: LabLayout, log: (l: string) => void): Promise<string[]> {
@@ -437,13 +542,16 @@ async function stopRecorded(layout: LabLayout, log: (l: string) => void): Promis
 /** Stops every process the lab started (by pid) and removes the certs.d entries it created. */
 export async function labDown(opts: { dir?: string; log?: (line: string) => void } = {}): Promise<void> {
   const layout = labLayout(opts.dir ?? defaultLabDir());
-  const log = opts.log ?? (() => undefined);
+  await withLock(layout, () => downUnlocked(layout, opts.log ?? (() => undefined)));
+}
+
+async function downUnlocked(layout: LabLayout, log: (line: string) => void): Promise<void> {
   const left = await stopRecorded(layout, log);
   await removeCerts(layout);
   await rm(layout.dockerSock, { force: true });
   // dockerd's exec-root (/tmp/rslab-HASH/x): only once nothing of ours runs any more.
   if (!left.length) await rm(dirname(layout.dockerExecRoot), { recursive: true, force: true }).catch(() => undefined);
-  for (const f of [layout.stateFile, layout.pidsFile, layout.envFile]) await rm(f, { force: true });
+  for (const f of [layout.stateFile, layout.pidsFile, layout.envFile, cliMarker(layout)]) await rm(f, { force: true });
   if (left.length) throw new LabError('supervisor', `still running after SIGKILL: ${left.join(', ')}`);
   log('lab is down');
 }
@@ -492,14 +600,31 @@ async function waitReady(layout: LabLayout, pid: number, timeoutMs: number): Pro
 /** Starts the lab, or returns the running one (idempotent). */
 export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
   const layout = labLayout(opts.dir ?? defaultLabDir());
-  const log = opts.log ?? (() => undefined);
   const problems = labPrerequisites();
   if (problems.length) throw new LabError('preflight', `the lab cannot start on this machine:\n  - ${problems.join('\n  - ')}`);
+  await mkdir(layout.dir, { recursive: true });
+  return withLock(layout, () => upUnlocked(layout, opts));
+}
+
+async function upUnlocked(layout: LabLayout, opts: LabUpOptions): Promise<Lab> {
+  const lab = await upUnlockedInner(layout, opts);
+  if (opts.owner === 'cli') await writeFile(cliMarker(layout), new Date().toISOString() + '\n');
+  return lab;
+}
+
+async function upUnlockedInner(layout: LabLayout, opts: LabUpOptions): Promise<Lab> {
+  const log = opts.log ?? (() => undefined);
 
   // Already up and healthy? Reuse it.
   const existing = readState(layout);
   if (existing?.ready && isAlive(existing.supervisorPid)) {
-    const health = await labHealth(layout, existing);
+    // A busy machine can make one check slow: look again before calling the lab unhealthy
+    // (restarting it would pull it from under whoever is using it).
+    let health = await labHealth(layout, existing);
+    for (let i = 0; i < 2 && health.length > 0 && isAlive(existing.supervisorPid); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      health = await labHealth(layout, existing);
+    }
     if (health.length === 0) {
       log('lab already up');
       if (opts.world) await postWorld(layout, existing, opts.world);
@@ -507,13 +632,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
     }
     log(`lab is up but unhealthy (${health.map((h) => `${h.part}: ${h.problem}`).join('; ')}): restarting it`);
   }
-  if (existing) await labDown({ dir: layout.dir, log });
+  if (existing) await downUnlocked(layout, log);
 
   const cleanupOnError = async (e: unknown): Promise<never> => {
     const st = readState(layout);
     const started = st ? [st.supervisorPid, st.pids.registry, st.pids.dockerd, st.pids.containerd].filter((p): p is number => !!p) : [];
     try {
-      await labDown({ dir: layout.dir });
+      await downUnlocked(layout, () => undefined);
     } catch {
       /* report the first error */
     }
@@ -554,6 +679,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<Lab> {
       frontPort: opts.frontPort ?? 443,
       emulatorPort: opts.emulatorPort ?? 0,
       registryPort: 0,
+      owner: opts.owner ?? 'api',
     };
     await writeAtomic(join(layout.dir, 'supervisor.json'), JSON.stringify(cfg, null, 2) + '\n');
     await rm(layout.stateFile, { force: true });
@@ -682,6 +808,8 @@ export async function labStatus(dir: string = defaultLabDir()): Promise<{ up: bo
     `dockerd      pid ${state.pids.dockerd ?? '-'} ${isAlive(state.pids.dockerd) ? 'running' : 'NOT running'}  unix://${layout.dockerSock}`,
     `containerd   pid ${state.pids.containerd ?? '-'} ${isAlive(state.pids.containerd) ? 'running' : 'NOT running'}`,
   ];
+  const leases = await liveLeases(layout);
+  lines.push(`started by   ${state.owner ?? 'api'}${existsSync(cliMarker(layout)) ? ' (kept: `lab up` asked for it)' : ''}; test runs using it: ${leases.length ? leases.join(', ') : 'none'}`);
   if (state.error) lines.push(`error: ${state.error.part}: ${state.error.message}`);
   for (const x of state.exited ?? []) lines.push(`exited: ${x.part} at ${x.at} (code ${x.code}, signal ${x.signal})`);
   const health = await labHealth(layout, state);

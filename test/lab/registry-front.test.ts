@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { WorldStore, type WorldSpec } from './emulator/world.js';
-import { decide, parseRegistryPath } from './registry-front.js';
+import { decide, parseRegistryPath, takeFrontFault } from './registry-front.js';
 
 const P = 'mycoolproject-prod';
 const L = 'southamerica-east1';
@@ -118,4 +118,26 @@ describe('parseRegistryPath', () => {
   for (const [path, expected] of cases) {
     it(path, () => expect(parseRegistryPath(path)).toEqual(expected));
   }
+});
+
+describe('takeFrontFault', () => {
+  it('takes only faults whose path matches a registry path, leaves the rest to the emulator', () => {
+    const world = new WorldStore({
+      ...base,
+      faults: [
+        { kind: 'status', status: 503, times: 1 }, // no path: the emulator's
+        { kind: 'reset', method: 'PUT', path: '/manifests/latest$', times: 1 },
+      ],
+    });
+    expect(takeFrontFault(world, 'POST', `/v2/${P}/docker-repo/app/blobs/uploads/`)).toBeNull();
+    expect(takeFrontFault(world, 'GET', `/v2/${P}/docker-repo/app/manifests/latest`)).toBeNull(); // method differs
+    expect(takeFrontFault(world, 'PUT', `/v2/${P}/docker-repo/app/manifests/latest`)).toBeNull(); // the path-less one comes first in line
+    expect(world.pendingFaults()).toHaveLength(2);
+  });
+
+  it('consumes a matching fault once', () => {
+    const world = new WorldStore({ ...base, faults: [{ kind: 'reset', method: 'PUT', path: '/manifests/latest$', times: 1 }] });
+    expect(takeFrontFault(world, 'PUT', `/v2/${P}/docker-repo/app/manifests/latest`)).toMatchObject({ kind: 'reset' });
+    expect(takeFrontFault(world, 'PUT', `/v2/${P}/docker-repo/app/manifests/latest`)).toBeNull();
+  });
 });

@@ -11,13 +11,19 @@
 // same: no credentials -> "no basic auth credentials", bad ones -> "unauthorized: ...").
 // Accepted users are the ones Google accepts with an access token as password:
 // `_dcgcloud_token` (docker-credential-gcloud), `oauth2accesstoken` (docker login) and `_token`.
+//
+// Faults: the world's injected faults (POST /__lab/faults) apply here too when their `path`
+// regex matches the registry path Docker sends (e.g. "^/v2/.*/blobs/uploads/" or
+// "/manifests/latest$"): `reset` drops the connection (a push cut off midway), `status`
+// answers 429/500/503 in the registry's error format, `latency` delays the request. A fault
+// without a `path` is left to the emulator's API calls.
 
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { WorldStore } from './emulator/world.js';
+import type { FaultSpec, WorldStore } from './emulator/world.js';
 import { locationOfHost } from './layout.js';
 
 export const TOKEN_USERS = new Set(['_dcgcloud_token', 'oauth2accesstoken', '_token']);
@@ -175,6 +181,16 @@ export function decide(world: WorldStore, method: string, host: string | undefin
   return null;
 }
 
+/** A pending world fault meant for the registry (one with a `path` that matches), consumed; else null. */
+export function takeFrontFault(world: WorldStore, method: string, path: string): FaultSpec | null {
+  // takeFault() would take the first fault in line that matches; only go ahead when that one
+  // names a path (a path-less fault in front of it stays for the emulator).
+  const first = world
+    .pendingFaults()
+    .find((f) => (!f.method || f.method.toUpperCase() === method.toUpperCase()) && (f.path === undefined || new RegExp(f.path).test(path)));
+  return first && first.path !== undefined ? world.takeFault(method, path) : null;
+}
+
 function frontLog(log: FrontLogEntry[], file: string | undefined, e: FrontLogEntry): void {
   log.push(e);
   if (log.length > 5000) log.splice(0, log.length - 5000);
@@ -248,6 +264,19 @@ export async function startRegistryFront(opts: RegistryFrontOptions): Promise<Re
       sendError(res, d);
     };
     try {
+      const fault = takeFrontFault(opts.world, method, url.pathname);
+      if (fault?.kind === 'reset') {
+        entry.status = 0;
+        entry.decision = 'FAULT_RESET';
+        frontLog(log, opts.logFile, entry);
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'status') {
+        const code = fault.status === 429 ? 'TOOMANYREQUESTS' : fault.status === 503 ? 'UNAVAILABLE' : 'UNKNOWN';
+        return answer({ status: fault.status, code, message: `injected fault: HTTP ${fault.status} (lab)` });
+      }
+      if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
       const d = decide(opts.world, method, host, url.pathname, auth);
       if (d) return answer(d);
       if (url.pathname === '/v2/' || url.pathname === '/v2') {

@@ -24,12 +24,17 @@ export interface SupervisorConfig {
   emulatorPort: number;
   /** 0 = pick a free one. */
   registryPort: number;
+  /** Who asked for the lab: a person (`lab up`), a test run (globalSetup) or other code. */
+  owner?: LabOwner;
 }
+
+export type LabOwner = 'cli' | 'test' | 'api';
 
 export type LabPart = 'preflight' | 'tls' | 'registry' | 'emulator' | 'front' | 'dockerd' | 'supervisor' | 'gcloud' | 'docker';
 
 export interface LabState {
   supervisorPid: number;
+  owner?: LabOwner;
   startedAt: string;
   ready: boolean;
   stopping?: boolean;
@@ -65,7 +70,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export function httpStatus(opts: http.RequestOptions, timeoutMs = 2000): Promise<number> {
+export function httpStatus(opts: http.RequestOptions, timeoutMs = 5000): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(opts, (res) => {
       res.resume();
@@ -161,7 +166,7 @@ async function stopPid(pid: number | undefined, graceMs: number): Promise<void> 
 export async function runSupervisor(dir: string): Promise<void> {
   const layout = labLayout(dir);
   const cfg = JSON.parse(readFileSync(join(layout.dir, 'supervisor.json'), 'utf8')) as SupervisorConfig;
-  const state: LabState = { supervisorPid: process.pid, startedAt: new Date().toISOString(), ready: false, pids: {}, ports: {}, frontHost: cfg.frontHost, dockerSock: layout.dockerSock };
+  const state: LabState = { supervisorPid: process.pid, owner: cfg.owner ?? 'api', startedAt: new Date().toISOString(), ready: false, pids: {}, ports: {}, frontHost: cfg.frontHost, dockerSock: layout.dockerSock };
   const save = (): void => writeJsonAtomic(layout.stateFile, state);
   save();
 
