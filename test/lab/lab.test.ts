@@ -5,6 +5,7 @@
 //   npx vitest run --project lab test/lab/lab.test.ts
 
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorldSpec } from './emulator/world.js';
-import { CERTS_D, LabError, connectLab, freePort, isAlive, labDown, labHealth, labPrerequisites, labUp, readState, type Lab } from './lab.js';
+import { CERTS_D, LabError, connectLab, freePort, isAlive, labAcquire, labDown, labHealth, labPrerequisites, labRelease, labUp, readState, type Lab } from './lab.js';
 import { REPO_ROOT, labLayout } from './layout.js';
 
 const PROJECT = 'mycoolproject-prod';
@@ -304,6 +305,39 @@ describe('the lab command and its life cycle', () => {
       // The main lab is untouched.
       expect(await labHealth(lab.layout)).toEqual([]);
     } finally {
+      await labDown({ dir }).catch(() => undefined);
+    }
+  });
+
+  it('leases: a test run stops the lab only when no other run uses it, and never one a person started', async () => {
+    const dir = join(lab.dir, 'tmp', 'lease-lab');
+    await rm(dir, { recursive: true, force: true });
+    const frontPort = await freePort();
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' }); // stands for another test run
+    try {
+      const first = await labAcquire({ dir, frontPort });
+      expect(first.startedHere).toBe(true);
+      const pids = () => {
+        const st = readState(labLayout(dir));
+        return st ? [st.supervisorPid, st.pids.registry, st.pids.dockerd].filter((p): p is number => !!p) : [];
+      };
+      const running = pids();
+      await writeFile(join(dir, 'leases', String(other.pid)), 'other run\n');
+      expect(await labRelease({ dir })).toBe(false); // the other run still uses it
+      expect(running.filter(isAlive)).toEqual(running);
+      other.kill();
+      await new Promise((r) => other.once('exit', r));
+      await labAcquire({ dir, frontPort });
+      expect(await labRelease({ dir })).toBe(true); // last one out
+      expect(running.filter(isAlive)).toEqual([]);
+
+      await labUp({ dir, frontPort, owner: 'cli' }); // a person's `lab up`
+      const kept = pids();
+      await labAcquire({ dir, frontPort });
+      expect(await labRelease({ dir })).toBe(false);
+      expect(kept.filter(isAlive)).toEqual(kept);
+    } finally {
+      other.kill();
       await labDown({ dir }).catch(() => undefined);
     }
   });
