@@ -88,11 +88,24 @@ export function registryCatalog(upstream: string, storageDir?: string): ImageCat
     return t;
   }
 
-  async function manifest(name: string, ref: string): Promise<{ digest: string; mediaType: string; sizeBytes: number } | null> {
+  /** The image config's `created` (Artifact Registry's buildTime), when there is one. */
+  async function buildTime(name: string, configDigest: string | undefined): Promise<string | undefined> {
+    if (!configDigest) return undefined;
+    const r = await get('GET', `/v2/${name}/blobs/${configDigest}`);
+    if (r.status !== 200) return undefined;
+    try {
+      const created = (JSON.parse(r.body.toString('utf8')) as { created?: string }).created;
+      return created ? new Date(created).toISOString() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function manifest(name: string, ref: string): Promise<{ digest: string; mediaType: string; sizeBytes: number; configDigest?: string } | null> {
     const r = await get('GET', `/v2/${name}/manifests/${encodeURIComponent(ref)}`, { accept: MANIFEST_TYPES.join(', ') });
     if (r.status !== 200) return null;
     const digest = String(r.headers['docker-content-digest'] ?? '');
-    let doc: { mediaType?: string; config?: { size?: number }; layers?: Array<{ size?: number }>; manifests?: Array<{ size?: number }> } = {};
+    let doc: { mediaType?: string; config?: { size?: number; digest?: string }; layers?: Array<{ size?: number }>; manifests?: Array<{ size?: number }> } = {};
     try {
       doc = JSON.parse(r.body.toString('utf8'));
     } catch {
@@ -103,7 +116,7 @@ export function registryCatalog(upstream: string, storageDir?: string): ImageCat
       (doc.config?.size ?? 0) +
       (doc.layers ?? []).reduce((a, l) => a + (l.size ?? 0), 0) +
       (doc.manifests ?? []).reduce((a, m) => a + (m.size ?? 0), 0);
-    return { digest, mediaType, sizeBytes };
+    return { digest, mediaType, sizeBytes, configDigest: doc.config?.digest };
   }
 
   return {
@@ -120,13 +133,13 @@ export function registryCatalog(upstream: string, storageDir?: string): ImageCat
           if (!m || !m.digest) continue;
           const e = byDigest.get(m.digest);
           if (e) e.tags.push(tag);
-          else byDigest.set(m.digest, { image, digest: m.digest, tags: [tag], sizeBytes: m.sizeBytes, uploadTime: await uploadTime(m.digest), mediaType: m.mediaType });
+          else byDigest.set(m.digest, { image, digest: m.digest, tags: [tag], sizeBytes: m.sizeBytes, uploadTime: await uploadTime(m.digest), mediaType: m.mediaType, buildTime: await buildTime(name, m.configDigest) });
         }
         for (const digest of await untaggedDigests(name)) {
           if (byDigest.has(digest)) continue;
           const m = await manifest(name, digest);
           if (!m) continue;
-          byDigest.set(digest, { image, digest, tags: [], sizeBytes: m.sizeBytes, uploadTime: await uploadTime(digest), mediaType: m.mediaType });
+          byDigest.set(digest, { image, digest, tags: [], sizeBytes: m.sizeBytes, uploadTime: await uploadTime(digest), mediaType: m.mediaType, buildTime: await buildTime(name, m.configDigest) });
         }
         for (const e of byDigest.values()) e.tags.sort();
         out.push(...byDigest.values());

@@ -112,7 +112,9 @@ describe("chapter 02, the guide's commands unmodified", () => {
 
     // What the emulator listed is what the real registry holds.
     const held = await lab.images(PROJECT, LOCATION, REPO);
-    expect(held.find((i) => i.image === 'django-app')?.digest).toBe(digest);
+    const heldImage = held.find((i) => i.image === 'django-app' && i.digest === digest);
+    expect(heldImage?.tags.sort()).toEqual(['latest', sha].sort());
+    expect(Date.parse(heldImage?.buildTime ?? '')).toBeGreaterThan(0); // from the image config's `created`
   });
 });
 

@@ -22,6 +22,9 @@ export type { LabState, LabPart, LabOwner } from './supervisor.js';
 
 export const CERTS_D = '/etc/docker/certs.d';
 
+/** What DOCKER_CONFIG/config.json holds after every cold `up` (keys unrelated to registries). */
+export const SEED_DOCKER_CONFIG = { detachKeys: 'ctrl-e,e', psFormat: 'table {{.ID}}\t{{.Image}}\t{{.Names}}' };
+
 /** What a test file needs to reach a running lab (serialisable: vitest's provide/inject). */
 export interface LabInfo {
   dir: string;
@@ -662,6 +665,9 @@ async function upUnlockedInner(layout: LabLayout, opts: LabUpOptions): Promise<L
     // A fresh registry on every cold start: no image survives from an earlier lab. Fresh logs too.
     await rm(layout.registryData, { recursive: true, force: true });
     for (const f of ['front.log', 'registry.log', 'dockerd.log', 'supervisor.log']) await rm(join(layout.logsDir, f), { force: true });
+
+    // The lab's Docker config starts like a user's: unrelated settings that must survive.
+    await writeAtomic(join(layout.dockerConfigDir, 'config.json'), JSON.stringify(SEED_DOCKER_CONFIG, null, '\t') + '\n');
 
     const hosts = labHosts(world);
     const t0 = Date.now();
