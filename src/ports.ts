@@ -178,6 +178,11 @@ export interface ProjectFiles {
    * copy that `gcloud auth configure-docker` wrote.)
    */
   readJson(absPath: string): Promise<unknown>;
+  /**
+   * Remove a dir made by makeTempDir (and its contents). Optional: steps skip the cleanup when
+   * it is absent, and ignore its errors.
+   */
+  removeTempDir?(absPath: string): Promise<void>;
 }
 
 // ---------- Saved progress (conf) ----------

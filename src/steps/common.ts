@@ -155,3 +155,13 @@ export function safeCheck<A extends unknown[]>(fn: (...args: A) => Promise<Check
     }
   };
 }
+
+/** Best-effort removal of a temp dir we made (never fails the step). */
+export async function cleanupTempDir(env: Env, dir: string | undefined): Promise<void> {
+  if (!dir || !env.files.removeTempDir) return;
+  try {
+    await env.files.removeTempDir(dir);
+  } catch {
+    // a leftover temp dir is harmless
+  }
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, withContext } from '../errors.js';
-import { callOpts, need, safeCheck } from './common.js';
+import { callOpts, cleanupTempDir, need, safeCheck } from './common.js';
 
 const HELPER = 'gcloud';
 
@@ -88,14 +88,19 @@ export const dockerAuth: Step = {
       }
       // gcloud writes into a private copy; we then take only the one entry it added.
       const tmpDir = await withContext('make a private temp folder', () => env.files.makeTempDir('registry-setup-docker'));
-      const tmpConfig = join(tmpDir, 'config.json');
-      // Only credHelpers goes into the copy: login secrets in "auths" never leave the real file.
-      const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));
-      await env.files.writeFile(tmpConfig, JSON.stringify(Object.keys(others).length ? { credHelpers: others } : {}, null, 2) + '\n');
-      ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config`);
-      await withContext(`gcloud auth configure-docker ${host}`, () => env.gcloud.configureDocker(host, tmpDir, callOpts(ctx, signal)));
-      const result = await env.files.readJson(tmpConfig);
-      const value = isPlainObject(result) && isPlainObject(result.credHelpers) ? result.credHelpers[host] : undefined;
+      let value: unknown;
+      try {
+        const tmpConfig = join(tmpDir, 'config.json');
+        // Only credHelpers goes into the copy: login secrets in "auths" never leave the real file.
+        const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));
+        await env.files.writeFile(tmpConfig, JSON.stringify(Object.keys(others).length ? { credHelpers: others } : {}, null, 2) + '\n');
+        ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config`);
+        await withContext(`gcloud auth configure-docker ${host}`, () => env.gcloud.configureDocker(host, tmpDir, callOpts(ctx, signal)));
+        const result = await env.files.readJson(tmpConfig);
+        value = isPlainObject(result) && isPlainObject(result.credHelpers) ? result.credHelpers[host] : undefined;
+      } finally {
+        await cleanupTempDir(env, tmpDir);
+      }
       if (typeof value !== 'string' || value === '') {
         throw new ExternalError(`gcloud auth configure-docker did not add ${host} to credHelpers.`, { command: `gcloud auth configure-docker ${host} --quiet` }, [
           'Update the Google Cloud CLI (gcloud components update) and run registry-setup again.',

@@ -8,7 +8,7 @@ import { validateImageName, validateLocalImageRef, validateTag } from '../valida
 import { deriveImageName, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
+import { billingError, callOpts, cleanupTempDir, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
 export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
 export const SAMPLE_DOCKERFILE = 'FROM scratch\nCOPY hello.txt /\n';
@@ -105,10 +105,14 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
   } else if (source === 'sample') {
     local = SAMPLE_LOCAL_REF;
     const dir = await env.files.makeTempDir('registry-setup-sample');
-    await env.files.writeFile(join(dir, 'Dockerfile'), SAMPLE_DOCKERFILE);
-    await env.files.writeFile(join(dir, 'hello.txt'), SAMPLE_TEXT);
-    ctx.report.activity('building the verification image (FROM scratch + hello.txt, nothing downloaded)');
-    await withContext('build the verification image', () => env.docker.build({ context: dir, tag: local, platform: AMD64 }, opts));
+    try {
+      await env.files.writeFile(join(dir, 'Dockerfile'), SAMPLE_DOCKERFILE);
+      await env.files.writeFile(join(dir, 'hello.txt'), SAMPLE_TEXT);
+      ctx.report.activity('building the verification image (FROM scratch + hello.txt, nothing downloaded)');
+      await withContext('build the verification image', () => env.docker.build({ context: dir, tag: local, platform: AMD64 }, opts));
+    } finally {
+      await cleanupTempDir(env, dir);
+    }
     commands.push(
       '# the verification image: FROM scratch plus one text file (nothing is downloaded)',
       'dir=$(mktemp -d)',

@@ -38,6 +38,7 @@ const calls: Expectation[] = [
   { call: 'files.exists', args: ['Dockerfile'], result: false },
   { call: 'files.makeTempDir', result: '/tmp/s' },
   { call: 'files.writeFile', times: 2 },
+  { call: 'files.removeTempDir', times: 2 },
   { call: 'docker.build', args: [{ context: '/tmp/s', tag: 'registry-setup-verify:latest', platform: 'linux/amd64' }] },
   { call: 'docker.inspectImage', result: { ref: 'registry-setup-verify:latest', id: 'x', os: 'linux', architecture: 'amd64' } },
   { call: 'git.shortSha', result: 'a3f9c12' },

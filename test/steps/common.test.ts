@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { explainApiError, isAlreadyExists, isBillingDisabled, isPermissionDenied, isServiceDisabled, isUnauthenticated, sh } from '../../src/steps/common.js';
+import { cleanupTempDir, explainApiError, isAlreadyExists, isBillingDisabled, isPermissionDenied, isServiceDisabled, isUnauthenticated, sh } from '../../src/steps/common.js';
 import { ExternalError, UserError, CancelError } from '../../src/errors.js';
+import { fakeWorld } from '../fakes.js';
 
 const e = (message: string, details: ConstructorParameters<typeof ExternalError>[1] = {}) => new ExternalError(message, details);
 
@@ -36,5 +37,18 @@ describe('API error classification', () => {
   it('sh quotes only when needed', () => {
     expect(sh('mycoolproject-repo')).toBe('mycoolproject-repo');
     expect(sh("it's here")).toBe(`'it'\\''s here'`);
+  });
+});
+
+describe('cleanupTempDir', () => {
+  it.each([
+    { case: 'removes the dir', calls: [{ call: 'files.removeTempDir' as const, args: ['/tmp/x'] }], drop: false },
+    { case: 'a failing removal is ignored', calls: [{ call: 'files.removeTempDir' as const, args: ['/tmp/x'], throws: new Error('EBUSY') }], drop: false },
+    { case: 'adapters without removeTempDir: skipped', calls: [], drop: true },
+  ])('$case', async ({ calls, drop }) => {
+    const w = fakeWorld({ calls });
+    if (drop) delete (w.env.files as { removeTempDir?: unknown }).removeTempDir;
+    await expect(cleanupTempDir(w.env, '/tmp/x')).resolves.toBeUndefined();
+    w.assertDone();
   });
 });

@@ -25,6 +25,7 @@ const configure = (readBack: unknown = { credHelpers: { 'us-docker.pkg.dev': 'gc
   },
   { call: 'gcloud.configureDocker', args: [HOST, TMP] },
   { call: 'files.readJson', args: [`${TMP}/config.json`], result: readBack },
+  { call: 'files.removeTempDir', args: [TMP] },
 ];
 const verifyOk: Expectation[] = [
   { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud' },
@@ -116,6 +117,7 @@ const cases: Case[] = [
       { call: 'dockerConfig.read', result: {} },
       ...configure().slice(0, 2),
       { call: 'gcloud.configureDocker', throws: new ExternalError('exit 1', { exitCode: 1 }) },
+      { call: 'files.removeTempDir', args: [TMP] }, // cleaned up even on failure
     ],
     error: { cls: ExternalError, message: /^gcloud auth configure-docker southamerica-east1-docker.pkg.dev: exit 1/ },
   },
