@@ -60,7 +60,7 @@ export interface Lab extends LabInfo {
 
 export interface LabUpOptions {
   dir?: string;
-  /** The world to start with (default: the one in LAB_DIR/world.json, else DEFAULT_WORLD). */
+  /** The world to start with (default DEFAULT_WORLD); when the lab is already up, it is loaded into it. */
   world?: WorldSpec;
   frontHost?: string;
   frontPort?: number;
@@ -652,14 +652,8 @@ async function upUnlockedInner(layout: LabLayout, opts: LabUpOptions): Promise<L
 
   try {
     for (const d of [layout.dir, layout.logsDir, layout.dockerDir, layout.registryDir, layout.dockerConfigDir]) await mkdir(d, { recursive: true });
-    let world = opts.world;
-    if (!world) {
-      try {
-        world = JSON.parse(await readFile(layout.worldFile, 'utf8')) as WorldSpec;
-      } catch {
-        world = DEFAULT_WORLD;
-      }
-    }
+    // Each cold start begins from the world it is given (default: DEFAULT_WORLD).
+    const world = opts.world ?? DEFAULT_WORLD;
     await writeAtomic(layout.worldFile, JSON.stringify(world, null, 2) + '\n');
     await writeToken(layout, world.token ?? DEFAULT_TOKEN);
     // A fresh registry on every cold start: no image survives from an earlier lab. Fresh logs too.
