@@ -211,6 +211,46 @@ describe('a push that fails, through the tool that meets it', () => {
   });
 });
 
+describe('other ways in', () => {
+  it('docker login with oauth2accesstoken and the token on stdin (the fallback when the helper is missing), then push and pull', async () => {
+    await lab.setWorld(world([dockerRepo(REPO)]));
+    const dockerConfig = await lab.newDockerConfig('login', { psFormat: 'table {{.ID}}' });
+    const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig });
+    const login = await run('docker', ['login', '-u', 'oauth2accesstoken', '--password-stdin', HOST], env, lab.token);
+    expect(login.exitCode, login.all).toBe(0);
+    expect(login.stdout).toContain('Login Succeeded');
+    const ref = `${HOST}/${PROJECT}/${REPO}/login-app:latest`;
+    const push = await tagAndPush(env, ref);
+    expect(push.exitCode, push.all).toBe(0);
+    expect((await lab.frontLog()).some((e) => e.path.endsWith('/login-app/manifests/latest') && e.method === 'PUT' && e.user === 'oauth2accesstoken')).toBe(true);
+    const pull = await run('docker', ['pull', ref], env);
+    expect(pull.exitCode, pull.all).toBe(0);
+    expect(pull.stdout).toContain(`Digest: ${pushedDigest(push.stdout, 'latest')}`);
+  });
+
+  it('the same repository name in two locations holds two different images', async () => {
+    const other = 'us-central1';
+    await lab.setWorld(world([dockerRepo('shared'), { ...dockerRepo('shared'), location: other }]));
+    const dockerConfig = await lab.newDockerConfig('two-locations', { credHelpers: { [HOST]: 'gcloud', [`${other}-docker.pkg.dev`]: 'gcloud' } });
+    const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig });
+    const a = await tagAndPush(env, `${HOST}/${PROJECT}/shared/app:latest`);
+    expect(a.exitCode, a.all).toBe(0);
+    const ctx = join(lab.dir, 'tmp', 'image-ctx-other-location');
+    await mkdir(ctx, { recursive: true });
+    await writeFile(join(ctx, 'where.txt'), `${other} ${Date.now()}\n`);
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY where.txt /where.txt\n');
+    const refB = `${other}-docker.pkg.dev/${PROJECT}/shared/app:latest`;
+    expect((await run('docker', ['build', '-q', '-t', refB, ctx], env)).exitCode).toBe(0);
+    const b = await run('docker', ['push', refB], env);
+    expect(b.exitCode, b.all).toBe(0);
+    const here = (await lab.images(PROJECT, LOCATION, 'shared')).filter((i) => i.tags.includes('latest'));
+    const there = (await lab.images(PROJECT, other, 'shared')).filter((i) => i.tags.includes('latest'));
+    expect(here.map((i) => i.digest)).toEqual([pushedDigest(a.stdout, 'latest')]);
+    expect(there.map((i) => i.digest)).toEqual([pushedDigest(b.stdout, 'latest')]);
+    expect(here[0].digest).not.toBe(there[0].digest);
+  });
+});
+
 describe('registry faults (the world\'s injected faults, on registry paths)', () => {
   it('a connection dropped at the manifest: the push fails, the layer stays, pushing again succeeds', async () => {
     await lab.setWorld(world([dockerRepo(REPO)]));
