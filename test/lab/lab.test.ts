@@ -175,6 +175,13 @@ describe('a push that fails, through the tool that meets it', () => {
       credHelper: true,
       expected: /denied: Artifact Registry API has not been used in project mycoolproject-prod/,
     },
+    {
+      name: 'billing is off: denied with the billing link',
+      world: world([dockerRepo(REPO)], { billing: false }),
+      repo: REPO,
+      credHelper: true,
+      expected: /denied: This API method requires billing to be enabled/,
+    },
   ];
 
   for (const c of cases) {

@@ -60,6 +60,14 @@ describe('decide', () => {
       expected: { status: 403, code: 'DENIED', message: /has not been used in project mycoolproject-prod before or it is disabled\. Enable it by visiting https:\/\/console\.developers\.google\.com\/apis\/api\/artifactregistry\.googleapis\.com\/overview\?project=mycoolproject-prod then retry/ },
     },
     {
+      name: 'billing off',
+      world: { ...base, projects: [{ projectId: P, billing: false, projectNumber: '123456789012' }] },
+      method: 'POST',
+      path: `/v2/${P}/docker-repo/app/blobs/uploads/`,
+      auth: GOOD,
+      expected: { status: 403, code: 'DENIED', message: /requires billing to be enabled\. Please enable billing on project #123456789012/ },
+    },
+    {
       name: 'upload permission missing: push denied',
       world: { ...base, projects: [{ projectId: P, deniedPermissions: ['artifactregistry.repositories.uploadArtifacts'] }] },
       method: 'PATCH',

@@ -126,6 +126,15 @@ function disabledMessage(project: string): string {
   );
 }
 
+/** The emulator's BILLING_DISABLED text (test/lab/emulator/errors.ts), as the registry's refusal. */
+function billingMessage(projectNumber: string): string {
+  return (
+    `This API method requires billing to be enabled. Please enable billing on project #${projectNumber} by visiting ` +
+    `https://console.developers.google.com/billing/enable?project=${projectNumber} then retry. ` +
+    'If you enabled billing for this project recently, wait a few minutes for the action to propagate to our systems and retry.'
+  );
+}
+
 /**
  * What Google's registry would answer for this request before any content is touched, or
  * null when it may go through. Exported for unit tests.
@@ -164,8 +173,11 @@ export function decide(world: WorldStore, method: string, host: string | undefin
     code: 'DENIED',
     message: `Permission "${permission}" denied on resource "${repoName}" (or it may not exist)`,
   };
-  if (!world.project(project)) return denied;
+  const projectState = world.project(project);
+  if (!projectState) return denied;
+  // Same order as the emulator's API checks: API enabled, billing, then IAM.
   if (!world.isApiEnabled(project)) return { status: 403, code: 'DENIED', message: disabledMessage(project) };
+  if (!world.billing(project)) return { status: 403, code: 'DENIED', message: billingMessage(projectState.projectNumber) };
   if (world.lacks(project, permission)) return denied;
   const repo = world.repository(project, location, repositoryId);
   if (!repo) return { status: 404, code: 'NAME_UNKNOWN', message: `Repository "${repositoryId}" not found` };
