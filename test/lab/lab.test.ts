@@ -104,7 +104,7 @@ describe("chapter 02, the guide's commands unmodified", () => {
     expect(list.exitCode, list.all).toBe(0);
     const rows = JSON.parse(list.stdout) as Array<{ package: string; version: string; tags: string[] | string }>;
     const tagsOf = (r: { tags: string[] | string }) => (Array.isArray(r.tags) ? r.tags : String(r.tags).split(',').filter(Boolean));
-    // (With LAB_KEEP the registry may still hold images of earlier runs, under other tags.)
+    // (setWorld dropped earlier images; this stays robust if a test keeps them.)
     const mine = rows.filter((r) => r.package === image && r.version === digest);
     expect(mine).toHaveLength(1);
     expect([...tagsOf(mine[0])].sort()).toEqual(['latest', sha].sort());
@@ -255,6 +255,18 @@ describe('other ways in', () => {
     expect(here.map((i) => i.digest)).toEqual([pushedDigest(a.stdout, 'latest')]);
     expect(there.map((i) => i.digest)).toEqual([pushedDigest(b.stdout, 'latest')]);
     expect(here[0].digest).not.toBe(there[0].digest);
+
+    // A new world is a fresh Google side: the images go too (unless asked to keep them).
+    const same = world([dockerRepo('shared'), { ...dockerRepo('shared'), location: other }]);
+    await lab.setWorld(same, { keepImages: true });
+    expect(await lab.images(PROJECT, LOCATION, 'shared')).toHaveLength(here.length);
+    await lab.setWorld(same);
+    expect(await lab.images(PROJECT, LOCATION, 'shared')).toEqual([]);
+    expect(await lab.images(PROJECT, other, 'shared')).toEqual([]);
+    // ...and a push afterwards works again (layers Docker pushed before are sent again).
+    const again = await run('docker', ['push', refB], env);
+    expect(again.exitCode, again.all).toBe(0);
+    expect((await lab.images(PROJECT, other, 'shared')).map((i) => i.digest)).toEqual([pushedDigest(b.stdout, 'latest')]);
   });
 });
 

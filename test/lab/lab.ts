@@ -44,8 +44,14 @@ export interface Lab extends LabInfo {
   startedHere: boolean;
   /** process.env without CLOUDSDK_* / DOCKER_* / LAB_*, plus the lab's env and `extra`. Use with execa's extendEnv:false. */
   toolEnv(extra?: Record<string, string | undefined>): Record<string, string>;
-  /** Replace the world (POST /__lab/world); also updates the token file and the hosts/certs for new locations. */
-  setWorld(spec: WorldSpec): Promise<void>;
+  /**
+   * Replace the world (POST /__lab/world): a fresh Google side, so the images pushed so far
+   * are dropped too (unless keepImages). Also updates the token file and the hosts/certs for
+   * new locations.
+   */
+  setWorld(spec: WorldSpec, opts?: { keepImages?: boolean }): Promise<void>;
+  /** Drops every image from the registry (all locations, projects, repositories). */
+  clearImages(): Promise<void>;
   world(): Promise<Record<string, unknown>>;
   addFaults(faults: FaultSpec[]): Promise<void>;
   requests(since?: number): Promise<RequestLogEntry[]>;
@@ -695,7 +701,17 @@ async function upUnlockedInner(layout: LabLayout, opts: LabUpOptions): Promise<L
   }
 }
 
-async function postWorld(layout: LabLayout, state: LabState, spec: WorldSpec): Promise<void> {
+/**
+ * Forgets every repository the registry holds (its storage's repositories/ folder; the
+ * content-addressed blobs stay, unreachable). The registry runs without a cache, so it
+ * answers from the files at once: a layer Docker pushed before is uploaded again.
+ */
+async function clearRegistryRepositories(layout: LabLayout): Promise<void> {
+  await rm(join(layout.registryData, 'docker', 'registry', 'v2', 'repositories'), { recursive: true, force: true });
+}
+
+async function postWorld(layout: LabLayout, state: LabState, spec: WorldSpec, opts: { keepImages?: boolean } = {}): Promise<void> {
+  if (!opts.keepImages) await clearRegistryRepositories(layout);
   const r = await fetch(`http://127.0.0.1:${state.ports.emulator}/__lab/world`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
   if (!r.ok) throw new LabError('emulator', `set world: HTTP ${r.status}: ${await r.text()}`);
   await writeToken(layout, spec.token ?? DEFAULT_TOKEN);
@@ -758,7 +774,8 @@ function makeLab(layout: LabLayout, state: LabState, env: Record<string, string>
       }
       return out;
     },
-    setWorld: (spec) => postWorld(layout, state, spec),
+    setWorld: (spec, opts) => postWorld(layout, state, spec, opts),
+    clearImages: () => clearRegistryRepositories(layout),
     world: async () => (await adminCall('GET', 'world')) as Record<string, unknown>,
     addFaults: async (faults) => {
       await adminCall('POST', 'faults', faults);
