@@ -1,6 +1,7 @@
 // Builds the real Env from the adapter factories, with what src/cli.tsx injects (process env,
 // streams, home, cwd, uid). The only place besides cli.tsx that wires the outside world.
-import type { Env, ProgressStore } from './ports.js';
+import { dirname } from 'node:path';
+import type { Env, ProgressStore, RunLock } from './ports.js';
 import type { Flags } from './steps/types.js';
 import { createRunner } from './adapters/exec.js';
 import { createGcloud } from './adapters/gcloud.js';
@@ -9,6 +10,7 @@ import { createDocker } from './adapters/docker.js';
 import { createDockerConfigFile } from './adapters/dockerConfig.js';
 import { createGit } from './adapters/git.js';
 import { createProgressStore } from './adapters/progress.js';
+import { createRunLock } from './adapters/lock.js';
 import { createProjectFiles } from './adapters/files.js';
 import { createPrompter } from './adapters/prompter.js';
 import { realClock } from './adapters/clock.js';
@@ -28,6 +30,8 @@ export interface EnvInputs {
 export interface RealEnv {
   env: Env;
   store: ProgressStore;
+  /** One wizard at a time (lock files next to the saved progress). */
+  lock: RunLock;
   /** Start the slow probes and load the API client in the background (call after the first frame). */
   warmUp(flags: Flags): void;
 }
@@ -84,6 +88,7 @@ export function buildEnv(i: EnvInputs): RealEnv {
   return {
     env,
     store,
+    lock: createRunLock({ dir: dirname(store.path) }),
     warmUp(flags) {
       if (flags.dryRun) return;
       // The gcloud adapter caches config, token and project list for the run: these calls only

@@ -209,6 +209,26 @@ export interface ProgressStore {
   notice?: string;
 }
 
+// ---------- One wizard at a time (per working folder, per project/location/repository) ----------
+
+export interface RunLockHandle {
+  /** Give the lock back (idempotent; never throws for a lock file someone removed). */
+  release(): Promise<void>;
+  /** Set when a stale lock (its process is gone) was taken over: show it once. */
+  notice?: string;
+}
+
+export interface RunLock {
+  /** Where the lock files live (for messages). */
+  dir: string;
+  /**
+   * Take the lock for `key` ("P/L/R", or "the folder /x"). Throws a UserError naming the holder
+   * (pid, start time, host) when another live registry-setup holds it; a lock left by a process
+   * that is gone is taken over (with a notice).
+   */
+  acquire(key: string): Promise<RunLockHandle>;
+}
+
 // ---------- Prompts (@inquirer/prompts with injected streams) ----------
 
 export interface Choice<T> {

@@ -1,7 +1,7 @@
 // The wizard's engine: runs the steps in order over an Env, saves progress after each one,
 // resumes (re-checking steps done earlier instead of redoing them), handles Ctrl-C and
 // --dry-run, and tells a sink what happens. Pure logic: no Ink, no process.*.
-import type { Env, ProgressNote, ProgressStore, Prompter, SavedRun, WizardState, CallOpts } from './ports.js';
+import type { Env, ProgressNote, ProgressStore, Prompter, RunLock, RunLockHandle, SavedRun, WizardState, CallOpts } from './ports.js';
 import type { CheckResult, Flags, Step, StepContext, StepId, StepReporter } from './steps/types.js';
 import { CancelError, toWizardError, type AnyWizardError } from './errors.js';
 
@@ -70,6 +70,12 @@ export interface RunOptions {
   flags: Flags;
   signal: AbortSignal;
   sink: Sink;
+  /**
+   * One wizard at a time: taken for the working folder at the start, and for
+   * PROJECT/LOCATION/REPOSITORY as soon as those are known; released on every way out.
+   * (Not taken for --dry-run, which changes nothing.)
+   */
+  lock?: RunLock;
 }
 
 /** Keys of WizardState that may be saved (anything else a step returns is not persisted). */
@@ -185,7 +191,21 @@ function reporterFor(id: StepId, sink: Sink, warnings: string[]): StepReporter {
   };
 }
 
+/** The key of the folder lock. */
+export function folderLockKey(cwd: string): string {
+  return `the folder ${cwd}`;
+}
+
 export async function runWizard(opts: RunOptions): Promise<RunResult> {
+  const held = new Map<string, RunLockHandle>();
+  try {
+    return await runLocked(opts, held);
+  } finally {
+    for (const h of held.values()) await h.release().catch(() => {});
+  }
+}
+
+async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Promise<RunResult> {
   const { steps, env, store, flags, signal } = opts;
   // Once the run has ended, an abandoned step (Ctrl-C) may still report: nobody listens any more.
   let ended = false;
@@ -203,6 +223,36 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
 
   sink({ type: 'run-start', steps: infos, dryRun: flags.dryRun });
   const notice = (text: string) => sink({ type: 'notice', text });
+
+  // ---- one wizard at a time ----
+  const folderKey = opts.lock && !flags.dryRun ? folderLockKey(env.files.cwd) : '';
+  /** Takes the lock for key (once); an error when another live run holds it. */
+  async function lockFor(key: string): Promise<AnyWizardError | null> {
+    if (!opts.lock || flags.dryRun || !key || held.has(key)) return null;
+    try {
+      const h = await opts.lock.acquire(key);
+      held.set(key, h);
+      if (h.notice) notice(h.notice);
+    } catch (e) {
+      return toWizardError(e);
+    }
+    // The answers changed to another repository (a re-run step): the old one is not ours any more.
+    for (const [k, h] of held) {
+      if (k !== key && k !== folderKey) {
+        held.delete(k);
+        await h.release().catch(() => {});
+      }
+    }
+    return null;
+  }
+  const lockFailed = (err: AnyWizardError, st: Partial<WizardState>): RunResult => {
+    sink({ type: 'run-failed', state: st, error: err });
+    return { status: 'failed', state: st, error: err, steps: results, commandsByStep };
+  };
+  if (folderKey) {
+    const err = await lockFor(folderKey);
+    if (err) return lockFailed(err, {});
+  }
 
   let state: Partial<WizardState> = {};
   const done = new Set<string>();
@@ -355,6 +405,17 @@ export async function runWizard(opts: RunOptions): Promise<RunResult> {
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     if (signal.aborted) return cancelledOrFailed(new CancelError('interrupted'), undefined);
+    // As soon as project, location and repository are known (answers or flags), lock them.
+    const key = runKey({
+      project: state.project ?? flags.project,
+      location: state.location ?? flags.region,
+      repository: state.repository ?? flags.repository,
+    });
+    const lockErr = await lockFor(key);
+    if (lockErr) {
+      if (warnings.length) state = { ...state, warnings: [...warnings] };
+      return lockFailed(lockErr, state);
+    }
     current = { id: step.id, title: step.title };
     const report = reporterFor(step.id, sink, warnings);
     const ctx = (): StepContext => ({ flags, state: { ...state, warnings: [...warnings] }, report });

@@ -2,7 +2,7 @@
 // real process, streams and env builder): parse flags, pick the mode (Ink / plain lines / JSON),
 // draw the first frame before any slow work, build the env, warm up, run, report, exit code.
 import { setMaxListeners } from 'node:events';
-import type { Env, ProgressStore } from '../ports.js';
+import type { Env, ProgressStore, RunLock } from '../ports.js';
 import type { Flags, Step } from '../steps/types.js';
 import { parseFlags, USAGE } from '../args.js';
 import { exitCodeFor, runWizard, type RunResult, type Sink } from '../runner.js';
@@ -28,7 +28,7 @@ export interface CliDeps {
   steps: Step[];
   renderSummary?: RenderSummary;
   /** Builds the env (loaded after the first frame: adapters pull in execa, conf, …). */
-  makeEnv: (hooks: EnvHooks) => Promise<{ env: Env; store: ProgressStore; warmUp(flags: Flags): void }>;
+  makeEnv: (hooks: EnvHooks) => Promise<{ env: Env; store: ProgressStore; lock?: RunLock; warmUp(flags: Flags): void }>;
   /** Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. */
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
@@ -112,7 +112,7 @@ export async function runCli(d: CliDeps): Promise<number> {
   try {
     const real = await d.makeEnv({ interactive, beforePrompt: ui?.beforePrompt, afterPrompt: ui?.afterPrompt });
     real.warmUp(flags);
-    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, flags, signal: ac.signal, sink });
+    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink });
   } catch (e) {
     fatal = e;
   } finally {

@@ -1,0 +1,168 @@
+// One wizard at a time: a lock file per key (the working folder; PROJECT/LOCATION/REPOSITORY),
+// next to the saved progress file. Taken by exclusive create (O_CREAT|O_EXCL, mode 0600), holding
+// who has it: pid, host, start time, key and a random token (so release only removes our own).
+// A lock whose process is gone (same host, pid not alive) is stale: it is set aside and taken
+// over, with a notice. A lock from another host is never judged stale (we cannot see its pid).
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import type { RunLock, RunLockHandle } from '../ports.js';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+  key: string;
+  token: string;
+}
+
+/** The lock file for a key: run-<first 16 hex of sha256(key)>.lock. */
+export function lockFileName(key: string): string {
+  return `run-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.lock`;
+}
+
+function parseInfo(text: string): LockInfo | null {
+  try {
+    const d = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof d.pid === 'number' && Number.isInteger(d.pid) && d.pid > 0 && typeof d.host === 'string' && typeof d.startedAt === 'string') {
+      return { pid: d.pid, host: d.host, startedAt: d.startedAt, key: typeof d.key === 'string' ? d.key : '', token: typeof d.token === 'string' ? d.token : '' };
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/** Whether a process with this pid exists on this machine (EPERM: it exists, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+const errCode = (e: unknown) => (e as { code?: string }).code;
+
+/** A lock file that cannot be parsed this long after it was made is left over from a crash mid-write. */
+const UNREADABLE_STALE_MS = 10_000;
+
+export function createRunLock(deps: { dir: string; pid?: number; hostname?: string; now?: () => number }): RunLock {
+  const pid = deps.pid ?? process.pid;
+  const host = deps.hostname ?? osHostname();
+  const now = deps.now ?? Date.now;
+
+  async function tryCreate(path: string, info: LockInfo): Promise<boolean> {
+    let fh;
+    try {
+      fh = await open(path, 'wx', 0o600);
+    } catch (e) {
+      if (errCode(e) === 'EEXIST') return false;
+      throw lockIoError(path, e);
+    }
+    try {
+      await fh.writeFile(JSON.stringify(info) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return true;
+  }
+
+  function lockIoError(path: string, e: unknown): Error {
+    const code = errCode(e);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      return new UserError(`cannot create the lock file ${path} (${code})`, [`Check the permissions of ${deps.dir}.`], { cause: e });
+    }
+    return e as Error;
+  }
+
+  /** The holder of an existing lock file, or 'gone' when it vanished, or 'unreadable'. */
+  async function holder(path: string): Promise<LockInfo | 'gone' | 'unreadable'> {
+    // The holder writes its details right after creating the file: give it a moment.
+    for (let i = 0; i < 5; i++) {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        if (errCode(e) === 'ENOENT') return 'gone';
+        throw e;
+      }
+      const info = parseInfo(text);
+      if (info) return info;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return 'unreadable';
+  }
+
+  function describe(info: LockInfo): string {
+    const where = info.host === host ? '' : ` on ${info.host}`;
+    return `pid ${info.pid}${where}, started ${info.startedAt}`;
+  }
+
+  return {
+    dir: deps.dir,
+    async acquire(key: string): Promise<RunLockHandle> {
+      await mkdir(deps.dir, { recursive: true, mode: 0o700 }).catch((e) => {
+        throw lockIoError(deps.dir, e);
+      });
+      const path = join(deps.dir, lockFileName(key));
+      const mine: LockInfo = { pid, host, startedAt: new Date(now()).toISOString(), key, token: randomBytes(8).toString('hex') };
+      let notice: string | undefined;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        if (await tryCreate(path, mine)) {
+          let released = false;
+          return {
+            ...(notice ? { notice } : {}),
+            async release() {
+              if (released) return;
+              released = true;
+              try {
+                const cur = parseInfo(await readFile(path, 'utf8'));
+                if (cur && cur.token === mine.token) await unlink(path);
+              } catch {
+                // already gone (someone removed it by hand): nothing to give back
+              }
+            },
+          };
+        }
+        const h = await holder(path);
+        if (h === 'gone') continue;
+        let stale: string;
+        if (h === 'unreadable') {
+          const age = await stat(path).then(
+            (s) => now() - s.mtimeMs,
+            () => 0,
+          );
+          if (age < UNREADABLE_STALE_MS) {
+            throw new UserError(`another registry-setup is just starting on ${key}`, [`Wait for it to finish, or, if none is running, delete ${path}.`]);
+          }
+          stale = 'an unreadable lock file';
+        } else if (h.host !== host || pidAlive(h.pid)) {
+          throw new UserError(
+            `another registry-setup is already working on ${key} (${describe(h)}); wait for it to finish or stop it`,
+            [
+              h.host === host ? `It runs as process ${h.pid}: let it finish, or stop it (Ctrl-C in its terminal, or kill ${h.pid}).` : `It runs on ${h.host}: let it finish there, or stop it.`,
+              `If no registry-setup is running any more, delete the lock file ${path} and run again.`,
+            ],
+          );
+        } else {
+          stale = `a lock left by process ${h.pid} (started ${h.startedAt}), which is no longer running`;
+        }
+        // Stale: move it aside (atomic; if two of us do this, only one rename succeeds) and retry.
+        const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+        try {
+          await rename(path, aside);
+          await unlink(aside).catch(() => {});
+          notice = `Took over ${stale} on ${key}.`;
+        } catch (e) {
+          if (errCode(e) !== 'ENOENT') throw lockIoError(path, e);
+        }
+      }
+      throw new UserError(`could not take the lock on ${key}: other registry-setup runs keep taking it`, [`Wait for them to finish, then run again.`]);
+    },
+  };
+}
