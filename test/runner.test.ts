@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runWizard, exitCodeFor, type RunEvent } from '../src/runner.js';
-import type { Env, ProgressStore, Prompter, SavedRun, WizardState } from '../src/ports.js';
+import type { Env, ProgressStore, Prompter, RunLock, SavedRun, WizardState } from '../src/ports.js';
 import type { CheckResult, Flags, Step, StepId, StepOutcome } from '../src/steps/types.js';
 import { CancelError, ExternalError, UserError } from '../src/errors.js';
 
@@ -422,5 +422,193 @@ describe('runWizard', () => {
     expect(r.error?.kind).toBe('user');
     const failed = events.find((e) => e.type === 'step-failed');
     expect(failed && failed.type === 'step-failed' && failed.error.kind === 'user' ? failed.error.fix : null).toEqual(['Start Docker Desktop']);
+  });
+});
+
+// ---------- one wizard at a time ----------
+
+/** A strict fake lock: logs acquire/release; keys listed in `held` are refused; `stale` keys come with a notice. */
+function fakeLock(log: string[], o: { held?: string[]; stale?: string[] } = {}): RunLock {
+  return {
+    dir: '/tmp/locks',
+    async acquire(key) {
+      log.push(`lock:${key}`);
+      if (o.held?.includes(key)) throw new UserError(`another registry-setup is already working on ${key} (pid 7, started 2026-01-01T00:00:00.000Z); wait for it to finish or stop it`);
+      return {
+        ...(o.stale?.includes(key) ? { notice: `Took over a lock left by process 9 on ${key}.` } : {}),
+        async release() {
+          log.push(`unlock:${key}`);
+        },
+      };
+    },
+  };
+}
+
+const FOLDER = 'the folder /work/app';
+const RKEY = 'demo-proj/southamerica-east1/demo-repo';
+const withFiles = (env: Env): Env => ({ ...env, files: { cwd: '/work/app' } as Env['files'] });
+
+interface LockCase {
+  name: string;
+  spec?: Partial<Record<StepId, StepSpec>>;
+  flags?: Partial<Flags>;
+  saved?: SavedRun;
+  held?: string[];
+  stale?: string[];
+  abortAt?: StepId;
+  expect: { status: 'done' | 'failed' | 'cancelled'; log: string[]; events?: (string | RegExp)[] };
+}
+
+const lockCases: LockCase[] = [
+  {
+    name: 'fresh run: folder locked first, P/L/R as soon as known (after the repository step), both released at the end',
+    expect: {
+      status: 'done',
+      log: [`lock:${FOLDER}`, 'store:latest', ...runAndSave(['preflight', 'project', 'region', 'repository']), `lock:${RKEY}`, ...runAndSave(['docker-auth', 'push', 'summary'], ['preflight', 'project', 'region', 'repository']), `unlock:${FOLDER}`, `unlock:${RKEY}`],
+    },
+  },
+  {
+    name: 'flags name project, region and repository: P/L/R locked before the first step',
+    flags: { project: 'demo-proj', region: 'southamerica-east1', repository: 'demo-repo' },
+    expect: { status: 'done', log: [`lock:${FOLDER}`, 'store:latest', `lock:${RKEY}`, ...runAndSave(IDS), `unlock:${FOLDER}`, `unlock:${RKEY}`] },
+  },
+  {
+    name: 'resume: the saved P/L/R is locked before the first re-check',
+    saved: savedRun(['preflight', 'project', 'region', 'repository'], { project: 'demo-proj', location: 'southamerica-east1', repository: 'demo-repo' }),
+    spec: { preflight: { check: { done: true } }, project: { check: { done: true } }, region: { check: { done: true } }, repository: { check: { done: true } } },
+    expect: {
+      status: 'done',
+      log: [`lock:${FOLDER}`, 'store:latest', `lock:${RKEY}`, 'check:preflight', 'check:project', 'check:region', 'check:repository', ...runAndSave(['docker-auth', 'push', 'summary'], ['preflight', 'project', 'region', 'repository']), `unlock:${FOLDER}`, `unlock:${RKEY}`],
+    },
+  },
+  {
+    name: 'another run in this folder: refused before saved progress is even read',
+    held: [FOLDER],
+    expect: { status: 'failed', log: [`lock:${FOLDER}`], events: [/^run-failed:another registry-setup is already working on the folder \/work\/app \(pid 7/] },
+  },
+  {
+    name: 'another run on the same P/L/R (other folder): refused once the key is known; what was done is saved; folder released',
+    held: [RKEY],
+    expect: {
+      status: 'failed',
+      log: [`lock:${FOLDER}`, 'store:latest', ...runAndSave(['preflight', 'project', 'region', 'repository']), `lock:${RKEY}`, `unlock:${FOLDER}`],
+      events: [/^run-failed:another registry-setup is already working on demo-proj\/southamerica-east1\/demo-repo/],
+    },
+  },
+  {
+    name: 'a step fails: locks released',
+    spec: { 'docker-auth': { run: 'fail' } },
+    expect: {
+      status: 'failed',
+      log: [`lock:${FOLDER}`, 'store:latest', ...runAndSave(['preflight', 'project', 'region', 'repository']), `lock:${RKEY}`, 'run:docker-auth', `unlock:${FOLDER}`, `unlock:${RKEY}`],
+    },
+  },
+  {
+    name: 'Ctrl-C during a step: locks released',
+    spec: { region: { run: 'abort-during' } },
+    expect: { status: 'cancelled', log: [`lock:${FOLDER}`, 'store:latest', ...runAndSave(['preflight', 'project']), 'run:region', `unlock:${FOLDER}`] },
+  },
+  {
+    name: 'a stale lock taken over: the notice is shown',
+    stale: [FOLDER],
+    expect: { status: 'done', log: [`lock:${FOLDER}`, 'store:latest', ...runAndSave(['preflight', 'project', 'region', 'repository']), `lock:${RKEY}`, ...runAndSave(['docker-auth', 'push', 'summary'], ['preflight', 'project', 'region', 'repository']), `unlock:${FOLDER}`, `unlock:${RKEY}`], events: ['notice:Took over a lock left by process 9 on the folder /work/app.'] },
+  },
+  {
+    name: '--dry-run changes nothing and takes no lock',
+    flags: { dryRun: true },
+    expect: { status: 'done', log: ['store:latest'] },
+  },
+];
+
+describe('runWizard: one wizard at a time', () => {
+  it.each(lockCases)('$name', async (c) => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const store = memStore(c.saved ? structuredClone(c.saved) : null, log);
+    const events: RunEvent[] = [];
+    const r = await runWizard({
+      steps: fakeSteps(c.spec ?? {}, log, ac),
+      env: withFiles(strictEnv(strictPrompter(false, [], log))),
+      store,
+      lock: fakeLock(log, { held: c.held, stale: c.stale }),
+      flags: flags(c.flags),
+      signal: ac.signal,
+      sink: (e) => events.push(e),
+    });
+    expect(r.status).toBe(c.expect.status);
+    expect(log).toEqual(c.expect.log);
+    const described = events.map((e) => (e.type === 'run-failed' ? `run-failed:${e.error.message}` : describeEvent(e)));
+    for (const want of c.expect.events ?? []) {
+      const hit = described.some((d) => (typeof want === 'string' ? d.startsWith(want) : want.test(d)));
+      expect(hit, `event ${String(want)} in\n${described.join('\n')}`).toBe(true);
+    }
+  });
+});
+
+describe('two runners at once over real files (progress store + lock files in one temp dir)', () => {
+  /** Steps where preflight waits for `gate` (so the first runner is mid-run while the second starts). */
+  function gatedSteps(log: string[], gate: Promise<void>, started: () => void): Step[] {
+    const steps = fakeSteps({}, log);
+    const run0 = steps[0].run;
+    steps[0].run = async (ctx, env, signal) => {
+      started();
+      await gate;
+      return run0(ctx, env, signal);
+    };
+    return steps;
+  }
+
+  interface TwoCase {
+    case: string;
+    a: { cwd: string; flags?: Partial<Flags> };
+    b: { cwd: string; flags?: Partial<Flags> };
+    bError: RegExp;
+  }
+  const twoCases: TwoCase[] = [
+    { case: 'same folder', a: { cwd: '/w/app' }, b: { cwd: '/w/app' }, bError: /^another registry-setup is already working on the folder \/w\/app \(pid \d+, started [0-9T:.-]+Z\); wait for it to finish or stop it$/ },
+    {
+      case: 'same project/location/repository from two folders',
+      a: { cwd: '/w/one', flags: { project: 'demo-proj', region: 'southamerica-east1', repository: 'demo-repo' } },
+      b: { cwd: '/w/two', flags: { project: 'demo-proj', region: 'southamerica-east1', repository: 'demo-repo' } },
+      bError: /^another registry-setup is already working on demo-proj\/southamerica-east1\/demo-repo \(pid \d+/,
+    },
+  ];
+
+  it.each(twoCases)('$case: the second refuses clearly, the first finishes, saved progress stays valid, locks are gone after', async (c) => {
+    const { mkdtempSync, readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createProgressStore } = await import('../src/adapters/progress.js');
+    const { createRunLock } = await import('../src/adapters/lock.js');
+    const dir = mkdtempSync(join(tmpdir(), 'rs-two-'));
+    const logA: string[] = [];
+    const logB: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let aStarted!: () => void;
+    const aIn = new Promise<void>((r) => (aStarted = r));
+    const envFor = (cwd: string, log: string[]) => ({ ...strictEnv(strictPrompter(false, [], log)), files: { cwd } as Env['files'] });
+    const storeA = createProgressStore({ cwd: c.a.cwd, configDir: dir });
+    const storeB = createProgressStore({ cwd: c.b.cwd, configDir: dir });
+    const a = runWizard({ steps: gatedSteps(logA, gate, aStarted), env: envFor(c.a.cwd, logA), store: storeA, lock: createRunLock({ dir }), flags: flags(c.a.flags), signal: new AbortController().signal, sink: () => {} });
+    await aIn;
+    const eventsB: RunEvent[] = [];
+    const b = await runWizard({ steps: fakeSteps({}, logB), env: envFor(c.b.cwd, logB), store: storeB, lock: createRunLock({ dir }), flags: flags(c.b.flags), signal: new AbortController().signal, sink: (e) => eventsB.push(e) });
+    expect(b.status).toBe('failed');
+    expect(b.error?.message).toMatch(c.bError);
+    expect(logB.filter((l) => l.startsWith('run:'))).toEqual([]); // the second did nothing
+    expect(eventsB.map((e) => e.type)).toEqual(['run-start', 'run-failed']);
+    open();
+    const ra = await a;
+    expect(ra.status).toBe('done');
+    const file = JSON.parse(readFileSync(storeA.path, 'utf8'));
+    expect(file.version).toBe(1);
+    expect(Object.keys(file.runs)).toEqual([c.a.cwd]);
+    expect(file.runs[c.a.cwd].done).toEqual(IDS);
+    expect(statSync(storeA.path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    // Now that the first is done, the second runs.
+    const again = await runWizard({ steps: fakeSteps({ preflight: { check: { done: true } } }, []), env: envFor(c.b.cwd, []), store: storeB, lock: createRunLock({ dir }), flags: flags({ ...c.b.flags, restart: true }), signal: new AbortController().signal, sink: () => {} });
+    expect(again.status).toBe('done');
   });
 });
