@@ -1,11 +1,30 @@
-// Bundles the CLI into one production file: dist/cli.js.
-// React runs in production mode; the Artifact Registry client (google-gax loads its
-// protos from its own package folder at run time) stays external and is imported lazily.
+// Bundles the CLI into a production build: dist/cli.js (what bin/registry-setup.js starts) plus
+// chunks in dist/chunks/ for what is imported lazily.
+//
+// - React runs in production mode (NODE_ENV is "production" at build time).
+// - Code splitting: dist/cli.js holds only what the first frame needs (Ink, React, the steps' titles,
+//   the runner). The adapters (execa, conf, @inquirer prompts) are in the chunk of src/env.ts, which
+//   src/cli.tsx imports after the first frame; Node parses that chunk while the frame is on screen.
+// - The Artifact Registry client (google-gax loads its protos from its own package folder at run
+//   time) stays external, imported lazily in the background after the first frame.
+// - Ink's devtools module (imported only when DEV=true) and react-devtools-core are stubbed: the dev
+//   tools are not installed, and would drag `ws` into the bundle.
+// - conf's JSON-schema validation (ajv, ajv-formats) and migrations (semver) are stubbed: our
+//   progress store (src/adapters/progress.ts) uses neither (no schema, no migrations), and they are
+//   ~170 KB of the adapters' chunk. Should one be used after all, the stub throws a clear error.
+// - `node scripts/build.mjs --metafile` also writes dist/meta.json and prints the biggest inputs.
 import { build } from 'esbuild';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
-await build({
-  entryPoints: ['src/cli.tsx'],
-  outfile: 'dist/cli.js',
+const OUT = 'dist';
+const showMeta = process.argv.includes('--metafile');
+
+const result = await build({
+  entryPoints: { cli: 'src/cli.tsx' },
+  outdir: OUT,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -14,23 +33,75 @@ await build({
   minify: true,
   sourcemap: 'linked',
   legalComments: 'none',
+  metafile: true,
   define: { 'process.env.NODE_ENV': '"production"' },
   external: ['@google-cloud/artifact-registry', 'google-gax', 'google-auth-library'],
-  // Ink imports react-devtools-core (a dev-only, uninstalled package) from a module it loads only
-  // when DEV=true; as an external it would become a static import of the ESM bundle and fail at
-  // start-up. Bundle a stub instead.
   plugins: [
     {
-      name: 'stub-react-devtools',
+      name: 'stub-devtools',
       setup(b) {
+        // Ink imports react-devtools-core (a dev-only, uninstalled package) from devtools.js, which it
+        // loads only when DEV=true; as an external it would become a static import and fail at start-up.
         b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
-        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
+        b.onResolve({ filter: /^\.\/devtools\.js$/ }, (a) =>
+          /[\\/]node_modules[\\/]ink[\\/]/.test(a.importer) ? { path: 'ink-devtools', namespace: 'stub' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+          contents: 'export default { initialize() {}, connectToDevTools() {} };',
+          loader: 'js',
+        }));
+      },
+    },
+    {
+      name: 'stub-conf-extras',
+      setup(b) {
+        const fromConf = (a) => /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer);
+        const fail = (what) =>
+          `const fail = () => { throw new Error('registry-setup is built without conf ${what} (see scripts/build.mjs)'); };`;
+        const stubs = {
+          'ajv/dist/2020.js': `${fail('schema validation')} export class Ajv2020 { constructor() { fail(); } }`,
+          'ajv-formats': `${fail('schema validation')} export default { default: fail };`,
+          semver: `${fail('migrations')} export default new Proxy({}, { get: fail });`,
+        };
+        b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (a) =>
+          fromConf(a) ? { path: a.path, namespace: 'conf-stub' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'conf-stub' }, (a) => ({ contents: stubs[a.path], loader: 'js' }));
       },
     },
   ],
   banner: {
-    // Some CommonJS dependencies call require(); give the ESM bundle one.
+    // Some CommonJS dependencies call require(); give each ESM output file one.
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   logLevel: 'warning',
 });
+
+// Remove chunks of earlier builds (chunk names carry a content hash). The new files are already
+// written, so a run that starts meanwhile finds everything it imports.
+const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => relative(OUT, f)));
+const walk = (dir) =>
+  readdirSync(join(OUT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
+for (const f of walk('')) {
+  if (!outputs.has(f) && f !== 'meta.json') rmSync(join(OUT, f), { force: true });
+}
+
+if (showMeta) {
+  writeFileSync(join(OUT, 'meta.json'), JSON.stringify(result.metafile));
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    if (file.endsWith('.map')) continue;
+    const byPkg = {};
+    for (const [input, v] of Object.entries(out.inputs)) {
+      const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+      const key = m ? m[1] : input.split('/').slice(0, 2).join('/');
+      byPkg[key] = (byPkg[key] ?? 0) + v.bytesInOutput;
+    }
+    const top = Object.entries(byPkg)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}K`);
+    console.log(`${file} ${(out.bytes / 1024).toFixed(0)} KB${top.length > 1 ? `: ${top.join(', ')}` : ''}`);
+  }
+}

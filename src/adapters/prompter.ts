@@ -1,12 +1,14 @@
-// Questions, with @inquirer/prompts on the injected streams. The library is imported on the
-// first question (not at start-up). beforePrompt lets the Ink UI clear its live area first;
+// Questions, with @inquirer/prompts on the injected streams. Static named imports of the four
+// prompts we use: the bundle keeps only those (a namespace import would pull in every prompt,
+// including the editor prompt's iconv-lite, ~0.5 MB); this module is loaded after the first frame
+// (src/env.ts is imported lazily), so the first frame does not wait for it. beforePrompt lets the Ink UI clear its live area first;
 // afterPrompt hands the terminal back. Ctrl-C and Escape become CancelError.
 import { BugError, CancelError } from '../errors.js';
 import type { CallOpts, Choice, Prompter } from '../ports.js';
+import { confirm, input, search, select } from '@inquirer/prompts';
 
-type Inquirer = typeof import('@inquirer/prompts');
-let inquirerP: Promise<Inquirer> | undefined;
-const loadInquirer = () => (inquirerP ??= import('@inquirer/prompts'));
+const inquirer = { select, search, input, confirm };
+type Inquirer = typeof inquirer;
 
 const CANCEL_ERRORS = new Set(['ExitPromptError', 'AbortPromptError', 'CancelPromptError']);
 
@@ -30,7 +32,7 @@ export function createPrompter(deps: {
     if (!deps.interactive) throw new BugError(`a question was asked in a non-interactive run: ${message}`);
     const outer = opts?.signal;
     if (outer?.aborted) throw new CancelError('cancelled', { cause: outer.reason });
-    const q = await loadInquirer();
+    const q = inquirer;
     await deps.beforePrompt?.();
     const ac = new AbortController();
     const onAbort = () => ac.abort(outer?.reason);
