@@ -153,6 +153,11 @@ export interface DockerConfigFile {
    * original once (config.json.registry-setup.bak) before the first change. Creates the dir (0700).
    */
   write(next: Record<string, unknown>): Promise<{ backupPath?: string }>;
+  /**
+   * Set when registry-setup runs through sudo (SUDO_USER names someone else): the config changed
+   * here is root's, not that user's. Shown as a warning by the preflight step.
+   */
+  sudoWarning?: string;
 }
 
 // ---------- git ----------

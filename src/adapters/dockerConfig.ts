@@ -219,9 +219,23 @@ async function copyOnce(src: string, dest: string, mode: number): Promise<boolea
   }
 }
 
+/**
+ * Under sudo (SUDO_USER set to another user), the config we change is root's: Docker run by that
+ * user without sudo reads their own ~/.docker/config.json and will not see it.
+ */
+export function sudoWarning(env: NodeJS.ProcessEnv, path: string): string | undefined {
+  const user = env.SUDO_USER;
+  if (!user || user === 'root') return undefined;
+  return (
+    `registry-setup is running through sudo, so it sets up root's Docker config (${path}) with root's gcloud login, not ${user}'s: ` +
+    `docker commands ${user} runs without sudo will not use it. Run registry-setup as ${user}, without sudo, unless root is who will push.`
+  );
+}
+
 export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: string }): DockerConfigFile {
   const dir = deps.env.DOCKER_CONFIG || join(deps.homedir, '.docker');
   const path = join(dir, 'config.json');
+  const sudo = sudoWarning(deps.env, path);
 
   async function readText(): Promise<string | null> {
     try {
@@ -242,6 +256,7 @@ export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: 
   return {
     dir,
     path,
+    ...(sudo ? { sudoWarning: sudo } : {}),
 
     async read() {
       const text = await readText();

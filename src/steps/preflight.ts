@@ -18,7 +18,7 @@ export const LABELS = {
   account: 'gcloud login',
   docker: 'Docker CLI and daemon',
   helper: 'docker-credential-gcloud on PATH',
-  root: 'user (not root)',
+  root: 'user account',
   git: 'git repository (for the sha tag)',
 } as const;
 
@@ -130,8 +130,8 @@ function rootItem(env: Env): CheckItem {
   return {
     label: LABELS.root,
     status: 'warn',
-    detail: 'running as root (under sudo?)',
-    fix: "Root's ~/.docker/config.json and gcloud login are not yours: the setup will configure root. Run without sudo unless that is what you want.",
+    detail: 'running as root',
+    fix: env.dockerConfig.sudoWarning ?? "Root's ~/.docker/config.json and gcloud login are not yours: the setup will configure root. Run without sudo unless that is what you want.",
   };
 }
 

@@ -235,11 +235,14 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
     case 'error': {
       const v = errorView(entry.error, debug);
       const lines = errorLines(v);
+      // A step's failure: the step line just above already says "✗ TITLE failed"; only the details here.
       return (
-        <Box flexDirection="column" marginTop={1}>
-          <Text color="red" bold>
-            ✗ {entry.stepTitle ? `${entry.stepTitle} failed` : 'Failed'}
-          </Text>
+        <Box flexDirection="column" marginTop={entry.stepTitle ? 0 : 1}>
+          {entry.stepTitle ? null : (
+            <Text color="red" bold>
+              ✗ Failed
+            </Text>
+          )}
           <Box flexDirection="column" marginLeft={2}>
             {lines.map((l, i) => (
               <Text key={i} color={i === 0 ? 'red' : l === 'What to do:' ? 'yellow' : undefined} bold={l === 'What to do:'}>
@@ -344,6 +347,12 @@ function DoneStep({ entry }: { entry: Extract<Entry, { kind: 'step' }> }): React
     <Box flexDirection="column">
       <Text>
         {mark} <Text bold>{step.title}</Text>
+        {step.status === 'failed' ? (
+          <Text color="red" bold>
+            {' '}
+            failed
+          </Text>
+        ) : null}
         {step.summary ? <Text> {step.summary}</Text> : null}
         {step.rechecked ? <Text dimColor> (done earlier, re-checked)</Text> : null}
       </Text>

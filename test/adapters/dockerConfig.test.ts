@@ -211,3 +211,80 @@ describe('findJsonError (Node 20 does not always give a position)', () => {
     expect(shortJsonMessage('Unexpected number in JSON at position 18')).toBe('Unexpected number');
   });
 });
+
+describe('what the user already has is preserved', () => {
+  const HOST = 'southamerica-east1-docker.pkg.dev';
+  const cases: { case: string; text: string }[] = [
+    { case: 'auths with credentials', text: '{\n\t"auths": {\n\t\t"https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"},\n\t\t"ghcr.io": {"auth": "Z2g6dG9r", "email": "a@b.c"}\n\t}\n}' },
+    { case: 'other credHelpers', text: '{"credHelpers": {"gcr.io": "gcloud", "123.dkr.ecr.eu-west-1.amazonaws.com": "ecr-login", "us-docker.pkg.dev": "gcloud"}}' },
+    { case: 'credsStore', text: '{"credsStore": "desktop", "currentContext": "desktop-linux"}' },
+    { case: 'unknown keys, nested, unicode, numbers, nulls', text: '{"zzz": {"deep": [1, 2.5, -3, true, null, "ünïcødé ✓"]}, "proxies": {"default": {"httpProxy": "http://p:3128"}}, "experimental": "enabled", "detachKeys": "ctrl-e,e"}' },
+    { case: 'everything at once, 2-space indent', text: JSON.stringify({ auths: { 'x.io': { auth: 'eA==' } }, credsStore: 'pass', credHelpers: { 'gcr.io': 'gcloud' }, plugins: { a: { b: 'c' } }, aliases: { builder: 'buildx' } }, null, 2) },
+  ];
+  it.each(cases)('$case: adding our credHelpers entry keeps every other value, in order', async ({ text }) => {
+    const dir = tmp();
+    const p = join(dir, 'config.json');
+    writeFileSync(p, text, { mode: 0o600 });
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/nonexistent' });
+    const cur = await f.read();
+    const original = JSON.parse(text) as Record<string, unknown>;
+    expect(cur).toEqual(original);
+    const helpers = { ...((cur.credHelpers as Record<string, string>) ?? {}), [HOST]: 'gcloud' };
+    const r = await f.write({ ...cur, credHelpers: helpers });
+    const after = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    expect(after).toEqual({ ...original, credHelpers: { ...((original.credHelpers as object) ?? {}), [HOST]: 'gcloud' } });
+    // key order of every object is kept; ours is appended
+    expect(Object.keys(after)).toEqual([...new Set([...Object.keys(original), 'credHelpers'])]);
+    expect(Object.keys(after.credHelpers as object)).toEqual([...Object.keys((original.credHelpers as object) ?? {}).filter((k) => k !== HOST), HOST]);
+    // the backup is the exact original bytes
+    expect(readFileSync(r.backupPath!, 'utf8')).toBe(text);
+  });
+
+  it('DOCKER_CONFIG naming a folder that does not exist yet: created (0700, parents too), file 0600, ~/.docker untouched', async () => {
+    const root = tmp();
+    const home = tmp();
+    const dc = join(root, 'a', 'b', 'docker');
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dc }, homedir: home });
+    expect(f.dir).toBe(dc);
+    expect(await f.read()).toEqual({});
+    await f.write({ credHelpers: { [HOST]: 'gcloud' } });
+    expect(mode(dc)).toBe(0o700);
+    expect(mode(join(dc, 'config.json'))).toBe(0o600);
+    expect(existsSync(join(home, '.docker'))).toBe(false);
+  });
+
+  it.each([
+    { case: 'malformed: nothing written, no backup', text: '{"auths": {}, "credHelpers": {"x": "y",}}', where: /line 1, column 40/ },
+    { case: 'malformed on a later line', text: '{\n  "credsStore": "desktop"\n  "auths": {}\n}\n', where: /line 3, column 3/ },
+    { case: 'not an object', text: '["a"]', where: /not a JSON object|object/ },
+  ])('$case: the error names the path and position; the bytes stay identical', async ({ text, where }) => {
+    const dir = tmp();
+    const p = join(dir, 'config.json');
+    writeFileSync(p, text);
+    const before = statSync(p);
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/x' });
+    const err = await f.read().catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toContain(p);
+    expect(err.message).toMatch(where);
+    expect(await f.write({ credHelpers: { [HOST]: 'gcloud' } }).catch((e) => e)).toBeInstanceOf(UserError);
+    expect(readFileSync(p, 'utf8')).toBe(text);
+    expect(statSync(p).mtimeMs).toBe(before.mtimeMs);
+    expect(readdirSync(dir)).toEqual(['config.json']);
+  });
+});
+
+describe('running through sudo', () => {
+  const cases: { case: string; env: NodeJS.ProcessEnv; want: RegExp | undefined }[] = [
+    { case: 'sudo by alice', env: { SUDO_USER: 'alice' }, want: /running through sudo, so it sets up root's Docker config \(\/root\/\.docker\/config\.json\) with root's gcloud login, not alice's.*Run registry-setup as alice, without sudo/ },
+    { case: 'sudo with DOCKER_CONFIG kept', env: { SUDO_USER: 'bob', DOCKER_CONFIG: '/home/bob/.docker' }, want: /\(\/home\/bob\/\.docker\/config\.json\).*not bob's/ },
+    { case: 'no sudo', env: {}, want: undefined },
+    { case: 'empty SUDO_USER', env: { SUDO_USER: '' }, want: undefined },
+    { case: 'sudo from root itself', env: { SUDO_USER: 'root' }, want: undefined },
+  ];
+  it.each(cases)('$case', ({ env, want }) => {
+    const f = createDockerConfigFile({ env, homedir: '/root' });
+    if (want) expect(f.sudoWarning).toMatch(want);
+    else expect(f.sudoWarning).toBeUndefined();
+  });
+});

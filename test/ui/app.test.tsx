@@ -226,3 +226,39 @@ describe('<App>', () => {
     expect(f).not.toContain('ya29');
   });
 });
+
+describe('<App> failures and notices', () => {
+  const failures: { case: string; error: Error & { kind: string }; index: number }[] = [
+    { case: 'external error', error: new ExternalError('exit status 1', { command: 'gcloud projects list', exitCode: 1 }, ['Run gcloud auth login']), index: 1 },
+    { case: 'user error', error: new UserError('another registry-setup is already working on p/l/r (pid 7, started 2026-01-01T00:00:00.000Z)', ['wait']), index: 3 },
+    { case: 'bug', error: new BugError('undefined is not a function'), index: 0 },
+  ];
+  it.each(failures)('a failed step is named once ($case)', async ({ error, index }) => {
+    const t = setup();
+    const id = STEPS[index].id;
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start(id, index));
+    t.send({ type: 'step-failed', id, error: error as never }, { type: 'run-failed', state: {}, error: error as never, stepId: id });
+    const f = await waitForFrame(t.lastFrame, `✗ ${STEPS[index].title} failed`, error.message.slice(0, 30), 'Your progress is saved');
+    expect(f.match(/✗/g)).toHaveLength(1);
+    expect(f.split('\n').filter((l) => l.includes(STEPS[index].title))).toHaveLength(1);
+  });
+
+  it('a failure before any step has its own heading, once', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false });
+    t.send({ type: 'run-failed', state: {}, error: new UserError('another registry-setup is already working on the folder /w (pid 7, started x)', ['Let it finish']) });
+    const f = await waitForFrame(t.lastFrame, '✗ Failed', 'already working on the folder /w', '- Let it finish');
+    expect(f.match(/✗/g)).toHaveLength(1);
+  });
+
+  const notices = [
+    'The saved progress file /home/u/.config/registry-setup/progress.json was damaged (not valid JSON). It was set aside as /home/u/.config/registry-setup/progress.json.corrupt-2026, and this run starts fresh.',
+    'Took over a lock left by process 4242 (started 2026-11-26T09:00:00.000Z), which is no longer running on the folder /w.',
+  ];
+  it.each(notices)('a notice reaches the panel: %s', async (text) => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, { type: 'notice', text }, start('preflight', 0));
+    const f = await waitForFrame(t.lastFrame, 'Preflight');
+    expect(f.replace(/\s+/g, ' ')).toContain(text);
+  });
+});
