@@ -1,0 +1,640 @@
+// The fault scenarios of issue 4, shared by the lab tests (test/e2e/faults.test.ts,
+// resume.test.ts) and `npm run test:faults` (scripts/faults.ts), so the two cannot drift.
+//
+// Each scenario sets a world, injects faults, runs the BUILT CLI (bin/registry-setup.js)
+// non-interactively with plain output, sometimes SIGKILLs it, runs it again, and then measures
+// from outside: the repositories the emulator holds, the user's Docker config (watched during
+// every run: it must be valid JSON at every observation), its backup, the registry's tags, and
+// the saved progress. `dataLost` counts what an interrupted or failed run damaged.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { Lab } from '../lab/lab.js';
+import { REPO_ROOT } from '../lab/layout.js';
+
+type WorldSpec = Parameters<Lab['setWorld']>[0];
+type FaultSpec = Parameters<Lab['addFaults']>[0][number];
+
+export const PROJECT = 'mycoolproject-prod';
+export const LOCATION = 'southamerica-east1';
+export const HOST = `${LOCATION}-docker.pkg.dev`;
+export const REPO = 'mycoolproject-repo';
+export const IMAGE = 'mycoolproject';
+export const BIN = resolve(REPO_ROOT, 'bin', 'registry-setup.js');
+export const BASE_ARGS = ['--yes', '--project', PROJECT, '--region', LOCATION, '--source', 'sample'];
+
+/** What the user's Docker config held before: every key but credHelpers[HOST] must survive. */
+export const BEFORE = {
+  auths: { 'ghcr.io': { auth: 'bmV3Y29tZXI6bm90LWEtcmVhbC10b2tlbg==' } },
+  credHelpers: { 'us-docker.pkg.dev': 'gcloud' },
+  psFormat: 'table {{.ID}}\t{{.Names}}',
+  detachKeys: 'ctrl-e,e',
+} as const;
+
+export function world(extra: Partial<WorldSpec> = {}, project: Record<string, unknown> = {}): WorldSpec {
+  return { projects: [{ projectId: PROJECT, name: 'My Cool Project', apiEnabled: true, billing: true, ...project }], ...extra } as WorldSpec;
+}
+
+// ---------- one user's machine ----------
+
+export interface User {
+  name: string;
+  root: string;
+  /** The git project folder the wizard runs in. */
+  dir: string;
+  sha: string;
+  dockerConfig: string;
+  xdg: string;
+  tmp: string;
+  env: Record<string, string>;
+}
+
+export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: boolean; env?: Record<string, string | undefined> } = {}): Promise<User> {
+  const root = await mkdtemp(join(tmpdir(), `rs-faults-${name}-`));
+  const dir = join(root, IMAGE);
+  await mkdir(join(dir, IMAGE), { recursive: true });
+  await writeFile(join(dir, 'manage.py'), '#!/usr/bin/env python\n');
+  await writeFile(join(dir, IMAGE, 'settings.py'), 'DEBUG = False\n');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Newcomer', '-c', 'user.email=newcomer@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'Start');
+  const sha = git('rev-parse', '--short', 'HEAD');
+  const dockerConfig = await lab.newDockerConfig(`faults-${name}-${Date.now()}`, JSON.parse(JSON.stringify(BEFORE)));
+  const xdg = join(root, 'xdg');
+  const tmp = join(root, 'tmp');
+  await mkdir(tmp, { recursive: true });
+  const extra: Record<string, string | undefined> = { DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: xdg, TMPDIR: tmp, CI: undefined, NO_COLOR: '1', ...opts.env };
+  if (opts.withoutHelper) {
+    // A PATH with gcloud, docker, git and node but not docker-credential-gcloud.
+    const bin = join(root, 'bin');
+    await mkdir(bin);
+    for (const tool of ['gcloud', 'docker', 'git', 'node']) {
+      const found = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      await symlink(found, join(bin, tool));
+    }
+    extra.PATH = bin;
+  }
+  return { name, root, dir, sha, dockerConfig, xdg, tmp, env: lab.toolEnv(extra) };
+}
+
+// ---------- watching the Docker config ----------
+
+/** Polls config.json while runs go on; every observation must be valid JSON. */
+export class ConfigWatch {
+  observations = 0;
+  invalid: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  constructor(private readonly file: string) {}
+  start(): void {
+    this.timer = setInterval(() => void this.observe(), 15);
+  }
+  async observe(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const text = await readFile(this.file, 'utf8');
+      this.observations++;
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        this.invalid.push(`${(e as Error).message}: ${text.slice(0, 80)}`);
+      }
+    } catch (e) {
+      this.observations++;
+      this.invalid.push(`unreadable: ${(e as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.observe();
+  }
+}
+
+// ---------- running the wizard ----------
+
+export interface RunResult {
+  args: string[];
+  code: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved. */
+  all: string;
+  killed: boolean;
+  /** What the kill waited for, when it happened. */
+  killedAt?: string;
+  ms: number;
+}
+
+export interface KillAt {
+  /** SIGKILL the wizard (and its children: its process group) once this shows in its output… */
+  on: RegExp;
+  /** …this many ms later. */
+  delayMs?: number;
+}
+
+export async function runWizard(user: User, args: string[] = BASE_ARGS, opts: { kill?: KillAt; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+  const t0 = Date.now();
+  const child: ResultPromise = execa(process.execPath, [BIN, ...args], {
+    cwd: user.dir,
+    env: { ...user.env, ...opts.env },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    detached: true, // its own process group, so a kill takes gcloud/docker children with it
+    timeout: opts.timeoutMs ?? 120_000,
+    stdin: 'ignore',
+  });
+  let all = '';
+  let killed = false;
+  let killedAt: string | undefined;
+  child.all?.on('data', (d: Buffer) => {
+    all += d.toString();
+    if (opts.kill && !killed && killedAt === undefined) {
+      const m = opts.kill.on.exec(all);
+      if (m) {
+        killedAt = m[0];
+        setTimeout(() => {
+          killed = true;
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, opts.kill.delayMs ?? 0);
+      }
+    }
+  });
+  const r = await child;
+  return {
+    args,
+    code: r.exitCode,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    all: String(r.all ?? all),
+    killed: killed && r.exitCode === undefined,
+    killedAt,
+    ms: Date.now() - t0,
+  };
+}
+
+// ---------- measuring the end state ----------
+
+export interface EndState {
+  repositories: string[];
+  credHelpers: Record<string, string> | undefined;
+  /** Keys of BEFORE (other than credHelpers[HOST]) lost or changed. */
+  keysLost: string[];
+  backupHoldsOriginal: boolean;
+  images: { image: string; digest: string; tags: string[] }[];
+  tagsOnOneDigest: boolean;
+  progress: { exists: boolean; validJson: boolean; mode: string; complete: boolean; done: string[] };
+  dockerConfigFiles: string[];
+}
+
+export function progressFile(user: User): string {
+  return join(user.xdg, 'registry-setup', 'progress.json');
+}
+
+export async function measure(lab: Lab, user: User): Promise<EndState> {
+  const w = (await lab.world()) as { repositories?: { name?: string; project?: string; repositoryId?: string }[] };
+  const repositories = (w.repositories ?? []).map((r) => r.name ?? `${r.project}/${r.repositoryId}`).sort();
+
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(await readFile(join(user.dockerConfig, 'config.json'), 'utf8'));
+  } catch {
+    config = {};
+  }
+  const keysLost: string[] = [];
+  for (const [k, v] of Object.entries(BEFORE)) {
+    if (k === 'credHelpers') {
+      for (const [h, hv] of Object.entries(v as Record<string, string>)) {
+        if ((config.credHelpers as Record<string, string> | undefined)?.[h] !== hv) keysLost.push(`credHelpers.${h}`);
+      }
+    } else if (JSON.stringify(config[k]) !== JSON.stringify(v)) keysLost.push(k);
+  }
+  const credHelpers = config.credHelpers as Record<string, string> | undefined;
+  const dockerConfigFiles = (await readdir(user.dockerConfig)).sort();
+  const backup = dockerConfigFiles.find((f) => f.includes('bak'));
+  let backupHoldsOriginal = false;
+  if (backup) {
+    try {
+      backupHoldsOriginal = JSON.stringify(JSON.parse(await readFile(join(user.dockerConfig, backup), 'utf8'))) === JSON.stringify(BEFORE);
+    } catch {
+      backupHoldsOriginal = false;
+    }
+  }
+
+  let images: EndState['images'] = [];
+  try {
+    images = (await lab.images(PROJECT, LOCATION, REPO)).map((i) => ({ image: i.image, digest: i.digest, tags: [...i.tags].sort() }));
+  } catch {
+    images = [];
+  }
+  const ours = images.filter((i) => i.image === IMAGE);
+  const tagsOnOneDigest = ours.length === 1 && JSON.stringify(ours[0]!.tags) === JSON.stringify([user.sha, 'latest'].sort());
+
+  const progress: EndState['progress'] = { exists: false, validJson: false, mode: '', complete: false, done: [] };
+  const pf = progressFile(user);
+  if (existsSync(pf)) {
+    progress.exists = true;
+    progress.mode = ((await stat(pf)).mode & 0o777).toString(8);
+    try {
+      const data = JSON.parse(await readFile(pf, 'utf8')) as { runs?: Record<string, { done?: string[] }> };
+      progress.validJson = true;
+      progress.done = data.runs?.[user.dir]?.done ?? [];
+      progress.complete = progress.done.includes('summary');
+    } catch {
+      progress.validJson = false;
+    }
+  }
+  return { repositories, credHelpers, keysLost, backupHoldsOriginal, images, tagsOnOneDigest, progress, dockerConfigFiles };
+}
+
+/** The end state of a finished run, without what differs per user (the sha, the digest). */
+export function normalised(s: EndState, user: User): unknown {
+  return {
+    repositories: s.repositories,
+    credHelpers: s.credHelpers,
+    keysLost: s.keysLost,
+    backupHoldsOriginal: s.backupHoldsOriginal,
+    images: s.images.map((i) => ({ image: i.image, tags: i.tags.map((t) => (t === user.sha ? 'SHA' : t)) })),
+    tagsOnOneDigest: s.tagsOnOneDigest,
+    progress: { ...s.progress },
+    dockerConfigFiles: s.dockerConfigFiles,
+  };
+}
+
+/** What an interrupted or failed sequence of runs damaged (0 = nothing). */
+export function dataLost(s: EndState, watch: ConfigWatch, expectComplete: boolean): { count: number; what: string[] } {
+  const what: string[] = [];
+  for (const k of s.keysLost) what.push(`Docker config key lost/changed: ${k}`);
+  for (const bad of watch.invalid) what.push(`invalid Docker config observed: ${bad}`);
+  if (s.progress.exists && (!s.progress.validJson || s.progress.mode !== '600')) what.push(`saved progress invalid (json ${s.progress.validJson}, mode ${s.progress.mode})`);
+  const extra = s.repositories.length - (expectComplete ? 1 : Math.min(1, s.repositories.length));
+  if (extra > 0) what.push(`${extra} extra repositories`);
+  if (expectComplete && !s.tagsOnOneDigest) what.push(`tags not on one digest: ${JSON.stringify(s.images)}`);
+  if (!expectComplete && s.images.filter((i) => i.image === IMAGE).length > 1) what.push(`tags on several digests: ${JSON.stringify(s.images)}`);
+  if (s.credHelpers && s.credHelpers[HOST] !== undefined && s.credHelpers[HOST] !== 'gcloud') what.push(`credHelpers[${HOST}] = ${s.credHelpers[HOST]}`);
+  return { count: what.length, what };
+}
+
+// ---------- the scenarios ----------
+
+export interface ScenarioContext {
+  lab: Lab;
+  user: User;
+  runs: RunResult[];
+  run(args?: string[], opts?: { kill?: KillAt; env?: Record<string, string> }): Promise<RunResult>;
+}
+
+export interface Scenario {
+  id: string;
+  group: 'kill' | 'transient' | 'user' | 'push';
+  /** The fault injected, in words (the table's first column). */
+  fault: string;
+  /** The expected outcome, in words. */
+  expected: string;
+  world: WorldSpec;
+  user?: { withoutHelper?: boolean };
+  /** Whether the sequence ends with a complete setup (one repository, both tags on one digest…). */
+  endsComplete: boolean;
+  /** Runs the wizard (one or more times); returns the observed outcome in words. */
+  play(ctx: ScenarioContext): Promise<string>;
+  /** Checks on the runs and the end state: a list of what is wrong (empty = as expected). */
+  check(ctx: ScenarioContext, end: EndState): string[];
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  user: User;
+  runs: RunResult[];
+  end: EndState;
+  observed: string;
+  problems: string[];
+  dataLost: { count: number; what: string[] };
+  ms: number;
+}
+
+const last = (ctx: ScenarioContext) => ctx.runs[ctx.runs.length - 1]!;
+const codes = (ctx: ScenarioContext) => ctx.runs.map((r) => (r.killed ? 'killed' : `exit ${r.code}`)).join(', ');
+
+/** Problems with a sequence that must end in a complete setup. */
+function completeProblems(ctx: ScenarioContext, end: EndState): string[] {
+  const p: string[] = [];
+  const r = last(ctx);
+  if (r.code !== 0) p.push(`last run exit ${r.code}: ${r.all.slice(-1500)}`);
+  if (end.repositories.length !== 1) p.push(`repositories: ${JSON.stringify(end.repositories)}`);
+  const expectHelpers = { ...BEFORE.credHelpers, [HOST]: 'gcloud' };
+  if (JSON.stringify(end.credHelpers) !== JSON.stringify(expectHelpers)) p.push(`credHelpers: ${JSON.stringify(end.credHelpers)}`);
+  if (!end.backupHoldsOriginal) p.push(`the backup does not hold the original (files: ${end.dockerConfigFiles.join(', ')})`);
+  if (end.dockerConfigFiles.filter((f) => f.includes('bak')).length !== 1) p.push(`backups: ${end.dockerConfigFiles.join(', ')}`);
+  if (!end.tagsOnOneDigest) p.push(`images: ${JSON.stringify(end.images)}`);
+  if (!end.progress.validJson || end.progress.mode !== '600' || !end.progress.complete) p.push(`saved progress: ${JSON.stringify(end.progress)}`);
+  return p;
+}
+
+/** Problems with a run that must stop with exit `code` and say all of `says`. */
+function failedWith(r: RunResult, code: number, says: (string | RegExp)[]): string[] {
+  const p: string[] = [];
+  if (r.code !== code) p.push(`exit ${r.code}, expected ${code}`);
+  for (const s of says) {
+    const ok = typeof s === 'string' ? r.all.includes(s) : s.test(r.all);
+    if (!ok) p.push(`output lacks ${String(s)}`);
+  }
+  if (/\n\s+at .+\(.+:\d+:\d+\)/.test(r.all) && !r.args.includes('--debug')) p.push('a stack trace is shown');
+  if (p.length) p.push(`output: ${r.all.slice(-1500)}`);
+  return p;
+}
+
+function killScenario(id: string, fault: string, kill: KillAt, extra: Partial<WorldSpec> = {}, faults: FaultSpec[] = []): Scenario {
+  return {
+    id,
+    group: 'kill',
+    fault,
+    expected: 'resumes; same end state as an uninterrupted run',
+    world: world({ ...extra, ...(faults.length ? { faults } : {}) }),
+    endsComplete: true,
+    async play(ctx) {
+      const first = await ctx.run(BASE_ARGS, { kill });
+      const second = await ctx.run();
+      return `${first.killed ? 'killed' : `not killed (exit ${first.code})`} → rerun exit ${second.code}`;
+    },
+    check(ctx, end) {
+      const p = completeProblems(ctx, end);
+      if (!ctx.runs[0]!.killed) p.push(`the first run was not killed (exit ${ctx.runs[0]!.code}; waited for ${kill.on}): ${ctx.runs[0]!.all.slice(-800)}`);
+      return p;
+    },
+  };
+}
+
+const RETRY_NOTE = /retrying in [\d.]+ s, attempt 2 of 5/;
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'baseline',
+    group: 'kill',
+    fault: 'none (uninterrupted run)',
+    expected: 'exit 0, complete setup',
+    world: world(),
+    endsComplete: true,
+    async play(ctx) {
+      const r = await ctx.run();
+      return `exit ${r.code}`;
+    },
+    check: completeProblems,
+  },
+  // Kill -9 at step boundaries…
+  killScenario('kill-after-project', 'SIGKILL when the project step is done', { on: /\[2\/\d\] Choose the Google Cloud project: / }),
+  killScenario('kill-before-push', 'SIGKILL as the push step starts', { on: /\[6\/\d\] Push the first image\n/ }),
+  killScenario('kill-before-summary', 'SIGKILL as the summary step starts', { on: /\[7\/\d\] Summary\n/ }),
+  // …and inside steps.
+  killScenario('kill-repo-operation', 'SIGKILL while the create operation is pending', { on: /operation still running \(poll 1,/ }, { operationPendingPolls: 8 } as Partial<WorldSpec>),
+  killScenario('kill-configure-docker', 'SIGKILL during gcloud auth configure-docker', { on: /gcloud auth configure-docker \S+ --quiet/, delayMs: 150 }),
+  killScenario('kill-config-write', 'SIGKILL as the Docker config is replaced', { on: /updating \S+config\.json \(backup first/ }),
+  killScenario('kill-mid-push', 'SIGKILL mid-push (blob upload slowed 5 s)', { on: /docker push \S+:latest/, delayMs: 1500 }, {}, [
+    { kind: 'latency', ms: 5000, method: 'PATCH', path: '/blobs/uploads/', times: 1 } as FaultSpec,
+    { kind: 'latency', ms: 5000, method: 'PUT', path: '/blobs/uploads/', times: 1 } as FaultSpec,
+  ]),
+
+  // Transient API faults.
+  {
+    id: 'transient-api',
+    group: 'transient',
+    fault: '503×2 repositories get, 429 create, reset + 1.5 s latency locations',
+    expected: 'retried with a note; exit 0',
+    world: world({
+      faults: [
+        { kind: 'reset', method: 'GET', path: '/locations$', times: 1 },
+        { kind: 'latency', ms: 1500, method: 'GET', path: '/locations$', times: 1 },
+        { kind: 'status', status: 503, method: 'GET', path: '/repositories/', times: 2 },
+        { kind: 'status', status: 429, method: 'POST', path: '/repositories$', times: 1 },
+      ] as FaultSpec[],
+    }),
+    endsComplete: true,
+    async play(ctx) {
+      const r = await ctx.run();
+      return `exit ${r.code}, ${(r.all.match(/retrying in [\d.]+ s, attempt \d of \d/g) ?? []).length} retry notes`;
+    },
+    check(ctx, end) {
+      const p = completeProblems(ctx, end);
+      if (!RETRY_NOTE.test(last(ctx).all)) p.push('no "retrying in … attempt 2 of 5" note');
+      return p;
+    },
+  },
+  {
+    id: 'transient-exhausted',
+    group: 'transient',
+    fault: '503×5 on repositories get (beyond the retry budget)',
+    expected: 'exit 1 "gave up after 5 attempts"; rerun resumes, exit 0',
+    world: world({ faults: [{ kind: 'status', status: 503, method: 'GET', path: '/repositories/', times: 5 }] as FaultSpec[] }),
+    endsComplete: true,
+    async play(ctx) {
+      const a = await ctx.run();
+      const b = await ctx.run();
+      return `exit ${a.code} → rerun exit ${b.code}`;
+    },
+    check(ctx, end) {
+      const [a, b] = ctx.runs;
+      const p = failedWith(a!, 1, [/gave up after 5 attempts/, /attempt 5 of 5/, /resumes where it stopped|run registry-setup again/i]);
+      if (!/done earlier: re-checking/.test(b!.all)) p.push(`the rerun did not resume: ${b!.all.slice(0, 1200)}`);
+      return [...p, ...completeProblems(ctx, end)];
+    },
+  },
+
+  // Errors that need the user.
+  {
+    id: 'permission-create',
+    group: 'user',
+    fault: 'PERMISSION_DENIED on repositories.create',
+    expected: 'exit 1 naming roles/artifactregistry.admin + grant command',
+    world: world({}, { deniedPermissions: ['artifactregistry.repositories.create'] }),
+    endsComplete: false,
+    async play(ctx) {
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) =>
+      failedWith(last(ctx), 1, ['roles/artifactregistry.admin', `gcloud projects add-iam-policy-binding ${PROJECT} --member=user:newcomer@example.com --role=roles/artifactregistry.admin`]),
+  },
+  {
+    id: 'permission-push',
+    group: 'push',
+    fault: 'push denied (no uploadArtifacts permission)',
+    expected: 'exit 1 naming roles/artifactregistry.writer',
+    world: world({}, { deniedPermissions: ['artifactregistry.repositories.uploadArtifacts'] }),
+    endsComplete: false,
+    async play(ctx) {
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) => failedWith(last(ctx), 1, ['roles/artifactregistry.writer', 'gcloud projects add-iam-policy-binding']),
+  },
+  {
+    id: 'service-disabled',
+    group: 'user',
+    fault: 'SERVICE_DISABLED (API off, 3 s to propagate), --yes',
+    expected: 'enables it with gcloud services enable, waits, exit 0',
+    world: world({ enableDelayMs: 3000 } as Partial<WorldSpec>, { apiEnabled: false }),
+    endsComplete: true,
+    async play(ctx) {
+      const since = ((await ctx.lab.requests()).at(-1)?.seq ?? 0) as number;
+      const r = await ctx.run();
+      const enables = (await ctx.lab.requests(since)).filter((q) => q.client === 'gcloud' && /:enable$/.test(q.path));
+      (ctx as ScenarioContext & { enables?: number }).enables = enables.length;
+      return `exit ${r.code}, ${enables.length} gcloud services enable call(s)`;
+    },
+    check(ctx, end) {
+      const p = completeProblems(ctx, end);
+      if (!(ctx as ScenarioContext & { enables?: number }).enables) p.push('gcloud services enable was not called');
+      return p;
+    },
+  },
+  {
+    id: 'billing-off',
+    group: 'user',
+    fault: 'billing disabled on the project',
+    expected: 'exit 1 with the console billing link',
+    world: world({}, { billing: false }),
+    endsComplete: false,
+    async play(ctx) {
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) => failedWith(last(ctx), 1, [`https://console.cloud.google.com/billing/linkedaccount?project=${PROJECT}`]),
+  },
+  {
+    id: 'maven-taken',
+    group: 'user',
+    fault: `a MAVEN repository named ${REPO} exists`,
+    expected: 'exit 1 naming --repository',
+    world: world({ repositories: [{ project: PROJECT, location: LOCATION, repositoryId: REPO, format: 'MAVEN' }] } as Partial<WorldSpec>),
+    endsComplete: false,
+    async play(ctx) {
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) => failedWith(last(ctx), 1, ['--repository', /MAVEN/]),
+  },
+  {
+    id: 'immutable-latest',
+    group: 'push',
+    fault: 'immutable tags, latest already on another image',
+    expected: 'exit 1 explaining immutable tags',
+    world: world({ repositories: [{ project: PROJECT, location: LOCATION, repositoryId: REPO, format: 'DOCKER', immutableTags: true }] } as Partial<WorldSpec>),
+    endsComplete: false,
+    async play(ctx) {
+      await pushOtherLatest(ctx);
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) => failedWith(last(ctx), 1, [/immutable tags/i, /latest/]),
+  },
+  {
+    id: 'no-helper',
+    group: 'push',
+    fault: 'docker-credential-gcloud not on PATH',
+    expected: 'exit 1 explaining the missing helper',
+    world: world(),
+    user: { withoutHelper: true },
+    endsComplete: false,
+    async play(ctx) {
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) => failedWith(last(ctx), 1, ['docker-credential-gcloud']),
+  },
+  {
+    id: 'push-reset',
+    group: 'push',
+    fault: 'connection reset once on a blob upload',
+    expected: 'retried, exit 0, digest verified',
+    world: world({
+      faults: [
+        { kind: 'reset', method: 'PATCH', path: '/blobs/uploads/', times: 1 },
+        { kind: 'reset', method: 'PUT', path: '/blobs/uploads/', times: 1 },
+      ] as FaultSpec[],
+    }),
+    endsComplete: true,
+    async play(ctx) {
+      const r = await ctx.run();
+      return `exit ${r.code}`;
+    },
+    check(ctx, end) {
+      const p = completeProblems(ctx, end);
+      const digest = end.images[0]?.digest;
+      if (!digest || !last(ctx).all.includes(`in the registry: ${HOST}/${PROJECT}/${REPO}/${IMAGE}@${digest}`)) p.push('the pushed digest was not verified in the registry');
+      return p;
+    },
+  },
+];
+
+/** Puts another image at :latest in the repository (docker build + push, outside the wizard). */
+async function pushOtherLatest(ctx: ScenarioContext): Promise<void> {
+  const ctxDir = join(ctx.user.root, 'other-image');
+  await mkdir(ctxDir, { recursive: true });
+  await writeFile(join(ctxDir, 'other.txt'), `another image ${Date.now()}\n`);
+  await writeFile(join(ctxDir, 'Dockerfile'), 'FROM scratch\nCOPY other.txt /\n');
+  const ref = `${HOST}/${PROJECT}/${REPO}/${IMAGE}:latest`;
+  const env = { ...ctx.user.env, DOCKER_CONFIG: await ctx.lab.newDockerConfig(`faults-other-${Date.now()}`, { credHelpers: { [HOST]: 'gcloud' } }) };
+  await execa('docker', ['build', '-q', '-t', ref, ctxDir], { env, extendEnv: false });
+  await execa('docker', ['push', '-q', ref], { env, extendEnv: false });
+}
+
+/**
+ * Google finishes a long-running operation on its own, whether or not anyone polls it; the
+ * emulator only moves one forward when it is polled. After a kill we poll what the dead wizard
+ * left pending (as Google's own clock would finish it), so the rerun sees what it would see.
+ */
+export async function finishOperations(lab: Lab): Promise<number> {
+  const w = (await lab.world()) as { operations?: { name: string; api: string; done: boolean }[] };
+  let n = 0;
+  for (const op of w.operations ?? []) {
+    if (op.done || op.api !== 'ar') continue;
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${lab.emulatorUrl}v1/${op.name}`, { headers: { authorization: `Bearer ${lab.token}` } });
+      const body = (await res.json()) as { done?: boolean };
+      if (body.done) break;
+    }
+    n++;
+  }
+  return n;
+}
+
+export async function runScenario(lab: Lab, sc: Scenario): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  await lab.setWorld(sc.world);
+  const user = await newUser(lab, sc.id, sc.user);
+  const watch = new ConfigWatch(join(user.dockerConfig, 'config.json'));
+  const ctx: ScenarioContext = {
+    lab,
+    user,
+    runs: [],
+    async run(args = BASE_ARGS, opts = {}) {
+      const r = await runWizard(user, args, opts);
+      ctx.runs.push(r);
+      if (r.killed) await finishOperations(lab);
+      return r;
+    },
+  };
+  watch.start();
+  let observed: string;
+  try {
+    observed = await sc.play(ctx);
+  } finally {
+    await watch.stop();
+  }
+  const end = await measure(lab, user);
+  const problems = sc.check(ctx, end);
+  if (watch.observations < 3) problems.push(`the Docker config was observed only ${watch.observations} times`);
+  return { scenario: sc, user, runs: ctx.runs, end, observed, problems, dataLost: dataLost(end, watch, sc.endsComplete), ms: Date.now() - t0 };
+}
+
+export function scenario(id: string): Scenario {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) throw new Error(`no scenario ${id}`);
+  return s;
+}
