@@ -2,14 +2,31 @@
 // `atomically`: temp file + fsync + rename), schema version 1:
 //   { "version": 1, "runs": { "<working folder>": SavedRun } }
 // A corrupted file is set aside (progress.json.corrupt-<timestamp>) and the run starts fresh
-// with a notice; a file from a newer registry-setup is refused clearly. Never stores secrets.
-import { chmodSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+// with a notice; a file from a newer registry-setup is refused clearly; a format-0 file (the
+// flat, single-run shape of early versions, see isLegacyV0) is migrated, its original kept as
+// progress.json.v0.bak. Never stores secrets.
+// Runs in different folders share the file: every read-modify-write holds progress.json.lock
+// (exclusive create), so two wizards saving at once never lose each other's progress.
+import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Conf from 'conf';
 import { UserError } from '../errors.js';
 import type { ProgressStore, SavedRun } from '../ports.js';
 
 export const SCHEMA_VERSION = 1;
+/** How long a save waits for another process's save; a lock older than LOCK_STALE_MS is a crash. */
+const LOCK_WAIT_MS = 3000;
+const LOCK_STALE_MS = 10_000;
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
 const CONFIG_NAME = 'progress';
 
 interface StoreFile {
@@ -36,6 +53,46 @@ export function stripSecrets<T>(v: T): T {
   return v;
 }
 
+/**
+ * Format 0 (early versions): one run per file, flat, no version (or version 0):
+ *   { "project": "p", "location": "l", "repository": "r", "done": ["preflight", …],
+ *     "cwd"?: "/folder", "image"?: "app", "updatedAt"?: "…" }
+ */
+export interface LegacyV0 {
+  version?: 0;
+  project?: string;
+  location?: string;
+  repository?: string;
+  image?: string;
+  cwd?: string;
+  updatedAt?: string;
+  done: string[];
+}
+
+export function isLegacyV0(d: unknown): d is LegacyV0 {
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return false;
+  const r = d as Record<string, unknown>;
+  if (r.version !== undefined && r.version !== 0) return false;
+  if ('runs' in r) return false;
+  if (!Array.isArray(r.done) || !r.done.every((x) => typeof x === 'string')) return false;
+  for (const k of ['project', 'location', 'repository', 'image', 'cwd', 'updatedAt']) {
+    if (r[k] !== undefined && typeof r[k] !== 'string') return false;
+  }
+  return typeof r.project === 'string';
+}
+
+/** A format-0 file as the format-1 store: its one run under its folder (or `cwd` when it has none). */
+export function migrateV0(d: LegacyV0, cwd: string, now: Date): StoreFile {
+  const state: SavedRun['state'] = {};
+  if (d.project) state.project = d.project;
+  if (d.location) state.location = d.location;
+  if (d.repository) state.repository = d.repository;
+  if (d.image) state.image = d.image;
+  const key = d.project && d.location && d.repository ? `${d.project}/${d.location}/${d.repository}` : '';
+  const run: SavedRun = { version: 1, key, updatedAt: d.updatedAt ?? now.toISOString(), done: [...d.done], state };
+  return { version: SCHEMA_VERSION, runs: { [d.cwd || cwd]: stripSecrets(run) } };
+}
+
 function isSavedRun(x: unknown): x is SavedRun {
   if (!x || typeof x !== 'object') return false;
   const r = x as Record<string, unknown>;
@@ -54,6 +111,7 @@ function problemWith(text: string): string | null {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return 'not a JSON object';
   const d = data as Record<string, unknown>;
   if (Object.keys(d).length === 0) return null;
+  if (isLegacyV0(d)) return null; // migrated when the store opens
   if (typeof d.version !== 'number' || !Number.isInteger(d.version) || d.version < 1) return 'no valid format version';
   if (d.version === SCHEMA_VERSION && (!d.runs || typeof d.runs !== 'object' || Array.isArray(d.runs))) return 'no "runs" map';
   return null;
@@ -77,6 +135,47 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
   } as ConstructorParameters<typeof Conf<StoreFile>>[0]);
   const path = conf.path;
   let notice: string | undefined;
+
+  /** Hold progress.json.lock around a read-modify-write (other folders' runs share the file). */
+  function withFileLock<T>(fn: () => T): T {
+    const lp = `${path}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        const fd = openSync(lp, 'wx', 0o600);
+        try {
+          writeSync(fd, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw e;
+      }
+      // Held. A holder that died mid-save (its pid is gone, or it is far too old) is cleared.
+      try {
+        const held = JSON.parse(readFileSync(lp, 'utf8')) as { pid?: number };
+        const age = Date.now() - statSync(lp).mtimeMs;
+        if ((typeof held.pid === 'number' && !alive(held.pid)) || age > LOCK_STALE_MS) unlinkSync(lp);
+      } catch {
+        // being written or just removed: look again
+      }
+      if (Date.now() > deadline) {
+        throw new UserError(`the saved progress file ${path} stayed locked by another registry-setup`, [`If none is running, delete ${lp}.`]);
+      }
+      Atomics.wait(WAIT, 0, 0, 5);
+    }
+    try {
+      return fn();
+    } finally {
+      try {
+        unlinkSync(lp);
+      } catch {
+        // gone already
+      }
+    }
+  }
   // conf may just have created our own folder (~/.config/registry-setup) with the default mode:
   // keep it owner-only. A folder the caller chose is left as it is.
   if (!deps.configDir) {
@@ -94,6 +193,29 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
   } catch (e) {
     if ((e as { code?: string }).code !== 'ENOENT') {
       // Unreadable (permissions): reported by the first read, not here.
+      text = null;
+    }
+  }
+  if (text !== null && text.trim() !== '') {
+    let legacy: LegacyV0 | null = null;
+    try {
+      const d: unknown = JSON.parse(text);
+      if (isLegacyV0(d)) legacy = d;
+    } catch {
+      // damaged: handled below
+    }
+    if (legacy) {
+      const bak = `${path}.v0.bak`;
+      try {
+        withFileLock(() => {
+          copyFileSync(path, bak);
+          chmodSync(bak, 0o600);
+          conf.store = migrateV0(legacy!, deps.cwd, new Date());
+        });
+        notice = `Saved progress from an older registry-setup (format 0) was converted to the current format; the original is kept as ${bak}.`;
+      } catch (e) {
+        notice = `Saved progress from an older registry-setup (format 0) could not be converted (${(e as Error).message}); this run starts fresh.`;
+      }
       text = null;
     }
   }
@@ -156,10 +278,12 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
       return isSavedRun(run) ? (JSON.parse(JSON.stringify(run)) as SavedRun) : null;
     },
     async save(run) {
-      const cur = read();
       const clean = stripSecrets({ ...run, version: 1 as const, updatedAt: run.updatedAt || new Date().toISOString() });
-      cur.runs[deps.cwd] = clean;
-      write(cur);
+      withFileLock(() => {
+        const cur = read();
+        cur.runs[deps.cwd] = clean;
+        write(cur);
+      });
     },
     async clear() {
       let cur: StoreFile;
@@ -177,8 +301,11 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
         throw e;
       }
       if (!(deps.cwd in cur.runs)) return;
-      delete cur.runs[deps.cwd];
-      write(cur);
+      withFileLock(() => {
+        const fresh = read();
+        delete fresh.runs[deps.cwd];
+        write(fresh);
+      });
     },
   };
   if (notice) store.notice = notice;

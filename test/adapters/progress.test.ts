@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProgressStore, stripSecrets } from '../../src/adapters/progress.js';
+import { createProgressStore, isLegacyV0, stripSecrets } from '../../src/adapters/progress.js';
+import { spawn } from 'node:child_process';
 import { UserError } from '../../src/errors.js';
 import type { SavedRun } from '../../src/ports.js';
 
@@ -144,4 +145,108 @@ describe('progress store on real files', () => {
   it('stripSecrets', () => {
     expect(stripSecrets({ a: 'x', token: 't', list: ['Bearer abc', 'ok'], deep: { Secret: 's', keep: 1 } })).toEqual({ a: 'x', list: ['[redacted]', 'ok'], deep: { keep: 1 } });
   });
+});
+
+
+describe('format 0 (early versions: one flat run per file) is migrated', () => {
+  const cases: { case: string; v0: Record<string, unknown>; cwd: string; want: { folder: string; run: Partial<SavedRun> } }[] = [
+    {
+      case: 'flat project/location/repository/done → the run of this folder',
+      v0: { project: 'demo', location: 'us-east1', repository: 'demo-repo', done: ['preflight', 'project', 'region'] },
+      cwd: '/work/app',
+      want: { folder: '/work/app', run: { version: 1, key: 'demo/us-east1/demo-repo', done: ['preflight', 'project', 'region'], state: { project: 'demo', location: 'us-east1', repository: 'demo-repo' } } },
+    },
+    {
+      case: 'explicit version 0 with its own folder and image, partly known',
+      v0: { version: 0, project: 'demo', location: 'us-east1', image: 'api', cwd: '/elsewhere', done: ['preflight'], updatedAt: '2025-05-05T00:00:00.000Z' },
+      cwd: '/work/app',
+      want: { folder: '/elsewhere', run: { version: 1, key: '', updatedAt: '2025-05-05T00:00:00.000Z', done: ['preflight'], state: { project: 'demo', location: 'us-east1', image: 'api' } } },
+    },
+    {
+      case: 'a token that an old version kept is dropped',
+      v0: { project: 'demo', done: [], accessToken: 'ya29.abcdefghijklmnopqrstu' },
+      cwd: '/w',
+      want: { folder: '/w', run: { key: '', done: [], state: { project: 'demo' } } },
+    },
+  ];
+  it.each(cases)('$case', async ({ v0, cwd, want }) => {
+    const dir = tmp();
+    const p = join(dir, 'progress.json');
+    const text = JSON.stringify(v0);
+    writeFileSync(p, text, { mode: 0o644 });
+    const s = createProgressStore({ cwd, configDir: dir });
+    expect(s.notice).toMatch(/^Saved progress from an older registry-setup \(format 0\) was converted to the current format; the original is kept as .*progress\.json\.v0\.bak\.$/);
+    const file = JSON.parse(readFileSync(p, 'utf8'));
+    expect(file.version).toBe(1);
+    expect(Object.keys(file.runs)).toEqual([want.folder]);
+    expect(file.runs[want.folder]).toMatchObject(want.run);
+    expect(readFileSync(p, 'utf8')).not.toContain('ya29');
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'progress.json.v0.bak'), 'utf8')).toBe(text);
+    expect(statSync(join(dir, 'progress.json.v0.bak')).mode & 0o777).toBe(0o600);
+    if (want.folder === cwd) expect((await s.latest())?.done).toEqual(want.run.done);
+    // opening it again: already format 1, no notice
+    expect(createProgressStore({ cwd, configDir: dir }).notice).toBeUndefined();
+  });
+
+  it.each([
+    [{ project: 'p', done: ['a'] }, true],
+    [{ version: 0, project: 'p', done: [] }, true],
+    [{ project: 'p' }, false], // no done list
+    [{ project: 'p', done: 'preflight' }, false],
+    [{ project: 'p', done: [1] }, false],
+    [{ done: ['a'] }, false], // no project: nothing worth keeping
+    [{ version: 1, project: 'p', done: [] }, false],
+    [{ project: 'p', done: [], runs: {} }, false],
+    [{ project: 7, done: [] }, false],
+  ])('isLegacyV0(%j) → %s', (d, want) => {
+    expect(isLegacyV0(d)).toBe(want);
+  });
+
+  it('a v0 look-alike that is not one is treated as damaged: set aside, fresh start', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'progress.json'), JSON.stringify({ project: 'p', done: 'x' }));
+    const s = createProgressStore({ cwd: '/x', configDir: dir });
+    expect(s.notice).toMatch(/damaged \(no valid format version\)/);
+    expect(existsSync(join(dir, 'progress.json.v0.bak'))).toBe(false);
+  });
+});
+
+describe('several processes saving at once (runs in different folders share the file)', () => {
+  it('no process loses another one\'s progress; the file is valid JSON, 0600, no lock left', async () => {
+    const dir = tmp();
+    const script = join(dir, 'saver.mts');
+    const src = join(import.meta.dirname, '../../src/adapters/progress.ts');
+    writeFileSync(
+      script,
+      `import { createProgressStore } from ${JSON.stringify(src)};
+const [dir, cwd, n] = process.argv.slice(2);
+const s = createProgressStore({ cwd, configDir: dir });
+for (let i = 0; i < Number(n); i++) {
+  await s.save({ version: 1, key: '', updatedAt: new Date().toISOString(), done: [String(i)], state: { project: cwd.slice(1) } });
+}
+`,
+    );
+    const tsx = join(import.meta.dirname, '../../node_modules/.bin/tsx');
+    const N = 40;
+    const folders = ['/a', '/b', '/c', '/d'];
+    const results = await Promise.all(
+      folders.map(
+        (f) =>
+          new Promise<{ code: number | null; err: string }>((resolve) => {
+            const c = spawn(tsx, [script, dir, f, String(N)], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let err = '';
+            c.stderr.on('data', (d) => (err += d));
+            c.on('close', (code) => resolve({ code, err }));
+          }),
+      ),
+    );
+    for (const r of results) expect(r.err).toBe('');
+    for (const r of results) expect(r.code).toBe(0);
+    const file = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8'));
+    expect(Object.keys(file.runs).sort()).toEqual(folders);
+    for (const f of folders) expect(file.runs[f].done).toEqual([String(N - 1)]);
+    expect(statSync(join(dir, 'progress.json')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).sort()).toEqual(['progress.json', 'saver.mts']);
+  }, 60_000);
 });
