@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { parseFlags, USAGE } from '../src/args.js';
 import { choosePlain, runCli, type CliDeps } from '../src/ui/runCli.js';
 import type { Step, StepId } from '../src/steps/types.js';
-import type { Env, ProgressStore, SavedRun } from '../src/ports.js';
+import type { Env, ProgressStore, RunLock, SavedRun } from '../src/ports.js';
+import { createProgressStore } from '../src/adapters/progress.js';
+import { createRunLock } from '../src/adapters/lock.js';
+import { writeFileSync, readdirSync } from 'node:fs';
 import { ExternalError, UserError } from '../src/errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -170,6 +173,8 @@ function fakeCli(o: {
   argv: string[];
   run?: Partial<Record<StepId, (signal: AbortSignal) => Promise<void>>>;
   makeEnvThrows?: unknown;
+  store?: ProgressStore;
+  lock?: RunLock;
 }) {
   const stdout = new Sink();
   const stderr = new Sink();
@@ -203,7 +208,7 @@ function fakeCli(o: {
     makeEnv: async (hooks) => {
       if (o.makeEnvThrows) throw o.makeEnvThrows;
       expect(hooks.interactive).toBe(false);
-      return { env: { prompter: { interactive: false }, clock: { now: () => 0 } } as unknown as Env, store, warmUp: () => {} };
+      return { env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' } } as unknown as Env, store: o.store ?? store, lock: o.lock, warmUp: () => {} };
     },
     onSignal: (h) => {
       handler = h;
@@ -291,3 +296,47 @@ async function waitUntil(pred: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+
+describe('runCli: saved progress and the lock, on real files', () => {
+  const damaged: [string, string, RegExp][] = [
+    ['truncated JSON', '{"version":1,"runs":{"/w/app":{"ver', /was damaged \(not valid JSON/],
+    ['not an object', '"hello"', /was damaged \(not a JSON object\)/],
+  ];
+  it.each(damaged)('a damaged progress file (%s): set aside, the notice is printed, the run starts fresh and finishes', async (_n, text, why) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
+    writeFileSync(join(dir, 'progress.json'), text);
+    const c = fakeCli({ argv: [], store: createProgressStore({ cwd: '/w/app', configDir: dir }) });
+    expect(await runCli(c.deps)).toBe(0);
+    const notice = c.stdout.text.split('\n').find((l) => l.startsWith('  * The saved progress file'));
+    expect(notice).toMatch(why);
+    expect(notice).toMatch(/set aside as .*progress\.json\.corrupt-.*this run starts fresh/);
+    expect(c.stdout.text).toContain('[1/3] preflight: preflight ok');
+    expect(readdirSync(dir).filter((f) => f.includes('.corrupt-'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')).runs['/w/app'].done).toEqual(['preflight', 'project', 'summary']);
+  });
+
+  it('a format-0 progress file: converted, the notice is printed, the run resumes from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
+    writeFileSync(join(dir, 'progress.json'), JSON.stringify({ project: 'demo-proj', done: ['preflight'] }));
+    const c = fakeCli({ argv: [], store: createProgressStore({ cwd: '/w/app', configDir: dir }) });
+    expect(await runCli(c.deps)).toBe(0);
+    expect(c.stdout.text).toMatch(/^  \* Saved progress from an older registry-setup \(format 0\) was converted/m);
+    expect(c.stdout.text).toMatch(/^\[1\/3\] preflight: .*\(done earlier, still in place\)$/m);
+  });
+
+  it('another run holds this folder: exit 1, the message names pid and start time and what to do, nothing runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
+    const held = await createRunLock({ dir }).acquire('the folder /w/app');
+    const c = fakeCli({ argv: [], run: { preflight: async () => { throw new Error('must not run'); } }, lock: createRunLock({ dir }) });
+    expect(await runCli(c.deps)).toBe(1);
+    expect(c.stdout.text).toMatch(new RegExp(`another registry-setup is already working on the folder /w/app \\(pid ${process.pid}, started [^)]+\\); wait for it to finish or stop it`));
+    expect(c.stdout.text).toMatch(/delete the lock file .*run-[0-9a-f]{16}\.lock/);
+    expect(c.stdout.text).not.toContain('preflight ok');
+    expect(c.stdout.text).not.toMatch(/\n\s+at /);
+    await held.release();
+    const d = fakeCli({ argv: [], lock: createRunLock({ dir }) });
+    expect(await runCli(d.deps)).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
