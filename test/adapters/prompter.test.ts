@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createPrompter, filterChoices } from '../../src/adapters/prompter.js';
 import { BugError, CancelError } from '../../src/errors.js';
+import { validateImageName, validateProjectId, validateRepositoryId } from '../../src/validate.js';
 
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1B\[[0-9;?]*[A-Za-z]/g, '');
@@ -129,5 +130,36 @@ describe('prompter on injected streams', () => {
     expect(p.interactive).toBe(false);
     await expect(p.confirm({ message: 'x' })).rejects.toBeInstanceOf(BugError);
     expect(t.screen()).toBe('');
+  });
+});
+
+
+describe('typed input is re-asked with the rule (the validators the steps use, on the real prompter)', () => {
+  const cases = [
+    { case: 'project ID with capitals and underscore', message: 'Project ID', validate: validateProjectId, bad: ['My_Project', 'abc', 'proj-'], good: 'mycoolproject-prod' },
+    { case: 'repository ID with an underscore', message: 'Repository ID', validate: validateRepositoryId, bad: ['repo_1', '1repo'], good: 'mycoolproject-repo' },
+    { case: 'image name with a bang', message: 'Image name inside the repository', validate: validateImageName, bad: ['App!'], good: 'backend/api' },
+  ];
+  it.each(cases)('$case', async ({ message, validate, bad, good }) => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.input({ message, validate });
+    await t.waitFor(message);
+    let typed = '';
+    for (const b of bad) {
+      for (let i = 0; i < typed.length; i++) t.type('\x7f');
+      t.type(b);
+      typed = b;
+      t.type(KEY.enter);
+      const rule = validate(b);
+      expect(rule).not.toBe(true);
+      // the start of the rule's own message (long ones wrap on the screen)
+      await t.waitFor((rule as string).slice(0, 30));
+    }
+    for (let i = 0; i < typed.length; i++) t.type('\x7f');
+    t.type(good);
+    t.type(KEY.enter);
+    expect(await answer).toBe(good);
+    expect(validate(good)).toBe(true);
   });
 });
