@@ -76,7 +76,8 @@ export const repository: Step = {
         if (bad) {
           const why = `Repository ${id} already exists in ${location}, but ${bad}. Docker images need a Docker-format repository, and an existing repository's format cannot be changed.`;
           if (!env.prompter.interactive) {
-            throw new UserError(why, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`], { flag: '--repository' });
+            // Not a usage error (exit 2): the flags are fine, the project holds a repository of another format (exit 1).
+            throw new UserError(why, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`]);
           }
           ctx.report.warn(why);
           id = await askId(env, `${id} is taken by a ${repo.format} repository; another repository ID`, deriveAlt(id), signal);
@@ -102,7 +103,7 @@ export const repository: Step = {
           }
         });
         const bad = unusableBecause(repo);
-        if (bad) throw new UserError(`Repository ${id} exists, but ${bad}.`, ['Choose another name with --repository.'], { flag: '--repository' });
+        if (bad) throw new UserError(`Repository ${id} exists, but ${bad}.`, ['Choose another name with --repository.']);
         created = true;
         ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: `created in ${location}` });
       }

@@ -50,12 +50,12 @@ const cases: Case[] = [
   {
     case: 'other format, non-interactive → error naming --repository',
     calls: [get('mycoolproject-repo', repo('mycoolproject-repo', { format: 'MAVEN' }))],
-    error: { cls: UserError, message: /already exists .* MAVEN repository/, flag: '--repository', fix: /--repository mycoolproject-repo-docker/ },
+    error: { cls: UserError, message: /already exists .* MAVEN repository/, fix: /--repository mycoolproject-repo-docker/ },
   },
   {
     case: 'remote-mode Docker repo is not reused',
     calls: [get('mycoolproject-repo', repo('mycoolproject-repo', { mode: 'REMOTE_REPOSITORY' }))],
-    error: { cls: UserError, message: /REMOTE_REPOSITORY/, flag: '--repository' },
+    error: { cls: UserError, message: /REMOTE_REPOSITORY/ },
   },
   {
     case: 'other format, interactive → explains and asks another name',
