@@ -262,3 +262,53 @@ describe('<App> failures and notices', () => {
     expect(f.replace(/\s+/g, ' ')).toContain(text);
   });
 });
+
+describe('retry notes from a step, through the runner, in the panel and in plain lines', () => {
+  it('the panel shows the latest "retrying in …, attempt N of 5"; plain mode prints each; gone once the step is done', async () => {
+    const { runWizard } = await import('../../src/runner.js');
+    const { createPlainSink } = await import('../../src/output/plain.js');
+    const store = new UiStore(STEPS.slice(0, 1));
+    const r = render(<App store={store} />);
+    const lines: string[] = [];
+    const plainSink = createPlainSink({ write: (l) => lines.push(...l.split('\n')), debug: false });
+    let next!: () => void;
+    const steps: import('../../src/steps/types.js').Step[] = [
+      {
+        id: 'preflight',
+        title: 'Preflight',
+        explain: 'x',
+        check: async () => ({ done: false }),
+        run: async (ctx) => {
+          ctx.report.activity('artifactregistry.repositories.create demo-repo');
+          for (const [attempt, delayMs] of [[2, 2000], [3, 4000]] as const) {
+            ctx.report.note({ type: 'retry', text: `retrying in ${delayMs / 1000} s, attempt ${attempt} of 5`, attempt, of: 5, delayMs });
+            await new Promise<void>((res) => (next = res));
+          }
+          return { state: {}, summary: 'created' };
+        },
+      },
+    ];
+    const saved: { run: import('../../src/ports.js').SavedRun | null } = { run: null };
+    const done = runWizard({
+      steps,
+      env: { prompter: { interactive: false }, clock: { now: () => 0 } } as never,
+      store: { path: '/p', latest: async () => null, save: async (x) => void (saved.run = x), clear: async () => {} },
+      flags: { yes: true, restart: false, dryRun: false, json: false, debug: false },
+      signal: new AbortController().signal,
+      sink: (e) => {
+        store.dispatch(e);
+        plainSink(e);
+      },
+    });
+    await waitForFrame(r.lastFrame, '→ artifactregistry.repositories.create demo-repo', '↻ retrying in 2 s, attempt 2 of 5');
+    next();
+    const f = await waitForFrame(r.lastFrame, '↻ retrying in 4 s, attempt 3 of 5');
+    expect(f).not.toContain('attempt 2 of 5');
+    next();
+    expect((await done).status).toBe('done');
+    const end = await waitForFrame(r.lastFrame, '✓ Preflight created');
+    expect(end).not.toContain('retrying');
+    expect(lines).toContain('  ! retrying in 2 s, attempt 2 of 5');
+    expect(lines).toContain('  ! retrying in 4 s, attempt 3 of 5');
+  });
+});
