@@ -12,9 +12,9 @@
 // - conf's JSON-schema validation (ajv, ajv-formats) and migrations (semver) are stubbed: our
 //   progress store (src/adapters/progress.ts) uses neither (no schema, no migrations), and they are
 //   ~170 KB of the adapters' chunk. Should one be used after all, the stub throws a clear error.
-// - `node scripts/build.mjs --metafile` also writes dist/meta.json and prints the biggest inputs.
+// - `node scripts/build.mjs --metafile` prints each output file's size and its biggest inputs.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const OUT = 'dist';
@@ -85,11 +85,10 @@ const walk = (dir) =>
     e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
   );
 for (const f of walk('')) {
-  if (!outputs.has(f) && f !== 'meta.json') rmSync(join(OUT, f), { force: true });
+  if (!outputs.has(f)) rmSync(join(OUT, f), { force: true });
 }
 
 if (showMeta) {
-  writeFileSync(join(OUT, 'meta.json'), JSON.stringify(result.metafile));
   for (const [file, out] of Object.entries(result.metafile.outputs)) {
     if (file.endsWith('.map')) continue;
     const byPkg = {};
