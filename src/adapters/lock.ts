@@ -140,7 +140,7 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
           if (age < UNREADABLE_STALE_MS) {
             throw new UserError(`another registry-setup is just starting on ${key}`, [`Wait for it to finish, or, if none is running, delete ${path}.`]);
           }
-          stale = 'an unreadable lock file';
+          stale = `A damaged lock file on ${key} was left by a run that crashed`;
         } else if (h.host !== host || pidAlive(h.pid)) {
           throw new UserError(
             `another registry-setup is already working on ${key} (${describe(h)}); wait for it to finish or stop it`,
@@ -150,14 +150,14 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
             ],
           );
         } else {
-          stale = `a lock left by process ${h.pid} (started ${h.startedAt}), which is no longer running`;
+          stale = `An earlier registry-setup (process ${h.pid}, started ${h.startedAt}) stopped without releasing its lock on ${key}`;
         }
         // Stale: move it aside (atomic; if two of us do this, only one rename succeeds) and retry.
         const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
         try {
           await rename(path, aside);
           await unlink(aside).catch(() => {});
-          notice = `Took over ${stale} on ${key}.`;
+          notice = `${stale}: this run takes it over.`;
         } catch (e) {
           if (errCode(e) !== 'ENOENT') throw lockIoError(path, e);
         }

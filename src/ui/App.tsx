@@ -254,6 +254,15 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       );
     }
     case 'failed-footer':
+      if (entry.stepless) {
+        return (
+          <Text dimColor>
+            {entry.stepless.anyDone
+              ? 'Your progress so far is saved: once this is sorted out, run `registry-setup` again to continue.'
+              : 'Nothing was changed. Once this is sorted out, run `registry-setup` again.'}
+          </Text>
+        );
+      }
       return <Text dimColor>Your progress is saved: fix the problem above, then run `registry-setup` again to continue from this step.</Text>;
     case 'cancelled':
       return <Text color="yellow">{entry.message}</Text>;

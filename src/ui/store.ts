@@ -43,7 +43,8 @@ export type Entry =
   | { key: string; kind: 'error'; stepTitle?: string; error: AnyWizardError }
   | { key: string; kind: 'plan'; steps: PlannedStep[] }
   | { key: string; kind: 'summary'; state: Partial<WizardState>; commandsByStep: Partial<Record<StepId, string[]>> }
-  | { key: string; kind: 'failed-footer' }
+  /** stepless: the run stopped between steps (a lock held by another run, unusable saved progress). */
+  | { key: string; kind: 'failed-footer'; stepless?: { anyDone: boolean } }
   | { key: string; kind: 'cancelled'; message: string };
 
 export interface UiState {
@@ -242,7 +243,10 @@ export function reduce(s: UiState, e: RunEvent): UiState {
       };
     case 'run-failed': {
       const extra: Entry[] = e.stepId ? [] : [{ key: key('err'), kind: 'error', error: e.error }];
-      return { ...s, phase: 'finished', finished: true, live: null, entries: [...s.entries, ...extra, { key: key('ff'), kind: 'failed-footer' }] };
+      const footer: Entry = e.stepId
+        ? { key: key('ff'), kind: 'failed-footer' }
+        : { key: key('ff'), kind: 'failed-footer', stepless: { anyDone: s.steps.some((x) => x.status === 'done') } };
+      return { ...s, phase: 'finished', finished: true, live: null, entries: [...s.entries, ...extra, footer] };
     }
     case 'run-cancelled': {
       const steps = s.live ? patchStep(s.steps, s.live.id, { status: 'cancelled' }) : s.steps;

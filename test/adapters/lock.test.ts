@@ -68,7 +68,7 @@ describe('run lock on real files', () => {
     {
       case: 'left by a process that is gone → taken over with a notice',
       existing: (_d, p) => writeFileSync(p, holderFile(deadPid(), 'box')),
-      expect: { notice: /^Took over a lock left by process \d+ \(started 2026-11-26T09:00:00.000Z\), which is no longer running on demo\/us-east1\/demo-repo\.$/ },
+      expect: { notice: /^An earlier registry-setup \(process \d+, started 2026-11-26T09:00:00.000Z\) stopped without releasing its lock on demo\/us-east1\/demo-repo: this run takes it over\.$/ },
     },
     {
       case: 'unreadable and fresh (another run is writing it) → refused',
@@ -82,7 +82,7 @@ describe('run lock on real files', () => {
         const old = new Date(Date.now() - 60_000);
         utimesSync(p, old, old);
       },
-      expect: { notice: /Took over an unreadable lock file on demo\/us-east1\/demo-repo/ },
+      expect: { notice: /^A damaged lock file on demo\/us-east1\/demo-repo was left by a run that crashed: this run takes it over\.$/ },
     },
   ];
 

@@ -247,7 +247,16 @@ describe('<App> failures and notices', () => {
     const t = setup();
     t.send({ type: 'run-start', steps: STEPS, dryRun: false });
     t.send({ type: 'run-failed', state: {}, error: new UserError('another registry-setup is already working on the folder /w (pid 7, started x)', ['Let it finish']) });
-    const f = await waitForFrame(t.lastFrame, '✗ Failed', 'already working on the folder /w', '- Let it finish');
+    const f = await waitForFrame(t.lastFrame, '✗ Failed', 'already working on the folder /w', '- Let it finish', 'Nothing was changed.');
+    expect(f.match(/✗/g)).toHaveLength(1);
+    expect(f).not.toContain('continue from this step');
+  });
+
+  it('refused between steps (another run took the repository): progress so far is saved, no step is blamed', async () => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0), { type: 'step-done', id: 'preflight', summary: 'ok', skipped: false });
+    t.send({ type: 'run-failed', state: {}, error: new UserError('another registry-setup is already working on p/l/r (pid 7, started x)') });
+    const f = await waitForFrame(t.lastFrame, '✓ Preflight ok', '✗ Failed', 'Your progress so far is saved');
     expect(f.match(/✗/g)).toHaveLength(1);
   });
 
