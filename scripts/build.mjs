@@ -12,12 +12,14 @@
 // - conf's JSON-schema validation (ajv, ajv-formats) and migrations (semver) are stubbed: our
 //   progress store (src/adapters/progress.ts) uses neither (no schema, no migrations), and they are
 //   ~170 KB of the adapters' chunk. Should one be used after all, the stub throws a clear error.
-// - `node scripts/build.mjs --metafile` prints each output file's size and its biggest inputs.
+// - `node scripts/build.mjs --metafile` prints each output file's size and its biggest inputs;
+//   `--outdir DIR` builds somewhere else than dist/ (the packaging test builds into a temp folder).
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const OUT = 'dist';
+const outArg = process.argv.indexOf('--outdir');
+const OUT = outArg > 0 && process.argv[outArg + 1] ? process.argv[outArg + 1] : 'dist';
 const showMeta = process.argv.includes('--metafile');
 
 const result = await build({

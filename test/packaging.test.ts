@@ -1,0 +1,125 @@
+// The package as a user gets it: build the bundle, `npm pack`, install the tarball (production
+// dependencies only, offline from the local npm cache) into a temp project, then run the installed
+// `registry-setup` bin. Proves the bin starts the bundle (dist/cli.js), that --version and --help
+// work from the tarball, and that the bundle needs none of the libraries it inlines.
+// The build goes to a temp folder (not the shared dist/), packed from a copy of the package's files.
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USAGE } from '../src/args.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  bin: Record<string, string>;
+  files: string[];
+  dependencies: Record<string, string>;
+};
+
+let work: string;
+let packed: { filename: string; files: Array<{ path: string }> };
+let installedPkg: string; // <prefix>/node_modules/registry-setup
+let bin: string; // <prefix>/node_modules/.bin/registry-setup
+
+/** Runs the installed bin (no TTY: plain output) in a clean folder with its own config home. */
+function cli(args: string[], extraNodeArgs: string[] = []) {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: join(work, 'xdg'), CI: undefined };
+  for (const k of Object.keys(env)) if (/^(CLOUDSDK_|DOCKER_|NODE_OPTIONS$)/.test(k)) delete env[k];
+  const file = extraNodeArgs.length ? process.execPath : bin;
+  const argv = extraNodeArgs.length ? [...extraNodeArgs, bin, ...args] : args;
+  return run(file, argv, { cwd: join(work, 'app'), env, timeout: 30_000 });
+}
+
+beforeAll(async () => {
+  work = await realpath(await mkdtemp(join(tmpdir(), 'rs-packaging-')));
+  const stage = join(work, 'stage');
+  await mkdir(stage, { recursive: true });
+  // The package's files, with a fresh build in it.
+  await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', join(stage, 'dist')], { cwd: ROOT, timeout: 60_000 });
+  await cp(join(ROOT, 'package.json'), join(stage, 'package.json'));
+  await cp(join(ROOT, 'bin'), join(stage, 'bin'), { recursive: true });
+  for (const f of ['README.md', 'LICENSE', '.npmignore']) if (existsSync(join(ROOT, f))) await cp(join(ROOT, f), join(stage, f));
+
+  const out = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: stage, timeout: 60_000 });
+  packed = (JSON.parse(out.stdout) as (typeof packed)[])[0];
+
+  const prefix = join(work, 'prefix');
+  await mkdir(prefix, { recursive: true });
+  await writeFile(join(prefix, 'package.json'), '{ "name": "packaging-test", "private": true }\n');
+  await run('npm', ['install', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed.filename)], {
+    cwd: prefix,
+    timeout: 90_000,
+  });
+  installedPkg = join(prefix, 'node_modules', pkg.name);
+  bin = join(prefix, 'node_modules', '.bin', Object.keys(pkg.bin)[0]);
+  await mkdir(join(work, 'app'), { recursive: true });
+}, 150_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('holds the bin and the bundle, and no sources, tests or source maps', () => {
+    const paths = packed.files.map((f) => f.path).sort();
+    expect(paths).toContain('package.json');
+    expect(paths).toContain(pkg.bin['registry-setup']);
+    expect(paths).toContain('dist/cli.js');
+    expect(paths.some((p) => /^dist\/chunks\/env-[\w-]+\.js$/.test(p))).toBe(true);
+    expect(paths.filter((p) => /^(src|test|scripts)\/|\.map$|\.tsx?$|^\.lab/.test(p))).toEqual([]);
+  });
+
+  it('installs only the lazily loaded API client as production dependencies', async () => {
+    const installed = JSON.parse(await readFile(join(installedPkg, 'package.json'), 'utf8')) as typeof pkg;
+    expect(Object.keys(installed.dependencies).sort()).toEqual(['@google-cloud/artifact-registry', 'google-auth-library']);
+    // What the bundle inlines is not installed: the bundle must run without it.
+    const top = await readdir(join(installedPkg, '..'));
+    for (const inlined of ['ink', 'react', 'execa', 'conf']) expect(top).not.toContain(inlined);
+  });
+});
+
+describe('the installed bin', () => {
+  it('--version prints the package version', async () => {
+    const { stdout } = await cli(['--version']);
+    expect(stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('--help prints the usage', async () => {
+    const { stdout } = await cli(['--help']);
+    expect(stdout).toBe(`${USAGE}\n`);
+  });
+
+  it('starts the bundle: dist/cli.js of the installed package is the module it loads', async () => {
+    // A module-resolution hook (in this test only) records every file URL node loads.
+    const hooks = join(work, 'hooks');
+    await mkdir(hooks, { recursive: true });
+    const logFile = join(hooks, 'loaded.log');
+    await writeFile(
+      join(hooks, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';\n` +
+        `export async function resolve(specifier, context, next) {\n` +
+        `  const r = await next(specifier, context);\n` +
+        `  if (r.url.startsWith('file:')) appendFileSync(${JSON.stringify(logFile)}, r.url + '\\n');\n` +
+        `  return r;\n}\n`,
+    );
+    await writeFile(join(hooks, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(hooks, 'hooks.mjs')).href)});\n`);
+    const { stdout } = await cli(['--version'], ['--import', pathToFileURL(join(hooks, 'register.mjs')).href]);
+    expect(stdout).toBe(`${pkg.version}\n`);
+    const loaded = (await readFile(logFile, 'utf8')).split('\n').filter(Boolean);
+    expect(loaded).toContain(pathToFileURL(join(installedPkg, 'dist', 'cli.js')).href);
+    expect(loaded.filter((u) => !u.startsWith(pathToFileURL(installedPkg).href))).toEqual([]);
+  });
+
+  it('runs the adapters chunk from the tarball (a dry run builds the real env, changes nothing)', async () => {
+    const { stdout } = await cli(['--dry-run', '--yes', '--project', 'mycoolproject-prod', '--region', 'southamerica-east1']);
+    expect(stdout).toMatch(/Dry run: nothing will be changed/);
+    expect(stdout).toMatch(/gcloud artifacts repositories create/);
+  });
+});
