@@ -325,6 +325,22 @@ describe('runCli: saved progress and the lock, on real files', () => {
     expect(c.stdout.text).toMatch(/^\[1\/3\] preflight: .*\(done earlier, still in place\)$/m);
   });
 
+  it('a progress file from a newer registry-setup: refused clearly (exit 1, nothing runs, file untouched); --restart sets it aside and runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
+    const text = JSON.stringify({ version: 7, runs: {} });
+    writeFileSync(join(dir, 'progress.json'), text);
+    const c = fakeCli({ argv: [], run: { preflight: async () => { throw new Error('must not run'); } }, store: createProgressStore({ cwd: '/w/app', configDir: dir }) });
+    expect(await runCli(c.deps)).toBe(1);
+    expect(c.stdout.text).toMatch(/written by a newer registry-setup \(format 7; this one reads format 1\)/);
+    expect(c.stdout.text).toMatch(/--restart/);
+    expect(readFileSync(join(dir, 'progress.json'), 'utf8')).toBe(text);
+    const d = fakeCli({ argv: ['--restart'], store: createProgressStore({ cwd: '/w/app', configDir: dir }) });
+    expect(await runCli(d.deps)).toBe(0);
+    expect(d.stdout.text).toMatch(/^  \* The saved progress file was set aside as .*progress\.json\.newer-/m);
+    expect(readdirSync(dir).filter((f) => f.includes('.newer-'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')).version).toBe(1);
+  });
+
   it('another run holds this folder: exit 1, the message names pid and start time and what to do, nothing runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
     const held = await createRunLock({ dir }).acquire('the folder /w/app');
