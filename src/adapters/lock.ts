@@ -5,6 +5,7 @@
 // over, with a notice. A lock from another host is never judged stale (we cannot see its pid).
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -49,6 +50,24 @@ const errCode = (e: unknown) => (e as { code?: string }).code;
 
 /** A lock file that cannot be parsed this long after it was made is left over from a crash mid-write. */
 const UNREADABLE_STALE_MS = 10_000;
+
+/**
+ * Locks this process holds (path → token). When the process exits without releasing them (a
+ * second Ctrl-C exits at once), they are removed on the way out; only kill -9 leaves one behind,
+ * and the next run takes that over.
+ */
+const heldHere = new Map<string, string>();
+let exitHooked = false;
+function releaseAllOnExit(): void {
+  for (const [path, token] of heldHere) {
+    try {
+      if (parseInfo(readFileSync(path, 'utf8'))?.token === token) unlinkSync(path);
+    } catch {
+      // gone already
+    }
+  }
+  heldHere.clear();
+}
 
 export function createRunLock(deps: { dir: string; pid?: number; hostname?: string; now?: () => number }): RunLock {
   const pid = deps.pid ?? process.pid;
@@ -114,12 +133,18 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
       let notice: string | undefined;
       for (let attempt = 0; attempt < 5; attempt++) {
         if (await tryCreate(path, mine)) {
+          heldHere.set(path, mine.token);
+          if (!exitHooked) {
+            exitHooked = true;
+            process.once('exit', releaseAllOnExit);
+          }
           let released = false;
           return {
             ...(notice ? { notice } : {}),
             async release() {
               if (released) return;
               released = true;
+              if (heldHere.get(path) === mine.token) heldHere.delete(path);
               try {
                 const cur = parseInfo(await readFile(path, 'utf8'));
                 if (cur && cur.token === mine.token) await unlink(path);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,4 +148,65 @@ describe('run lock on real files', () => {
       chmodSync(dir, 0o700);
     }
   });
+});
+
+describe('run lock held by another real process', () => {
+  const KEY2 = 'the folder /w/app';
+  function holder(dir: string, mode: 'exit' | 'hang') {
+    const script = join(dir, 'holder.mts');
+    const src = join(import.meta.dirname, '../../src/adapters/lock.ts');
+    writeFileSync(
+      script,
+      `import { createRunLock } from ${JSON.stringify(src)};
+const [dir, mode] = process.argv.slice(2);
+await createRunLock({ dir }).acquire(${JSON.stringify(KEY2)});
+process.stdout.write('held\\n');
+if (mode === 'exit') process.exit(130); // like a second Ctrl-C: no release() call
+setInterval(() => {}, 1000);
+`,
+    );
+    // node itself (not the tsx wrapper), so the pid in the lock is the child's own
+    const child = spawn(process.execPath, ['--import', 'tsx', script, join(dir, 'locks'), mode], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const held = new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('held')) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`holder exited (${code}) before holding: ${err}`)));
+    });
+    held.catch(() => {});
+    const closed = new Promise<number | null>((r) => child.on('close', (code, sig) => r(code ?? (sig ? -1 : null))));
+    return { child, held, closed, pid: () => child.pid! };
+  }
+
+  it('alive: refused with its pid; after kill -9 its lock is left behind, and the next run takes it over with a notice', async () => {
+    const dir = tmp();
+    const h = holder(dir, 'hang');
+    await h.held;
+    const lock = createRunLock({ dir: join(dir, 'locks') });
+    const err = await lock.acquire(KEY2).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(new RegExp(`already working on the folder /w/app \\(pid ${h.pid()}, started `));
+    h.child.kill('SIGKILL');
+    await h.closed;
+    expect(readdirSync(join(dir, 'locks'))).toEqual([lockFileName(KEY2)]);
+    const got = await lock.acquire(KEY2);
+    expect(got.notice).toMatch(new RegExp(`^An earlier registry-setup \\(process ${h.pid()}, started [^)]+\\) stopped without releasing its lock on the folder /w/app: this run takes it over\\.$`));
+    await got.release();
+    expect(readdirSync(join(dir, 'locks'))).toEqual([]);
+  }, 30_000);
+
+  it('a process that exits without releasing (second Ctrl-C) leaves no lock behind', async () => {
+    const dir = tmp();
+    const h = holder(dir, 'exit');
+    await h.held;
+    expect(await h.closed).toBe(130);
+    expect(readdirSync(join(dir, 'locks'))).toEqual([]);
+    const got = await createRunLock({ dir: join(dir, 'locks') }).acquire(KEY2);
+    expect(got.notice).toBeUndefined();
+    await got.release();
+  }, 30_000);
 });
