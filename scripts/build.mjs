@@ -12,10 +12,14 @@
 // - conf's JSON-schema validation (ajv, ajv-formats) and migrations (semver) are stubbed: our
 //   progress store (src/adapters/progress.ts) uses neither (no schema, no migrations), and they are
 //   ~170 KB of the adapters' chunk. Should one be used after all, the stub throws a clear error.
+// - Ink's layout engine (yoga-layout) embeds its WebAssembly as base64 and decodes it with atob() and
+//   a charCodeAt loop, ~10 ms of CPU before the first frame; the build swaps that one expression for
+//   Node's native Buffer decoding (same bytes). If a yoga-layout update changes the code, the build
+//   says so and leaves it as it is.
 // - `node scripts/build.mjs --metafile` prints each output file's size and its biggest inputs;
 //   `--outdir DIR` builds somewhere else than dist/ (the packaging test builds into a temp folder).
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const outArg = process.argv.indexOf('--outdir');
@@ -39,6 +43,21 @@ const result = await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   external: ['@google-cloud/artifact-registry', 'google-gax', 'google-auth-library'],
   plugins: [
+    {
+      name: 'yoga-native-base64',
+      setup(b) {
+        const slow = 'if(ua(a))try{var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c}';
+        const fast = 'if(ua(a))try{var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))}';
+        b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (a) => {
+          const src = readFileSync(a.path, 'utf8');
+          if (src.split(slow).length !== 2) {
+            console.warn('build: yoga-layout changed; its wasm decoding is left as it is (see scripts/build.mjs)');
+            return undefined;
+          }
+          return { contents: src.replace(slow, fast), loader: 'js' };
+        });
+      },
+    },
     {
       name: 'stub-devtools',
       setup(b) {
