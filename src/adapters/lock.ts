@@ -1,12 +1,13 @@
 // One wizard at a time: a lock file per key (the working folder; PROJECT/LOCATION/REPOSITORY),
 // next to the saved progress file. Taken by exclusive create (O_CREAT|O_EXCL, mode 0600), holding
 // who has it: pid, host, start time, key and a random token (so release only removes our own).
-// A lock whose process is gone (same host, pid not alive) is stale: it is set aside and taken
-// over, with a notice. A lock from another host is never judged stale (we cannot see its pid).
+// A lock whose process is gone (same host, pid not alive) is stale: it is removed (by one run at a
+// time, holding LOCK.takeover) and taken over, with a notice. A lock from another host is never
+// judged stale (we cannot see its pid).
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { RunLock, RunLockHandle } from '../ports.js';
@@ -47,6 +48,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 const errCode = (e: unknown) => (e as { code?: string }).code;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A lock file that cannot be parsed this long after it was made is left over from a crash mid-write. */
 const UNREADABLE_STALE_MS = 10_000;
@@ -99,11 +101,11 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
     return e as Error;
   }
 
-  /** The holder of an existing lock file, or 'gone' when it vanished, or 'unreadable'. */
-  async function holder(path: string): Promise<LockInfo | 'gone' | 'unreadable'> {
+  /** The holder of an existing lock file (and the file's text), or 'gone' when it vanished. */
+  async function holder(path: string): Promise<{ info: LockInfo | 'unreadable'; text: string } | 'gone'> {
     // The holder writes its details right after creating the file: give it a moment.
+    let text = '';
     for (let i = 0; i < 5; i++) {
-      let text: string;
       try {
         text = await readFile(path, 'utf8');
       } catch (e) {
@@ -111,10 +113,10 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
         throw e;
       }
       const info = parseInfo(text);
-      if (info) return info;
-      await new Promise((r) => setTimeout(r, 20));
+      if (info) return { info, text };
+      await sleep(20);
     }
-    return 'unreadable';
+    return { info: 'unreadable', text };
   }
 
   function describe(info: LockInfo): string {
@@ -131,7 +133,7 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
       const path = join(deps.dir, lockFileName(key));
       const mine: LockInfo = { pid, host, startedAt: new Date(now()).toISOString(), key, token: randomBytes(8).toString('hex') };
       let notice: string | undefined;
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 100; attempt++) {
         if (await tryCreate(path, mine)) {
           heldHere.set(path, mine.token);
           if (!exitHooked) {
@@ -154,12 +156,13 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
             },
           };
         }
-        const h = await holder(path);
-        if (h === 'gone') continue;
+        const seen = await holder(path);
+        if (seen === 'gone') continue;
+        const h = seen.info;
         let stale: string;
         if (h === 'unreadable') {
           const age = await stat(path).then(
-            (s) => now() - s.mtimeMs,
+            (s) => Date.now() - s.mtimeMs,
             () => 0,
           );
           if (age < UNREADABLE_STALE_MS) {
@@ -177,14 +180,34 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
         } else {
           stale = `An earlier registry-setup (process ${h.pid}, started ${h.startedAt}) stopped without releasing its lock on ${key}`;
         }
-        // Stale: move it aside (atomic; if two of us do this, only one rename succeeds) and retry.
-        const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+        // Stale. Only one run at a time may remove it: the one that creates PATH.takeover. It
+        // removes the lock only if it is still the very one judged stale (another run may have
+        // taken it over and made a fresh one meanwhile), then competes for it like everyone.
+        const tk = `${path}.takeover`;
         try {
-          await rename(path, aside);
-          await unlink(aside).catch(() => {});
-          notice = `${stale}: this run takes it over.`;
+          await (await open(tk, 'wx', 0o600)).close();
         } catch (e) {
-          if (errCode(e) !== 'ENOENT') throw lockIoError(path, e);
+          if (errCode(e) !== 'EEXIST') throw lockIoError(tk, e);
+          // Someone else is taking it over; a takeover file left by a crash is cleared after a while.
+          const age = await stat(tk).then(
+            (s) => Date.now() - s.mtimeMs,
+            () => 0,
+          );
+          if (age > UNREADABLE_STALE_MS) await unlink(tk).catch(() => {});
+          await sleep(10);
+          continue;
+        }
+        try {
+          const again = await readFile(path, 'utf8').catch((e) => {
+            if (errCode(e) === 'ENOENT') return null;
+            throw e;
+          });
+          if (again === seen.text) {
+            await unlink(path);
+            notice = `${stale}: this run takes it over.`;
+          }
+        } finally {
+          await unlink(tk).catch(() => {});
         }
       }
       throw new UserError(`could not take the lock on ${key}: other registry-setup runs keep taking it`, [`Wait for them to finish, then run again.`]);

@@ -129,6 +129,18 @@ describe('run lock on real files', () => {
     for (const l of lost) expect(String(l.reason.message)).toMatch(/already working on|just starting on/);
   });
 
+  it('many taking over the same stale lock at once: exactly one wins', async () => {
+    for (let round = 0; round < 5; round++) {
+      const dir = tmp();
+      writeFileSync(join(dir, lockFileName(KEY)), holderFile(deadPid(), 'h'));
+      const locks = Array.from({ length: 12 }, () => createRunLock({ dir, hostname: 'h' }));
+      const results = await Promise.allSettled(locks.map((l) => l.acquire(KEY)));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won, `round ${round}`).toHaveLength(1);
+      expect(readdirSync(dir)).toEqual([lockFileName(KEY)]);
+    }
+  });
+
   it('an unwritable folder gives a clear error', async () => {
     const dir = tmp();
     const { chmodSync } = await import('node:fs');
