@@ -288,3 +288,34 @@ describe('running through sudo', () => {
     else expect(f.sudoWarning).toBeUndefined();
   });
 });
+
+describe('the sudo warning reaches the preflight checklist', () => {
+  const calls = [
+    { call: 'gcloud.version', result: 'Google Cloud SDK 528.0.0' },
+    { call: 'gcloud.config', result: { account: 'ana@example.com', project: 'mycoolproject-prod' } },
+    { call: 'docker.info', result: { clientVersion: '26.1.5', serverVersion: '26.1.5', path: '/usr/bin/docker' } },
+    { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud' },
+    { call: 'git.isRepo', result: true },
+  ];
+  const cases: { case: string; isRoot: boolean; env: NodeJS.ProcessEnv; status: 'ok' | 'warn'; detail: string; warning?: RegExp }[] = [
+    { case: 'sudo by alice', isRoot: true, env: { SUDO_USER: 'alice' }, status: 'warn', detail: 'running as root', warning: /root's Docker config \(\/root\/\.docker\/config\.json\) with root's gcloud login, not alice's/ },
+    { case: 'root without sudo', isRoot: true, env: {}, status: 'warn', detail: 'running as root', warning: /Root's ~\/\.docker\/config\.json and gcloud login are not yours/ },
+    { case: 'a normal user', isRoot: false, env: {}, status: 'ok', detail: 'running as your own user' },
+  ];
+  it.each(cases)('$case', async ({ isRoot, env, status, detail, warning }) => {
+    const { fakeWorld } = await import('../fakes.js');
+    const { preflight, LABELS } = await import('../../src/steps/preflight.js');
+    const w = fakeWorld({ calls, ordered: false, isRoot });
+    const real = createDockerConfigFile({ env, homedir: '/root' });
+    // only the warning is used by preflight: any read/write would fail the strict fake below
+    w.env.dockerConfig = { dir: real.dir, path: real.path, sudoWarning: real.sudoWarning, read: () => Promise.reject(new Error('unexpected read')), write: () => Promise.reject(new Error('unexpected write')) };
+    await preflight.run(w.ctx(), w.env, new AbortController().signal);
+    const item = w.report.finalItems().get(LABELS.root);
+    expect(item?.status).toBe(status);
+    expect(item?.detail).toBe(detail);
+    expect(`${LABELS.root}: ${item?.detail}`).toMatch(/^user account: running as (root|your own user)$/);
+    if (warning) expect(w.report.warnings.join('\n')).toMatch(warning);
+    else expect(w.report.warnings.join('\n')).not.toMatch(/root/i);
+    w.assertDone();
+  });
+});
