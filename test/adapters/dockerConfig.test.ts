@@ -296,7 +296,7 @@ describe('the sudo warning reaches the preflight checklist', () => {
     { call: 'docker.info', result: { clientVersion: '26.1.5', serverVersion: '26.1.5', path: '/usr/bin/docker' } },
     { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud' },
     { call: 'git.isRepo', result: true },
-  ];
+  ] as import('../fakes.js').Expectation[];
   const cases: { case: string; isRoot: boolean; env: NodeJS.ProcessEnv; status: 'ok' | 'warn'; detail: string; warning?: RegExp }[] = [
     { case: 'sudo by alice', isRoot: true, env: { SUDO_USER: 'alice' }, status: 'warn', detail: 'running as root', warning: /root's Docker config \(\/root\/\.docker\/config\.json\) with root's gcloud login, not alice's/ },
     { case: 'root without sudo', isRoot: true, env: {}, status: 'warn', detail: 'running as root', warning: /Root's ~\/\.docker\/config\.json and gcloud login are not yours/ },
