@@ -59,6 +59,11 @@ const UNREADABLE_STALE_MS = 10_000;
  * and the next run takes that over.
  */
 const heldHere = new Map<string, string>();
+/**
+ * Tokens of the lock files this process made (or is making). A lock file naming our own pid with
+ * a token not in here was left by an earlier process whose pid we now have (pid reuse): stale.
+ */
+const ownTokens = new Set<string>();
 let exitHooked = false;
 function releaseAllOnExit(): void {
   for (const [path, token] of heldHere) {
@@ -134,7 +139,16 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
       const mine: LockInfo = { pid, host, startedAt: new Date(now()).toISOString(), key, token: randomBytes(8).toString('hex') };
       let notice: string | undefined;
       for (let attempt = 0; attempt < 100; attempt++) {
-        if (await tryCreate(path, mine)) {
+        ownTokens.add(mine.token);
+        let created: boolean;
+        try {
+          created = await tryCreate(path, mine);
+        } catch (e) {
+          ownTokens.delete(mine.token);
+          throw e;
+        }
+        if (!created) ownTokens.delete(mine.token);
+        if (created) {
           heldHere.set(path, mine.token);
           if (!exitHooked) {
             exitHooked = true;
@@ -147,6 +161,7 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
               if (released) return;
               released = true;
               if (heldHere.get(path) === mine.token) heldHere.delete(path);
+              ownTokens.delete(mine.token);
               try {
                 const cur = parseInfo(await readFile(path, 'utf8'));
                 if (cur && cur.token === mine.token) await unlink(path);
@@ -169,7 +184,7 @@ export function createRunLock(deps: { dir: string; pid?: number; hostname?: stri
             throw new UserError(`another registry-setup is just starting on ${key}`, [`Wait for it to finish, or, if none is running, delete ${path}.`]);
           }
           stale = `A damaged lock file on ${key} was left by a run that crashed`;
-        } else if (h.host !== host || pidAlive(h.pid)) {
+        } else if (h.host !== host || (pidAlive(h.pid) && !(h.pid === pid && !ownTokens.has(h.token)))) {
           throw new UserError(
             `another registry-setup is already working on ${key} (${describe(h)}); wait for it to finish or stop it`,
             [

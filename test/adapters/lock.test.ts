@@ -54,11 +54,16 @@ describe('run lock on real files', () => {
   const cases: Case[] = [
     {
       case: 'held by a live process on this host',
-      existing: (_d, p) => writeFileSync(p, holderFile(process.pid, 'box')),
+      existing: (_d, p) => writeFileSync(p, holderFile(process.ppid, 'box')),
       expect: {
-        error: new RegExp(`^another registry-setup is already working on demo/us-east1/demo-repo \\(pid ${process.pid}, started 2026-11-26T09:00:00.000Z\\); wait for it to finish or stop it$`),
-        fix: new RegExp(`kill ${process.pid}[\\s\\S]*delete the lock file .*run-[0-9a-f]{16}\\.lock`),
+        error: new RegExp(`^another registry-setup is already working on demo/us-east1/demo-repo \\(pid ${process.ppid}, started 2026-11-26T09:00:00.000Z\\); wait for it to finish or stop it$`),
+        fix: new RegExp(`kill ${process.ppid}[\\s\\S]*delete the lock file .*run-[0-9a-f]{16}\\.lock`),
       },
+    },
+    {
+      case: 'naming our own pid, but not made by us (an earlier process had this pid) → taken over',
+      existing: (_d, p) => writeFileSync(p, holderFile(process.pid, 'box')),
+      expect: { notice: new RegExp(`^An earlier registry-setup \\(process ${process.pid}, started 2026-11-26T09:00:00.000Z\\) stopped without releasing its lock`) },
     },
     {
       case: 'held on another host (its pid cannot be checked from here)',
