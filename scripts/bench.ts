@@ -11,7 +11,7 @@
 // Also counted per run: gcloud processes (a counting shim on PATH, in this script only) and API calls
 // seen by the lab's emulator.
 //
-// Parts can be left out: --no-frame, --no-lab, --no-pack.
+// Parts can be left out: --no-frame, --no-lab, --no-pack; --runs N sets the lab runs per row.
 // It is not a test: it never fails on a number. Exit 0 when it measured; 1 when a part could not run
 // (the table is still printed, with that part marked).
 import { spawn as ptySpawn } from 'node-pty';
@@ -25,9 +25,11 @@ const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'registry-setup.js');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const QUICK = process.argv.includes('--quick') || !!process.env.BENCH_QUICK && process.env.BENCH_QUICK !== '0';
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : NaN; // --runs N: lab runs per row
 const N_FRAME = QUICK ? 3 : 15;
-const N_FULL = QUICK ? 1 : 5;
-const N_RERUN = QUICK ? 1 : 5;
+const N_FULL = Number.isInteger(RUNS) && RUNS > 0 ? RUNS : QUICK ? 1 : 5;
+const N_RERUN = N_FULL;
 const SKIP_LAB = process.argv.includes('--no-lab');
 const SKIP_PACK = process.argv.includes('--no-pack');
 const SKIP_FRAME = process.argv.includes('--no-frame');
