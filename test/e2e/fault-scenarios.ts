@@ -377,6 +377,49 @@ function killScenario(id: string, fault: string, kill: KillAt, extra: Partial<Wo
   };
 }
 
+/** The same kill points, one after the other on one machine: each run resumes the last one's work and is killed again. */
+function killChain(id: string, fault: string, kills: KillAt[], extra: Partial<WorldSpec> = {}, faults: FaultSpec[] = []): Scenario {
+  return {
+    id,
+    group: 'kill',
+    fault,
+    expected: 'each run resumes; final run equals an uninterrupted run',
+    world: world({ ...extra, ...(faults.length ? { faults } : {}) }),
+    endsComplete: true,
+    async play(ctx) {
+      for (const kill of kills) await ctx.run(BASE_ARGS, { kill });
+      const final = await ctx.run();
+      return `${ctx.runs.filter((r) => r.killed).length} of ${kills.length} runs killed → final run exit ${final.code}`;
+    },
+    check(ctx, end) {
+      const p = completeProblems(ctx, end);
+      ctx.runs.slice(0, -1).forEach((r, i) => {
+        if (!r.killed) p.push(`run ${i + 1} was not killed (exit ${r.code}; waited for ${kills[i]!.on}): ${r.all.slice(-800)}`);
+      });
+      return p;
+    },
+  };
+}
+
+/** Kill points at step boundaries. */
+export const BOUNDARY_KILLS: KillAt[] = [
+  { on: /\[2\/\d\] Choose the Google Cloud project: / },
+  { on: /\[6\/\d\] Push the first image\n/ },
+  { on: /\[7\/\d\] Summary\n/ },
+];
+/** Kill points inside steps: the pending repository operation, gcloud auth configure-docker, the Docker config write, mid-push. */
+export const INSIDE_KILLS: KillAt[] = [
+  { on: /operation still running \(poll 1,/ },
+  { on: /gcloud auth configure-docker \S+ --quiet/, delayMs: 150 },
+  { on: /updating \S+config\.json \(backup first/ },
+  { on: /docker push \S+:latest/, delayMs: 1500 },
+];
+const INSIDE_WORLD = { operationPendingPolls: 8 } as Partial<WorldSpec>;
+const SLOW_UPLOAD: FaultSpec[] = [
+  { kind: 'latency', ms: 5000, method: 'PATCH', path: '/blobs/uploads/', times: 1 } as FaultSpec,
+  { kind: 'latency', ms: 5000, method: 'PUT', path: '/blobs/uploads/', times: 1 } as FaultSpec,
+];
+
 const RETRY_NOTE = /retrying in [\d.]+ s, attempt 2 of 5/;
 
 export const SCENARIOS: Scenario[] = [
@@ -393,18 +436,17 @@ export const SCENARIOS: Scenario[] = [
     },
     check: completeProblems,
   },
-  // Kill -9 at step boundaries…
-  killScenario('kill-after-project', 'SIGKILL when the project step is done', { on: /\[2\/\d\] Choose the Google Cloud project: / }),
-  killScenario('kill-before-push', 'SIGKILL as the push step starts', { on: /\[6\/\d\] Push the first image\n/ }),
-  killScenario('kill-before-summary', 'SIGKILL as the summary step starts', { on: /\[7\/\d\] Summary\n/ }),
-  // …and inside steps.
-  killScenario('kill-repo-operation', 'SIGKILL while the create operation is pending', { on: /operation still running \(poll 1,/ }, { operationPendingPolls: 8 } as Partial<WorldSpec>),
-  killScenario('kill-configure-docker', 'SIGKILL during gcloud auth configure-docker', { on: /gcloud auth configure-docker \S+ --quiet/, delayMs: 150 }),
-  killScenario('kill-config-write', 'SIGKILL as the Docker config is replaced', { on: /updating \S+config\.json \(backup first/ }),
-  killScenario('kill-mid-push', 'SIGKILL mid-push (blob upload slowed 5 s)', { on: /docker push \S+:latest/, delayMs: 1500 }, {}, [
-    { kind: 'latency', ms: 5000, method: 'PATCH', path: '/blobs/uploads/', times: 1 } as FaultSpec,
-    { kind: 'latency', ms: 5000, method: 'PUT', path: '/blobs/uploads/', times: 1 } as FaultSpec,
-  ]),
+  // Kill -9 at step boundaries, and inside steps, one kill point per scenario…
+  killScenario('kill-after-project', 'SIGKILL when the project step is done', BOUNDARY_KILLS[0]!),
+  killScenario('kill-before-push', 'SIGKILL as the push step starts', BOUNDARY_KILLS[1]!),
+  killScenario('kill-before-summary', 'SIGKILL as the summary step starts', BOUNDARY_KILLS[2]!),
+  killScenario('kill-repo-operation', 'SIGKILL while the create operation is pending', INSIDE_KILLS[0]!, INSIDE_WORLD),
+  killScenario('kill-configure-docker', 'SIGKILL during gcloud auth configure-docker', INSIDE_KILLS[1]!),
+  killScenario('kill-config-write', 'SIGKILL as the Docker config is replaced', INSIDE_KILLS[2]!),
+  killScenario('kill-mid-push', 'SIGKILL mid-push (blob upload slowed 5 s)', INSIDE_KILLS[3]!, {}, SLOW_UPLOAD),
+  // …and the same kill points in a row on one machine (what the lab tests run: one full run's time).
+  killChain('chain-boundaries', 'SIGKILL at 3 step boundaries in a row', BOUNDARY_KILLS),
+  killChain('chain-inside', 'SIGKILL inside 4 steps in a row (operation, configure-docker, config write, push)', INSIDE_KILLS, INSIDE_WORLD, SLOW_UPLOAD),
 
   // Transient API faults.
   {

@@ -6,7 +6,7 @@
 
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
-import { SCENARIOS, normalised, runScenario, scenario, type ScenarioResult } from './fault-scenarios.js';
+import { BOUNDARY_KILLS, INSIDE_KILLS, SCENARIOS, normalised, runScenario, scenario, type ScenarioResult } from './fault-scenarios.js';
 
 let lab: Lab;
 let baseline: ScenarioResult;
@@ -26,13 +26,22 @@ describe('kill -9 and resume', () => {
     expect(baseline.end.progress).toMatchObject({ validJson: true, mode: '600', complete: true });
   });
 
-  const kills = SCENARIOS.filter((s) => s.group === 'kill' && s.id !== 'baseline');
-  it.each(kills.map((s) => [s.id, s] as const))('%s: resumes to the same end state', async (_id, sc) => {
+  // Table-driven over the kill points (BOUNDARY_KILLS, INSIDE_KILLS): each chain kills one run
+  // per point in a row, each run resuming the last one's work, so every point is hit in about
+  // one full run's time. `npm run test:faults` also runs each point on its own.
+  const chains = SCENARIOS.filter((s) => s.group === 'kill' && s.id.startsWith('chain-'));
+  it.each(chains.map((s) => [s.id, s] as const))('%s: resumes to the same end state', async (_id, sc) => {
     const r = await runScenario(lab, sc);
-    // The first run really died where intended, the second finished.
-    expect(r.runs).toHaveLength(2);
-    expect(r.runs[0]!.killed, r.runs[0]!.all.slice(-1500)).toBe(true);
-    expect(r.runs[1]!.code, r.runs[1]!.all.slice(-1500)).toBe(0);
+    const points = sc.id === 'chain-boundaries' ? BOUNDARY_KILLS : INSIDE_KILLS;
+    // Every run but the last really died where intended; the last one finished.
+    expect(r.runs).toHaveLength(points.length + 1);
+    r.runs.slice(0, -1).forEach((run, i) => {
+      expect(run.killed, `kill point ${points[i]!.on}: ${run.all.slice(-1500)}`).toBe(true);
+      expect(run.killedAt).toMatch(points[i]!.on);
+    });
+    expect(r.runs.at(-1)!.code, r.runs.at(-1)!.all.slice(-1500)).toBe(0);
+    // Resumed: the final run re-checked earlier steps rather than redoing them.
+    expect(r.runs.at(-1)!.all).toMatch(/done earlier: re-checking/);
     expect(r.problems).toEqual([]);
     expect(r.dataLost.what).toEqual([]);
     expect(normalised(r.end, r.user)).toEqual(normalised(baseline.end, baseline.user));
