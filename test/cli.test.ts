@@ -350,6 +350,11 @@ describe('runCli: saved progress and the lock, on real files', () => {
     expect(c.stdout.text).toMatch(/delete the lock file .*run-[0-9a-f]{16}\.lock/);
     expect(c.stdout.text).not.toContain('preflight ok');
     expect(c.stdout.text).not.toMatch(/\n\s+at /);
+    const j = fakeCli({ argv: ['--json'], lock: createRunLock({ dir }) });
+    expect(await runCli(j.deps)).toBe(1);
+    const doc = JSON.parse(j.stdout.text);
+    expect(doc.status).toBe('failed');
+    expect(JSON.stringify(doc)).toContain('another registry-setup is already working on the folder /w/app');
     await held.release();
     const d = fakeCli({ argv: [], lock: createRunLock({ dir }) });
     expect(await runCli(d.deps)).toBe(0);

@@ -250,3 +250,19 @@ for (let i = 0; i < Number(n); i++) {
     expect(readdirSync(dir).sort()).toEqual(['progress.json', 'saver.mts']);
   }, 60_000);
 });
+
+
+describe('file mode', () => {
+  it.each([0o644, 0o666, 0o600, 0o640])('an existing progress file with mode %o is 0600 after the next save', async (m) => {
+    const dir = tmp();
+    const p = join(dir, 'progress.json');
+    writeFileSync(p, JSON.stringify({ version: 1, runs: {} }));
+    const { chmodSync } = await import('node:fs');
+    chmodSync(p, m);
+    const s = createProgressStore({ cwd: '/x', configDir: dir });
+    await s.save(run());
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    await s.clear();
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+  });
+});
