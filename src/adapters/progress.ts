@@ -207,12 +207,23 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
     if (legacy) {
       const bak = `${path}.v0.bak`;
       try {
-        withFileLock(() => {
+        const converted = withFileLock(() => {
+          // Another registry-setup may have converted it while we waited: look again under the lock.
+          let now: unknown;
+          try {
+            now = JSON.parse(readFileSync(path, 'utf8'));
+          } catch {
+            return false;
+          }
+          if (!isLegacyV0(now)) return false;
           copyFileSync(path, bak);
           chmodSync(bak, 0o600);
-          conf.store = migrateV0(legacy!, deps.cwd, new Date());
+          conf.store = migrateV0(now, deps.cwd, new Date());
+          return true;
         });
-        notice = `Saved progress from an older registry-setup (format 0) was converted to the current format; the original is kept as ${bak}.`;
+        if (converted) {
+          notice = `Saved progress from an older registry-setup (format 0) was converted to the current format; the original is kept as ${bak}.`;
+        }
       } catch (e) {
         notice = `Saved progress from an older registry-setup (format 0) could not be converted (${(e as Error).message}); this run starts fresh.`;
       }
@@ -224,8 +235,21 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
     if (problem) {
       const aside = `${path}.corrupt-${stamp(new Date())}`;
       try {
-        renameSync(path, aside);
-        notice = `The saved progress file ${path} was damaged (${problem}). It was set aside as ${aside}, and this run starts fresh.`;
+        // Under the file lock, and only if it is still damaged: another registry-setup starting at
+        // the same moment may have set it aside (and saved a fresh one) already.
+        const moved = withFileLock(() => {
+          let cur: string;
+          try {
+            cur = readFileSync(path, 'utf8');
+          } catch (e) {
+            if ((e as { code?: string }).code === 'ENOENT') return false;
+            throw e;
+          }
+          if (!problemWith(cur)) return false;
+          renameSync(path, aside);
+          return true;
+        });
+        if (moved) notice = `The saved progress file ${path} was damaged (${problem}). It was set aside as ${aside}, and this run starts fresh.`;
       } catch (e) {
         notice = `The saved progress file ${path} is damaged (${problem}) and could not be set aside (${(e as Error).message}); progress will not be saved this run.`;
       }

@@ -266,3 +266,47 @@ describe('file mode', () => {
     expect(statSync(p).mode & 0o777).toBe(0o600);
   });
 });
+
+
+describe('several processes opening a damaged or format-0 file at once', () => {
+  const cases = [
+    { case: 'damaged', text: '{"version":1,"runs":{"/a":', notice: /was damaged/, aside: /^progress\.json\.corrupt-/ },
+    { case: 'format 0', text: JSON.stringify({ project: 'old-proj', done: ['preflight'], cwd: '/old' }), notice: /format 0\) was converted/, aside: /^progress\.json\.v0\.bak$/ },
+  ];
+  it.each(cases)('$case: set aside / converted once, one notice, nobody loses a save', async ({ text, notice, aside }) => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'progress.json'), text);
+    const script = join(dir, 'opener.mts');
+    const src = join(import.meta.dirname, '../../src/adapters/progress.ts');
+    writeFileSync(
+      script,
+      `import { createProgressStore } from ${JSON.stringify(src)};
+const [dir, cwd] = process.argv.slice(2);
+const s = createProgressStore({ cwd, configDir: dir });
+process.stdout.write(s.notice ?? '');
+await s.save({ version: 1, key: '', updatedAt: new Date().toISOString(), done: ['x'], state: { project: cwd.slice(1) } });
+`,
+    );
+    const folders = ['/a', '/b', '/c', '/d'];
+    const outs = await Promise.all(
+      folders.map(
+        (f) =>
+          new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+            const c = spawn(process.execPath, ['--import', 'tsx', script, dir, f], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            c.stdout.on('data', (d) => (out += d));
+            c.stderr.on('data', (d) => (err += d));
+            c.on('close', (code) => resolve({ code, out, err }));
+          }),
+      ),
+    );
+    for (const o of outs) expect(o.err).toBe('');
+    expect(outs.filter((o) => notice.test(o.out))).toHaveLength(1);
+    expect(outs.filter((o) => o.out !== '' && !notice.test(o.out))).toEqual([]);
+    const files = readdirSync(dir);
+    expect(files.filter((f) => aside.test(f))).toHaveLength(1);
+    const file = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8'));
+    for (const f of folders) expect(file.runs[f]?.done).toEqual(['x']);
+  }, 60_000);
+});
