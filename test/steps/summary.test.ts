@@ -45,7 +45,7 @@ describe('renderSummary', () => {
     }
     expect(s.costFacts.join(' ')).toMatch(/0\.5 GB/);
     expect(s.costFacts.join(' ')).toMatch(/\$0\.10 per GB per month/);
-    expect(s.costFacts.join(' ')).toMatch(/same region/);
+    expect(s.costFacts.join(' ')).toMatch(/in its own region, that traffic costs nothing/);
     expect(s.next.map((c) => c.number)).toEqual(['03', '04', '05', '06', '07']);
     expect(s.next[0].title).toMatch(/Cloud SQL/);
     expect(s.next[4].title).toMatch(/First Deploy/);
