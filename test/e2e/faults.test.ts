@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 for (const group of ['transient', 'user', 'push'] as const) {
   describe(`faults: ${group}`, () => {
-    const list = SCENARIOS.filter((s) => s.group === group);
+    const list = SCENARIOS.filter((s) => s.group === group && !s.scriptOnly);
     it.each(list.map((s) => [s.id, s] as const))('%s', async (_id, sc) => {
       const r = await runScenario(lab, sc);
       expect(r.problems, `${sc.fault} → expected ${sc.expected}, observed ${r.observed}`).toEqual([]);
