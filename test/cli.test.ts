@@ -350,6 +350,9 @@ describe('runCli: saved progress and the lock, on real files', () => {
     expect(c.stdout.text).toMatch(/delete the lock file .*run-[0-9a-f]{16}\.lock/);
     expect(c.stdout.text).not.toContain('preflight ok');
     expect(c.stdout.text).not.toMatch(/\n\s+at /);
+    // No step ran, so nothing is blamed on one: the run changed nothing.
+    expect(c.stdout.text).toContain('Nothing was changed.');
+    expect(c.stdout.text).not.toContain('continues from the failed step');
     const j = fakeCli({ argv: ['--json'], lock: createRunLock({ dir }) });
     expect(await runCli(j.deps)).toBe(1);
     const doc = JSON.parse(j.stdout.text);

@@ -20,6 +20,7 @@ const FINAL_LAYER = /^(pushed|layer already exists|mounted from|already exists)/
 export function createPlainSink(o: PlainOptions): Sink {
   const out = (l: string) => o.write(redact(l));
   let total = 0;
+  let anyDone = false;
   const index = new Map<StepId, number>();
   const titles = new Map<StepId, string>();
   const layerSeen = new Map<string, string>();
@@ -80,6 +81,7 @@ export function createPlainSink(o: PlainOptions): Sink {
       case 'step-prompt-end':
         break;
       case 'step-done':
+        anyDone = true;
         out(`${tag(e.id)} ${titles.get(e.id) ?? e.id}: ${e.summary}${e.skipped ? ' (done earlier, still in place)' : ''}`);
         break;
       case 'step-failed':
@@ -99,8 +101,17 @@ export function createPlainSink(o: PlainOptions): Sink {
         }
         break;
       case 'run-failed':
-        if (!e.stepId) for (const l of errorLines(errorView(e.error, o.debug))) out(l);
-        out('Your progress is saved: run `registry-setup` again after fixing this, and it continues from the failed step.');
+        if (e.stepId) {
+          out('Your progress is saved: run `registry-setup` again after fixing this, and it continues from the failed step.');
+          break;
+        }
+        for (const l of errorLines(errorView(e.error, o.debug))) out(l);
+        // Stopped before or between steps (a lock held, unusable saved progress): no step to blame.
+        out(
+          anyDone
+            ? 'Your progress so far is saved: once this is sorted out, run `registry-setup` again to continue.'
+            : 'Nothing was changed. Once this is sorted out, run `registry-setup` again.',
+        );
         break;
       case 'run-cancelled':
         out(e.message);
