@@ -4,7 +4,7 @@
 // before our first change, to config.json.registry-setup.bak.
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readFile, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DockerConfigFile } from '../ports.js';
@@ -195,6 +195,23 @@ async function atomicWrite(target: string, content: string, mode: number, owner?
   }
 }
 
+/**
+ * Remove temp files of ours (`.config.json.HEX.tmp`, `.config.json.registry-setup.bak.HEX.tmp`)
+ * that a run killed mid-write left behind. A live one exists for milliseconds, so only those
+ * older than two seconds are taken. Best effort.
+ */
+async function removeStaleTemps(dir: string, base: string, now = Date.now()): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const esc = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const ours = new RegExp(`^\\.${esc}(${BACKUP_SUFFIX.replace(/\./g, '\\.')})?\\.[0-9a-f]{12}\\.tmp$`);
+  for (const n of names) {
+    if (!ours.test(n)) continue;
+    const p = join(dir, n);
+    const st = await lstat(p).catch(() => undefined);
+    if (st?.isFile() && now - st.mtimeMs > 2_000) await unlink(p).catch(() => undefined);
+  }
+}
+
 /** Copy `src` to `dest` only if `dest` does not exist yet; never leaves a partial `dest`. Returns whether it copied. */
 async function copyOnce(src: string, dest: string, mode: number): Promise<boolean> {
   const dir = dirname(dest);
@@ -284,6 +301,8 @@ export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: 
       }
       const dirStat = await stat(dirname(target));
       if ((dirStat.mode & 0o222) === 0) throw readOnlyError('The folder', dirname(target));
+      await removeStaleTemps(dir, basename(path));
+      if (dirname(target) !== dir) await removeStaleTemps(dirname(target), basename(target));
       let backupPath: string | undefined;
       let indent = '\t';
       if (st) {

@@ -235,7 +235,7 @@ export async function measure(lab: Lab, user: User): Promise<EndState> {
   }
   const credHelpers = config.credHelpers as Record<string, string> | undefined;
   const dockerConfigFiles = (await readdir(user.dockerConfig)).sort();
-  const backup = dockerConfigFiles.find((f) => f.includes('bak'));
+  const backup = dockerConfigFiles.find((f) => f === 'config.json.registry-setup.bak');
   let backupHoldsOriginal = false;
   if (backup) {
     try {
@@ -350,7 +350,8 @@ function completeProblems(ctx: ScenarioContext, end: EndState): string[] {
   const expectHelpers = { ...BEFORE.credHelpers, [HOST]: 'gcloud' };
   if (JSON.stringify(end.credHelpers) !== JSON.stringify(expectHelpers)) p.push(`credHelpers: ${JSON.stringify(end.credHelpers)}`);
   if (!end.backupHoldsOriginal) p.push(`the backup does not hold the original (files: ${end.dockerConfigFiles.join(', ')})`);
-  if (end.dockerConfigFiles.filter((f) => f.includes('bak')).length !== 1) p.push(`backups: ${end.dockerConfigFiles.join(', ')}`);
+  // Exactly the config and one backup: no second backup, no temp file left by a killed write.
+  if (JSON.stringify(end.dockerConfigFiles) !== JSON.stringify(['config.json', 'config.json.registry-setup.bak'])) p.push(`Docker config folder: ${end.dockerConfigFiles.join(', ')}`);
   if (!end.tagsOnOneDigest) p.push(`images: ${JSON.stringify(end.images)}`);
   if (!end.progress.validJson || end.progress.mode !== '600' || !end.progress.complete) p.push(`saved progress: ${JSON.stringify(end.progress)}`);
   return p;
