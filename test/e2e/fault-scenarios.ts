@@ -53,7 +53,7 @@ export interface User {
   env: Record<string, string>;
 }
 
-export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: boolean; env?: Record<string, string | undefined> } = {}): Promise<User> {
+export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: boolean; staleToken?: boolean; env?: Record<string, string | undefined> } = {}): Promise<User> {
   const root = await mkdtemp(join(tmpdir(), `rs-faults-${name}-`));
   const dir = join(root, IMAGE);
   await mkdir(join(dir, IMAGE), { recursive: true });
@@ -70,6 +70,12 @@ export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: bo
   const tmp = join(root, 'tmp');
   await mkdir(tmp, { recursive: true });
   const extra: Record<string, string | undefined> = { DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: xdg, TMPDIR: tmp, CI: undefined, NO_COLOR: '1', ...opts.env };
+  if (opts.staleToken) {
+    // gcloud's login hands out a token Google no longer accepts (expired): the same setting gcloud reads.
+    const f = join(root, 'stale-token');
+    await writeFile(f, 'expired-token-0000\n', { mode: 0o600 });
+    extra.CLOUDSDK_AUTH_ACCESS_TOKEN_FILE = f;
+  }
   if (opts.withoutHelper) {
     // One PATH folder with a link to every program of the usual PATH (gcloud, docker, git, node,
     // python…) except docker-credential-gcloud: gcloud lives in /usr/bin next to the helper.
@@ -316,7 +322,7 @@ export interface Scenario {
   /** The expected outcome, in words. */
   expected: string;
   world: WorldSpec;
-  user?: { withoutHelper?: boolean };
+  user?: { withoutHelper?: boolean; staleToken?: boolean };
   /** Set up the user's machine before the first run. */
   prepare?(user: User): Promise<void>;
   /** Run only by `npm run test:faults` (kept out of `npm test` for time; covered there by another scenario). */
@@ -576,6 +582,28 @@ export const SCENARIOS: Scenario[] = [
       return codes({ ...ctx, runs: [await ctx.run()] });
     },
     check: (ctx) => failedWith(last(ctx), 1, [`https://console.cloud.google.com/billing/linkedaccount?project=${PROJECT}`]),
+  },
+  {
+    id: 'unauthenticated',
+    group: 'user',
+    fault: 'the token of the gcloud login is refused (UNAUTHENTICATED)',
+    expected: 'refreshes once, then exit 1 pointing to gcloud auth login',
+    world: world(),
+    user: { staleToken: true },
+    endsComplete: false,
+    async play(ctx) {
+      const since = ((await ctx.lab.requests()).at(-1)?.seq ?? 0) as number;
+      const r = await ctx.run();
+      const refused = (await ctx.lab.requests(since)).filter((q) => q.client === 'node' && q.auth === 'invalid');
+      (ctx as ScenarioContext & { refused?: number }).refused = refused.length;
+      return `exit ${r.code}, ${refused.length} API call(s) refused`;
+    },
+    check(ctx) {
+      const p = failedWith(last(ctx), 1, ['gcloud auth login']);
+      const n = (ctx as ScenarioContext & { refused?: number }).refused ?? 0;
+      if (n !== 2) p.push(`expected one call + one retry after a token refresh, saw ${n} refused API calls`);
+      return p;
+    },
   },
   {
     id: 'maven-taken',
