@@ -568,6 +568,8 @@ export const SCENARIOS: Scenario[] = [
     check(ctx, end) {
       const p = completeProblems(ctx, end);
       if (!(ctx as ScenarioContext & { enables?: number }).enables) p.push('gcloud services enable was not called');
+      // It waited while the enablement propagated (the API still answered SERVICE_DISABLED for 3 s).
+      if (!/the API is not active yet; trying again/.test(ctx.runs[0]!.all) || !/Artifact Registry API: enabled/.test(ctx.runs[0]!.all)) p.push('no wait for the API to become active was shown');
       return p;
     },
   },
