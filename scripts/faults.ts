@@ -1,4 +1,4 @@
-// npm run test:faults [-- SCENARIO_ID…]: brings the lab up (or leases the running one), runs
+// npm run test:faults [-- SCENARIO_ID… --verbose --keep]: brings the lab up (or leases the running one), runs
 // every fault scenario of test/e2e/fault-scenarios.ts against the built CLI, and prints
 //   fault injected → expected outcome → observed outcome → data lost
 // measured from outside after each scenario. Exits 1 when any row lost data or did not go as
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { labAcquire, labRelease } from '../test/lab/lab.js';
 import { REPO_ROOT } from '../test/lab/layout.js';
-import { SCENARIOS, runScenario, type ScenarioResult } from '../test/e2e/fault-scenarios.js';
+import { SCENARIOS, removeUser, runScenario, type ScenarioResult } from '../test/e2e/fault-scenarios.js';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const verbose = process.argv.includes('--verbose');
@@ -33,6 +33,9 @@ try {
     if (verbose || r.problems.length || r.dataLost.count) {
       for (const p of [...r.problems, ...r.dataLost.what]) process.stderr.write(`    - ${p.split('\n').join('\n      ')}\n`);
     }
+    // Keep the folders of a row that went wrong (and with --keep), to look at them.
+    if (process.argv.includes('--keep') || r.problems.length || r.dataLost.count) process.stderr.write(`    files: ${r.user.root} ${r.user.dockerConfig}\n`);
+    else await removeUser(r.user);
   }
 } finally {
   await labRelease({ dir: lab.dir, keep: !!process.env.LAB_KEEP });

@@ -9,7 +9,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -347,7 +347,15 @@ export interface ScenarioResult {
 }
 
 const last = (ctx: ScenarioContext) => ctx.runs[ctx.runs.length - 1]!;
-const codes = (ctx: ScenarioContext) => ctx.runs.map((r) => (r.killed ? 'killed' : `exit ${r.code}`)).join(', ');
+/** How the runs ended: "exit 1: <the failure line, shortened>" for a failed run. */
+const codes = (ctx: ScenarioContext) =>
+  ctx.runs
+    .map((r) => {
+      if (r.killed) return 'killed';
+      const why = /failed: (.*)/.exec(r.all)?.[1];
+      return why ? `exit ${r.code}: ${why.length > 70 ? why.slice(0, 69) + '…' : why}` : `exit ${r.code}`;
+    })
+    .join(', ');
 
 /** Problems with a sequence that must end in a complete setup. */
 function completeProblems(ctx: ScenarioContext, end: EndState): string[] {
@@ -758,6 +766,12 @@ export async function runScenario(lab: Lab, sc: Scenario): Promise<ScenarioResul
   if ((sc.world.faults ?? []).length && pending.length) problems.push(`faults never hit: ${JSON.stringify(pending)}`);
   if (watch.observations < 3) problems.push(`the Docker config was observed only ${watch.observations} times`);
   return { scenario: sc, user, runs: ctx.runs, end, observed, problems, dataLost: dataLost(end, watch, sc.endsComplete), ms: Date.now() - t0 };
+}
+
+/** Removes a user's folders (project, XDG, TMPDIR, Docker config) once a test has looked at them. */
+export async function removeUser(user: User): Promise<void> {
+  await rm(user.root, { recursive: true, force: true });
+  await rm(user.dockerConfig, { recursive: true, force: true });
 }
 
 export function scenario(id: string): Scenario {

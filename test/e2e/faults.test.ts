@@ -6,7 +6,7 @@
 
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
-import { SCENARIOS, runScenario } from './fault-scenarios.js';
+import { SCENARIOS, removeUser, runScenario } from './fault-scenarios.js';
 
 let lab: Lab;
 
@@ -21,9 +21,13 @@ for (const group of ['transient', 'user', 'push'] as const) {
     const list = SCENARIOS.filter((s) => s.group === group && !s.scriptOnly);
     it.each(list.map((s) => [s.id, s] as const))('%s', async (_id, sc) => {
       const r = await runScenario(lab, sc);
-      expect(r.problems, `${sc.fault} → expected ${sc.expected}, observed ${r.observed}`).toEqual([]);
-      expect(r.dataLost.what).toEqual([]);
-      expect(r.dataLost.count).toBe(0);
+      try {
+        expect(r.problems, `${sc.fault} → expected ${sc.expected}, observed ${r.observed}`).toEqual([]);
+        expect(r.dataLost.what).toEqual([]);
+        expect(r.dataLost.count).toBe(0);
+      } finally {
+        await removeUser(r.user);
+      }
     });
   });
 }

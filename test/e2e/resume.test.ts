@@ -4,9 +4,9 @@
 // config must be valid JSON at every observation, and the saved progress valid (0600,
 // complete). The scenarios live in fault-scenarios.ts (shared with `npm run test:faults`).
 
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
-import { BOUNDARY_KILLS, INSIDE_KILLS, SCENARIOS, normalised, runScenario, scenario, type ScenarioResult } from './fault-scenarios.js';
+import { BOUNDARY_KILLS, INSIDE_KILLS, SCENARIOS, normalised, removeUser, runScenario, scenario, type ScenarioResult } from './fault-scenarios.js';
 
 let lab: Lab;
 let baseline: ScenarioResult;
@@ -16,6 +16,10 @@ beforeAll(async () => {
   if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
   lab = found;
   baseline = await runScenario(lab, scenario('baseline'));
+});
+
+afterAll(async () => {
+  if (baseline) await removeUser(baseline.user);
 });
 
 describe('kill -9 and resume', () => {
@@ -45,5 +49,6 @@ describe('kill -9 and resume', () => {
     expect(r.problems).toEqual([]);
     expect(r.dataLost.what).toEqual([]);
     expect(normalised(r.end, r.user)).toEqual(normalised(baseline.end, baseline.user));
+    await removeUser(r.user);
   });
 });

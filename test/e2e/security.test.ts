@@ -11,7 +11,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
-import { BASE_ARGS, PROJECT, newUser, runWizard, world, type RunResult, type User } from './fault-scenarios.js';
+import { BASE_ARGS, PROJECT, newUser, removeUser, runWizard, world, type RunResult, type User } from './fault-scenarios.js';
 
 // Not shaped like a Google token (no ya29.), so no pattern-based redaction can hide a leak.
 const TOKEN = `rslab${randomBytes(12).toString('hex')}`;
@@ -146,5 +146,6 @@ describe('the token never leaks', () => {
     expect(leaks).toEqual([]);
     // The project is the one we asked for (the runs did reach the API where expected).
     expect(r.all).toContain(PROJECT);
+    await removeUser(user);
   });
 });
