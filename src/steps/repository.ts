@@ -6,6 +6,7 @@ import { BugError, UserError, withContext } from '../errors.js';
 import { validateRepositoryId } from '../validate.js';
 import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName } from '../naming.js';
 import { ROLES } from '../facts.js';
+import { retry } from '../retry.js';
 import { callOpts, explainApiErrorFor, isAlreadyExists, need, safeCheck, sh } from './common.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
@@ -23,6 +24,45 @@ function createCommand(id: string, location: string, project: string): string {
 
 async function askId(env: Env, message: string, def: string, signal: AbortSignal): Promise<string> {
   return env.prompter.input({ message, default: def, validate: validateRepositoryId }, { signal });
+}
+
+/** How long we wait for a create that someone else started (an interrupted run's operation) to finish. */
+export const OTHER_CREATE_WAIT = { attempts: 12, baseMs: 1_000, maxMs: 8_000, maxElapsedMs: 60_000 } as const;
+
+/**
+ * The API said the repository already exists, yet we did not see it a moment ago. Usually an
+ * earlier run was stopped while its create operation was still running: Google finishes that
+ * operation on its own, and the repository appears a little later. Look again, with backoff,
+ * until it shows (or give up and report the original error).
+ */
+async function waitForOtherCreate(ctx: StepContext, env: Env, name: string, id: string, signal: AbortSignal): Promise<Repository | null> {
+  const missing = new Error('not visible yet');
+  try {
+    return await retry(
+      async () => {
+        const repo = await env.api.getRepository(name, callOpts(ctx, signal));
+        if (!repo) throw missing;
+        return repo;
+      },
+      {
+        ...OTHER_CREATE_WAIT,
+        clock: env.clock,
+        signal,
+        isRetryable: (e) => e === missing,
+        onRetry: (r) =>
+          ctx.report.note({
+            type: 'retry',
+            text: `${id} is still being created (perhaps by an interrupted earlier run); looking again in ${Math.max(1, Math.round(r.delayMs / 1000))} s, attempt ${r.attempt} of ${r.of}`,
+            attempt: r.attempt,
+            of: r.of,
+            delayMs: r.delayMs,
+          }),
+      },
+    );
+  } catch (e) {
+    if (e === missing) return null;
+    throw e;
+  }
 }
 
 export const repository: Step = {
@@ -96,7 +136,7 @@ export const repository: Step = {
           } catch (e) {
             // Someone (or an earlier, interrupted run) created it meanwhile: look again.
             if (isAlreadyExists(e)) {
-              const again = await env.api.getRepository(name, opts);
+              const again = await waitForOtherCreate(ctx, env, name, id, signal);
               if (again) return again;
             }
             throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'create repositories' });

@@ -154,6 +154,29 @@ describe('emulator HTTP surface', () => {
     expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1/operations/nope')).status).toBe(404);
   });
 
+  it('a pending create finishes on its own after operationCompleteAfterMs, polled or not (as Google does for a client killed mid-create)', async () => {
+    const e = await start({ ...WORLD, operationPendingPolls: 1000, operationCompleteAfterMs: 150 });
+    const op = (await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=orphan', { format: 'DOCKER' })).json;
+    expect(op.done).toBeUndefined();
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories/orphan')).status).toBe(404);
+    const deadline = Date.now() + 5_000;
+    let status = 404;
+    while (status === 404 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories/orphan')).status;
+    }
+    expect(status).toBe(200);
+    expect((await call(e, 'GET', `/v1/${op.name}`)).json).toMatchObject({ done: true, response: { name: 'projects/demo/locations/us-east1/repositories/orphan' } });
+  });
+
+  it('a replaced world drops its pending operations: they never complete into the new one', async () => {
+    const e = await start({ ...WORLD, operationPendingPolls: 1000, operationCompleteAfterMs: 100 });
+    await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=ghost', { format: 'DOCKER' });
+    e.setWorld(WORLD);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(e.world.repository('demo', 'us-east1', 'ghost')).toBeNull();
+  });
+
   it('delete is an operation with an Empty response; PATCH updates immutable tags', async () => {
     const e = await start();
     const patched = await call(e, 'PATCH', '/v1/projects/demo/locations/us-east1/repositories/b-repo?updateMask=dockerConfig.immutableTags', { dockerConfig: { immutableTags: true } });

@@ -27,6 +27,7 @@ type Case = {
   want?: Partial<WizardState> & { summary?: RegExp; commands?: string[] };
   error?: { cls: Function; message: RegExp; flag?: string; fix?: RegExp };
   warnings?: RegExp;
+  notes?: RegExp;
 };
 
 const cases: Case[] = [
@@ -77,6 +78,27 @@ const cases: Case[] = [
     want: { repository: 'mycoolproject-repo', createdRepository: true },
   },
   {
+    case: 'ALREADY_EXISTS while an interrupted run\'s create is still finishing → waits until it shows, then reuses it',
+    calls: [
+      get('mycoolproject-repo', null),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6 })),
+      get('mycoolproject-repo', null),
+      get('mycoolproject-repo', null),
+      get('mycoolproject-repo', repo('mycoolproject-repo')),
+    ],
+    want: { repository: 'mycoolproject-repo', createdRepository: true },
+    notes: /still being created .*attempt 3 of 12/,
+  },
+  {
+    case: 'ALREADY_EXISTS and it never shows → the API\'s error, after a bounded wait',
+    calls: [
+      get('mycoolproject-repo', null),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6 })),
+      ...Array.from({ length: 12 }, () => get('mycoolproject-repo', null)),
+    ],
+    error: { cls: ExternalError, message: /^create repository mycoolproject-repo: already exists/ },
+  },
+  {
     case: 'create denied → names roles/artifactregistry.admin',
     calls: [
       get('mycoolproject-repo', null),
@@ -116,6 +138,7 @@ describe('repository step', () => {
       if (commands) expect(out.commands).toEqual(commands);
     }
     if (c.warnings) expect(w.report.warnings.join('\n')).toMatch(c.warnings);
+    if (c.notes) expect(JSON.stringify(w.report)).toMatch(c.notes);
     w.assertDone();
   });
 

@@ -77,6 +77,12 @@ export interface WorldSpec {
   repositories?: RepositorySpec[];
   /** A create/delete operation answers "not done" in the create answer and for this many polls; default 0 (done at once). */
   operationPendingPolls?: number;
+  /**
+   * A pending Artifact Registry operation also finishes on its own this long after it started,
+   * polled or not, as Google's do (a client killed mid-create still gets its repository);
+   * default 10000. The operation reports "not done" to polls until then or until its polls run out.
+   */
+  operationCompleteAfterMs?: number;
   /** After services enable, the API keeps answering SERVICE_DISABLED for this long; default 0. */
   enableDelayMs?: number;
   /** A Service Usage enable operation answers "not done" for this many polls (the service turns
@@ -84,6 +90,8 @@ export interface WorldSpec {
   enablePendingPolls?: number;
   faults?: FaultSpec[];
 }
+
+export const DEFAULT_OPERATION_COMPLETE_AFTER_MS = 10_000;
 
 /** Artifact Registry's locations (regions and multi-regions), as `gcloud artifacts locations list` shows them. */
 export const DEFAULT_LOCATIONS: readonly string[] = [
@@ -291,6 +299,7 @@ export class WorldStore {
   repositories = new Map<string, RepositoryState>(); // by name
   operations = new Map<string, OperationState>(); // by name
   operationPendingPolls = 0;
+  operationCompleteAfterMs = DEFAULT_OPERATION_COMPLETE_AFTER_MS;
   enableDelayMs = 0;
   enablePendingPolls = 0;
   requests: RequestLogEntry[] = [];
@@ -359,6 +368,8 @@ export class WorldStore {
     }
     const faults = (spec.faults ?? []).map(compileFault);
     const pendingPolls = spec.operationPendingPolls ?? 0;
+    const completeAfter = spec.operationCompleteAfterMs ?? DEFAULT_OPERATION_COMPLETE_AFTER_MS;
+    if (typeof completeAfter !== 'number' || !(completeAfter >= 0)) throw new Error('world: operationCompleteAfterMs must be >= 0');
     const delay = spec.enableDelayMs ?? 0;
     const enablePolls = spec.enablePendingPolls ?? 0;
     if (!Number.isInteger(enablePolls) || enablePolls < 0) throw new Error('world: enablePendingPolls must be a non-negative integer');
@@ -369,6 +380,7 @@ export class WorldStore {
     this.token = spec.token ?? DEFAULT_TOKEN;
     this.locationList = [...(spec.locations ?? DEFAULT_LOCATIONS)];
     this.operationPendingPolls = pendingPolls;
+    this.operationCompleteAfterMs = completeAfter;
     this.enableDelayMs = delay;
     this.enablePendingPolls = enablePolls;
     this.projects = projects;
@@ -474,6 +486,13 @@ export class WorldStore {
     };
     this.operations.set(name, op);
     if (op.pollsLeft <= 0) this.finishOperation(op);
+    else if (api === 'ar') {
+      // Google finishes the work whether or not anyone polls; so do we (only if this is still
+      // the same world: a replaced world drops its operations).
+      setTimeout(() => {
+        if (this.operations.get(name) === op) this.finishOperation(op);
+      }, this.operationCompleteAfterMs).unref();
+    }
     return op;
   }
 
@@ -552,6 +571,7 @@ export class WorldStore {
     return {
       locations: this.locations(),
       operationPendingPolls: this.operationPendingPolls,
+      operationCompleteAfterMs: this.operationCompleteAfterMs,
       enableDelayMs: this.enableDelayMs,
       enablePendingPolls: this.enablePendingPolls,
       projects: [...this.projects.values()].map((p) => ({
