@@ -127,7 +127,17 @@ export interface DockerPort {
   listImages(opts?: CallOpts): Promise<LocalImage[]>;
   inspectImage(ref: string, opts?: CallOpts): Promise<LocalImage | null>;
   /** `docker build -t TAG [--platform P] CONTEXT` (context may be a temp dir with a generated Dockerfile). */
-  build(args: { context: string; tag: string; dockerfile?: string; platform?: string }, opts?: CallOpts): Promise<void>;
+  build(
+    args: {
+      context: string;
+      tag: string;
+      dockerfile?: string;
+      platform?: string;
+      /** --no-cache: the legacy builder's cache ignores --platform, so a rebuild for another platform needs it. */
+      noCache?: boolean;
+    },
+    opts?: CallOpts,
+  ): Promise<void>;
   tag(source: string, target: string, opts?: CallOpts): Promise<void>;
   /** `docker push REF`, streaming per-layer notes; resolves with the digest Docker printed. */
   push(ref: string, opts?: CallOpts): Promise<PushResult>;

@@ -203,6 +203,7 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
         if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(args.platform)) throw new UserError(`not a platform: ${args.platform}`, ['Use a value like linux/amd64.']);
         a.push('--platform', args.platform);
       }
+      if (args.noCache) a.push('--no-cache');
       a.push(args.context);
       opts?.onProgress?.({ type: 'call', text: `docker ${a.join(' ')}` });
       await run('docker', a, { signal: opts?.signal, onLine: lineNote(opts) });

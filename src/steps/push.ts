@@ -133,15 +133,18 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
   }
   if (!isAmd64(info)) {
     const warning = `${local} is built for ${platformOf(info)}, but Cloud Run runs only ${AMD64} images: deploying it would fail later with "exec format error".`;
-    if (source === 'build' && !ctx.flags.yes && env.prompter.interactive &&
+    // We can rebuild what we built, or a local image when this folder has the Dockerfile to rebuild it from.
+    const canRebuild = !ctx.flags.yes && env.prompter.interactive &&
+      (source === 'build' || (typeof source === 'object' && (await env.files.exists('Dockerfile'))));
+    if (canRebuild &&
         (await env.prompter.confirm({ message: `${warning} Rebuild it for ${AMD64} now?`, default: true }, { signal }))) {
       ctx.report.activity(`rebuilding ${local} for ${AMD64}`);
-      await withContext(`docker build --platform ${AMD64} -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local, platform: AMD64 }, opts));
-      commands.splice(0, commands.length, `docker build --platform ${AMD64} -t ${sh(local)} .`);
+      await withContext(`docker build --platform ${AMD64} --no-cache -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local, platform: AMD64, noCache: true }, opts));
+      commands.splice(0, commands.length, `docker build --platform ${AMD64} --no-cache -t ${sh(local)} .`);
       info = (await env.docker.inspectImage(local, opts)) ?? info;
       if (!isAmd64(info)) ctx.report.warn(`${local} is still ${platformOf(info)} after the rebuild.`);
     } else {
-      ctx.report.warn(`${warning} Rebuild with: docker build --platform ${AMD64} -t ${local} .`);
+      ctx.report.warn(`${warning} Rebuild with: docker build --platform ${AMD64} --no-cache -t ${local} .`);
     }
   }
   return { local, commands };

@@ -167,6 +167,12 @@ describe('images, build, tag', () => {
     fake.assertDone();
   });
 
+  it('build with noCache passes --no-cache (a rebuild for another platform must not reuse the cache)', async () => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['build', '-t', 'app:latest', '--platform', 'linux/amd64', '--no-cache', '/ctx'] }]);
+    await createDocker({ run: fake.run, env: {} }).build({ context: '/ctx', tag: 'app:latest', platform: 'linux/amd64', noCache: true });
+    fake.assertDone();
+  });
+
   it('tag; values that look like flags never reach docker', async () => {
     const fake = strictRunner([{ cmd: 'docker', args: ['tag', 'app:latest', 'h/p/r/app:latest'] }]);
     const d = createDocker({ run: fake.run, env: {} });

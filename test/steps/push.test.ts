@@ -18,10 +18,12 @@ const state: Partial<WizardState> = { project: P, location: 'southamerica-east1'
 
 const amd64 = (ref: string) => ({ call: 'docker.inspectImage', args: [ref], result: { ref, id: 'sha256:1234', os: 'linux', architecture: 'amd64' } }) as Expectation;
 const listed = (tags: string[], digest = D, base = BASE): DockerImage => ({ name: `${RN}/dockerImages/mycoolproject@${digest}`, uri: `${base}@${digest}`, tags });
-const build = (context = '/home/u/mycoolproject', tag = 'mycoolproject:latest', platform?: string): Expectation => ({
+const build = (context = '/home/u/mycoolproject', tag = 'mycoolproject:latest', platform?: string, noCache?: boolean): Expectation => ({
   call: 'docker.build',
-  args: [platform ? { context, tag, platform } : { context, tag }],
+  args: [{ context, tag, ...(platform ? { platform } : {}), ...(noCache ? { noCache } : {}) }],
 });
+// A rebuild for another platform skips the cache (the legacy builder's cache ignores --platform).
+const rebuild = (tag: string) => build('/home/u/mycoolproject', tag, 'linux/amd64', true);
 const tagAndPush = (local: string, tags = ['latest', SHA], pushes?: Expectation[]): Expectation[] => [
   ...tags.map((t) => ({ call: 'docker.tag', args: [local, `${BASE}:${t}`] }) as Expectation),
   ...(pushes ?? tags.map((t) => ({ call: 'docker.push', args: [`${BASE}:${t}`], result: { digest: D, size: 528 } }) as Expectation)),
@@ -101,7 +103,7 @@ const cases: Case[] = [
       hasDockerfile(true),
       build(),
       { call: 'docker.inspectImage', result: { ref: 'mycoolproject:latest', id: 'x', os: 'linux', architecture: 'arm64' } },
-      build('/home/u/mycoolproject', 'mycoolproject:latest', 'linux/amd64'),
+      rebuild('mycoolproject:latest'),
       amd64('mycoolproject:latest'),
       git(),
       ...tagAndPush('mycoolproject:latest'),
@@ -109,7 +111,24 @@ const cases: Case[] = [
     ],
     answers: [{ select: /first push contain/, answer: 'build' }, { confirm: /Cloud Run runs only linux\/amd64.*Rebuild/, answer: true }],
     want: { localImage: 'mycoolproject:latest' },
-    commands: /^docker build --platform linux\/amd64 -t mycoolproject:latest \./,
+    commands: /^docker build --platform linux\/amd64 --no-cache -t mycoolproject:latest \./,
+  },
+  {
+    case: 'arm64 local image, interactive, ./Dockerfile here → offered the rebuild from it',
+    flags: { image: 'mycoolproject', source: { local: 'web:dev' } },
+    calls: [
+      hasDockerfile(true),
+      { call: 'docker.inspectImage', result: { ref: 'web:dev', id: 'x', os: 'linux', architecture: 'arm64' } },
+      hasDockerfile(true),
+      rebuild('web:dev'),
+      amd64('web:dev'),
+      git(),
+      ...tagAndPush('web:dev'),
+      verified(),
+    ],
+    answers: [{ confirm: /web:dev is built for linux\/arm64.*Rebuild/, answer: true }],
+    want: { localImage: 'web:dev' },
+    commands: /^docker build --platform linux\/amd64 --no-cache -t web:dev \./,
   },
   {
     case: 'arm64 with --yes → warning only',
