@@ -5,7 +5,7 @@ import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.
 import type { Step, StepContext } from './types.js';
 import { CancelError, ExternalError, UserError, isWizardError, withContext } from '../errors.js';
 import { validateImageName, validateLocalImageRef, validateTag } from '../validate.js';
-import { deriveImageName, imageRef, parseRepositoryName } from '../naming.js';
+import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { billingError, callOpts, cleanupTempDir, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
@@ -366,7 +366,8 @@ export const push: Step = {
     }
     const project = ctx.state.project ?? ctx.flags.project ?? 'PROJECT';
     const host = ctx.state.registryHost ?? `${ctx.state.location ?? ctx.flags.region ?? 'REGION'}-docker.pkg.dev`;
-    const repo = ctx.state.repository ?? ctx.flags.repository ?? 'REPOSITORY';
+    // The repository step's default (derived from the project) when nothing else is known yet.
+    const repo = ctx.state.repository ?? ctx.flags.repository ?? (project !== 'PROJECT' ? deriveRepositoryId(project) : 'REPOSITORY');
     const image = ctx.flags.image ?? ctx.state.image ?? 'IMAGE';
     const source = ctx.flags.source ?? ctx.state.source;
     const base = imageRef(host, project, repo, image);

@@ -394,6 +394,13 @@ describe('push step', () => {
     w.assertDone();
   });
 
+  it('plan before anything is known (--dry-run with --project only): the repository is the derived default', () => {
+    const w = fakeWorld();
+    const plan = push.plan!(w.ctx({ project: 'mycoolproject-prod', region: 'southamerica-east1', image: 'web', source: 'sample' }, {}));
+    expect(plan.join('\n')).toContain('docker push southamerica-east1-docker.pkg.dev/mycoolproject-prod/mycoolproject-repo/web:latest');
+    expect(plan.join('\n')).not.toContain('REPOSITORY');
+  });
+
   it('plan lists build, tag and push', () => {
     const w = fakeWorld();
     const plan = push.plan!(w.ctx({ image: 'app', source: 'build' }, state));
