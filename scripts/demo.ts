@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { labDown, labPrerequisites, labUp } from '../test/lab/lab.js';
@@ -55,11 +55,12 @@ async function main(): Promise<number> {
     await lab.setWorld(PRACTICE_WORLD);
     const practiceDir = join(lab.dir, 'practice', 'mycoolproject');
     await practiceProject(practiceDir);
-    // A Docker config with unrelated entries, to show that the wizard leaves them alone.
-    const dockerConfig = existsSync(join(lab.dir, 'practice', 'docker-config', 'config.json'))
-      ? join(lab.dir, 'practice', 'docker-config')
-      : await lab.newDockerConfig('practice', { auths: { 'ghcr.io': {} }, psFormat: 'table {{.ID}}\t{{.Names}}' });
-    const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: join(lab.dir, 'practice', 'config') });
+    // Each practice run is a fresh rehearsal in a fresh world: forget the last one's saved
+    // progress, and start from a Docker config with unrelated entries (the wizard leaves them alone).
+    const xdg = join(lab.dir, 'practice', 'config');
+    await rm(xdg, { recursive: true, force: true });
+    const dockerConfig = await lab.newDockerConfig('practice', { auths: { 'ghcr.io': {} }, psFormat: 'table {{.ID}}\t{{.Names}}' });
+    const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: xdg });
     say(`your practice project: ${practiceDir}`);
     say('running registry-setup there. Everything it does is real, against the lab.\n');
     const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin', 'registry-setup.js'), ...process.argv.slice(2)], {
