@@ -17,6 +17,8 @@ export const SCHEMA_VERSION = 1;
 /** How long a save waits for another process's save; a lock older than LOCK_STALE_MS is a crash. */
 const LOCK_WAIT_MS = 3000;
 const LOCK_STALE_MS = 10_000;
+/** A lock file still without content after this long was left by a writer killed mid-creation. */
+const LOCK_UNWRITTEN_MS = 500;
 const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 function alive(pid: number): boolean {
@@ -153,13 +155,21 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
       } catch (e) {
         if ((e as { code?: string }).code !== 'EEXIST') throw e;
       }
-      // Held. A holder that died mid-save (its pid is gone, or it is far too old) is cleared.
+      // Held. A holder that died mid-save (its pid is gone, or it is far too old) is cleared. So is
+      // a lock file that never got its content: its writer was killed between creating and writing
+      // it (the writer needs microseconds, so an empty or partial one older than a moment is dead).
       try {
-        const held = JSON.parse(readFileSync(lp, 'utf8')) as { pid?: number };
         const age = Date.now() - statSync(lp).mtimeMs;
-        if ((typeof held.pid === 'number' && !alive(held.pid)) || age > LOCK_STALE_MS) unlinkSync(lp);
+        let held: { pid?: number } | null = null;
+        try {
+          held = JSON.parse(readFileSync(lp, 'utf8')) as { pid?: number };
+        } catch {
+          held = null;
+        }
+        const dead = held ? typeof held.pid === 'number' && !alive(held.pid) : age > LOCK_UNWRITTEN_MS;
+        if (dead || age > LOCK_STALE_MS) unlinkSync(lp);
       } catch {
-        // being written or just removed: look again
+        // just removed: look again
       }
       if (Date.now() > deadline) {
         throw new UserError(`the saved progress file ${path} stayed locked by another registry-setup`, [`If none is running, delete ${lp}.`]);

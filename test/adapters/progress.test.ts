@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +209,38 @@ describe('format 0 (early versions: one flat run per file) is migrated', () => {
     const s = createProgressStore({ cwd: '/x', configDir: dir });
     expect(s.notice).toMatch(/damaged \(no valid format version\)/);
     expect(existsSync(join(dir, 'progress.json.v0.bak'))).toBe(false);
+  });
+});
+
+describe('a save lock left behind by a killed run', () => {
+  // A run killed between creating progress.json.lock and writing its pid into it leaves an empty
+  // lock file. Found by `npm run test:faults` (kill right after a step): every save of the next
+  // run waited 3 s and failed, and the finished run was not recorded as complete.
+  it.each([
+    { case: 'empty (killed before writing its pid)', content: '', ageMs: 2_000, saved: true },
+    { case: 'half-written JSON', content: '{"pid":', ageMs: 2_000, saved: true },
+    { case: 'holder pid is gone', content: JSON.stringify({ pid: 2 ** 22 + 12345, at: '2026-01-01T00:00:00Z' }), ageMs: 0, saved: true },
+  ])('$case → cleared, the save goes through at once', async (c) => {
+    const dir = tmp();
+    const s = createProgressStore({ cwd: '/work/app', configDir: dir });
+    const lock = join(dir, 'progress.json.lock');
+    writeFileSync(lock, c.content);
+    const then = new Date(Date.now() - c.ageMs);
+    utimesSync(lock, then, then);
+    const t0 = Date.now();
+    await s.save(run());
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(await s.latest()).toEqual(run());
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a live holder (this very process) is waited for, then the save fails clearly, the lock kept', async () => {
+    const dir = tmp();
+    const s = createProgressStore({ cwd: '/work/app', configDir: dir });
+    const lock = join(dir, 'progress.json.lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+    await expect(s.save(run())).rejects.toBeInstanceOf(UserError);
+    expect(existsSync(lock)).toBe(true);
   });
 });
 
