@@ -76,7 +76,8 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       await cli.waitFor('Pick a project (type to filter)');
       cli.mark();
       await cli.typeText('mycool');
-      await cli.waitFor(/❯ mycoolproject-prod/);
+      await cli.waitFor(/type to filter\) mycool[^\n]*\n❯ mycoolproject-prod/);
+      await cli.settled(); // the filter runs asynchronously; Enter is ignored until it is done
       cli.type(KEY.ENTER);
 
       await cli.waitFor(/Region for the repository/, 60_000);

@@ -29,6 +29,11 @@ export interface CliSession {
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Set the mark to the end of the output so far (later waits look only at newer output). */
   mark(): void;
+  /**
+   * Wait until the CLI has printed nothing for `quietMs` (it has finished reacting to the last
+   * keys: a type-to-filter prompt filters asynchronously and ignores Enter while it does).
+   */
+  settled(quietMs?: number, timeoutMs?: number): Promise<void>;
   type(keys: string): void;
   /** Type text one character at a time (as a person does; prompts re-render per key). */
   typeText(text: string): Promise<void>;
@@ -49,8 +54,10 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
   let raw = '';
   let from = 0;
   const waiters = new Set<() => void>();
+  let lastData = Date.now();
   pty.onData((d) => {
     raw += d;
+    lastData = Date.now();
     for (const w of [...waiters]) w();
   });
   const exited = new Promise<number>((res) => pty.onExit(({ exitCode }) => res(exitCode)));
@@ -90,6 +97,17 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
         };
         waiters.add(check);
         check();
+      });
+    },
+    settled(quietMs = 400, timeoutMs = 15_000) {
+      const start = Date.now();
+      return new Promise<void>((res, rej) => {
+        const tick = () => {
+          if (Date.now() - lastData >= quietMs) return res();
+          if (Date.now() - start > timeoutMs) return rej(new Error(`the CLI kept printing for ${timeoutMs} ms`));
+          setTimeout(tick, 50);
+        };
+        tick();
       });
     },
     type(keys) {
