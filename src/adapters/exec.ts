@@ -57,6 +57,16 @@ export function headline(stderr: string): string | undefined {
   return line.length > 300 ? line.slice(0, 297) + '…' : line;
 }
 
+/** The error for a command that exited non-zero: its headline, exit code and stderr tail. */
+export function commandFailed(display: string, exitCode: number, stderr: string): ExternalError {
+  const line = headline(stderr);
+  return new ExternalError(`\`${display}\` failed (exit ${exitCode})${line ? `: ${line}` : ''}`, {
+    command: display,
+    exitCode,
+    stderrTail: tail(stderr),
+  });
+}
+
 export function mergeEnv(base: NodeJS.ProcessEnv, extra?: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) out[k] = v;
@@ -114,14 +124,7 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv): Runner {
       throw new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
     }
     const exitCode = result.exitCode ?? 0;
-    if (exitCode !== 0 && opts.reject !== false) {
-      const line = headline(stderr);
-      throw new ExternalError(`\`${display}\` failed (exit ${exitCode})${line ? `: ${line}` : ''}`, {
-        command: display,
-        exitCode,
-        stderrTail: tail(stderr),
-      });
-    }
+    if (exitCode !== 0 && opts.reject !== false) throw commandFailed(display, exitCode, stderr);
     return { stdout, stderr, exitCode };
   };
 }

@@ -3,7 +3,7 @@
 // the error (assertDone() reports it).
 import { ExternalError } from '../../src/errors.js';
 import type { Runner, RunOpts, RunResult } from '../../src/adapters/exec.js';
-import { displayCommand, headline, tail } from '../../src/adapters/exec.js';
+import { commandFailed, displayCommand } from '../../src/adapters/exec.js';
 
 export interface ExpectedCall {
   cmd: string;
@@ -85,14 +85,8 @@ export function strictRunner(expected: ExpectedCall[]): StrictRunner {
     }
     const exitCode = e.exitCode ?? 0;
     const display = opts.display ?? shown;
-    if (exitCode !== 0 && opts.reject !== false) {
-      const line = headline(stderr);
-      throw new ExternalError(`\`${display}\` failed (exit ${exitCode})${line ? `: ${line}` : ''}`, {
-        command: display,
-        exitCode,
-        stderrTail: tail(stderr),
-      });
-    }
+    // The same error the real runner raises (one function: the two cannot drift).
+    if (exitCode !== 0 && opts.reject !== false) throw commandFailed(display, exitCode, stderr);
     const r: RunResult = { stdout: stdout.replace(/\n$/, ''), stderr: stderr.replace(/\n$/, ''), exitCode };
     return r;
   };
