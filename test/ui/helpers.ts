@@ -13,7 +13,7 @@ export function plain(frame: string | undefined): string {
 }
 
 /** Poll until `pred` holds (or throw with the last frame after `timeoutMs`). */
-export async function waitFor(pred: () => boolean, describe: () => string = () => '', timeoutMs = 3000): Promise<void> {
+export async function waitFor(pred: () => boolean, describe: () => string = () => '', timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   for (;;) {
     let ok = false;
