@@ -139,6 +139,11 @@ export interface DockerPort {
     opts?: CallOpts,
   ): Promise<void>;
   tag(source: string, target: string, opts?: CallOpts): Promise<void>;
+  /**
+   * `docker load --quiet` with `archive` (a docker-archive tar, see src/sampleImage.ts) on stdin.
+   * The image gets the RepoTags the archive names. Unlike `docker build`, asks no credential helper.
+   */
+  load(archive: Uint8Array, opts?: CallOpts): Promise<void>;
   /** `docker push REF`, streaming per-layer notes; resolves with the digest Docker printed. */
   push(ref: string, opts?: CallOpts): Promise<PushResult>;
   /**

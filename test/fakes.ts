@@ -201,6 +201,7 @@ export function fakeDocker(s: CallScript): DockerPort {
     inspectImage: (ref, opts?) => s.call('docker.inspectImage', [ref, opts]),
     build: (args, opts?) => s.call('docker.build', [args, opts]),
     tag: (src, target, opts?) => s.call('docker.tag', [src, target, opts]),
+    load: (archive, opts?) => s.call('docker.load', [archive, opts]),
     push: (ref, opts?) => s.call('docker.push', [ref, opts]),
     helperCredential: (helper, host, opts?) => s.call('docker.helperCredential', [helper, host, opts]),
     findHelper: (helper) => s.call('docker.findHelper', [helper]),

@@ -216,6 +216,12 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
       await run('docker', ['tag', source, target], { signal: opts?.signal });
     },
 
+    async load(archive, opts) {
+      if (archive.length === 0) throw new BugError('docker load needs an archive');
+      opts?.onProgress?.({ type: 'call', text: 'docker load --quiet' });
+      await run('docker', ['load', '--quiet'], { input: archive, signal: opts?.signal, onLine: lineNote(opts) });
+    },
+
     async push(ref, opts) {
       refuseFlagLike('image reference', ref);
       opts?.onProgress?.({ type: 'call', text: `docker push ${ref}` });

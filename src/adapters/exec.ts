@@ -7,8 +7,8 @@ import { CancelError, ExternalError } from '../errors.js';
 export interface RunOpts {
   /** Merged onto the base env; a key set to undefined is removed. */
   env?: Record<string, string | undefined>;
-  /** Written to stdin (for secrets: `docker login --password-stdin`, helper `get`). */
-  input?: string;
+  /** Written to stdin (for secrets: `docker login --password-stdin`, helper `get`; bytes: `docker load`'s archive). */
+  input?: string | Uint8Array;
   signal?: AbortSignal;
   cwd?: string;
   /** Called with each output line as it arrives. */

@@ -182,6 +182,33 @@ describe('images, build, tag', () => {
     fake.assertDone();
   });
 
+  it('load: docker load --quiet with the archive on stdin, output as notes; failure → ExternalError', async () => {
+    const archive = new Uint8Array([1, 2, 3, 0, 255]);
+    const fake = strictRunner([{ cmd: 'docker', args: ['load', '--quiet'], input: new Uint8Array([1, 2, 3, 0, 255]), stdout: 'Loaded image: app:latest\n' }]);
+    const notes: ProgressNote[] = [];
+    await createDocker({ run: fake.run, env: {} }).load(archive, { onProgress: (n) => notes.push(n) });
+    expect(notes).toEqual([
+      { type: 'call', text: 'docker load --quiet' },
+      { type: 'line', text: 'Loaded image: app:latest' },
+    ]);
+    expect(fake.calls[0]!.opts.input).toBe(archive);
+    fake.assertDone();
+
+    const failing = strictRunner([
+      { cmd: 'docker', args: ['load', '--quiet'], input: archive, stderr: 'Error response from daemon: invalid diffID for layer 0\n', exitCode: 1 },
+    ]);
+    const err = await createDocker({ run: failing.run, env: {} }).load(archive).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toBe('`docker load --quiet` failed (exit 1): Error response from daemon: invalid diffID for layer 0');
+    expect(err.details).toMatchObject({ command: 'docker load --quiet', exitCode: 1 });
+    failing.assertDone();
+
+    // Other bytes on stdin do not match the expected call; an empty archive never reaches docker.
+    const other = strictRunner([{ cmd: 'docker', args: ['load', '--quiet'], input: archive }]);
+    await expect(createDocker({ run: other.run, env: {} }).load(new Uint8Array([1, 2, 3]))).rejects.toThrow(/stdin/);
+    await expect(createDocker({ run: other.run, env: {} }).load(new Uint8Array())).rejects.toBeInstanceOf(BugError);
+  });
+
   it.each([
     ['12.5MB', 12_500_000],
     ['1.2kB', 1200],

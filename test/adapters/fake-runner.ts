@@ -10,8 +10,8 @@ export interface ExpectedCall {
   args: string[];
   /** The exact `env` additions the call must pass (default: none). */
   env?: Record<string, string | undefined>;
-  /** The exact stdin the call must pass (default: none). */
-  input?: string;
+  /** The exact stdin the call must pass (default: none); bytes are compared byte by byte. */
+  input?: string | Uint8Array;
   cwd?: string;
   /** What the command "prints" and how it exits. */
   stdout?: string;
@@ -42,6 +42,11 @@ function sameEnv(a: Record<string, string | undefined> | undefined, b: Record<st
   return JSON.stringify(ea) === JSON.stringify(eb);
 }
 
+function sameInput(a: string | Uint8Array | undefined, b: string | Uint8Array | undefined): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  return a === b;
+}
+
 export function enoent(cmd: string): ExternalError {
   return new ExternalError(`\`${cmd}\` is not installed or not on PATH`, { command: cmd, exitCode: null });
 }
@@ -66,7 +71,7 @@ export function strictRunner(expected: ExpectedCall[]): StrictRunner {
       problems.push(msg);
       throw new Error(msg);
     }
-    if (e.input !== opts.input) {
+    if (!sameInput(e.input, opts.input)) {
       const msg = `${shown}: stdin ${opts.input === undefined ? 'none' : 'given'}, expected ${e.input === undefined ? 'none' : 'given'} (or different)`;
       problems.push(msg);
       throw new Error(msg);
