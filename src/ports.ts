@@ -27,11 +27,14 @@ export interface GcloudProject {
 }
 
 export interface GcloudPort {
-  /** `gcloud --version` first line, or null when gcloud is not installed. */
+  /** "Google Cloud SDK X.Y.Z" (from the SDK's VERSION file, else `gcloud --version`), or null when gcloud is not installed. */
   version(): Promise<string | null>;
-  /** Reads gcloud's configuration once (one process: `gcloud config list --format=json`), honouring CLOUDSDK_*. */
+  /**
+   * Reads gcloud's configuration once, honouring CLOUDSDK_*: one `gcloud config config-helper`
+   * process answers this and the first accessToken() (`gcloud config list` when no one is logged in).
+   */
   config(): Promise<GcloudConfig>;
-  /** `gcloud auth print-access-token`. Cached by the adapter; `refresh` forces a new one. Never logged. */
+  /** The access token (from the config-helper process). Cached; `refresh` forces a new one (`gcloud auth print-access-token`). Never logged. */
   accessToken(opts?: { refresh?: boolean }): Promise<string>;
   /** `gcloud projects list --format=json` (cached per run). */
   listProjects(opts?: CallOpts): Promise<GcloudProject[]>;

@@ -1,9 +1,13 @@
 // The user's real gcloud CLI. Every gcloud process costs about a second, so each answer is
 // asked for once per run and cached: the config, the access token, the project list.
+// One process at launch answers both the config and the token (`gcloud config config-helper`);
+// the version comes from the SDK's VERSION file, without a process.
 // Only the token, configure-docker, services enable and reading the config go through gcloud;
 // Artifact Registry calls go through the in-process Node client (artifactRegistry.ts).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { findOnPath } from './docker.js';
 import { CancelError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
 import type { Runner } from './exec.js';
@@ -54,15 +58,9 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** Parse `gcloud config list --format=json` (gcloud has already applied CLOUDSDK_* env overrides). */
-export function parseConfigList(json: string): Omit<GcloudConfig, 'configurationName'> {
-  let data: Record<string, Record<string, unknown>>;
-  try {
-    data = JSON.parse(json || '{}');
-  } catch (e) {
-    throw new ExternalError('gcloud printed a configuration that is not JSON', { command: 'gcloud config list --format=json' }, [], { cause: e });
-  }
-  const sect = (name: string) => (data && typeof data[name] === 'object' && data[name]) || {};
+function propsOf(data: unknown): Omit<GcloudConfig, 'configurationName'> {
+  const d = (data && typeof data === 'object' ? data : {}) as Record<string, Record<string, unknown>>;
+  const sect = (name: string) => (d[name] && typeof d[name] === 'object' ? d[name] : {});
   return {
     account: str(sect('core').account),
     project: str(sect('core').project),
@@ -70,6 +68,60 @@ export function parseConfigList(json: string): Omit<GcloudConfig, 'configuration
     runRegion: str(sect('run').region),
     artifactRegistryEndpoint: str(sect('api_endpoint_overrides').artifactregistry),
   };
+}
+
+/** Parse `gcloud config list --format=json` (gcloud has already applied CLOUDSDK_* env overrides). */
+export function parseConfigList(json: string): Omit<GcloudConfig, 'configurationName'> {
+  let data: unknown;
+  try {
+    data = JSON.parse(json || '{}');
+  } catch (e) {
+    throw new ExternalError('gcloud printed a configuration that is not JSON', { command: 'gcloud config list --format=json' }, [], { cause: e });
+  }
+  return propsOf(data);
+}
+
+export const CONFIG_HELPER = 'gcloud config config-helper --format=json';
+
+/**
+ * Parse `gcloud config config-helper --format=json`: the same properties as `config list` (env
+ * overrides applied), the active configuration's name, and a valid access token (refreshed by gcloud
+ * when needed). The token is returned to the caller and never kept in an error or a log.
+ */
+export function parseConfigHelper(json: string): { config: GcloudConfig; token?: string } {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(json || '{}');
+  } catch (e) {
+    // Not JSON: never quote it (it may hold the token).
+    throw new ExternalError('gcloud printed a configuration that is not JSON', { command: CONFIG_HELPER }, [], { cause: e instanceof Error ? new Error(e.name) : undefined });
+  }
+  const configuration = (data?.configuration && typeof data.configuration === 'object' ? data.configuration : {}) as Record<string, unknown>;
+  const credential = (data?.credential && typeof data.credential === 'object' ? data.credential : {}) as Record<string, unknown>;
+  const config: GcloudConfig = { ...propsOf(configuration.properties), configurationName: str(configuration.active_configuration) };
+  if (!config.configurationName) delete config.configurationName;
+  const token = str(credential.access_token);
+  return token ? { config, token } : { config };
+}
+
+/** stderr of a gcloud auth failure that a login fixes. */
+const NO_ACCOUNT = /do not currently have an active account|no credentialed accounts|does not have any valid credentials|gcloud auth login/i;
+
+/**
+ * "Google Cloud SDK <VERSION>" from the SDK's VERSION file, found from the gcloud on PATH
+ * (`<sdk>/bin/gcloud` → `<sdk>/VERSION`, following symlinks such as Debian's /usr/bin/gcloud);
+ * null when gcloud is not on PATH; undefined when the file is not where an SDK keeps it.
+ */
+export async function versionFromSdk(env: NodeJS.ProcessEnv): Promise<string | null | undefined> {
+  const bin = await findOnPath('gcloud', env.PATH, process.platform === 'win32' ? env.PATHEXT : undefined);
+  if (!bin) return null;
+  try {
+    const root = dirname(dirname(await realpath(bin)));
+    const v = (await readFile(join(root, 'VERSION'), 'utf8')).trim();
+    return /^\d+\.\d+\.\d+$/.test(v) ? `Google Cloud SDK ${v}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Name of the active gcloud configuration: CLOUDSDK_ACTIVE_CONFIG_NAME, else the active_config file. */
@@ -107,6 +159,8 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   const { run, env } = deps;
 
   const version = once(async () => {
+    const fromFile = await versionFromSdk(env);
+    if (fromFile !== undefined) return fromFile;
     try {
       const r = await run('gcloud', ['--version']);
       return r.stdout.split(/\r?\n/)[0]?.trim() || null;
@@ -116,34 +170,62 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
     }
   });
 
+  /** A gcloud failure that a login fixes becomes NO_CREDENTIAL, with the fix. */
+  const authError = (e: unknown, display: string): unknown => {
+    if (e instanceof ExternalError && e.details.exitCode !== null && e.details.exitCode !== undefined) {
+      const noAccount = NO_ACCOUNT.test(e.details.stderrTail ?? '');
+      return new ExternalError(
+        noAccount ? 'gcloud has no logged-in account to get an access token from' : 'gcloud could not print an access token',
+        { command: display, exitCode: e.details.exitCode, stderrTail: e.details.stderrTail, reason: noAccount ? NO_CREDENTIAL : undefined },
+        ['Log in with: gcloud auth login', 'Then run registry-setup again.'],
+        { cause: e },
+      );
+    }
+    return e;
+  };
+
+  // One process answers config and token. Its failure (no login, most often) is kept for the token;
+  // the config then comes from `gcloud config list`, which needs no login.
+  const helper = once(async () => {
+    try {
+      const r = await run('gcloud', ['config', 'config-helper', '--format=json'], { display: CONFIG_HELPER });
+      return { ok: true as const, ...parseConfigHelper(r.stdout) };
+    } catch (e) {
+      if (e instanceof ExternalError && typeof e.details.exitCode === 'number') return { ok: false as const, error: authError(e, CONFIG_HELPER) };
+      throw e;
+    }
+  });
+
   const config = once(async (): Promise<GcloudConfig> => {
+    const h = await helper.get();
+    if (h.ok) return { ...h.config, configurationName: h.config.configurationName ?? activeConfigName(env) };
     const r = await run('gcloud', ['config', 'list', '--format=json']);
     return { ...parseConfigList(r.stdout), configurationName: activeConfigName(env) };
   });
 
   let tokenP: Promise<string> | undefined;
-  const fetchToken = async (): Promise<string> => {
+  const printToken = async (): Promise<string> => {
     const display = 'gcloud auth print-access-token';
     let r;
     try {
       r = await run('gcloud', ['auth', 'print-access-token'], { display });
     } catch (e) {
-      if (e instanceof ExternalError && e.details.exitCode !== null && e.details.exitCode !== undefined) {
-        const noAccount = /do not currently have an active account|no credentialed accounts|gcloud auth login/i.test(e.details.stderrTail ?? '');
-        throw new ExternalError(
-          noAccount ? 'gcloud has no logged-in account to get an access token from' : 'gcloud could not print an access token',
-          { command: display, exitCode: e.details.exitCode, stderrTail: e.details.stderrTail, reason: noAccount ? NO_CREDENTIAL : undefined },
-          ['Log in with: gcloud auth login', 'Then run registry-setup again.'],
-          { cause: e },
-        );
-      }
-      throw e;
+      throw authError(e, display);
     }
     const token = r.stdout.trim().split(/\r?\n/).pop()?.trim() ?? '';
     if (!token) {
       throw new ExternalError('gcloud printed an empty access token', { command: display, reason: NO_CREDENTIAL }, ['Log in with: gcloud auth login']);
     }
     return token;
+  };
+  const firstToken = async (): Promise<string> => {
+    const h = await helper.get();
+    if (!h.ok) {
+      helper.reset(); // a later call (after the user logs in) asks again
+      throw h.error;
+    }
+    if (!h.token) throw new ExternalError('gcloud gave no access token', { command: CONFIG_HELPER, reason: NO_CREDENTIAL }, ['Log in with: gcloud auth login']);
+    return h.token;
   };
 
   const projects = once(async () => {
@@ -158,7 +240,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
 
     accessToken(opts) {
       if (!tokenP || opts?.refresh) {
-        const p = fetchToken();
+        const p = opts?.refresh ? printToken() : firstToken();
         tokenP = p;
         p.catch(() => {
           if (tokenP === p) tokenP = undefined;

@@ -41,19 +41,31 @@ function helperMissing(host: string): UserError {
   );
 }
 
-async function verify(ctx: StepContext, env: Env, host: string, signal: AbortSignal): Promise<string | undefined> {
-  ctx.report.activity(`asking docker-credential-${HELPER} for ${host}, as Docker will`);
+type HelperCheck = { ok: true; path: string; username?: string } | { ok: false; error: Error };
+
+/**
+ * Ask the helper for `host` as Docker will. It answers from the gcloud login and does not read the
+ * Docker config, so this runs while gcloud writes the config entry (two ~1 s processes at once).
+ */
+async function askHelper(ctx: StepContext, env: Env, host: string, signal: AbortSignal): Promise<HelperCheck> {
   const path = await env.docker.findHelper(HELPER);
-  if (!path) throw helperMissing(host);
+  if (!path) return { ok: false, error: helperMissing(host) };
   const cred = await env.docker.helperCredential(HELPER, host, callOpts(ctx, signal));
   if (!cred.ok) {
-    throw new UserError(
-      `docker-credential-${HELPER} gave no credential for ${host}${cred.message ? ` (${cred.message.split('\n')[0]})` : ''}.`,
-      ['Check that gcloud is logged in: gcloud auth list (log in with gcloud auth login)', 'Then run registry-setup again; your progress is saved.'],
-    );
+    return {
+      ok: false,
+      error: new UserError(
+        `docker-credential-${HELPER} gave no credential for ${host}${cred.message ? ` (${cred.message.split('\n')[0]})` : ''}.`,
+        ['Check that gcloud is logged in: gcloud auth list (log in with gcloud auth login)', 'Then run registry-setup again; your progress is saved.'],
+      ),
+    };
   }
-  ctx.report.item({ label: `credentials for ${host}`, status: 'ok', detail: `the helper answered${cred.username ? ` (user ${cred.username})` : ''}; the secret stays hidden` });
-  return path;
+  return { ok: true, path, username: cred.username };
+}
+
+function reportHelper(ctx: StepContext, host: string, check: HelperCheck): void {
+  if (!check.ok) throw check.error;
+  ctx.report.item({ label: `credentials for ${host}`, status: 'ok', detail: `the helper answered${check.username ? ` (user ${check.username})` : ''}; the secret stays hidden` });
 }
 
 export const dockerAuth: Step = {
@@ -80,6 +92,10 @@ export const dockerAuth: Step = {
     let backupPath: string | undefined;
     let changed = false;
 
+    ctx.report.activity(`asking docker-credential-${HELPER} for ${host}, as Docker will`);
+    const helperCheck = askHelper(ctx, env, host, signal);
+    helperCheck.catch(() => {}); // awaited below; a configure-docker failure first must not leave it unhandled
+
     if (helpers?.[host] === HELPER) {
       ctx.report.item({ label: `credHelpers["${host}"]`, status: 'ok', detail: `already "${HELPER}" in ${configPath}` });
     } else {
@@ -94,7 +110,7 @@ export const dockerAuth: Step = {
         // Only credHelpers goes into the copy: login secrets in "auths" never leave the real file.
         const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));
         await env.files.writeFile(tmpConfig, JSON.stringify(Object.keys(others).length ? { credHelpers: others } : {}, null, 2) + '\n');
-        ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config`);
+        ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config (and asking docker-credential-${HELPER} meanwhile)`);
         await withContext(`gcloud auth configure-docker ${host}`, () => env.gcloud.configureDocker(host, tmpDir, callOpts(ctx, signal)));
         const result = await env.files.readJson(tmpConfig);
         value = isPlainObject(result) && isPlainObject(result.credHelpers) ? result.credHelpers[host] : undefined;
@@ -122,7 +138,7 @@ export const dockerAuth: Step = {
       });
     }
 
-    await verify(ctx, env, host, signal);
+    reportHelper(ctx, host, await helperCheck);
 
     return {
       state: backupPath ? { dockerConfigBackup: backupPath } : {},

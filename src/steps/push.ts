@@ -332,12 +332,14 @@ export const push: Step = {
       await withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)));
       commands.push(`docker tag ${sh(local)} ${ref}`);
     }
-    const results: PushResult[] = [];
-    for (const [i, ref] of refs.entries()) {
-      ctx.report.activity(`pushing ${image}:${ref.slice(ref.lastIndexOf(':') + 1)} (${i + 1} of ${refs.length}) to ${host}`);
-      results.push(await withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, signal)));
-      commands.push(`docker push ${ref}`);
-    }
+    // Both tags at once: each docker push asks the credential helper (about a second), and the
+    // daemon sends each layer once; the second tag then costs only its manifest.
+    ctx.report.activity(`pushing ${image}:${tags.join(` and ${image}:`)} to ${host}`);
+    const settled = await Promise.allSettled(refs.map((ref) => withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, signal))));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<PushResult>).value);
+    for (const ref of refs) commands.push(`docker push ${ref}`);
     const digest = results[0].digest;
     if (results.some((r) => r.digest !== digest)) {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,72 +46,119 @@ describe('parseProjects', () => {
 });
 
 describe('createGcloud over a strict fake runner', () => {
-  it('config(): one process, cached, active configuration name from CLOUDSDK_ACTIVE_CONFIG_NAME', async () => {
-    const fake = strictRunner([
-      { cmd: 'gcloud', args: ['config', 'list', '--format=json'], stdout: JSON.stringify({ core: { project: 'demo', account: 'me@x.y' } }) },
-    ]);
-    const g = createGcloud({ run: fake.run, env: { CLOUDSDK_ACTIVE_CONFIG_NAME: 'work' } });
-    const [a, b] = await Promise.all([g.config(), g.config()]);
-    expect(a).toEqual({ account: 'me@x.y', project: 'demo', configurationName: 'work' });
+  const helperOut = (props: object, token?: string, active = 'default') =>
+    JSON.stringify({ configuration: { active_configuration: active, properties: props }, credential: { access_token: token ?? null, id_token: null, token_expiry: null } });
+  const HELPER_ARGS = ['config', 'config-helper', '--format=json'];
+  const NO_LOGIN = 'ERROR: (gcloud.config.config-helper) You do not currently have an active account selected.\nPlease run:\n\n  $ gcloud auth login\n';
+
+  it('config() and accessToken(): one config-helper process answers both, cached, even for concurrent callers', async () => {
+    const fake = strictRunner([{ cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({ core: { project: 'demo', account: 'me@x.y' }, run: { region: 'europe-west1' } }, 'tok-1', 'work') }]);
+    const g = createGcloud({ run: fake.run, env: {} });
+    const [a, t, b] = await Promise.all([g.config(), g.accessToken(), g.config()]);
+    expect(a).toEqual({ account: 'me@x.y', project: 'demo', runRegion: 'europe-west1', configurationName: 'work' });
     expect(b).toBe(a);
-    expect(await g.config()).toBe(a);
+    expect(t).toBe('tok-1');
+    expect(await g.accessToken()).toBe('tok-1');
     expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0].opts?.display).toBe('gcloud config config-helper --format=json');
     fake.assertDone();
   });
 
-  it('config(): active configuration name from $CLOUDSDK_CONFIG/active_config', async () => {
+  it('no login: config comes from `gcloud config list`; the token is a NO_CREDENTIAL error with the login fix, not cached', async () => {
     const dir = configDir();
     writeFileSync(join(dir, 'active_config'), 'lab');
-    const fake = strictRunner([{ cmd: 'gcloud', args: ['config', 'list', '--format=json'], stdout: '{}' }]);
-    const g = createGcloud({ run: fake.run, env: { CLOUDSDK_CONFIG: dir } });
-    expect((await g.config()).configurationName).toBe('lab');
-    fake.assertDone();
-  });
-
-  it('version(): first line, null when gcloud is missing', async () => {
-    const ok = strictRunner([{ cmd: 'gcloud', args: ['--version'], stdout: 'Google Cloud SDK 528.0.0\nalpha 2025.06.20\n' }]);
-    expect(await createGcloud({ run: ok.run, env: {} }).version()).toBe('Google Cloud SDK 528.0.0');
-    ok.assertDone();
-    const missing = strictRunner([{ cmd: 'gcloud', args: ['--version'], error: enoent('gcloud') }]);
-    expect(await createGcloud({ run: missing.run, env: {} }).version()).toBeNull();
-    missing.assertDone();
-  });
-
-  it('accessToken(): cached; refresh forces one new process; never shown in the command', async () => {
-    let n = 0;
-    const fake = strictRunner([{ cmd: 'gcloud', args: ['auth', 'print-access-token'], stdout: 'tok-1\n', repeat: true }]);
-    const run: typeof fake.run = async (c, a, o) => {
-      const r = await fake.run(c, a, o);
-      n++;
-      return { ...r, stdout: `tok-${n}` };
-    };
-    const g = createGcloud({ run, env: {} });
-    expect(await g.accessToken()).toBe('tok-1');
-    expect(await g.accessToken()).toBe('tok-1');
-    expect(await g.accessToken({ refresh: true })).toBe('tok-2');
-    expect(await g.accessToken()).toBe('tok-2');
-    expect(fake.calls).toHaveLength(2);
-    fake.assertDone();
-  });
-
-  it('accessToken(): no account → ExternalError with NO_CREDENTIAL reason and a login fix; failure is not cached', async () => {
     const fake = strictRunner([
-      {
-        cmd: 'gcloud',
-        args: ['auth', 'print-access-token'],
-        exitCode: 1,
-        stderr: 'ERROR: (gcloud.auth.print-access-token) You do not currently have an active account selected.\nPlease run:\n\n  $ gcloud auth login\n',
-        repeat: true,
-      },
+      { cmd: 'gcloud', args: HELPER_ARGS, exitCode: 1, stderr: NO_LOGIN, repeat: true },
+      { cmd: 'gcloud', args: ['config', 'list', '--format=json'], stdout: JSON.stringify({ core: { project: 'demo' } }) },
     ]);
-    const g = createGcloud({ run: fake.run, env: {} });
+    const g = createGcloud({ run: fake.run, env: { CLOUDSDK_CONFIG: dir } });
+    expect(await g.config()).toEqual({ project: 'demo', configurationName: 'lab' });
     const err = await g.accessToken().catch((e) => e);
     expect(err).toBeInstanceOf(ExternalError);
     expect(err.details.reason).toBe(NO_CREDENTIAL);
     expect(err.fix.join('\n')).toContain('gcloud auth login');
-    await g.accessToken().catch(() => undefined);
-    expect(fake.calls).toHaveLength(2);
+    await g.accessToken().catch(() => undefined); // asks gcloud again (the user may have logged in meanwhile)
+    expect(fake.calls.map((c) => c.args.join(' '))).toEqual(['config config-helper --format=json', 'config list --format=json', 'config config-helper --format=json']);
     fake.assertDone();
+  });
+
+  it.each([
+    { case: 'no active configuration name → from CLOUDSDK_ACTIVE_CONFIG_NAME', env: { CLOUDSDK_ACTIVE_CONFIG_NAME: 'work' }, out: JSON.stringify({ configuration: { properties: {} } }), want: { configurationName: 'work' } },
+    { case: 'endpoint override and artifacts/location', env: {}, out: helperOut({ api_endpoint_overrides: { artifactregistry: 'http://127.0.0.1:9/' }, artifacts: { location: 'us-east1' } }, 't'), want: { artifactRegistryEndpoint: 'http://127.0.0.1:9/', artifactsLocation: 'us-east1', configurationName: 'default' } },
+    { case: 'empty strings are unset', env: {}, out: helperOut({ core: { project: '', account: '' } }, 't'), want: { configurationName: 'default' } },
+  ])('config(): $case', async ({ env, out, want }) => {
+    const fake = strictRunner([{ cmd: 'gcloud', args: HELPER_ARGS, stdout: out }]);
+    expect(await createGcloud({ run: fake.run, env }).config()).toEqual(want);
+    fake.assertDone();
+  });
+
+  it('config-helper output that is not JSON: an error that does not quote it (it may hold the token)', async () => {
+    const fake = strictRunner([{ cmd: 'gcloud', args: HELPER_ARGS, stdout: '{"credential": {"access_token": "secret-tok' }]);
+    const err = await createGcloud({ run: fake.run, env: {} }).config().catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(JSON.stringify({ m: err.message, d: err.details, c: String(err.cause) })).not.toContain('secret-tok');
+  });
+
+  it('config-helper without a token: accessToken() is a NO_CREDENTIAL error', async () => {
+    const fake = strictRunner([{ cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({ core: { project: 'demo' } }) }]);
+    const err = await createGcloud({ run: fake.run, env: {} }).accessToken().catch((e) => e);
+    expect(err.details.reason).toBe(NO_CREDENTIAL);
+  });
+
+  it('accessToken({refresh}): one new `gcloud auth print-access-token`, then that token is cached; never in the command line', async () => {
+    const fake = strictRunner([
+      { cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({}, 'tok-1') },
+      { cmd: 'gcloud', args: ['auth', 'print-access-token'], stdout: 'tok-2\n' },
+    ]);
+    const g = createGcloud({ run: fake.run, env: {} });
+    expect(await g.accessToken()).toBe('tok-1');
+    expect(await g.accessToken({ refresh: true })).toBe('tok-2');
+    expect(await g.accessToken()).toBe('tok-2');
+    expect(fake.calls.flatMap((c) => c.args).join(' ')).not.toMatch(/tok-/);
+    fake.assertDone();
+  });
+
+  it('accessToken({refresh}) with no login → NO_CREDENTIAL with the login fix', async () => {
+    const fake = strictRunner([
+      { cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({}, 'tok-1') },
+      { cmd: 'gcloud', args: ['auth', 'print-access-token'], exitCode: 1, stderr: NO_LOGIN.replace('config-helper', 'print-access-token') },
+    ]);
+    const g = createGcloud({ run: fake.run, env: {} });
+    await g.accessToken();
+    const err = await g.accessToken({ refresh: true }).catch((e) => e);
+    expect(err.details.reason).toBe(NO_CREDENTIAL);
+    fake.assertDone();
+  });
+
+  it('version(): from the SDK VERSION file next to the gcloud on PATH (through a symlink), no process', async () => {
+    const root = configDir();
+    mkdirSync(join(root, 'sdk', 'bin'), { recursive: true });
+    mkdirSync(join(root, 'usrbin'));
+    writeFileSync(join(root, 'sdk', 'bin', 'gcloud'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(root, 'sdk', 'VERSION'), '528.0.0\n');
+    symlinkSync(join(root, 'sdk', 'bin', 'gcloud'), join(root, 'usrbin', 'gcloud'));
+    const none = strictRunner([]);
+    expect(await createGcloud({ run: none.run, env: { PATH: join(root, 'usrbin') } }).version()).toBe('Google Cloud SDK 528.0.0');
+    none.assertDone();
+  });
+
+  it.each([
+    { case: 'no VERSION file: asks gcloud --version', files: false, run: [{ cmd: 'gcloud', args: ['--version'], stdout: 'Google Cloud SDK 529.0.0\nalpha 2025.06.20\n' }], want: 'Google Cloud SDK 529.0.0' },
+    { case: 'gcloud not on PATH: null, no process', files: null, run: [], want: null },
+  ])('version(): $case', async ({ files, run, want }) => {
+    const root = configDir();
+    if (files !== null) writeFileSync(join(root, 'gcloud'), '#!/bin/sh\n', { mode: 0o755 });
+    const fake = strictRunner(run);
+    expect(await createGcloud({ run: fake.run, env: { PATH: root } }).version()).toBe(want);
+    fake.assertDone();
+  });
+
+  it('version(): gcloud --version fails to start → null', async () => {
+    const root = configDir();
+    writeFileSync(join(root, 'gcloud'), '#!/bin/sh\n', { mode: 0o755 });
+    const missing = strictRunner([{ cmd: 'gcloud', args: ['--version'], error: enoent('gcloud') }]);
+    expect(await createGcloud({ run: missing.run, env: { PATH: root } }).version()).toBeNull();
+    missing.assertDone();
   });
 
   it('listProjects(): one process per run even with concurrent callers; reports the call', async () => {

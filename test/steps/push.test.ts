@@ -31,6 +31,9 @@ const tagAndPush = (local: string, tags = ['latest', SHA], pushes?: Expectation[
 const verified = (tags = ['latest', SHA]): Expectation => ({ call: 'api.listDockerImages', args: [RN], result: [listed(['older'], OTHER), listed(tags)] });
 const hasDockerfile = (v: boolean): Expectation => ({ call: 'files.exists', args: ['Dockerfile'], result: v });
 const git = (sha: string | null = SHA): Expectation => ({ call: 'git.shortSha', result: sha });
+// Both tags are pushed at once: the latest push and the sha push start together; a retry comes after both.
+const pushL = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:latest`], ...r }) as Expectation;
+const pushS = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:${SHA}`], ...r }) as Expectation;
 const pushErr = (stderr: string) => new ExternalError('docker push failed', { command: 'docker push', exitCode: 1, stderrTail: stderr });
 
 type Case = {
@@ -171,9 +174,9 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', args: [`${BASE}:latest`], throws: pushErr('unauthorized: authentication failed') },
-        { call: 'docker.push', args: [`${BASE}:latest`], result: { digest: D } },
-        { call: 'docker.push', args: [`${BASE}:${SHA}`], result: { digest: D } },
+        pushL({ throws: pushErr('unauthorized: authentication failed') }),
+        pushS({ result: { digest: D } }),
+        pushL({ result: { digest: D } }),
       ]),
       verified(),
     ],
@@ -185,8 +188,10 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: pushErr('unauthorized: authentication failed') },
-        { call: 'docker.push', throws: pushErr('unauthorized: authentication failed') },
+        pushL({ throws: pushErr('unauthorized: authentication failed') }),
+        pushS({ throws: pushErr('unauthorized: authentication failed') }),
+        pushL({ throws: pushErr('unauthorized: authentication failed') }),
+        pushS({ throws: pushErr('unauthorized: authentication failed') }),
       ]),
     ],
     error: { cls: UserError, message: /^docker push .*:latest: Docker could not log in to southamerica-east1-docker.pkg.dev/, fix: /docker-credential-gcloud.*PATH[\s\S]*gcloud auth configure-docker southamerica-east1-docker.pkg.dev/ },
@@ -195,7 +200,7 @@ const cases: Case[] = [
     case: '"no basic auth credentials" → no retry, credentials explained',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [{ call: 'docker.push', throws: pushErr('no basic auth credentials') }]),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('no basic auth credentials') }), pushS({ throws: pushErr('no basic auth credentials') })]),
     ],
     error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
   },
@@ -204,9 +209,10 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') },
+        pushL({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
+        pushS({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
       ]),
-      { call: 'gcloud.config', result: { account: 'ana@example.com' } },
+      { call: 'gcloud.config', result: { account: 'ana@example.com' }, times: 2 },
     ],
     error: { cls: UserError, message: /denied the push .*permission .*or the repository does not exist/, fix: /--member=user:ana@example.com --role=roles\/artifactregistry.writer/ },
   },
@@ -215,7 +221,8 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING', stderrTail: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH' }) },
+        pushL({ throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING', stderrTail: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH' }) }),
+        pushS({ throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING' }) }),
       ]),
     ],
     error: { cls: UserError, message: /could not run docker-credential-gcloud/, fix: /--password-stdin southamerica-east1-docker.pkg.dev/ },
@@ -224,7 +231,7 @@ const cases: Case[] = [
     case: 'adapter reason TAG_IMMUTABLE → explained',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [{ call: 'docker.push', throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) }]),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) }), pushS({ result: { digest: D } })]),
     ],
     error: { cls: UserError, message: /immutable tags, so latest cannot be moved/, fix: /--image/ },
   },
@@ -233,9 +240,9 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: new ExternalError('the connection dropped', { reason: 'PUSH_CONNECTION', retryable: true }) },
-        { call: 'docker.push', result: { digest: D } },
-        { call: 'docker.push', result: { digest: D } },
+        pushL({ throws: new ExternalError('the connection dropped', { reason: 'PUSH_CONNECTION', retryable: true }) }),
+        pushS({ result: { digest: D } }),
+        pushL({ result: { digest: D } }),
       ]),
       verified(),
     ],
@@ -246,7 +253,8 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') },
+        pushL({ throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') }),
+        pushS({ throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled.') }),
       ]),
     ],
     error: { cls: UserError, message: /Artifact Registry API is not enabled in project mycoolproject-prod/, fix: /gcloud services enable artifactregistry.googleapis.com --project=mycoolproject-prod/ },
@@ -256,9 +264,9 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: pushErr('write tcp 10.0.0.2:443: write: connection reset by peer') },
-        { call: 'docker.push', result: { digest: D } },
-        { call: 'docker.push', result: { digest: D } },
+        pushL({ throws: pushErr('write tcp 10.0.0.2:443: write: connection reset by peer') }),
+        pushS({ result: { digest: D } }),
+        pushL({ result: { digest: D } }),
       ]),
       verified(),
     ],
@@ -270,11 +278,23 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        { call: 'docker.push', throws: pushErr('unexpected EOF') },
-        { call: 'docker.push', throws: pushErr('unexpected EOF') },
+        pushL({ throws: pushErr('unexpected EOF') }),
+        pushS({ result: { digest: D } }),
+        pushL({ throws: pushErr('unexpected EOF') }),
       ]),
     ],
     error: { cls: ExternalError, message: /^docker push .*:latest: docker push failed/ },
+  },
+  {
+    case: 'only the sha push fails → its error, named by its tag (latest went up meanwhile)',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
+        pushL({ result: { digest: D } }),
+        pushS({ throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) }),
+      ]),
+    ],
+    error: { cls: UserError, message: /^docker push .*:a3f9c12: .*immutable tags, so a3f9c12 cannot be moved/ },
   },
   {
     case: 'registry lags: listed on the second look',
