@@ -6,7 +6,7 @@
 // Artifact Registry calls go through the in-process Node client (artifactRegistry.ts).
 import { readFileSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { findOnPath } from './docker.js';
 import { CancelError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
@@ -108,20 +108,27 @@ export function parseConfigHelper(json: string): { config: GcloudConfig; token?:
 const NO_ACCOUNT = /do not currently have an active account|no credentialed accounts|does not have any valid credentials|gcloud auth login/i;
 
 /**
- * "Google Cloud SDK <VERSION>" from the SDK's VERSION file, found from the gcloud on PATH
- * (`<sdk>/bin/gcloud` → `<sdk>/VERSION`, following symlinks such as Debian's /usr/bin/gcloud);
- * null when gcloud is not on PATH; undefined when the file is not where an SDK keeps it.
+ * "Google Cloud SDK <VERSION>" from the SDK's VERSION file, found from a gcloud on PATH
+ * (`<sdk>/bin/gcloud` → `<sdk>/VERSION`, following symlinks such as Debian's /usr/bin/gcloud; a
+ * wrapper script earlier on PATH is passed over for the SDK behind it); null when no gcloud is on
+ * PATH; undefined when none sits in an SDK folder (then only `gcloud --version` can tell).
  */
 export async function versionFromSdk(env: NodeJS.ProcessEnv): Promise<string | null | undefined> {
-  const bin = await findOnPath('gcloud', env.PATH, process.platform === 'win32' ? env.PATHEXT : undefined);
-  if (!bin) return null;
-  try {
-    const root = dirname(dirname(await realpath(bin)));
-    const v = (await readFile(join(root, 'VERSION'), 'utf8')).trim();
-    return /^\d+\.\d+\.\d+$/.test(v) ? `Google Cloud SDK ${v}` : undefined;
-  } catch {
-    return undefined;
+  let found = false;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const bin = await findOnPath('gcloud', dir, process.platform === 'win32' ? env.PATHEXT : undefined);
+    if (!bin) continue;
+    found = true;
+    try {
+      const root = dirname(dirname(await realpath(bin)));
+      const v = (await readFile(join(root, 'VERSION'), 'utf8')).trim();
+      if (/^\d+\.\d+\.\d+$/.test(v)) return `Google Cloud SDK ${v}`;
+    } catch {
+      // not an SDK folder: a wrapper, perhaps
+    }
   }
+  return found ? undefined : null;
 }
 
 /** Name of the active gcloud configuration: CLOUDSDK_ACTIVE_CONFIG_NAME, else the active_config file. */

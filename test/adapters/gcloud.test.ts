@@ -139,6 +139,10 @@ describe('createGcloud over a strict fake runner', () => {
     symlinkSync(join(root, 'sdk', 'bin', 'gcloud'), join(root, 'usrbin', 'gcloud'));
     const none = strictRunner([]);
     expect(await createGcloud({ run: none.run, env: { PATH: join(root, 'usrbin') } }).version()).toBe('Google Cloud SDK 528.0.0');
+    // A wrapper script first on PATH (not in an SDK folder) is passed over for the SDK behind it.
+    mkdirSync(join(root, 'wrap'));
+    writeFileSync(join(root, 'wrap', 'gcloud'), '#!/bin/sh\nexec /somewhere/gcloud "$@"\n', { mode: 0o755 });
+    expect(await createGcloud({ run: none.run, env: { PATH: `${join(root, 'wrap')}:${join(root, 'usrbin')}` } }).version()).toBe('Google Cloud SDK 528.0.0');
     none.assertDone();
   });
 
