@@ -81,6 +81,7 @@ function argMatches(expected: unknown, actual: unknown): boolean {
 }
 
 function fmt(v: unknown): string {
+  if (v instanceof Uint8Array) return `<${v.byteLength} bytes>`;
   return inspect(v, { depth: 4, breakLength: Infinity });
 }
 

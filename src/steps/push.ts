@@ -1,6 +1,6 @@
 // Step 5: the first tagged push (latest + git short sha), verified through the API.
 
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { CancelError, ExternalError, UserError, isWizardError, withContext } from '../errors.js';
@@ -8,10 +8,10 @@ import { validateImageName, validateLocalImageRef, validateTag } from '../valida
 import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { billingError, callOpts, cleanupTempDir, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
+import { sampleImageArchive } from '../sampleImage.js';
+import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
 export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
-export const SAMPLE_DOCKERFILE = 'FROM scratch\nCOPY hello.txt /\n';
 export const SAMPLE_TEXT =
   'This image was pushed by registry-setup to prove that Docker can log in and push to your Artifact Registry repository.\n' +
   'It holds only this file and does not run anything. Your real Django image comes with the Dockerfile chapter (06).\n';
@@ -104,17 +104,14 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     commands.push(`docker build -t ${sh(local)} .`);
   } else if (source === 'sample') {
     local = SAMPLE_LOCAL_REF;
-    const dir = await env.files.makeTempDir('registry-setup-sample');
-    try {
-      await env.files.writeFile(join(dir, 'Dockerfile'), SAMPLE_DOCKERFILE);
-      await env.files.writeFile(join(dir, 'hello.txt'), SAMPLE_TEXT);
-      ctx.report.activity('building the verification image (FROM scratch + hello.txt, nothing downloaded)');
-      await withContext('build the verification image', () => env.docker.build({ context: dir, tag: local, platform: AMD64 }, opts));
-    } finally {
-      await cleanupTempDir(env, dir);
-    }
+    // Made in memory and loaded, not built: the legacy builder asks every credential helper in the
+    // Docker config for credentials (about a second each), and this image needs none.
+    ctx.report.activity('loading the verification image (FROM scratch + hello.txt, made here, nothing downloaded)');
+    const archive = sampleImageArchive({ tag: local, files: [{ name: 'hello.txt', content: SAMPLE_TEXT }] });
+    await withContext('load the verification image', () => env.docker.load(archive, opts));
     commands.push(
-      '# the verification image: FROM scratch plus one text file (nothing is downloaded)',
+      '# the verification image: FROM scratch plus one text file (nothing is downloaded);',
+      '# registry-setup makes the same one-file image in memory and loads it with docker load',
       'dir=$(mktemp -d)',
       `printf '%s' ${sh(SAMPLE_TEXT.replace(/\n/g, ' ').trim())} > "$dir/hello.txt"`,
       `printf 'FROM scratch\\nCOPY hello.txt /\\n' > "$dir/Dockerfile"`,

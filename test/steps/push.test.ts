@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { push, SAMPLE_DOCKERFILE, VERIFY_RETRY } from '../../src/steps/push.js';
+import { push, SAMPLE_LOCAL_REF, SAMPLE_TEXT, VERIFY_RETRY } from '../../src/steps/push.js';
+import { sampleImageArchive } from '../../src/sampleImage.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { fakeWorld, match, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
@@ -13,7 +14,6 @@ const BASE = `${H}/${P}/${R}/mycoolproject`;
 const D = 'sha256:' + 'a'.repeat(64);
 const OTHER = 'sha256:' + 'b'.repeat(64);
 const SHA = 'a3f9c12';
-const TMP = '/tmp/registry-setup-sample-x';
 const state: Partial<WizardState> = { project: P, location: 'southamerica-east1', repository: R, repositoryName: RN, registryHost: H, immutableTags: false };
 
 const amd64 = (ref: string) => ({ call: 'docker.inspectImage', args: [ref], result: { ref, id: 'sha256:1234', os: 'linux', architecture: 'amd64' } }) as Expectation;
@@ -60,11 +60,8 @@ const cases: Case[] = [
     case: 'no Dockerfile → offline verification image (FROM scratch, amd64)',
     calls: [
       hasDockerfile(false),
-      { call: 'files.makeTempDir', args: ['registry-setup-sample'], result: TMP },
-      { call: 'files.writeFile', args: [`${TMP}/Dockerfile`, SAMPLE_DOCKERFILE] },
-      { call: 'files.writeFile', args: [`${TMP}/hello.txt`, match((s) => typeof s === 'string' && /registry-setup/.test(s))] },
-      build(TMP, 'registry-setup-verify:latest', 'linux/amd64'),
-      { call: 'files.removeTempDir', args: [TMP] },
+      // Loaded from memory, not built (no credential helper is asked); the same bytes every time.
+      { call: 'docker.load', args: [match((a) => a instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(sampleImageArchive({ tag: SAMPLE_LOCAL_REF, files: [{ name: 'hello.txt', content: SAMPLE_TEXT }] }))), 'the verification image archive')] },
       amd64('registry-setup-verify:latest'),
       git(),
       ...tagAndPush('registry-setup-verify:latest'),
@@ -339,10 +336,7 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(false),
       { call: 'docker.listImages', result: [] },
-      { call: 'files.makeTempDir', result: TMP },
-      { call: 'files.writeFile', times: 2 },
-      build(TMP, 'registry-setup-verify:latest', 'linux/amd64'),
-      { call: 'files.removeTempDir', args: [TMP] },
+      { call: 'docker.load' },
       amd64('registry-setup-verify:latest'),
       git(),
       ...tagAndPush('registry-setup-verify:latest'),
