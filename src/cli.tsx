@@ -8,6 +8,7 @@ import { steps } from './steps/index.js';
 import { renderSummary } from './steps/summary.js';
 import { runCli } from './ui/runCli.js';
 import { mountInk } from './ui/mount.js';
+import { GCLOUD_CONFIG_HELPER, startEarly } from './adapters/early.js';
 
 restoreFetch();
 const debug = process.argv.includes('--debug');
@@ -69,5 +70,6 @@ const code = await runCli({
     };
   },
   exitNow: (c) => process.exit(c),
+  startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env),
 });
 flushAndExit(code);

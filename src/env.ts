@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Env, ProgressStore, RunLock } from './ports.js';
 import type { Flags } from './steps/types.js';
 import { createRunner } from './adapters/exec.js';
+import type { EarlyRuns } from './adapters/early.js';
 import { createGcloud } from './adapters/gcloud.js';
 import { createArtifactRegistry } from './adapters/artifactRegistry.js';
 import { createDocker } from './adapters/docker.js';
@@ -23,6 +24,8 @@ export interface EnvInputs {
   cwd: string;
   isRoot: boolean;
   interactive: boolean;
+  /** Commands src/cli.tsx started before the first frame; the runner takes their results. */
+  early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;
 }
@@ -60,7 +63,7 @@ function prefetchable<A extends unknown[], R>(fn: (...a: A) => Promise<R>): { ca
 }
 
 export function buildEnv(i: EnvInputs): RealEnv {
-  const run = createRunner(i.processEnv);
+  const run = createRunner(i.processEnv, i.early);
   const gcloud = createGcloud({ run, env: i.processEnv });
   const api = createArtifactRegistry({ gcloud, clock: realClock });
   const rawDocker = createDocker({ run, env: i.processEnv });

@@ -1,3 +1,4 @@
+import type { EarlyRuns } from '../src/adapters/early.js';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -218,6 +219,45 @@ function fakeCli(o: {
   };
   return { deps, stdout, stderr, exits, interrupt: () => handler?.() };
 }
+
+describe('runCli: commands started before the first frame', () => {
+  const early = () => {
+    const killed: string[] = [];
+    const runs: EarlyRuns = new Map([
+      ['taken', { result: new Promise(() => {}), kill: () => killed.push('taken') }],
+      ['left', { result: new Promise(() => {}), kill: () => killed.push('left') }],
+    ]);
+    return { runs, killed };
+  };
+
+  it.each([
+    { case: 'a real run starts them, hands them to the env, and stops the ones nobody took', argv: ['--yes'], started: true },
+    { case: '--dry-run starts nothing (it runs no command)', argv: ['--dry-run'], started: false },
+    { case: '--version starts nothing', argv: ['--version'], started: false },
+    { case: 'a usage error starts nothing', argv: ['--nope'], started: false },
+  ])('$case', async ({ argv, started }) => {
+    const c = fakeCli({ argv });
+    const e = early();
+    let calls = 0;
+    let handed: EarlyRuns | undefined;
+    c.deps.startEarly = () => {
+      calls++;
+      return e.runs;
+    };
+    const makeEnv = c.deps.makeEnv;
+    c.deps.makeEnv = async (hooks) => {
+      handed = hooks.early;
+      e.runs.delete('taken'); // what the runner does when it takes one
+      return makeEnv(hooks);
+    };
+    await runCli(c.deps);
+    expect(calls).toBe(started ? 1 : 0);
+    if (started) {
+      expect(handed).toBe(e.runs);
+      expect(e.killed).toEqual(['left']);
+    }
+  });
+});
 
 describe('runCli', () => {
   it('--json: exactly one JSON document on stdout, progress on stderr, exit 0', async () => {

@@ -3,6 +3,7 @@
 // with per-call additions merged on top. Secrets go over stdin (`input`), never argv.
 import { execa } from 'execa';
 import { CancelError, ExternalError } from '../errors.js';
+import { earlyKey, type EarlyResult, type EarlyRuns } from './early.js';
 
 export interface RunOpts {
   /** Merged onto the base env; a key set to undefined is removed. */
@@ -79,10 +80,53 @@ export function mergeEnv(base: NodeJS.ProcessEnv, extra?: Record<string, string 
   return out;
 }
 
-export function createRunner(baseEnv: NodeJS.ProcessEnv): Runner {
+function notInstalled(cmd: string, display: string): ExternalError {
+  return new ExternalError(`\`${cmd}\` is not installed or not on PATH`, { command: display, exitCode: null }, [
+    `Install ${cmd}, or make sure the folder holding it is on your PATH.`,
+  ]);
+}
+
+/** An early run's result, judged as the runner judges its own (same errors, final newline stripped). */
+function fromEarly(cmd: string, display: string, r: EarlyResult, opts: RunOpts): RunResult {
+  if (r.errorCode === 'ENOENT') throw notInstalled(cmd, display);
+  const strip = (s: string) => s.replace(/\r?\n$/, '');
+  const stdout = strip(r.stdout);
+  const stderr = strip(r.stderr);
+  if (r.exitCode === null) {
+    const why = r.signal ? `was stopped by ${r.signal}` : `could not run (${r.errorCode ?? 'unknown error'})`;
+    throw new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
+  }
+  if (r.exitCode !== 0 && opts.reject !== false) throw commandFailed(display, r.exitCode, stderr);
+  return { stdout, stderr, exitCode: r.exitCode };
+}
+
+/**
+ * @param early commands started before the runner existed (src/adapters/early.ts): the first call
+ *   with the same command and arguments, and no per-call env, input, cwd, line tap or timeout, takes
+ *   its result instead of starting the command again.
+ */
+export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Runner {
   return async (cmd, args, opts = {}) => {
     const display = opts.display ?? displayCommand(cmd, args);
     if (opts.signal?.aborted) throw new CancelError('cancelled', { cause: opts.signal.reason });
+    const key = earlyKey(cmd, args);
+    const started = early?.get(key);
+    if (started && !opts.env && opts.input === undefined && !opts.cwd && !opts.onLine && !opts.timeoutMs) {
+      early!.delete(key);
+      const signal = opts.signal;
+      const r = await new Promise<EarlyResult>((resolve, reject) => {
+        const onAbort = () => {
+          started.kill();
+          reject(new CancelError('cancelled', { cause: signal?.reason }));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        started.result.then((v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        });
+      });
+      return fromEarly(cmd, display, r, opts);
+    }
     const onLine = opts.onLine;
     const lineTap = (stream: 'stdout' | 'stderr') =>
       function* (line: unknown) {
@@ -107,11 +151,7 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv): Runner {
     if (result.isCanceled) throw new CancelError('cancelled', { cause: opts.signal?.reason });
     if (result.failed && result.exitCode === undefined) {
       // Could not start, timed out, or killed by a signal.
-      if (result.code === 'ENOENT') {
-        throw new ExternalError(`\`${cmd}\` is not installed or not on PATH`, { command: display, exitCode: null }, [
-          `Install ${cmd}, or make sure the folder holding it is on your PATH.`,
-        ]);
-      }
+      if (result.code === 'ENOENT') throw notInstalled(cmd, display);
       if (result.timedOut) {
         throw new ExternalError(`\`${display}\` took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was stopped`, {
           command: display,

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { findOnPath } from './docker.js';
+import { GCLOUD_CONFIG_HELPER } from './early.js';
 import { CancelError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
 import type { Runner } from './exec.js';
@@ -195,7 +196,8 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   // the config then comes from `gcloud config list`, which needs no login.
   const helper = once(async () => {
     try {
-      const r = await run('gcloud', ['config', 'config-helper', '--format=json'], { display: CONFIG_HELPER });
+      // src/cli.tsx may have started this very command before the first frame (adapters/early.ts).
+      const r = await run(GCLOUD_CONFIG_HELPER[0], GCLOUD_CONFIG_HELPER[1], { display: CONFIG_HELPER });
       return { ok: true as const, ...parseConfigHelper(r.stdout) };
     } catch (e) {
       if (e instanceof ExternalError && typeof e.details.exitCode === 'number') return { ok: false as const, error: authError(e, CONFIG_HELPER) };

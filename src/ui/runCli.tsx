@@ -11,9 +11,12 @@ import { createJsonCollector } from '../output/json.js';
 import { redact, type RenderSummary } from '../output/format.js';
 import { toWizardError } from '../errors.js';
 import type { InkUi } from './mount.js';
+import type { EarlyRuns } from '../adapters/early.js';
 
 export interface EnvHooks {
   interactive: boolean;
+  /** Commands started before the first frame (handed to the runner). */
+  early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;
 }
@@ -33,6 +36,8 @@ export interface CliDeps {
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
   exitNow: (code: number) => void;
+  /** Start the commands every real run begins with (gcloud's config and token), before the first frame. */
+  startEarly?: () => EarlyRuns;
   /** Mount Ink (injected so plain-mode runs never load it). */
   mountInk?: (o: Parameters<typeof import('./mount.js').mountInk>[0]) => InkUi;
 }
@@ -80,6 +85,8 @@ export async function runCli(d: CliDeps): Promise<number> {
     else d.exitNow(130);
   };
   const offSignal = d.onSignal(interrupt);
+  // The slowest probe (gcloud, about a second) starts before Ink is even mounted.
+  const early = flags.dryRun ? undefined : d.startEarly?.();
 
   // ---- first frame, before any slow work ----
   let ui: InkUi | undefined;
@@ -110,13 +117,15 @@ export async function runCli(d: CliDeps): Promise<number> {
   let result: RunResult | undefined;
   let fatal: unknown;
   try {
-    const real = await d.makeEnv({ interactive, beforePrompt: ui?.beforePrompt, afterPrompt: ui?.afterPrompt });
+    const real = await d.makeEnv({ interactive, early, beforePrompt: ui?.beforePrompt, afterPrompt: ui?.afterPrompt });
     real.warmUp(flags);
     result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink });
   } catch (e) {
     fatal = e;
   } finally {
     offSignal();
+    // Early commands nobody asked for (the run stopped first) are not left running.
+    for (const r of early?.values() ?? []) r.kill();
   }
 
   if (ui) await ui.finish();

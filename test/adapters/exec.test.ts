@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRunner, displayCommand, mergeEnv, tail } from '../../src/adapters/exec.js';
 import { CancelError, ExternalError } from '../../src/errors.js';
+import { earlyKey, startEarly } from '../../src/adapters/early.js';
 
 const node = process.execPath;
 const run = createRunner({ PATH: process.env.PATH, BASE_ONLY: 'base', OVERRIDE_ME: 'old' });
@@ -98,5 +99,55 @@ describe('helpers', () => {
   });
   it('mergeEnv drops undefined', () => {
     expect(mergeEnv({ A: '1', B: undefined, C: '3' }, { C: undefined, D: '4' })).toEqual({ A: '1', D: '4' });
+  });
+});
+
+describe('createRunner with early runs (started before the runner existed)', () => {
+  const pidScript = ['-e', 'console.log(process.pid)'];
+
+  it('the first matching call takes the early result; later calls run afresh', async () => {
+    const early = startEarly([[node, pidScript]], process.env);
+    const firstPid = (await early.get(earlyKey(node, pidScript))!.result).stdout.trim();
+    const r = createRunner({ PATH: process.env.PATH }, early);
+    const a = await r(node, pidScript);
+    expect(a).toEqual({ stdout: firstPid, stderr: '', exitCode: 0 });
+    expect(early.size).toBe(0);
+    const b = await r(node, pidScript);
+    expect(b.stdout).not.toBe(firstPid);
+  });
+
+  it.each([
+    { case: 'non-zero exit', cmd: node, args: ['-e', 'console.error("ERROR: (gcloud.x) nope"); process.exit(4)'] },
+    { case: 'not installed', cmd: 'registry-setup-no-such-command', args: ['x'] },
+    { case: 'killed by a signal', cmd: node, args: ['-e', 'process.kill(process.pid, "SIGKILL")'] },
+  ])('$case: the same error as when the runner starts it itself', async ({ cmd, args }) => {
+    const plain = await createRunner({ PATH: process.env.PATH })(cmd, args).catch((e) => e);
+    const viaEarly = await createRunner({ PATH: process.env.PATH }, startEarly([[cmd, args]], process.env))(cmd, args).catch((e) => e);
+    expect(plain).toBeInstanceOf(ExternalError);
+    expect(viaEarly).toBeInstanceOf(ExternalError);
+    expect({ m: viaEarly.message, d: viaEarly.details, f: viaEarly.fix }).toEqual({ m: plain.message, d: plain.details, f: plain.fix });
+  });
+
+  it('a call with its own env, input or line tap does not take the early result', async () => {
+    const early = startEarly([[node, pidScript]], process.env);
+    const r = createRunner({ PATH: process.env.PATH }, early);
+    await r(node, pidScript, { env: { X: '1' } });
+    await r(node, pidScript, { input: '' });
+    await r(node, pidScript, { onLine: () => {} });
+    expect(early.size).toBe(1);
+    early.get(earlyKey(node, pidScript))!.kill();
+  });
+
+  it('aborting while waiting: CancelError at once, and the early process is stopped', async () => {
+    const slow = ['-e', 'setTimeout(() => console.log("finished"), 20000)'];
+    const early = startEarly([[node, slow]], process.env);
+    const run = early.get(earlyKey(node, slow))!;
+    const ac = new AbortController();
+    const p = createRunner({ PATH: process.env.PATH }, early)(node, slow, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).rejects.toBeInstanceOf(CancelError);
+    const r = await run.result;
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.stdout).toBe('');
   });
 });

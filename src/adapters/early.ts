@@ -1,0 +1,75 @@
+// Commands every real run begins with, started before the first frame is drawn.
+//
+// gcloud answers the config and the token in one process that takes about a second; the adapters
+// (and execa) load only after the first frame, so waiting for them would start that second a few
+// hundred milliseconds late. src/cli.tsx calls startEarly() right after the flags are parsed, with
+// plain node:child_process (nothing to load); the runner built later (exec.ts) hands each result to
+// the first call with the same command and arguments, and judges it exactly as if it had run it then.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface EarlyResult {
+  stdout: string;
+  stderr: string;
+  /** null when the process did not exit normally (see `signal` / `errorCode`). */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** A spawn error code, e.g. ENOENT when the command is not on PATH. */
+  errorCode?: string;
+}
+
+export interface EarlyRun {
+  result: Promise<EarlyResult>;
+  /** Stop it (the run was cancelled before anyone took the result). */
+  kill(): void;
+}
+
+/** Early runs by command line; the runner takes each one at most once. */
+export type EarlyRuns = Map<string, EarlyRun>;
+
+export const earlyKey = (cmd: string, args: string[]): string => JSON.stringify([cmd, ...args]);
+
+/** One config-helper process answers gcloud's config and the access token (src/adapters/gcloud.ts). */
+export const GCLOUD_CONFIG_HELPER: [string, string[]] = ['gcloud', ['config', 'config-helper', '--format=json']];
+
+/** Start one command (argument array, no shell, stdin closed) and collect its output. */
+export function spawnEarly(cmd: string, args: string[], env: NodeJS.ProcessEnv): EarlyRun {
+  let child: ChildProcess | undefined;
+  const result = new Promise<EarlyResult>((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let errorCode: string | undefined;
+    try {
+      child = spawn(cmd, args, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    } catch (e) {
+      resolve({ stdout: '', stderr: '', exitCode: null, signal: null, errorCode: (e as NodeJS.ErrnoException).code ?? 'EINVAL' });
+      return;
+    }
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      errorCode = e.code ?? 'EIO';
+    });
+    child.on('close', (code, signal) => {
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        exitCode: errorCode ? null : code,
+        signal: errorCode ? null : signal,
+        ...(errorCode ? { errorCode } : {}),
+      });
+    });
+  });
+  return {
+    result,
+    kill: () => {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
+}
+
+/** Start the given commands now; the runner (createRunner's `early`) takes their results later. */
+export function startEarly(commands: [string, string[]][], env: NodeJS.ProcessEnv): EarlyRuns {
+  const runs: EarlyRuns = new Map();
+  for (const [cmd, args] of commands) runs.set(earlyKey(cmd, args), spawnEarly(cmd, args, env));
+  return runs;
+}
