@@ -1,6 +1,8 @@
 // Builds the real Env from the adapter factories, with what src/cli.tsx injects (process env,
 // streams, home, cwd, uid). The only place besides cli.tsx that wires the outside world.
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { verificationArchive } from './sampleImage.js';
 import type { Env, ProgressStore, RunLock } from './ports.js';
 import type { Flags } from './steps/types.js';
 import { createRunner } from './adapters/exec.js';
@@ -43,17 +45,21 @@ export interface RealEnv {
  * Serve the first call of `fn` from a promise started early (warm-up); later calls run fresh.
  * A warm-up failure is not reported by itself: whoever asks first gets it.
  */
-function prefetchable<A extends unknown[], R>(fn: (...a: A) => Promise<R>): { call: (...a: A) => Promise<R>; start: (...a: A) => void } {
-  let early: Promise<R> | null = null;
+export function prefetchable<A extends unknown[], R>(
+  fn: (...a: A) => Promise<R>,
+  /** Whether a call may take the early result (default: any call may). */
+  same: (started: A, called: A) => boolean = () => true,
+): { call: (...a: A) => Promise<R>; start: (...a: A) => void } {
+  let early: { p: Promise<R>; args: A } | null = null;
   return {
     start: (...a: A) => {
       if (early) return;
-      early = fn(...a);
-      early.catch(() => {});
+      early = { p: fn(...a), args: a };
+      early.p.catch(() => {});
     },
     call: (...a: A) => {
-      if (early) {
-        const p = early;
+      if (early && same(early.args, a)) {
+        const p = early.p;
         early = null;
         return p;
       }
@@ -68,7 +74,9 @@ export function buildEnv(i: EnvInputs): RealEnv {
   const api = createArtifactRegistry({ gcloud, clock: realClock });
   const rawDocker = createDocker({ run, env: i.processEnv });
   const dockerInfo = prefetchable((o?: Parameters<typeof rawDocker.info>[0]) => rawDocker.info(o));
-  const docker = { ...rawDocker, info: dockerInfo.call };
+  // The verification image loads in the background when it is what the push will use (same archive).
+  const dockerLoad = prefetchable((a: Uint8Array, o?: Parameters<typeof rawDocker.load>[1]) => rawDocker.load(a, o), (s, c) => s[0] === c[0]);
+  const docker = { ...rawDocker, info: dockerInfo.call, load: dockerLoad.call };
   const store = createProgressStore({ cwd: i.cwd });
   const env: Env = {
     gcloud,
@@ -100,6 +108,11 @@ export function buildEnv(i: EnvInputs): RealEnv {
       quiet(gcloud.version());
       quiet(gcloud.accessToken());
       dockerInfo.start();
+      // No Dockerfile (or --source sample): the push will use the verification image. Loading it
+      // changes nothing of the user's (one tiny local image) and asks no credential helper.
+      if (flags.source === 'sample' || (flags.source === undefined && !existsSync(join(i.cwd, 'Dockerfile')))) {
+        dockerLoad.start(verificationArchive());
+      }
       if (!flags.project && i.interactive) quiet(gcloud.listProjects());
       try {
         api.preload();

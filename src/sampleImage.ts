@@ -145,3 +145,17 @@ export function sampleImageArchive(o: SampleImageOptions): Uint8Array {
     { name: 'manifest.json', type: 'file', data: manifestBytes, mode: 0o644, mtime },
   ]);
 }
+
+// ---------- registry-setup's verification image ----------
+
+export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
+export const SAMPLE_TEXT =
+  'This image was pushed by registry-setup to prove that Docker can log in and push to your Artifact Registry repository.\n' +
+  'It holds only this file and does not run anything. Your real Django image comes with the Dockerfile chapter (06).\n';
+
+let verification: Uint8Array | undefined;
+/** The verification image's archive (one instance per process, so a load started early is recognised). */
+export function verificationArchive(): Uint8Array {
+  verification ??= sampleImageArchive({ tag: SAMPLE_LOCAL_REF, files: [{ name: 'hello.txt', content: SAMPLE_TEXT }] });
+  return verification;
+}

@@ -8,13 +8,10 @@ import { validateImageName, validateLocalImageRef, validateTag } from '../valida
 import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { sampleImageArchive } from '../sampleImage.js';
+import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
 import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
-export const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest';
-export const SAMPLE_TEXT =
-  'This image was pushed by registry-setup to prove that Docker can log in and push to your Artifact Registry repository.\n' +
-  'It holds only this file and does not run anything. Your real Django image comes with the Dockerfile chapter (06).\n';
+export { SAMPLE_LOCAL_REF, SAMPLE_TEXT } from '../sampleImage.js';
 const AMD64 = 'linux/amd64';
 /** Verification through the API: a few quick attempts, since listing can lag the push briefly. */
 export const VERIFY_RETRY = { attempts: 5, baseMs: 1_000, maxMs: 4_000 } as const;
@@ -107,8 +104,8 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     // Made in memory and loaded, not built: the legacy builder asks every credential helper in the
     // Docker config for credentials (about a second each), and this image needs none.
     ctx.report.activity('loading the verification image (FROM scratch + hello.txt, made here, nothing downloaded)');
-    const archive = sampleImageArchive({ tag: local, files: [{ name: 'hello.txt', content: SAMPLE_TEXT }] });
-    await withContext('load the verification image', () => env.docker.load(archive, opts));
+    // (src/env.ts may have started this load at launch: same archive, so the step takes that one.)
+    await withContext('load the verification image', () => env.docker.load(verificationArchive(), opts));
     commands.push(
       '# the verification image: FROM scratch plus one text file (nothing is downloaded);',
       '# registry-setup makes the same one-file image in memory and loads it with docker load',
@@ -324,11 +321,9 @@ export const push: Step = {
     }
 
     const refs = tags.map((t) => `${base}:${t}`);
-    for (const ref of refs) {
-      ctx.report.activity(`tagging ${local} as ${ref.slice(ref.lastIndexOf(':') + 1)}`);
-      await withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)));
-      commands.push(`docker tag ${sh(local)} ${ref}`);
-    }
+    ctx.report.activity(`tagging ${local} as ${tags.join(' and ')}`);
+    await Promise.all(refs.map((ref) => withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)))));
+    for (const ref of refs) commands.push(`docker tag ${sh(local)} ${ref}`);
     // Both tags at once: each docker push asks the credential helper (about a second), and the
     // daemon sends each layer once; the second tag then costs only its manifest.
     ctx.report.activity(`pushing ${image}:${tags.join(` and ${image}:`)} to ${host}`);
