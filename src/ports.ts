@@ -149,6 +149,14 @@ export interface DockerPort {
   load(archive: Uint8Array, opts?: CallOpts): Promise<void>;
   /** `docker push REF`, streaming per-layer notes; resolves with the digest Docker printed. */
   push(ref: string, opts?: CallOpts): Promise<PushResult>;
+  /** Tags of the local images called `repository` (`docker image ls REPOSITORY`), e.g. ["latest", "a3f9c12"]. */
+  localTags(repository: string, opts?: CallOpts): Promise<string[]>;
+  /**
+   * `docker push --all-tags REPOSITORY`: every local tag of that name in one process, so Docker asks
+   * the credential helper once; resolves with the digest Docker printed for each tag. A Docker too
+   * old for the flag fails with reason NO_ALL_TAGS.
+   */
+  pushAllTags(repository: string, opts?: CallOpts): Promise<Record<string, PushResult>>;
   /**
    * Asks the credential helper for HOST the way Docker will (`docker-credential-NAME get`, host on stdin).
    * Returns only whether a credential came back and the username; the secret is never returned.

@@ -204,6 +204,8 @@ export function fakeDocker(s: CallScript): DockerPort {
     tag: (src, target, opts?) => s.call('docker.tag', [src, target, opts]),
     load: (archive, opts?) => s.call('docker.load', [archive, opts]),
     push: (ref, opts?) => s.call('docker.push', [ref, opts]),
+    localTags: (repository, opts?) => s.call('docker.localTags', [repository, opts]),
+    pushAllTags: (repository, opts?) => s.call('docker.pushAllTags', [repository, opts]),
     helperCredential: (helper, host, opts?) => s.call('docker.helperCredential', [helper, host, opts]),
     findHelper: (helper) => s.call('docker.findHelper', [helper]),
   };

@@ -67,9 +67,8 @@ export function parsePushLine(line: string): PushLine {
 }
 
 /** A failed push → a typed error that says what went wrong and what to do. */
-export function pushError(ref: string, exitCode: number | null, output: string): ExternalError {
+export function pushError(ref: string, exitCode: number | null, output: string, command = `docker push ${ref}`): ExternalError {
   const host = ref.split('/')[0] ?? ref;
-  const command = `docker push ${ref}`;
   const base = { command, exitCode, stderrTail: tail(output) };
   const helper = /docker-credential-([A-Za-z0-9._-]+).*(executable file not found|not found in \$PATH|no such file)/i.exec(output);
   if (helper) {
@@ -106,6 +105,14 @@ export function pushError(ref: string, exitCode: number | null, output: string):
   return new ExternalError(`\`${command}\` failed${exitCode !== null ? ` (exit ${exitCode})` : ''}${line ? `: ${line}` : ''}`, base);
 }
 
+function noDigest(command: string, _digests: Record<string, PushResult>, exitCode: number | null = 0, output = ''): ExternalError {
+  return new ExternalError(`\`${command}\` ended without reporting a digest, so the push cannot be trusted`, {
+    command,
+    exitCode,
+    stderrTail: tail(output),
+  });
+}
+
 function notInstalled(e: unknown): boolean {
   return e instanceof ExternalError && e.details.exitCode === null && /not installed/.test(e.message);
 }
@@ -113,6 +120,37 @@ function notInstalled(e: unknown): boolean {
 export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): DockerPort {
   const { run, env } = deps;
   const lineNote = (opts?: CallOpts) => (opts?.onProgress ? (line: string) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined);
+
+  /** Runs a docker push, streaming per-layer notes; the digest Docker printed for each tag. */
+  const pushing = async (args: string[], ref: string, opts?: CallOpts): Promise<Record<string, PushResult>> => {
+    const command = `docker ${args.join(' ')}`;
+    opts?.onProgress?.({ type: 'call', text: command });
+    const digests: Record<string, PushResult> = {};
+    const onLine = (line: string) => {
+      if (!line.trim()) return;
+      const p = parsePushLine(line);
+      if (p.kind === 'digest') {
+        digests[p.tag] = { digest: p.digest, size: p.size };
+        opts?.onProgress?.({ type: 'line', text: `${p.tag}: digest ${p.digest}` });
+      } else if (p.kind === 'layer') opts?.onProgress?.({ type: 'layer', id: p.id, status: p.status });
+      else opts?.onProgress?.({ type: 'line', text: p.text });
+    };
+    const r = await run('docker', args, { reject: false, signal: opts?.signal, onLine });
+    const output = `${r.stdout}\n${r.stderr}`;
+    if (r.exitCode !== 0) {
+      if (args.includes('--all-tags') && /unknown flag: --all-tags/i.test(output)) {
+        throw new ExternalError('this Docker is too old for docker push --all-tags (Docker 20.10 or newer has it)', { command, exitCode: r.exitCode, stderrTail: tail(output), reason: 'NO_ALL_TAGS' });
+      }
+      throw pushError(ref, r.exitCode, output, command);
+    }
+    // onLine may not have seen them (e.g. a runner without streaming): look in the output too.
+    for (const line of r.stdout.split(/\r?\n/)) {
+      const p = parsePushLine(line);
+      if (p.kind === 'digest') digests[p.tag] ??= { digest: p.digest, size: p.size };
+    }
+    if (Object.keys(digests).length === 0) throw noDigest(command, digests, r.exitCode, output);
+    return digests;
+  };
 
   return {
     async info(opts) {
@@ -224,34 +262,21 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
 
     async push(ref, opts) {
       refuseFlagLike('image reference', ref);
-      opts?.onProgress?.({ type: 'call', text: `docker push ${ref}` });
-      let result: PushResult | undefined;
-      const onLine = (line: string) => {
-        if (!line.trim()) return;
-        const p = parsePushLine(line);
-        if (p.kind === 'digest') {
-          result = { digest: p.digest, size: p.size };
-          opts?.onProgress?.({ type: 'line', text: p.tag ? `${p.tag}: digest ${p.digest}` : p.digest });
-        } else if (p.kind === 'layer') opts?.onProgress?.({ type: 'layer', id: p.id, status: p.status });
-        else opts?.onProgress?.({ type: 'line', text: p.text });
-      };
-      const r = await run('docker', ['push', ref], { reject: false, signal: opts?.signal, onLine });
-      if (r.exitCode !== 0) throw pushError(ref, r.exitCode, `${r.stdout}\n${r.stderr}`);
-      if (!result) {
-        // onLine may not have seen it (e.g. a runner without streaming): look in the output too.
-        for (const line of r.stdout.split(/\r?\n/)) {
-          const p = parsePushLine(line);
-          if (p.kind === 'digest') result = { digest: p.digest, size: p.size };
-        }
-      }
-      if (!result) {
-        throw new ExternalError(`\`docker push ${ref}\` ended without reporting a digest, so the push cannot be trusted`, {
-          command: `docker push ${ref}`,
-          exitCode: r.exitCode,
-          stderrTail: tail(`${r.stdout}\n${r.stderr}`),
-        });
-      }
+      const digests = await pushing(['push', ref], ref, opts);
+      const result = Object.values(digests).pop();
+      if (!result) throw noDigest(`docker push ${ref}`, digests);
       return result;
+    },
+
+    async localTags(repository, opts) {
+      refuseFlagLike('image repository', repository);
+      const r = await run('docker', ['image', 'ls', repository, '--format', '{{.Tag}}'], { signal: opts?.signal });
+      return [...new Set(r.stdout.split(/\r?\n/).map((t) => t.trim()).filter((t) => t && t !== '<none>'))];
+    },
+
+    async pushAllTags(repository, opts) {
+      refuseFlagLike('image repository', repository);
+      return pushing(['push', '--all-tags', repository], repository, opts);
     },
 
     async helperCredential(helper, host, opts) {

@@ -204,10 +204,11 @@ async function deniedError(env: Env, project: string, repo: string, e: unknown):
   );
 }
 
-async function pushWithRetry(ctx: StepContext, env: Env, ref: string, project: string, repo: string, host: string, signal: AbortSignal): Promise<PushResult> {
+/** A push (one tag, or all of them at once), retried once where Docker can resume; errors explained. `ref` names it in messages. */
+async function pushWithRetry<T>(ctx: StepContext, env: Env, ref: string, project: string, repo: string, host: string, doPush: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await env.docker.push(ref, callOpts(ctx, signal));
+      return await doPush();
     } catch (e) {
       if (e instanceof CancelError || (isWizardError(e) && e.kind !== 'external')) throw e;
       const text = pushText(e);
@@ -230,6 +231,40 @@ async function pushWithRetry(ctx: StepContext, env: Env, ref: string, project: s
       throw e;
     }
   }
+}
+
+/**
+ * Push every tag. Each `docker push` process asks the credential helper (about a second of CPU), so
+ * when the local tags of `base` are exactly ours, one `docker push --all-tags` sends them all;
+ * otherwise (other local tags of that name would go too, or Docker is older than 20.10) one push per
+ * tag, all at once: the daemon sends each layer once, and the other tags cost only their manifests.
+ */
+async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[], where: { project: string; repo: string; host: string }, signal: AbortSignal): Promise<PushResult[]> {
+  const { project, repo, host } = where;
+  const local = await withContext(`docker image ls ${base}`, () => env.docker.localTags(base, callOpts(ctx, signal)));
+  if (local.length === tags.length && tags.every((t) => local.includes(t))) {
+    try {
+      const byTag = await withContext(`docker push --all-tags ${base}`, () =>
+        pushWithRetry(ctx, env, `${base}:${tags[0]}`, project, repo, host, () => env.docker.pushAllTags(base, callOpts(ctx, signal))),
+      );
+      const missing = tags.filter((t) => !byTag[t]);
+      if (missing.length) {
+        throw new ExternalError(`\`docker push --all-tags ${base}\` reported no digest for ${missing.join(', ')}, so the push cannot be trusted.`, { command: `docker push --all-tags ${base}` }, ['Run registry-setup again.']);
+      }
+      return tags.map((t) => byTag[t]!);
+    } catch (e) {
+      if (!(e instanceof ExternalError && e.details.reason === 'NO_ALL_TAGS')) throw e;
+      ctx.report.activity('this Docker has no push --all-tags: pushing each tag by name');
+    }
+  } else if (local.length > tags.length) {
+    ctx.report.activity(`other local tags of ${base} exist (${local.filter((t) => !tags.includes(t)).slice(0, 3).join(', ')}), so each of ours is pushed by name`);
+  }
+  const settled = await Promise.allSettled(
+    tags.map((t) => `${base}:${t}`).map((ref) => withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, () => env.docker.push(ref, callOpts(ctx, signal))))),
+  );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<PushResult>).value);
 }
 
 class NotListedYet extends Error {}
@@ -324,13 +359,8 @@ export const push: Step = {
     ctx.report.activity(`tagging ${local} as ${tags.join(' and ')}`);
     await Promise.all(refs.map((ref) => withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)))));
     for (const ref of refs) commands.push(`docker tag ${sh(local)} ${ref}`);
-    // Both tags at once: each docker push asks the credential helper (about a second), and the
-    // daemon sends each layer once; the second tag then costs only its manifest.
     ctx.report.activity(`pushing ${image}:${tags.join(` and ${image}:`)} to ${host}`);
-    const settled = await Promise.allSettled(refs.map((ref) => withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, signal))));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const results = settled.map((r) => (r as PromiseFulfilledResult<PushResult>).value);
+    const results = await pushTags(ctx, env, base, tags, { project, repo, host }, signal);
     for (const ref of refs) commands.push(`docker push ${ref}`);
     const digest = results[0].digest;
     if (results.some((r) => r.digest !== digest)) {

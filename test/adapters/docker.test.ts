@@ -127,6 +127,50 @@ describe('push', () => {
     ['random text', { kind: 'line', text: 'random text' }],
   ])('parsePushLine(%s)', (line, want) => expect(parsePushLine(line)).toEqual(want));
 
+  const REPO = 'us-east1-docker.pkg.dev/demo/repo/app';
+  // What Docker 20.10+ prints for `docker push --all-tags` (measured on the lab): one section per tag.
+  const allTagsOut = [
+    `The push refers to repository [${REPO}]`,
+    '1c70e4c2e5fa: Preparing',
+    '1c70e4c2e5fa: Pushed',
+    `e274992: digest: sha256:${'f'.repeat(64)} size: 523`,
+    '1c70e4c2e5fa: Preparing',
+    '1c70e4c2e5fa: Layer already exists',
+    `latest: digest: sha256:${'f'.repeat(64)} size: 523`,
+  ].join('\n');
+
+  it('pushAllTags: one process; the digest of every tag; layer notes', async () => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['push', '--all-tags', REPO], stdout: allTagsOut }]);
+    const notes: ProgressNote[] = [];
+    const r = await createDocker({ run: fake.run, env: {} }).pushAllTags(REPO, { onProgress: (n) => notes.push(n) });
+    expect(r).toEqual({ e274992: { digest: `sha256:${'f'.repeat(64)}`, size: 523 }, latest: { digest: `sha256:${'f'.repeat(64)}`, size: 523 } });
+    expect(notes[0]).toEqual({ type: 'call', text: `docker push --all-tags ${REPO}` });
+    expect(notes).toContainEqual({ type: 'layer', id: '1c70e4c2e5fa', status: 'Layer already exists' });
+    fake.assertDone();
+  });
+
+  it.each([
+    { case: 'Docker older than 20.10', stderr: 'unknown flag: --all-tags\nSee \'docker push --help\'.', exitCode: 125, reason: 'NO_ALL_TAGS', message: /too old for docker push --all-tags/ },
+    { case: 'denied', stderr: 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource', exitCode: 1, reason: 'PUSH_DENIED', message: /denied the push/ },
+    { case: 'exit 0 without any digest', stderr: '', exitCode: 0, reason: undefined, message: /without reporting a digest/ },
+  ])('pushAllTags failure: $case', async ({ stderr, exitCode, reason, message }) => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['push', '--all-tags', REPO], stdout: '', stderr, exitCode }]);
+    const err = await createDocker({ run: fake.run, env: {} }).pushAllTags(REPO).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details.reason).toBe(reason);
+    expect(err.details.command).toBe(`docker push --all-tags ${REPO}`);
+    expect(err.message).toMatch(message);
+    fake.assertDone();
+  });
+
+  it('localTags: the tags of that name, without <none> or repeats; flag-like names refused', async () => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['image', 'ls', REPO, '--format', '{{.Tag}}'], stdout: 'latest\ne274992\n<none>\nlatest\n' }]);
+    const d = createDocker({ run: fake.run, env: {} });
+    expect(await d.localTags(REPO)).toEqual(['latest', 'e274992']);
+    await expect(d.localTags('--all')).rejects.toBeInstanceOf(BugError);
+    fake.assertDone();
+  });
+
   it('pushError falls back to the last line', () => {
     expect(pushError('h/p/r/i:t', 1, 'weird failure').message).toBe('`docker push h/p/r/i:t` failed (exit 1): weird failure');
   });

@@ -41,8 +41,8 @@ const calls: Expectation[] = [
   { call: 'docker.inspectImage', result: { ref: 'registry-setup-verify:latest', id: 'x', os: 'linux', architecture: 'amd64' } },
   { call: 'git.shortSha', result: 'a3f9c12' },
   { call: 'docker.tag', times: 2 },
-  { call: 'docker.push', args: [`${BASE}:latest`], result: { digest: D } },
-  { call: 'docker.push', args: [`${BASE}:a3f9c12`], result: { digest: D } },
+  { call: 'docker.localTags', args: [BASE], result: ['latest', 'a3f9c12'] },
+  { call: 'docker.pushAllTags', args: [BASE], result: { latest: { digest: D }, a3f9c12: { digest: D } } },
   { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'] }] },
 ];
 

@@ -24,10 +24,18 @@ const build = (context = '/home/u/mycoolproject', tag = 'mycoolproject:latest', 
 });
 // A rebuild for another platform skips the cache (the legacy builder's cache ignores --platform).
 const rebuild = (tag: string) => build('/home/u/mycoolproject', tag, 'linux/amd64', true);
+// The usual path: the local tags of BASE are exactly ours, so one `docker push --all-tags`.
+// With explicit per-tag `pushes`, another local tag exists ('old'), so each tag is pushed by name.
 const tagAndPush = (local: string, tags = ['latest', SHA], pushes?: Expectation[]): Expectation[] => [
   ...tags.map((t) => ({ call: 'docker.tag', args: [local, `${BASE}:${t}`] }) as Expectation),
-  ...(pushes ?? tags.map((t) => ({ call: 'docker.push', args: [`${BASE}:${t}`], result: { digest: D, size: 528 } }) as Expectation)),
+  ...(pushes
+    ? [{ call: 'docker.localTags', args: [BASE], result: [...tags, 'old'] } as Expectation, ...pushes]
+    : [
+        { call: 'docker.localTags', args: [BASE], result: [...tags].reverse() } as Expectation,
+        { call: 'docker.pushAllTags', args: [BASE], result: Object.fromEntries(tags.map((t) => [t, { digest: D, size: 528 }])) } as Expectation,
+      ]),
 ];
+const allTags = (r: Partial<Expectation>): Expectation => ({ call: 'docker.pushAllTags', args: [BASE], ...r }) as Expectation;
 const verified = (tags = ['latest', SHA]): Expectation => ({ call: 'api.listDockerImages', args: [RN], result: [listed(['older'], OTHER), listed(tags)] });
 const hasDockerfile = (v: boolean): Expectation => ({ call: 'files.exists', args: ['Dockerfile'], result: v });
 const git = (sha: string | null = SHA): Expectation => ({ call: 'git.shortSha', result: sha });
@@ -292,6 +300,53 @@ const cases: Case[] = [
       ]),
     ],
     error: { cls: UserError, message: /^docker push .*:a3f9c12: .*immutable tags, so a3f9c12 cannot be moved/ },
+  },
+  {
+    case: 'all tags at once: unauthorized once (token expired mid-push) → retried once and works',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'docker.tag', times: 2 },
+      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      allTags({ throws: pushErr('unauthorized: authentication failed') }),
+      allTags({ result: { latest: { digest: D }, [SHA]: { digest: D } } }),
+      verified(),
+    ],
+    want: { digest: D },
+    notes: /log in again; pushing again/,
+  },
+  {
+    case: 'all tags at once: denied → the permission story, with the all-tags command as context',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'docker.tag', times: 2 },
+      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      allTags({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
+      { call: 'gcloud.config', result: { account: 'ana@example.com' } },
+    ],
+    error: { cls: UserError, message: /^docker push --all-tags .*: The registry denied the push/, fix: /roles\/artifactregistry.writer/ },
+  },
+  {
+    case: 'all tags at once: a tag without a digest in the output is not trusted',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'docker.tag', times: 2 },
+      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      allTags({ result: { latest: { digest: D } } }),
+    ],
+    error: { cls: ExternalError, message: /reported no digest for a3f9c12/ },
+  },
+  {
+    case: 'Docker older than 20.10 (no --all-tags) → each tag pushed by name',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'docker.tag', times: 2 },
+      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      allTags({ throws: new ExternalError('too old', { reason: 'NO_ALL_TAGS', exitCode: 125 }) }),
+      pushL({ result: { digest: D } }),
+      pushS({ result: { digest: D } }),
+      verified(),
+    ],
+    want: { digest: D },
   },
   {
     case: 'registry lags: listed on the second look',
