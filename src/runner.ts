@@ -3,6 +3,7 @@
 // --dry-run, and tells a sink what happens. Pure logic: no Ink, no process.*.
 import type { Env, ProgressNote, ProgressStore, Prompter, RunLock, RunLockHandle, SavedRun, WizardState, CallOpts } from './ports.js';
 import type { CheckResult, Flags, Step, StepContext, StepId, StepReporter } from './steps/types.js';
+import { createPrefetch, type Prefetch } from './prefetch.js';
 import { CancelError, toWizardError, type AnyWizardError } from './errors.js';
 
 export type ItemStatus = 'ok' | 'warn' | 'fail' | 'running';
@@ -402,70 +403,96 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
     return { status: 'failed', state, error: err, steps: results, commandsByStep };
   }
 
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i];
-    if (signal.aborted) return cancelledOrFailed(new CancelError('interrupted'), undefined);
-    // As soon as project, location and repository are known (answers or flags), lock them.
-    const key = runKey({
-      project: state.project ?? flags.project,
-      location: state.location ?? flags.region,
-      repository: state.repository ?? flags.repository,
-    });
-    const lockErr = await lockFor(key);
-    if (lockErr) {
-      if (warnings.length) state = { ...state, warnings: [...warnings] };
-      return lockFailed(lockErr, state);
-    }
-    current = { id: step.id, title: step.title };
-    const report = reporterFor(step.id, sink, warnings);
-    const ctx = (): StepContext => ({ flags, state: { ...state, warnings: [...warnings] }, report });
-    const recheck = done.has(step.id);
-    sink({ type: 'step-start', id: step.id, index: i, total: steps.length, title: step.title, explain: step.explain, recheck });
-    try {
-      if (recheck) {
-        const c = ctx();
-        let r: CheckResult;
-        try {
-          r = await raceAbort(step.check(c, wenv, signal), signal);
-        } catch (e) {
-          // A re-check that cannot tell (e.g. a transient error) is not a failure: the step itself
-          // runs again (steps are idempotent) and reports any real problem with its own context.
-          const w = toWizardError(e);
-          if (w.kind === 'cancel' || signal.aborted) throw w;
-          r = { done: false, why: `it could not be re-checked (${w.fullMessage})` };
-        }
-        if (r.done) {
-          let cmds: string[] = [];
-          try {
-            cmds = step.plan?.(c) ?? [];
-          } catch {
-            cmds = [];
-          }
-          commandsByStep[step.id] = cmds;
-          const summary = r.summary ?? 'still in place';
-          results[i] = { id: step.id, title: step.title, status: 'done', rechecked: true, summary };
-          sink({ type: 'step-done', id: step.id, summary, skipped: true });
-          continue;
-        }
-        done.delete(step.id);
-        sink({ type: 'notice', text: `${step.title}: done earlier, but ${r.why ?? 'it is no longer in place'}; running it again.` });
-        await save();
-      }
-      const outcome = await raceAbort(step.run(ctx(), wenv, signal), signal);
-      state = { ...state, ...outcome.state, warnings: [...warnings] };
-      done.add(step.id);
-      commandsByStep[step.id] = outcome.commands ?? [];
-      await save();
-      results[i] = { id: step.id, title: step.title, status: 'done', summary: outcome.summary };
-      sink({ type: 'step-done', id: step.id, summary: outcome.summary, skipped: false });
-    } catch (e) {
-      return cancelledOrFailed(toWizardError(e), i);
-    }
+  const prefetched = createPrefetch(signal);
+  try {
+    return await runSteps(prefetched);
+  } finally {
+    prefetched.stop();
   }
-  current = {};
-  sink({ type: 'run-done', state, commandsByStep, dryRun: false });
-  return { status: 'done', state, steps: results, commandsByStep };
+
+  async function runSteps(prefetched: Prefetch): Promise<RunResult> {
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (signal.aborted) return cancelledOrFailed(new CancelError('interrupted'), undefined);
+      // As soon as project, location and repository are known (answers or flags), lock them.
+      const key = runKey({
+        project: state.project ?? flags.project,
+        location: state.location ?? flags.region,
+        repository: state.repository ?? flags.repository,
+      });
+      const lockErr = await lockFor(key);
+      if (lockErr) {
+        if (warnings.length) state = { ...state, warnings: [...warnings] };
+        return lockFailed(lockErr, state);
+      }
+      // Steps still to run may start their early work now that more is known (Step.prefetch).
+      for (const later of steps.slice(i)) {
+        if (!later.prefetch || done.has(later.id)) continue;
+        try {
+          later.prefetch({ flags, state: { ...state }, report: silentReporter, prefetched }, wenv);
+        } catch {
+          // early work is optional: the step does it itself in its turn
+        }
+      }
+      current = { id: step.id, title: step.title };
+      const report = reporterFor(step.id, sink, warnings);
+      const ctx = (): StepContext => ({ flags, state: { ...state, warnings: [...warnings] }, report, prefetched });
+      const recheck = done.has(step.id);
+      sink({ type: 'step-start', id: step.id, index: i, total: steps.length, title: step.title, explain: step.explain, recheck });
+      try {
+        if (recheck) {
+          const c = ctx();
+          let r: CheckResult;
+          try {
+            r = await raceAbort(step.check(c, wenv, signal), signal);
+          } catch (e) {
+            // A re-check that cannot tell (e.g. a transient error) is not a failure: the step itself
+            // runs again (steps are idempotent) and reports any real problem with its own context.
+            const w = toWizardError(e);
+            if (w.kind === 'cancel' || signal.aborted) throw w;
+            r = { done: false, why: `it could not be re-checked (${w.fullMessage})` };
+          }
+          if (r.done) {
+            let cmds: string[] = [];
+            try {
+              cmds = step.plan?.(c) ?? [];
+            } catch {
+              cmds = [];
+            }
+            commandsByStep[step.id] = cmds;
+            const summary = r.summary ?? 'still in place';
+            results[i] = { id: step.id, title: step.title, status: 'done', rechecked: true, summary };
+            sink({ type: 'step-done', id: step.id, summary, skipped: true });
+            continue;
+          }
+          done.delete(step.id);
+          sink({ type: 'notice', text: `${step.title}: done earlier, but ${r.why ?? 'it is no longer in place'}; running it again.` });
+          await save();
+        }
+        const outcome = await raceAbort(step.run(ctx(), wenv, signal), signal);
+        state = { ...state, ...outcome.state, warnings: [...warnings] };
+        done.add(step.id);
+        commandsByStep[step.id] = outcome.commands ?? [];
+        await save();
+        results[i] = { id: step.id, title: step.title, status: 'done', summary: outcome.summary };
+        sink({ type: 'step-done', id: step.id, summary: outcome.summary, skipped: false });
+      } catch (e) {
+        return cancelledOrFailed(toWizardError(e), i);
+      }
+    }
+    current = {};
+    sink({ type: 'run-done', state, commandsByStep, dryRun: false });
+    return { status: 'done', state, steps: results, commandsByStep };
+  }
 }
+
+/** The reporter early work gets: it has no panel (its step is not running), so it reports nothing. */
+const silentReporter: StepReporter = {
+  activity: () => {},
+  note: () => {},
+  item: () => {},
+  warn: () => {},
+};
 
 /** Exit code for a run result: 0 done, 1 a step failed, 130 interrupted. */
 export function exitCodeFor(r: Pick<RunResult, 'status'>): number {

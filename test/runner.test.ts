@@ -357,6 +357,38 @@ describe('runWizard', () => {
     for (const not of c.expect.notEvents ?? []) expect(described.filter((d) => not.test(d))).toEqual([]);
   });
 
+  it('prefetch: steps still to run are offered early work before every step, with the state so far; done steps are not; what nobody took is stopped', async () => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const steps = fakeSteps({}, log, ac);
+    const seen: string[] = [];
+    let leftSignal: AbortSignal | undefined;
+    const push = steps.find((s) => s.id === 'push')!;
+    push.prefetch = (ctx) => {
+      seen.push(`push sees location=${ctx.state.location ?? '-'}`);
+      ctx.prefetched!.start('never-taken', (signal) => ((leftSignal = signal), new Promise(() => {})));
+    };
+    const auth = steps.find((s) => s.id === 'docker-auth')!;
+    auth.prefetch = (ctx) => {
+      ctx.report.activity('no panel for early work'); // silent: must not reach the events
+      ctx.prefetched!.start('auth', async () => 'early result');
+    };
+    const authRun = auth.run;
+    let took: unknown;
+    auth.run = async (ctx, env, signal) => {
+      took = await ctx.prefetched!.take('auth');
+      return authRun(ctx, env, signal);
+    };
+    const events: RunEvent[] = [];
+    const r = await runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store: memStore(null, log), flags: flags({}), signal: ac.signal, sink: (e) => events.push(e) });
+    expect(r.status).toBe('done');
+    expect(took).toBe('early result');
+    // Offered before preflight, project, region, repository, docker-auth and push: 6 times; the location once region ran.
+    expect(seen).toEqual([...Array(3).fill('push sees location=-'), ...Array(3).fill('push sees location=southamerica-east1')]);
+    expect(events.map(describeEvent).filter((d) => /no panel/.test(d))).toEqual([]);
+    expect(leftSignal?.aborted).toBe(true);
+  });
+
   it('saves the key once project, location and repository are known, and never unknown keys', async () => {
     const log: string[] = [];
     const store = memStore(null, log);

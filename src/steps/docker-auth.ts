@@ -2,10 +2,13 @@
 // credHelpers entry of the user's Docker config, then check that Docker will really get a credential.
 
 import { join } from 'node:path';
-import type { Env } from '../ports.js';
+import type { CallOpts, Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, withContext } from '../errors.js';
 import { callOpts, cleanupTempDir, need, safeCheck } from './common.js';
+import { takeOr } from '../prefetch.js';
+import { validateLocation } from '../validate.js';
+import { registryHost } from '../naming.js';
 
 const HELPER = 'gcloud';
 
@@ -68,6 +71,34 @@ function reportHelper(ctx: StepContext, host: string, check: HelperCheck): void 
   ctx.report.item({ label: `credentials for ${host}`, status: 'ok', detail: `the helper answered${check.username ? ` (user ${check.username})` : ''}; the secret stays hidden` });
 }
 
+/**
+ * `gcloud auth configure-docker HOST` run against a private temp copy of the Docker config (only its
+ * credHelpers: login secrets in "auths" never leave the real file); the value gcloud set for HOST.
+ * Changes nothing of the user's, so it may run early (prefetch).
+ */
+async function gcloudEntry(env: Env, host: string, helpers: Record<string, unknown> | undefined, opts: CallOpts): Promise<unknown> {
+  const tmpDir = await withContext('make a private temp folder', () => env.files.makeTempDir('registry-setup-docker'));
+  try {
+    const tmpConfig = join(tmpDir, 'config.json');
+    const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));
+    await env.files.writeFile(tmpConfig, JSON.stringify(Object.keys(others).length ? { credHelpers: others } : {}, null, 2) + '\n');
+    await env.gcloud.configureDocker(host, tmpDir, opts);
+    const result = await env.files.readJson(tmpConfig);
+    return isPlainObject(result) && isPlainObject(result.credHelpers) ? result.credHelpers[host] : undefined;
+  } finally {
+    await cleanupTempDir(env, tmpDir);
+  }
+}
+
+/** The registry host once the region is known (saved, or a valid --region), else undefined. */
+function knownHost(ctx: StepContext): string | undefined {
+  if (ctx.state.registryHost) return ctx.state.registryHost;
+  const region = ctx.state.location ?? ctx.flags.region;
+  return region && validateLocation(region) === true ? registryHost(region) : undefined;
+}
+
+const NOT_NEEDED = 'the Docker config already has the entry';
+
 export const dockerAuth: Step = {
   id: 'docker-auth',
   title: 'Let Docker push to the registry',
@@ -93,7 +124,7 @@ export const dockerAuth: Step = {
     let changed = false;
 
     ctx.report.activity(`asking docker-credential-${HELPER} for ${host}, as Docker will`);
-    const helperCheck = askHelper(ctx, env, host, signal);
+    const helperCheck = takeOr(ctx.prefetched, `helper:${host}`, () => askHelper(ctx, env, host, signal)).then((r) => r.value);
     helperCheck.catch(() => {}); // awaited below; a configure-docker failure first must not leave it unhandled
 
     if (helpers?.[host] === HELPER) {
@@ -102,21 +133,13 @@ export const dockerAuth: Step = {
       if (helpers?.[host] !== undefined) {
         ctx.report.warn(`${configPath} sent ${host} to the helper "${String(helpers[host])}"; it will use "${HELPER}" from now on.`);
       }
-      // gcloud writes into a private copy; we then take only the one entry it added.
-      const tmpDir = await withContext('make a private temp folder', () => env.files.makeTempDir('registry-setup-docker'));
-      let value: unknown;
-      try {
-        const tmpConfig = join(tmpDir, 'config.json');
-        // Only credHelpers goes into the copy: login secrets in "auths" never leave the real file.
-        const others = Object.fromEntries(Object.entries(helpers ?? {}).filter(([k]) => k !== host));
-        await env.files.writeFile(tmpConfig, JSON.stringify(Object.keys(others).length ? { credHelpers: others } : {}, null, 2) + '\n');
-        ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config (and asking docker-credential-${HELPER} meanwhile)`);
-        await withContext(`gcloud auth configure-docker ${host}`, () => env.gcloud.configureDocker(host, tmpDir, callOpts(ctx, signal)));
-        const result = await env.files.readJson(tmpConfig);
-        value = isPlainObject(result) && isPlainObject(result.credHelpers) ? result.credHelpers[host] : undefined;
-      } finally {
-        await cleanupTempDir(env, tmpDir);
-      }
+      // gcloud writes into a private copy; we then take only the one entry it added. It may have run
+      // already, in the background while earlier steps ran (prefetch below).
+      ctx.report.activity(`letting gcloud add ${host} to a private copy of your Docker config (and asking docker-credential-${HELPER} meanwhile)`);
+      const { value, early } = await takeOr(ctx.prefetched, `configure:${host}`, () =>
+        withContext(`gcloud auth configure-docker ${host}`, () => gcloudEntry(env, host, helpers, callOpts(ctx, signal))),
+      );
+      if (early) ctx.report.activity(`gcloud auth configure-docker ${host} already ran in the background, into a private copy of your Docker config`);
       if (typeof value !== 'string' || value === '') {
         throw new ExternalError(`gcloud auth configure-docker did not add ${host} to credHelpers.`, { command: `gcloud auth configure-docker ${host} --quiet` }, [
           'Update the Google Cloud CLI (gcloud components update) and run registry-setup again.',
@@ -145,6 +168,21 @@ export const dockerAuth: Step = {
       summary: changed ? `Docker uses gcloud for ${host} (${configPath} updated${backupPath ? `, backup ${backupPath}` : ''})` : `Docker already used gcloud for ${host}`,
       commands: [`gcloud auth configure-docker ${host}`],
     };
+  },
+
+  // As soon as the host is known (a --region flag: at launch), ask the helper and let gcloud write its
+  // entry into a private copy, in the background: two ~1 s gcloud processes off the critical path.
+  // The user's Docker config is only read here; it is changed in this step's own turn.
+  prefetch(ctx, env) {
+    const host = knownHost(ctx);
+    const p = ctx.prefetched;
+    if (!host || !p) return;
+    p.start(`helper:${host}`, (signal) => askHelper(ctx, env, host, signal));
+    p.start(`configure:${host}`, async (signal) => {
+      const helpers = credHelpersOf(await env.dockerConfig.read(), env.dockerConfig.path);
+      if (helpers?.[host] === HELPER) throw new Error(NOT_NEEDED); // run() does it itself should that change
+      return gcloudEntry(env, host, helpers, { signal });
+    });
   },
 
   plan(ctx) {

@@ -1,3 +1,4 @@
+import type { Prefetch } from '../prefetch.js';
 import type { Env, ProgressNote, WizardState, ImageSource } from '../ports.js';
 
 /** Flags as parsed by src/cli.tsx (already syntactically validated). */
@@ -33,6 +34,8 @@ export interface StepContext {
   flags: Flags;
   state: Partial<WizardState>;
   report: StepReporter;
+  /** Work started early by Step.prefetch (one per run); absent when nothing prefetches. */
+  prefetched?: Prefetch;
 }
 
 /** The result of a cheap re-check of a step that was done in an earlier run. */
@@ -60,6 +63,12 @@ export interface Step {
   /** Cheap re-check of a step done in an earlier run, given the saved state. */
   check(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckResult>;
   run(ctx: StepContext, env: Env, signal: AbortSignal): Promise<StepOutcome>;
+  /**
+   * Optional: start work early, before this step's turn, once its inputs are known (the runner calls
+   * it before every step while this one is still to run). Only what changes nothing of the user's: a
+   * probe, or gcloud writing into a private temp copy. Results go in ctx.prefetched; run() takes them.
+   */
+  prefetch?(ctx: StepContext, env: Env): void;
   /** For --dry-run: the commands this step would run, given the state known so far. */
   plan?(ctx: StepContext): string[];
 }

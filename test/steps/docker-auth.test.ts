@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dockerAuth, mergeCredHelper } from '../../src/steps/docker-auth.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { fakeWorld, match, type Expectation } from '../fakes.js';
+import { createPrefetch } from '../../src/prefetch.js';
 import type { WizardState } from '../../src/ports.js';
 
 const HOST = 'southamerica-east1-docker.pkg.dev';
@@ -181,5 +182,68 @@ describe('docker-auth step', () => {
     expect(Object.keys(m)).toEqual(['a', 'credHelpers', 'z']);
     expect(m.credHelpers).toEqual({ x: 'y', h: 'gcloud' });
     expect(orig.credHelpers).toEqual({ x: 'y' });
+  });
+});
+
+describe('docker-auth prefetch (early work while earlier steps run)', () => {
+  const flagsWithRegion = { region: 'southamerica-east1' };
+
+  it('with --region known at launch: helper asked and gcloud run into a private copy early; run() takes both and only writes', async () => {
+    const w = fakeWorld({
+      calls: [
+        // prefetch (before the earlier steps): helper + private configure-docker
+        { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud' },
+        { call: 'dockerConfig.read', result: {} },
+        { call: 'docker.helperCredential', args: ['gcloud', HOST], result: { ok: true, username: '_dcgcloud_token' } },
+        { call: 'files.makeTempDir', args: ['registry-setup-docker'], result: TMP },
+        { call: 'files.writeFile', args: [`${TMP}/config.json`, '{}\n'] },
+        { call: 'gcloud.configureDocker', args: [HOST, TMP] },
+        { call: 'files.readJson', args: [`${TMP}/config.json`], result: { credHelpers: { [HOST]: 'gcloud' } } },
+        { call: 'files.removeTempDir', args: [TMP] },
+        // run(): reads the real config and writes it; no second gcloud or helper process
+        { call: 'dockerConfig.read', result: { auths: {} } },
+        { call: 'dockerConfig.write', args: [{ auths: {}, credHelpers: { [HOST]: 'gcloud' } }], result: {} },
+      ],
+    });
+    const prefetched = createPrefetch();
+    const early = { ...w.ctx(flagsWithRegion, {}), prefetched };
+    dockerAuth.prefetch!(early, w.env);
+    await new Promise((r) => setTimeout(r, 10)); // the earlier steps run meanwhile
+    const out = await dockerAuth.run({ ...w.ctx(flagsWithRegion, state), prefetched }, w.env, new AbortController().signal);
+    expect(out.summary).toMatch(/updated/);
+    expect(w.report.activities.join('\n')).toMatch(/already ran in the background/);
+    expect(w.report.items.map((i) => i.label)).toContain(`credentials for ${HOST}`);
+    w.assertDone();
+  });
+
+  it('a failed early configure-docker is not reported: run() runs it again, and that result counts', async () => {
+    const w = fakeWorld({
+      calls: [
+        { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud' },
+        { call: 'dockerConfig.read', result: {} },
+        { call: 'docker.helperCredential', args: ['gcloud', HOST], result: { ok: true } },
+        { call: 'files.makeTempDir', args: ['registry-setup-docker'], throws: new Error('disk full, for a moment') },
+        { call: 'dockerConfig.read', result: {} },
+        ...configure({ credHelpers: { [HOST]: 'gcloud' } }).filter((e) => !e.call.startsWith('docker.')),
+        { call: 'dockerConfig.write', args: [{ credHelpers: { [HOST]: 'gcloud' } }], result: {} },
+      ],
+    });
+    const prefetched = createPrefetch();
+    dockerAuth.prefetch!({ ...w.ctx(flagsWithRegion, {}), prefetched }, w.env);
+    await new Promise((r) => setTimeout(r, 10));
+    const out = await dockerAuth.run({ ...w.ctx(flagsWithRegion, state), prefetched }, w.env, new AbortController().signal);
+    expect(out.summary).toMatch(/updated/);
+    w.assertDone();
+  });
+
+  it.each([
+    { case: 'no region known yet', flags: {}, st: {} },
+    { case: 'an invalid --region never reaches a command line', flags: { region: '--evil' }, st: {} },
+  ])('nothing starts: $case', ({ flags, st }) => {
+    const w = fakeWorld({ calls: [] });
+    const prefetched = createPrefetch();
+    dockerAuth.prefetch!({ ...w.ctx(flags, st), prefetched }, w.env);
+    expect(prefetched.take(`helper:${HOST}`)).toBeUndefined();
+    w.assertDone();
   });
 });
