@@ -65,7 +65,8 @@ describe('an image that is not linux/amd64', () => {
     const dir = await project(root);
     const local = `archtest-${c.interactive ? 'tty' : 'yes'}:dev`;
     const env = lab.toolEnv({ DOCKER_CONFIG: await lab.newDockerConfig(`arch-${c.interactive}`, {}), XDG_CONFIG_HOME: join(root, 'xdg'), CI: undefined });
-    await execa('docker', ['build', '--platform', 'linux/arm64', '-t', local, '.'], { cwd: dir, env, extendEnv: false });
+    // --no-cache: the legacy builder's cache ignores --platform, and an amd64 twin may be cached from an earlier run.
+    await execa('docker', ['build', '--no-cache', '--platform', 'linux/arm64', '-t', local, '.'], { cwd: dir, env, extendEnv: false });
     expect(await architectureOf(local)).toBe('linux/arm64');
 
     const args = ['--project', PROJECT, '--region', LOCATION, '--repository', REPO, '--image', 'web', '--source', local];
