@@ -75,6 +75,8 @@ export interface DockerImage {
 export interface CallOpts {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /** Early work nobody waits for yet (Step.prefetch): its processes run at a lower CPU priority. */
+  background?: boolean;
 }
 
 /** Progress notes an adapter can send while it works (shown in the live panel). */

@@ -285,7 +285,7 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
       const cmd = `docker-credential-${helper}`;
       let r;
       try {
-        r = await run(cmd, ['get'], { input: host, reject: false, signal: opts?.signal, timeoutMs: 30_000, display: `echo ${host} | ${cmd} get` });
+        r = await run(cmd, ['get'], { input: host, reject: false, signal: opts?.signal, background: opts?.background, timeoutMs: 30_000, display: `echo ${host} | ${cmd} get` });
       } catch (e) {
         if (notInstalled(e)) return { ok: false, message: `${cmd} is not on the PATH` };
         if (e instanceof ExternalError) return { ok: false, message: e.message };

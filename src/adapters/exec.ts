@@ -2,6 +2,7 @@
 // Argument arrays only, never a shell. The environment is the one injected by src/cli.tsx,
 // with per-call additions merged on top. Secrets go over stdin (`input`), never argv.
 import { execa } from 'execa';
+import { getPriority, setPriority } from 'node:os';
 import { CancelError, ExternalError } from '../errors.js';
 import { earlyKey, type EarlyResult, type EarlyRuns } from './early.js';
 
@@ -19,6 +20,8 @@ export interface RunOpts {
   timeoutMs?: number;
   /** How the command is shown in messages; default `cmd args…`. Must never contain secrets. */
   display?: string;
+  /** Run at a lower CPU priority (nice 10): early work must not slow down what the user waits for. */
+  background?: boolean;
 }
 
 export interface RunResult {
@@ -28,6 +31,9 @@ export interface RunResult {
 }
 
 export type Runner = (cmd: string, args: string[], opts?: RunOpts) => Promise<RunResult>;
+
+/** Niceness added for background processes: under contention they get about a tenth of a core's time. */
+export const BACKGROUND_NICE = 10;
 
 /** How many stderr lines an error keeps. */
 const TAIL_LINES = 10;
@@ -133,7 +139,7 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
         onLine!(String(line), stream);
         yield line;
       };
-    const result = await execa(cmd, args, {
+    const subprocess = execa(cmd, args, {
       env: mergeEnv(baseEnv, opts.env),
       extendEnv: false,
       shell: false,
@@ -146,6 +152,15 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
       stripFinalNewline: true,
       windowsHide: true,
     });
+    if (opts.background && subprocess.pid) {
+      try {
+        // Relative to ours; its own children (gcloud runs docker) inherit it.
+        setPriority(subprocess.pid, Math.min(19, getPriority() + BACKGROUND_NICE));
+      } catch {
+        // not allowed here: it just runs at normal priority
+      }
+    }
+    const result = await subprocess;
     const stdout = typeof result.stdout === 'string' ? result.stdout : String(result.stdout ?? '');
     const stderr = typeof result.stderr === 'string' ? result.stderr : String(result.stderr ?? '');
     if (result.isCanceled) throw new CancelError('cancelled', { cause: opts.signal?.reason });

@@ -278,6 +278,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
       await run('gcloud', ['auth', 'configure-docker', host, '--quiet'], {
         env: { DOCKER_CONFIG: dockerConfigDir },
         signal: opts?.signal,
+        background: opts?.background,
         display: `gcloud auth configure-docker ${host} --quiet`,
         onLine: opts?.onProgress ? (line) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined,
       });

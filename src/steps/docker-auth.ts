@@ -50,10 +50,10 @@ type HelperCheck = { ok: true; path: string; username?: string } | { ok: false; 
  * Ask the helper for `host` as Docker will. It answers from the gcloud login and does not read the
  * Docker config, so this runs while gcloud writes the config entry (two ~1 s processes at once).
  */
-async function askHelper(ctx: StepContext, env: Env, host: string, signal: AbortSignal): Promise<HelperCheck> {
+async function askHelper(ctx: StepContext, env: Env, host: string, signal: AbortSignal, background = false): Promise<HelperCheck> {
   const path = await env.docker.findHelper(HELPER);
   if (!path) return { ok: false, error: helperMissing(host) };
-  const cred = await env.docker.helperCredential(HELPER, host, callOpts(ctx, signal));
+  const cred = await env.docker.helperCredential(HELPER, host, { ...callOpts(ctx, signal), ...(background ? { background } : {}) });
   if (!cred.ok) {
     return {
       ok: false,
@@ -177,11 +177,11 @@ export const dockerAuth: Step = {
     const host = knownHost(ctx);
     const p = ctx.prefetched;
     if (!host || !p) return;
-    p.start(`helper:${host}`, (signal) => askHelper(ctx, env, host, signal));
+    p.start(`helper:${host}`, (signal) => askHelper(ctx, env, host, signal, true));
     p.start(`configure:${host}`, async (signal) => {
       const helpers = credHelpersOf(await env.dockerConfig.read(), env.dockerConfig.path);
       if (helpers?.[host] === HELPER) throw new Error(NOT_NEEDED); // run() does it itself should that change
-      return gcloudEntry(env, host, helpers, { signal });
+      return gcloudEntry(env, host, helpers, { signal, background: true });
     });
   },
 

@@ -151,3 +151,14 @@ describe('createRunner with early runs (started before the runner existed)', () 
     expect(r.stdout).toBe('');
   });
 });
+
+describe('background runs', () => {
+  it.each([
+    { case: 'background: nice 10 (and its children inherit it)', background: true, want: 10 },
+    { case: 'normal: the same priority as ours', background: false, want: 0 },
+  ])('$case', async ({ background, want }) => {
+    const base = (await import('node:os')).getPriority();
+    const r = await createRunner({ PATH: process.env.PATH })(node, ['-e', 'console.log(require("os").getPriority())'], { background });
+    expect(Number(r.stdout)).toBe(Math.min(19, base + want));
+  });
+});
