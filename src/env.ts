@@ -1,8 +1,6 @@
 // Builds the real Env from the adapter factories, with what src/cli.tsx injects (process env,
 // streams, home, cwd, uid). The only place besides cli.tsx that wires the outside world.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { verificationArchive } from './sampleImage.js';
+import { dirname } from 'node:path';
 import type { Env, ProgressStore, RunLock } from './ports.js';
 import type { Flags } from './steps/types.js';
 import { createRunner } from './adapters/exec.js';
@@ -74,9 +72,7 @@ export function buildEnv(i: EnvInputs): RealEnv {
   const api = createArtifactRegistry({ gcloud, clock: realClock });
   const rawDocker = createDocker({ run, env: i.processEnv });
   const dockerInfo = prefetchable((o?: Parameters<typeof rawDocker.info>[0]) => rawDocker.info(o));
-  // The verification image loads in the background when it is what the push will use (same archive).
-  const dockerLoad = prefetchable((a: Uint8Array, o?: Parameters<typeof rawDocker.load>[1]) => rawDocker.load(a, o), (s, c) => s[0] === c[0]);
-  const docker = { ...rawDocker, info: dockerInfo.call, load: dockerLoad.call };
+  const docker = { ...rawDocker, info: dockerInfo.call };
   const store = createProgressStore({ cwd: i.cwd });
   const env: Env = {
     gcloud,
@@ -108,11 +104,6 @@ export function buildEnv(i: EnvInputs): RealEnv {
       quiet(gcloud.version());
       quiet(gcloud.accessToken());
       dockerInfo.start();
-      // No Dockerfile (or --source sample): the push will use the verification image. Loading it
-      // changes nothing of the user's (one tiny local image) and asks no credential helper.
-      if (flags.source === 'sample' || (flags.source === undefined && !existsSync(join(i.cwd, 'Dockerfile')))) {
-        dockerLoad.start(verificationArchive());
-      }
       if (!flags.project && i.interactive) quiet(gcloud.listProjects());
       try {
         api.preload();

@@ -9,6 +9,9 @@ import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName } fr
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
+import { takeOr } from '../prefetch.js';
+
+const SAMPLE_LOAD = 'load the verification image';
 import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
 export { SAMPLE_LOCAL_REF, SAMPLE_TEXT } from '../sampleImage.js';
@@ -104,8 +107,8 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     // Made in memory and loaded, not built: the legacy builder asks every credential helper in the
     // Docker config for credentials (about a second each), and this image needs none.
     ctx.report.activity('loading the verification image (FROM scratch + hello.txt, made here, nothing downloaded)');
-    // (src/env.ts may have started this load at launch: same archive, so the step takes that one.)
-    await withContext('load the verification image', () => env.docker.load(verificationArchive(), opts));
+    // (It may have been loaded already, in the background while earlier steps ran: prefetch below.)
+    await withContext('load the verification image', () => takeOr(ctx.prefetched, SAMPLE_LOAD, () => env.docker.load(verificationArchive(), opts)));
     commands.push(
       '# the verification image: FROM scratch plus one text file (nothing is downloaded);',
       '# registry-setup makes the same one-file image in memory and loads it with docker load',
@@ -374,6 +377,19 @@ export const push: Step = {
       summary: `pushed ${base}:${tags.join(' and :')} (${digest.slice(0, 19)}…)`,
       commands,
     };
+  },
+
+  // When the push will use the verification image (--source sample, or no Dockerfile and nothing
+  // else chosen), load it in the background: one tiny local image, no credential helper asked.
+  prefetch(ctx, env) {
+    const p = ctx.prefetched;
+    if (!p) return;
+    const source = ctx.flags.source ?? ctx.state.source;
+    if (source !== undefined && source !== 'sample') return;
+    p.start(SAMPLE_LOAD, async (signal) => {
+      if (source === undefined && (env.prompter.interactive || (await env.files.exists('Dockerfile')))) throw new Error('not the verification image');
+      await env.docker.load(verificationArchive(), { signal, background: true });
+    });
   },
 
   plan(ctx) {

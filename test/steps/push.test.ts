@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { push, SAMPLE_LOCAL_REF, SAMPLE_TEXT, VERIFY_RETRY } from '../../src/steps/push.js';
 import { sampleImageArchive } from '../../src/sampleImage.js';
+import { createPrefetch } from '../../src/prefetch.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { fakeWorld, match, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
@@ -480,5 +481,52 @@ describe('push step', () => {
       `docker push ${H}/${P}/${R}/app:latest`,
       `docker push ${H}/${P}/${R}/app:$(git rev-parse --short HEAD)`,
     ]);
+  });
+});
+
+describe('push prefetch: the verification image loads while earlier steps run', () => {
+  it.each([
+    { case: '--source sample: loaded early (niced), and the step takes it', flags: { source: 'sample' as const }, interactive: false, early: [{ call: 'docker.load' }] as Expectation[], loadedEarly: true },
+    { case: 'no --source, no Dockerfile, --yes: loaded early', flags: {}, interactive: false, early: [hasDockerfile(false), { call: 'docker.load' }] as Expectation[], loadedEarly: true },
+    { case: 'no --source, a Dockerfile: nothing loaded early', flags: {}, interactive: false, early: [hasDockerfile(true)], loadedEarly: false },
+  ])('$case', async ({ flags, early, loadedEarly }) => {
+    const w = fakeWorld({ calls: early });
+    const prefetched = createPrefetch();
+    push.prefetch!({ ...w.ctx(flags, {}), prefetched }, w.env);
+    await new Promise((r) => setTimeout(r, 10));
+    w.assertDone();
+    const got = prefetched.take('load the verification image');
+    expect(got).toBeDefined();
+    if (loadedEarly) await expect(got).resolves.toBeUndefined();
+    else await expect(got).rejects.toThrow();
+  });
+
+  it.each([
+    { case: 'a local image chosen by flag', flags: { source: { local: 'shop:1.0' } } },
+    { case: 'build chosen by flag', flags: { source: 'build' as const } },
+  ])('nothing starts: $case', ({ flags }) => {
+    const w = fakeWorld({ calls: [] });
+    const prefetched = createPrefetch();
+    push.prefetch!({ ...w.ctx(flags, {}), prefetched }, w.env);
+    expect(prefetched.take('load the verification image')).toBeUndefined();
+    w.assertDone();
+  });
+
+  it('run() takes the early load: no second docker load', async () => {
+    const w = fakeWorld({
+      calls: [
+        { call: 'docker.load' }, // early
+        hasDockerfile(false),
+        amd64('registry-setup-verify:latest'),
+        git(),
+        ...tagAndPush('registry-setup-verify:latest'),
+        verified(),
+      ],
+    });
+    const prefetched = createPrefetch();
+    push.prefetch!({ ...w.ctx({ source: 'sample' }, {}), prefetched }, w.env);
+    const out = await push.run({ ...w.ctx({ source: 'sample' }, state), prefetched }, w.env, new AbortController().signal);
+    expect(out.state.source).toBe('sample');
+    w.assertDone();
   });
 });
