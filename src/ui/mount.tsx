@@ -59,7 +59,7 @@ export function mountInk(o: MountOptions): InkUi {
   const store = new UiStore(o.steps, { dryRun: o.dryRun });
   const instance: Instance = render(
     <App store={store} debug={o.debug} renderSummary={o.renderSummary} onInterrupt={o.onInterrupt} />,
-    { stdout: o.stdout, stdin: o.stdin, stderr: o.stderr, exitOnCtrlC: false, patchConsole: true },
+    { stdout: o.stdout, stdin: o.stdin, stderr: o.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
   );
   let handedOver = false;
 
