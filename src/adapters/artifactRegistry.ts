@@ -394,6 +394,7 @@ export function createArtifactRegistry(deps: {
 }): ArtifactRegistryPort & { preload(): void } {
   const { gcloud, clock } = deps;
   let sessionP: Promise<Session> | undefined;
+  const locationsByProject = new Map<string, string[]>();
 
   async function makeSession(): Promise<Session> {
     const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
@@ -559,7 +560,10 @@ export function createArtifactRegistry(deps: {
     },
 
     async listLocations(project, opts) {
-      return call(
+      // One list per project and run (the project and region steps both need it); failures are not kept.
+      const known = locationsByProject.get(project);
+      if (known) return [...known];
+      const ids = await call(
         `list locations of project ${project}`,
         { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
         opts,
@@ -573,6 +577,8 @@ export function createArtifactRegistry(deps: {
           return ids;
         },
       );
+      locationsByProject.set(project, ids);
+      return [...ids];
     },
 
     getRepository,

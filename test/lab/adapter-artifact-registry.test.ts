@@ -95,6 +95,17 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(nodeRequests().some((r) => r.path === '/v1/projects/demo/locations')).toBe(true);
   });
 
+  it('listLocations: one request per project and run (the project and region steps both ask); a failure is not kept', async () => {
+    const { api } = setup();
+    const first = await api.listLocations('demo');
+    first.push('mutated-by-the-caller');
+    expect(await api.listLocations('demo')).not.toContain('mutated-by-the-caller');
+    expect(nodeRequests().filter((r) => r.path === '/v1/projects/demo/locations')).toHaveLength(1);
+    await expect(api.listLocations('off')).rejects.toBeDefined(); // API disabled
+    await expect(api.listLocations('off')).rejects.toBeDefined(); // asked again: the user may have enabled it
+    expect(nodeRequests().filter((r) => r.path === '/v1/projects/off/locations').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('getRepository: null when missing, formats as names', async () => {
     const { api } = setup();
     expect(await api.getRepository('projects/demo/locations/us-east1/repositories/nope')).toBeNull();
