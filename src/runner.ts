@@ -411,6 +411,11 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
   }
 
   async function runSteps(prefetched: Prefetch): Promise<RunResult> {
+    // On a re-run, the cheap re-checks of steps done earlier all start at once (each is a read: an
+    // API call, a file read); the steps still take their results in order. A result is used only
+    // while no step run in between has changed the saved state it was checked against.
+    let earlyChecks: Map<StepId, Promise<CheckResult>> | undefined;
+    let checkedAgainst: Partial<WizardState> = {};
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (signal.aborted) return cancelledOrFailed(new CancelError('interrupted'), undefined);
@@ -424,6 +429,16 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
       if (lockErr) {
         if (warnings.length) state = { ...state, warnings: [...warnings] };
         return lockFailed(lockErr, state);
+      }
+      if (!earlyChecks) {
+        earlyChecks = new Map();
+        checkedAgainst = { ...state };
+        for (const s of steps) {
+          if (!done.has(s.id)) continue;
+          const p = s.check({ flags, state: { ...state, warnings: [...warnings] }, report: silentReporter, prefetched }, wenv, signal);
+          p.catch(() => {}); // taken (or dropped) below
+          earlyChecks.set(s.id, p);
+        }
       }
       // Steps still to run may start their early work now that more is known (Step.prefetch).
       for (const later of steps.slice(i)) {
@@ -444,7 +459,9 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
           const c = ctx();
           let r: CheckResult;
           try {
-            r = await raceAbort(step.check(c, wenv, signal), signal);
+            const early = earlyChecks.get(step.id);
+            earlyChecks.delete(step.id);
+            r = await raceAbort(early ?? step.check(c, wenv, signal), signal);
           } catch (e) {
             // A re-check that cannot tell (e.g. a transient error) is not a failure: the step itself
             // runs again (steps are idempotent) and reports any real problem with its own context.
@@ -470,6 +487,11 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
           await save();
         }
         const outcome = await raceAbort(step.run(ctx(), wenv, signal), signal);
+        // A step that changed what the early re-checks were checked against makes them stale.
+        const changed = Object.entries(outcome.state).some(
+          ([k, v]) => k in checkedAgainst && JSON.stringify(checkedAgainst[k as keyof WizardState]) !== JSON.stringify(v),
+        );
+        if (changed) earlyChecks.clear();
         state = { ...state, ...outcome.state, warnings: [...warnings] };
         done.add(step.id);
         commandsByStep[step.id] = outcome.commands ?? [];

@@ -389,6 +389,54 @@ describe('runWizard', () => {
     expect(leftSignal?.aborted).toBe(true);
   });
 
+  it.each([
+    {
+      case: 'every re-check starts at once, before the first one is answered; each step still takes its own, in order',
+      changeState: false,
+      wantChecks: ['check:project', 'check:region', 'check:repository', 'check:project~done', 'check:region~done', 'check:repository~done'],
+    },
+    {
+      case: 'a step that runs in between and changes the saved state makes the later early results stale: checked again',
+      changeState: true,
+      wantChecks: ['check:project', 'check:region', 'check:repository', 'check:project~done', 'check:region~done', 'check:repository~done', 'check:repository', 'check:repository~done'],
+    },
+  ])('early re-checks: $case', async ({ changeState, wantChecks }) => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const steps = fakeSteps({}, log, ac);
+    const gates: Record<string, () => void> = {};
+    for (const id of ['project', 'region', 'repository'] as StepId[]) {
+      const s = steps.find((x) => x.id === id)!;
+      s.check = async () => {
+        log.push(`check:${id}`);
+        await new Promise<void>((r) => (gates[`${id}${log.filter((l) => l === `check:${id}`).length}`] = r));
+        log.push(`check:${id}~done`);
+        return { done: true };
+      };
+    }
+    // The region check is answered "not done" once, so that step runs (and may change the location).
+    const region = steps.find((x) => x.id === 'region')!;
+    region.check = async () => {
+      log.push('check:region');
+      await new Promise<void>((r) => (gates.region1 = r));
+      log.push('check:region~done');
+      return { done: false, why: 'gone' };
+    };
+    region.run = async () => {
+      log.push('run:region');
+      return { state: changeState ? { location: 'us-east1' } : { location: 'southamerica-east1' }, summary: 'region ok' };
+    };
+    const p = runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store: memStore(savedRun(['project', 'region', 'repository'], { project: 'demo-proj', location: 'southamerica-east1', repository: 'demo-repo' }), log), flags: flags({}), signal: ac.signal, sink: () => {} });
+    // Answer the checks one by one, as they are asked for.
+    for (const g of ['project1', 'region1', 'repository1', 'repository2']) {
+      for (let n = 0; n < 200 && !gates[g]; n++) await new Promise((r) => setTimeout(r, 1));
+      gates[g]?.();
+    }
+    const r = await p;
+    expect(r.status).toBe('done');
+    expect(log.filter((l) => l.startsWith('check:'))).toEqual(wantChecks);
+  });
+
   it('saves the key once project, location and repository are known, and never unknown keys', async () => {
     const log: string[] = [];
     const store = memStore(null, log);
