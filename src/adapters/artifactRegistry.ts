@@ -394,7 +394,7 @@ export function createArtifactRegistry(deps: {
 }): ArtifactRegistryPort & { preload(): void } {
   const { gcloud, clock } = deps;
   let sessionP: Promise<Session> | undefined;
-  const locationsByProject = new Map<string, string[]>();
+  const locationsByProject = new Map<string, Promise<string[]>>();
 
   async function makeSession(): Promise<Session> {
     const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
@@ -559,26 +559,32 @@ export function createArtifactRegistry(deps: {
       loadLib().catch(() => undefined);
     },
 
-    async listLocations(project, opts) {
-      // One list per project and run (the project and region steps both need it); failures are not kept.
-      const known = locationsByProject.get(project);
-      if (known) return [...known];
-      const ids = await call(
-        `list locations of project ${project}`,
-        { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
-        opts,
-        async (s) => {
-          const ids: string[] = [];
-          for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
-            const l = loc as { locationId?: string | null; name?: string | null };
-            const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
-            if (id) ids.push(id);
-          }
-          return ids;
-        },
-      );
-      locationsByProject.set(project, ids);
-      return [...ids];
+    listLocations(project, opts) {
+      // One list per project and run (the project and region steps both ask, at once on a re-run):
+      // callers share it; each may stop waiting (its own signal); a failure is not kept.
+      let shared = locationsByProject.get(project);
+      if (!shared) {
+        const p = call(
+          `list locations of project ${project}`,
+          { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
+          { onProgress: opts?.onProgress },
+          async (s) => {
+            const ids: string[] = [];
+            for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+              const l = loc as { locationId?: string | null; name?: string | null };
+              const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
+              if (id) ids.push(id);
+            }
+            return ids;
+          },
+        );
+        shared = p;
+        locationsByProject.set(project, p);
+        p.catch(() => {
+          if (locationsByProject.get(project) === p) locationsByProject.delete(project);
+        });
+      }
+      return raceSignal(shared, opts?.signal).then((ids) => [...ids]);
     },
 
     getRepository,

@@ -97,7 +97,8 @@ describe('ArtifactRegistry adapter on the emulator', () => {
 
   it('listLocations: one request per project and run (the project and region steps both ask); a failure is not kept', async () => {
     const { api } = setup();
-    const first = await api.listLocations('demo');
+    const [first, concurrent] = await Promise.all([api.listLocations('demo'), api.listLocations('demo')]);
+    expect(concurrent).toEqual(first);
     first.push('mutated-by-the-caller');
     expect(await api.listLocations('demo')).not.toContain('mutated-by-the-caller');
     expect(nodeRequests().filter((r) => r.path === '/v1/projects/demo/locations')).toHaveLength(1);
