@@ -1,7 +1,6 @@
 // Entry point (bundled to dist/cli.js, started by bin/registry-setup.js). Wires the real world:
 // process env, streams, home and working folder, uid; everything else lives in src/ui/runCli.tsx.
 import { restoreFetch } from './ui/startup.js'; // first: see the file
-import { takeEarly } from './early-start.js'; // second: starts gcloud before the rest loads
 import os from 'node:os';
 import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
@@ -9,6 +8,7 @@ import { steps } from './steps/index.js';
 import { renderSummary } from './steps/summary.js';
 import { runCli } from './ui/runCli.js';
 import { mountInk } from './ui/mount.js';
+import { GCLOUD_CONFIG_HELPER, startEarly } from './adapters/early.js';
 
 restoreFetch();
 const debug = process.argv.includes('--debug');
@@ -70,6 +70,6 @@ const code = await runCli({
     };
   },
   exitNow: (c) => process.exit(c),
-  startEarly: takeEarly,
+  startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env),
 });
 flushAndExit(code);

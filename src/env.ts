@@ -24,7 +24,7 @@ export interface EnvInputs {
   cwd: string;
   isRoot: boolean;
   interactive: boolean;
-  /** Commands src/cli.tsx started before the first frame; the runner takes their results. */
+  /** Commands started right after the first frame; the runner takes their results. */
   early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;

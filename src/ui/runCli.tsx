@@ -15,7 +15,7 @@ import type { EarlyRuns } from '../adapters/early.js';
 
 export interface EnvHooks {
   interactive: boolean;
-  /** Commands started before the first frame (handed to the runner). */
+  /** Commands started right after the first frame (handed to the runner). */
   early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;
@@ -36,7 +36,7 @@ export interface CliDeps {
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
   exitNow: (code: number) => void;
-  /** Start the commands every real run begins with (gcloud's config and token), before the first frame. */
+  /** Start the commands every real run begins with (gcloud's config and token), right after the first frame. */
   startEarly?: () => EarlyRuns;
   /** Mount Ink (injected so plain-mode runs never load it). */
   mountInk?: (o: Parameters<typeof import('./mount.js').mountInk>[0]) => InkUi;
@@ -85,8 +85,6 @@ export async function runCli(d: CliDeps): Promise<number> {
     else d.exitNow(130);
   };
   const offSignal = d.onSignal(interrupt);
-  // The slowest probe (gcloud, about a second) starts before Ink is even mounted.
-  const early = flags.dryRun ? undefined : d.startEarly?.();
 
   // ---- first frame, before any slow work ----
   let ui: InkUi | undefined;
@@ -113,6 +111,10 @@ export async function runCli(d: CliDeps): Promise<number> {
     });
     sink = json ? fanout(progress, json.sink) : progress;
   }
+
+  // The first frame is on screen: the slowest probe (gcloud, about a second) starts now, before the
+  // adapters load (started any earlier, its Python start-up slows the first frame down).
+  const early = flags.dryRun ? undefined : d.startEarly?.();
 
   let result: RunResult | undefined;
   let fatal: unknown;
