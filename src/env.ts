@@ -35,8 +35,13 @@ export interface RealEnv {
   store: ProgressStore;
   /** One wizard at a time (lock files next to the saved progress). */
   lock: RunLock;
-  /** Start the slow probes and load the API client in the background (call after the first frame). */
+  /** Start the slow probes (call after the first frame). */
   warmUp(flags: Flags): void;
+  /**
+   * Load the API client (~0.3 s of module evaluation that blocks the event loop): call once the
+   * run has started its first processes, so they run meanwhile.
+   */
+  preloadApi(): void;
 }
 
 /**
@@ -105,6 +110,8 @@ export function buildEnv(i: EnvInputs): RealEnv {
       quiet(gcloud.accessToken());
       dockerInfo.start();
       if (!flags.project && i.interactive) quiet(gcloud.listProjects());
+    },
+    preloadApi() {
       try {
         api.preload();
       } catch {

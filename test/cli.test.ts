@@ -220,7 +220,29 @@ function fakeCli(o: {
   return { deps, stdout, stderr, exits, interrupt: () => handler?.() };
 }
 
-describe('runCli: commands started before the first frame', () => {
+describe('runCli: the API client loads once the first step has started', () => {
+  it.each([
+    { case: 'a run: once, after the first step started its work', argv: ['--yes'], want: ['step preflight', 'preload', 'step project', 'step summary'] },
+    { case: '--dry-run: never (no API call is made)', argv: ['--dry-run'], want: [] },
+  ])('$case', async ({ argv, want }) => {
+    const c = fakeCli({ argv });
+    const order: string[] = [];
+    for (const s of c.deps.steps) {
+      const run = s.run;
+      s.run = async (ctx, env, signal) => {
+        order.push(`step ${s.id}`);
+        await new Promise((r) => setImmediate(r));
+        return run(ctx, env, signal);
+      };
+    }
+    const makeEnv = c.deps.makeEnv;
+    c.deps.makeEnv = async (hooks) => ({ ...(await makeEnv(hooks)), preloadApi: () => void order.push('preload') });
+    await runCli(c.deps);
+    expect(order).toEqual(want);
+  });
+});
+
+describe('runCli: commands started right after the first frame', () => {
   const early = () => {
     const killed: string[] = [];
     const runs: EarlyRuns = new Map([

@@ -31,7 +31,7 @@ export interface CliDeps {
   steps: Step[];
   renderSummary?: RenderSummary;
   /** Builds the env (loaded after the first frame: adapters pull in execa, conf, …). */
-  makeEnv: (hooks: EnvHooks) => Promise<{ env: Env; store: ProgressStore; lock?: RunLock; warmUp(flags: Flags): void }>;
+  makeEnv: (hooks: EnvHooks) => Promise<{ env: Env; store: ProgressStore; lock?: RunLock; warmUp(flags: Flags): void; preloadApi?(): void }>;
   /** Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. */
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
@@ -121,7 +121,17 @@ export async function runCli(d: CliDeps): Promise<number> {
   try {
     const real = await d.makeEnv({ interactive, early, beforePrompt: ui?.beforePrompt, afterPrompt: ui?.afterPrompt });
     real.warmUp(flags);
-    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink });
+    // The API client's modules block the event loop while they load (~0.3 s): load them once the
+    // first step has started its processes (preflight's checks, early work of later steps), not before.
+    let preloaded = !real.preloadApi || flags.dryRun;
+    const runSink: Sink = (e) => {
+      sink(e);
+      if (!preloaded && e.type === 'step-start') {
+        preloaded = true;
+        setImmediate(() => real.preloadApi!());
+      }
+    };
+    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink: runSink });
   } catch (e) {
     fatal = e;
   } finally {
