@@ -6,7 +6,7 @@ import { validateImageName, validateProjectId, validateRepositoryId } from '../.
 
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1B\[[0-9;?]*[A-Za-z]/g, '');
-const KEY = { down: '\x1B[B', enter: '\r', ctrlC: '\x03', escape: '\x1B' };
+const KEY = { up: '\x1B[A', down: '\x1B[B', enter: '\r', tab: '\t', backspace: '\x7f', ctrlC: '\x03', escape: '\x1B' };
 
 function terminal() {
   const input = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (b: boolean) => void };
@@ -15,16 +15,18 @@ function terminal() {
   const output = new PassThrough();
   let text = '';
   output.on('data', (d) => (text += d.toString()));
+  /** Where the screen is now: `waitFor(needle, mark())` looks only at what is drawn after it. */
+  const mark = () => text.length;
   /** Wait until the screen shows `needle` (no bare sleeps: poll the content, give up after 5 s). */
-  const waitFor = async (needle: string) => {
+  const waitFor = async (needle: string, from = 0) => {
     const t0 = Date.now();
-    while (!strip(text).includes(needle)) {
+    while (!strip(text.slice(from)).includes(needle)) {
       if (Date.now() - t0 > 5000) throw new Error(`screen never showed ${JSON.stringify(needle)}; it shows:\n${strip(text)}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   };
   const type = (s: string) => input.write(s);
-  return { input, output, waitFor, type, screen: () => strip(text) };
+  return { input, output, waitFor, mark, type, screen: () => strip(text) };
 }
 
 const projects = [
@@ -133,6 +135,160 @@ describe('prompter on injected streams', () => {
   });
 });
 
+
+describe('search prompt (synchronous type-to-filter)', () => {
+  /** The answer, or a failure showing the screen if there is none within `ms` (a key that was ignored leaves the question waiting). */
+  async function answerOf<T>(t: ReturnType<typeof terminal>, answer: Promise<T>, ms = 3000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms; the screen shows:\n${t.screen()}`)), ms);
+    });
+    try {
+      return await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const described = [
+    { value: 'us-east1', name: 'us-east1', description: 'South Carolina' },
+    { value: 'europe-west1', name: 'europe-west1', description: 'Belgium' },
+    { value: 'asia-east1', name: 'asia-east1', description: 'Taiwan' },
+  ];
+
+  it.each([
+    { case: 'a filter term', chunk: 'dev\r', want: 'other-dev', name: 'other-dev' },
+    { case: 'a pasted value', chunk: 'zeta-123\r', want: 'zeta-123', name: 'Zeta' },
+  ])('typed text and Enter in ONE chunk pick the filtered item ($case)', async ({ chunk, want, name }) => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which project?', choices: projects });
+    await t.waitFor('❯ mycoolproject-prod');
+    t.type(chunk); // one write: readline emits every key of it in one go
+    expect(await answerOf(t, answer)).toBe(want);
+    // the last line is the answer: the chosen item's name
+    expect(t.screen()).toContain(`✔ Which project? ${name}`);
+  });
+
+  it('backspaces, new text and Enter in one chunk: Enter uses the list of the term as it is then', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which project?', choices: projects });
+    await t.waitFor('Which project?');
+    t.type('zet');
+    await t.waitFor('❯ Zeta');
+    t.type(`${KEY.backspace.repeat(3)}other${KEY.enter}`);
+    expect(await answerOf(t, answer)).toBe('other-dev');
+  });
+
+  it('arrows move the active item (shown with its description; no wrapping at the ends), Enter picks it', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which region?', choices: described });
+    await t.waitFor('❯ us-east1');
+    await t.waitFor('South Carolina');
+    t.type(KEY.up); // already the first: stays
+    let at = t.mark();
+    t.type(KEY.down);
+    await t.waitFor('❯ europe-west1', at);
+    await t.waitFor('Belgium', at);
+    at = t.mark();
+    t.type(KEY.down);
+    await t.waitFor('❯ asia-east1', at);
+    await t.waitFor('Taiwan', at);
+    t.type(KEY.down); // already the last: stays (wrapping would make it us-east1, and the up below asia-east1)
+    t.type(KEY.up);
+    t.type(KEY.enter);
+    expect(await answerOf(t, answer)).toBe('europe-west1');
+  });
+
+  it('Tab puts the active item’s name into the term; typing goes on from there', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which project?', choices: projects });
+    await t.waitFor('Which project?');
+    t.type('o');
+    await t.waitFor('❯ mycoolproject-prod');
+    let at = t.mark();
+    t.type(KEY.down);
+    await t.waitFor('❯ other-dev', at);
+    at = t.mark();
+    t.type(KEY.tab);
+    await t.waitFor('Which project? other-dev', at);
+    at = t.mark();
+    t.type('x'); // the line now holds the name: the term is "other-devx"
+    await t.waitFor('Which project? other-devx', at);
+    await t.waitFor('No results found', at);
+    at = t.mark();
+    t.type(KEY.backspace);
+    await t.waitFor('❯ other-dev', at);
+    t.type(KEY.enter);
+    expect(await answerOf(t, answer)).toBe('other-dev');
+  });
+
+  it('the default is the active item at first', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which project?', choices: projects, default: 'zeta-123' });
+    await t.waitFor('❯ Zeta');
+    t.type(KEY.enter);
+    expect(await answerOf(t, answer)).toBe('zeta-123');
+  });
+
+  it('a default that is not among the choices: the first item is active', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which project?', choices: projects, default: 'gone' });
+    await t.waitFor('❯ mycoolproject-prod');
+    t.type(KEY.enter);
+    expect(await answerOf(t, answer)).toBe('mycoolproject-prod');
+  });
+
+  it('no match: Enter does nothing (the term stays), then Backspace and typing recover', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const answer = p.search({ message: 'Which project?', choices: projects });
+    await t.waitFor('Which project?');
+    let at = t.mark();
+    t.type('zzz');
+    await t.waitFor('No results found', at);
+    t.type(KEY.enter);
+    // the term is still "zzz" after that Enter: two backspaces leave "z", which only Zeta matches
+    // (had the Enter emptied it, every project would be listed with the first one active)
+    at = t.mark();
+    t.type(KEY.backspace.repeat(2));
+    await t.waitFor('❯ Zeta', at);
+    at = t.mark();
+    t.type(`${KEY.backspace}dev`);
+    await t.waitFor('❯ other-dev', at);
+    t.type(KEY.enter);
+    expect(await answerOf(t, answer)).toBe('other-dev');
+  });
+
+  it('Escape → CancelError, afterPrompt still runs', async () => {
+    const t = terminal();
+    let after = 0;
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true, afterPrompt: () => void after++ });
+    const answer = p.search({ message: 'Which project?', choices: projects });
+    await t.waitFor('Which project?');
+    t.type('ze');
+    await t.waitFor('❯ Zeta');
+    t.type(KEY.escape);
+    await expect(answer).rejects.toThrow(/Escape/);
+    await expect(answer).rejects.toBeInstanceOf(CancelError);
+    expect(after).toBe(1);
+  });
+
+  it('an aborted signal cancels the search', async () => {
+    const t = terminal();
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const ac = new AbortController();
+    const answer = p.search({ message: 'Which project?', choices: projects }, { signal: ac.signal });
+    await t.waitFor('❯ mycoolproject-prod');
+    ac.abort();
+    await expect(answer).rejects.toBeInstanceOf(CancelError);
+  });
+});
 
 describe('typed input is re-asked with the rule (the validators the steps use, on the real prompter)', () => {
   const cases = [
