@@ -410,6 +410,19 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
     prefetched.stop();
   }
 
+  /**
+   * Early work has no panel of its own: the commands it starts are shown in the running step's panel
+   * ("meanwhile, for …"), so nothing runs unseen; its other reports are dropped.
+   */
+  function backgroundReporter(forStep: Step): StepReporter {
+    return {
+      ...silentReporter,
+      note: (n) => {
+        if (n.type === 'call' && current.id) sink({ type: 'step-note', id: current.id, note: { type: 'line', text: `meanwhile, for "${forStep.title}": ${n.text}` } });
+      },
+    };
+  }
+
   async function runSteps(prefetched: Prefetch): Promise<RunResult> {
     // On a re-run, the cheap re-checks of steps done earlier all start at once (each is a read: an
     // API call, a file read); the steps still take their results in order. A result is used only
@@ -444,7 +457,7 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
       for (const later of steps.slice(i)) {
         if (!later.prefetch || done.has(later.id)) continue;
         try {
-          later.prefetch({ flags, state: { ...state }, report: silentReporter, prefetched }, wenv);
+          later.prefetch({ flags, state: { ...state }, report: backgroundReporter(later), prefetched }, wenv);
         } catch {
           // early work is optional: the step does it itself in its turn
         }

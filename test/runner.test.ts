@@ -371,7 +371,12 @@ describe('runWizard', () => {
     const auth = steps.find((s) => s.id === 'docker-auth')!;
     auth.prefetch = (ctx) => {
       ctx.report.activity('no panel for early work'); // silent: must not reach the events
-      ctx.prefetched!.start('auth', async () => 'early result');
+      ctx.prefetched!.start('auth', async () => {
+        await new Promise((r) => setImmediate(r));
+        ctx.report.note({ type: 'call', text: 'gcloud auth configure-docker h --quiet' }); // shown in the running step's panel
+        ctx.report.note({ type: 'line', text: 'output of early work' }); // not shown
+        return 'early result';
+      });
     };
     const authRun = auth.run;
     let took: unknown;
@@ -386,6 +391,10 @@ describe('runWizard', () => {
     // Offered before preflight, project, region, repository, docker-auth and push: 6 times; the location once region ran.
     expect(seen).toEqual([...Array(3).fill('push sees location=-'), ...Array(3).fill('push sees location=southamerica-east1')]);
     expect(events.map(describeEvent).filter((d) => /no panel/.test(d))).toEqual([]);
+    const notes = events.filter((e): e is Extract<RunEvent, { type: 'step-note' }> => e.type === 'step-note');
+    // In the panel of whichever step runs at that moment; only the command, not its output.
+    expect(notes.map((n) => (n.note.type === 'line' ? n.note.text : ''))).toEqual(['meanwhile, for "Docker-auth": gcloud auth configure-docker h --quiet']);
+    expect(IDS).toContain(notes[0]!.id);
     expect(leftSignal?.aborted).toBe(true);
   });
 

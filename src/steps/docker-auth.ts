@@ -181,7 +181,7 @@ export const dockerAuth: Step = {
     p.start(`configure:${host}`, async (signal) => {
       const helpers = credHelpersOf(await env.dockerConfig.read(), env.dockerConfig.path);
       if (helpers?.[host] === HELPER) throw new Error(NOT_NEEDED); // run() does it itself should that change
-      return gcloudEntry(env, host, helpers, { signal, background: true });
+      return gcloudEntry(env, host, helpers, { ...callOpts(ctx, signal), background: true });
     });
   },
 

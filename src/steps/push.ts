@@ -388,7 +388,7 @@ export const push: Step = {
     if (source !== undefined && source !== 'sample') return;
     p.start(SAMPLE_LOAD, async (signal) => {
       if (source === undefined && (env.prompter.interactive || (await env.files.exists('Dockerfile')))) throw new Error('not the verification image');
-      await env.docker.load(verificationArchive(), { signal, background: true });
+      await env.docker.load(verificationArchive(), { ...callOpts(ctx, signal), background: true });
     });
   },
 
