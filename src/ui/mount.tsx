@@ -57,6 +57,9 @@ async function atMost(p: Promise<void>, ms: number): Promise<void> {
 
 export function mountInk(o: MountOptions): InkUi {
   const store = new UiStore(o.steps, { dryRun: o.dryRun });
+  // At most 10 frames a second (the spinner's pace; Ink's default is 30): each frame re-measures
+  // every line of the live area, and during a push Docker's per-layer lines would otherwise cost a
+  // frame each, CPU that gcloud's processes need on a small machine.
   const instance: Instance = render(
     <App store={store} debug={o.debug} renderSummary={o.renderSummary} onInterrupt={o.onInterrupt} />,
     { stdout: o.stdout, stdin: o.stdin, stderr: o.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
