@@ -231,7 +231,7 @@ describe('runCli: the API client loads once the first step has started', () => {
       const run = s.run;
       s.run = async (ctx, env, signal) => {
         order.push(`step ${s.id}`);
-        await new Promise((r) => setImmediate(r));
+        if (s.id === 'preflight') await new Promise((r) => setTimeout(r, 300));
         return run(ctx, env, signal);
       };
     }

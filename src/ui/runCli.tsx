@@ -52,6 +52,9 @@ export function choosePlain(flags: Pick<Flags, 'json'>, stdoutIsTTY: boolean, en
   return flags.json || !stdoutIsTTY || isCI(env) || env.TERM === 'dumb';
 }
 
+/** How long after the first step starts the API client loads (it blocks the event loop ~0.3 s). */
+const PRELOAD_DELAY_MS = 100;
+
 function line(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text + '\n');
 }
@@ -128,7 +131,9 @@ export async function runCli(d: CliDeps): Promise<number> {
       sink(e);
       if (!preloaded && e.type === 'step-start') {
         preloaded = true;
-        setImmediate(() => real.preloadApi!());
+        // A moment later, so the I/O callbacks of the work just started can spawn its processes
+        // first (the early work of later steps starts with a file read or two).
+        setTimeout(() => real.preloadApi!(), PRELOAD_DELAY_MS);
       }
     };
     result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink: runSink });
