@@ -60,3 +60,22 @@ export function memberFor(account: string | undefined): string {
   if (!account) return 'user:YOUR_EMAIL';
   return account.endsWith('.gserviceaccount.com') ? `serviceAccount:${account}` : `user:${account}`;
 }
+
+/** "528 B", "12.3 KB", "245.1 MB", "1.20 GB" (powers of 1000, as the console shows sizes). */
+export function humanBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} KB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/** What the repository holds now, against the monthly free storage (one line for the summary's costs). */
+export function storageFact(repository: string, storage: { images: number; bytes: number }): string {
+  const free = COST.freeStorageGbPerMonth * 1e9;
+  const share = storage.bytes / free;
+  const pct = share === 0 ? '0%' : share < 0.001 ? 'well under 0.1%' : `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+  const what = `${storage.images} image${storage.images === 1 ? '' : 's'}, about ${humanBytes(storage.bytes)} in all`;
+  return share <= 1
+    ? `Right now ${repository} holds ${what}: ${pct} of the ${COST.freeStorageGbPerMonth} GB free each month (shared by every repository on the billing account).`
+    : `Right now ${repository} holds ${what}: more than the ${COST.freeStorageGbPerMonth} GB free each month, so about $${(((storage.bytes - free) / 1e9) * COST.pricePerGbMonthUsd).toFixed(2)} a month; deleting old versions brings it down.`;
+}

@@ -327,4 +327,6 @@ export interface WizardState {
   locations?: string[];
   /** The repository's dockerConfig.immutableTags (repository step; checked before pushing latest). */
   immutableTags?: boolean;
+  /** What the repository holds at the end of the run, as the API lists it (summary step): images (digests) and bytes. */
+  storage?: { images: number; bytes: number };
 }

@@ -2,7 +2,8 @@
 
 import type { WizardState } from '../ports.js';
 import type { Step, StepId } from './types.js';
-import { costFacts, nextChapters, TAG_FACTS, type Chapter } from '../facts.js';
+import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapter } from '../facts.js';
+import { callOpts } from './common.js';
 import { registryUrl as makeRegistryUrl } from '../naming.js';
 
 export interface SummaryData {
@@ -60,7 +61,7 @@ export function renderSummary(state: Partial<WizardState>, commandsByStep: Parti
     createdRepository: state.createdRepository,
     dockerConfigBackup: state.dockerConfigBackup,
     script: lines.join('\n') + '\n',
-    costFacts: [...costFacts],
+    costFacts: state.storage && state.repository ? [storageFact(state.repository, state.storage), ...costFacts] : [...costFacts],
     tagFacts: [TAG_FACTS.latest, TAG_FACTS.sha],
     next: nextChapters.map((c) => ({ ...c })),
   };
@@ -76,12 +77,26 @@ export const summary: Step = {
     return { done: false, why: 'the summary is always shown' };
   },
 
-  async run(ctx) {
-    const s = renderSummary(ctx.state, {});
+  async run(ctx, env, signal) {
+    // What the repository holds now, to set against the free storage (a listing: milliseconds). Not
+    // knowing it never fails the summary.
+    let storage: WizardState['storage'];
+    if (ctx.state.repositoryName) {
+      try {
+        ctx.report.activity('listing what the repository holds, for the storage costs');
+        const images = await env.api.listDockerImages(ctx.state.repositoryName, callOpts(ctx, signal));
+        storage = { images: images.length, bytes: images.reduce((sum, i) => sum + (i.imageSizeBytes ?? 0), 0) };
+      } catch (e) {
+        if (signal.aborted) throw e;
+        storage = undefined;
+      }
+    }
+    const s = renderSummary({ ...ctx.state, ...(storage ? { storage } : {}) }, {});
     const parts = [s.registryUrl ? `registry ${s.registryUrl}` : 'setup finished'];
     if (s.imageUris.length) parts.push(`${s.imageUris.length} tag${s.imageUris.length > 1 ? 's' : ''} pushed`);
     if (s.digest) parts.push(s.digest.slice(0, 19) + '…');
-    return { state: {}, summary: parts.join(', '), commands: [] };
+    if (storage) parts.push(`${humanBytes(storage.bytes)} stored`);
+    return { state: storage ? { storage } : {}, summary: parts.join(', '), commands: [] };
   },
 
   plan() {

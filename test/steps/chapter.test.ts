@@ -43,7 +43,7 @@ const calls: Expectation[] = [
   { call: 'docker.tag', times: 2 },
   { call: 'docker.localTags', args: [BASE], result: ['latest', 'a3f9c12'] },
   { call: 'docker.pushAllTags', args: [BASE], result: { latest: { digest: D }, a3f9c12: { digest: D } } },
-  { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'] }] },
+  { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'], imageSizeBytes: 528 }], times: 2 }, // verify, then the summary's storage
 ];
 
 describe('chapter 02 over fakes', () => {
