@@ -240,7 +240,7 @@ async function pushWithRetry<T>(ctx: StepContext, env: Env, ref: string, project
  * Push every tag. Each `docker push` process asks the credential helper (about a second of CPU), so
  * when the local tags of `base` are exactly ours, one `docker push --all-tags` sends them all;
  * otherwise (other local tags of that name would go too, or Docker is older than 20.10) one push per
- * tag, all at once: the daemon sends each layer once, and the other tags cost only their manifests.
+ * tag: the first uploads the layers, the others then cost only their manifests.
  */
 async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[], where: { project: string; repo: string; host: string }, signal: AbortSignal): Promise<PushResult[]> {
   const { project, repo, host } = where;
@@ -262,12 +262,16 @@ async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[]
   } else if (local.length > tags.length) {
     ctx.report.activity(`other local tags of ${base} exist (${local.filter((t) => !tags.includes(t)).slice(0, 3).join(', ')}), so each of ours is pushed by name`);
   }
-  const settled = await Promise.allSettled(
-    tags.map((t) => `${base}:${t}`).map((ref) => withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, () => env.docker.push(ref, callOpts(ctx, signal))))),
-  );
+  const pushOne = (ref: string) => withContext(`docker push ${ref}`, () => pushWithRetry(ctx, env, ref, project, repo, host, () => env.docker.push(ref, callOpts(ctx, signal))));
+  const refs = tags.map((t) => `${base}:${t}`);
+  // The first tag alone: it uploads the layers. Two pushes uploading the same new blobs at once can
+  // race in a registry ("blob unknown" for one of the manifests, seen on the lab's registry after
+  // an interrupted upload). The other tags then only add their manifests, so they go at once.
+  const first = await pushOne(refs[0]!);
+  const settled = await Promise.allSettled(refs.slice(1).map(pushOne));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<PushResult>).value);
+  return [first, ...settled.map((r) => (r as PromiseFulfilledResult<PushResult>).value)];
 }
 
 class NotListedYet extends Error {}

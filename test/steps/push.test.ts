@@ -40,7 +40,7 @@ const allTags = (r: Partial<Expectation>): Expectation => ({ call: 'docker.pushA
 const verified = (tags = ['latest', SHA]): Expectation => ({ call: 'api.listDockerImages', args: [RN], result: [listed(['older'], OTHER), listed(tags)] });
 const hasDockerfile = (v: boolean): Expectation => ({ call: 'files.exists', args: ['Dockerfile'], result: v });
 const git = (sha: string | null = SHA): Expectation => ({ call: 'git.shortSha', result: sha });
-// Both tags are pushed at once: the latest push and the sha push start together; a retry comes after both.
+// Pushed by name: the first tag (latest) alone, retried if need be, then the others.
 const pushL = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:latest`], ...r }) as Expectation;
 const pushS = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:${SHA}`], ...r }) as Expectation;
 const pushErr = (stderr: string) => new ExternalError('docker push failed', { command: 'docker push', exitCode: 1, stderrTail: stderr });
@@ -181,8 +181,8 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('unauthorized: authentication failed') }),
-        pushS({ result: { digest: D } }),
         pushL({ result: { digest: D } }),
+        pushS({ result: { digest: D } }),
       ]),
       verified(),
     ],
@@ -195,9 +195,7 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('unauthorized: authentication failed') }),
-        pushS({ throws: pushErr('unauthorized: authentication failed') }),
         pushL({ throws: pushErr('unauthorized: authentication failed') }),
-        pushS({ throws: pushErr('unauthorized: authentication failed') }),
       ]),
     ],
     error: { cls: UserError, message: /^docker push .*:latest: Docker could not log in to southamerica-east1-docker.pkg.dev/, fix: /docker-credential-gcloud.*PATH[\s\S]*gcloud auth configure-docker southamerica-east1-docker.pkg.dev/ },
@@ -206,7 +204,7 @@ const cases: Case[] = [
     case: '"no basic auth credentials" → no retry, credentials explained',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('no basic auth credentials') }), pushS({ throws: pushErr('no basic auth credentials') })]),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('no basic auth credentials') })]),
     ],
     error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
   },
@@ -216,9 +214,8 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
-        pushS({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
       ]),
-      { call: 'gcloud.config', result: { account: 'ana@example.com' }, times: 2 },
+      { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
     error: { cls: UserError, message: /denied the push .*permission .*or the repository does not exist/, fix: /--member=user:ana@example.com --role=roles\/artifactregistry.writer/ },
   },
@@ -228,7 +225,6 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING', stderrTail: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH' }) }),
-        pushS({ throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING' }) }),
       ]),
     ],
     error: { cls: UserError, message: /could not run docker-credential-gcloud/, fix: /--password-stdin southamerica-east1-docker.pkg.dev/ },
@@ -237,7 +233,7 @@ const cases: Case[] = [
     case: 'adapter reason TAG_IMMUTABLE → explained',
     calls: [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) }), pushS({ result: { digest: D } })]),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) })]),
     ],
     error: { cls: UserError, message: /immutable tags, so latest cannot be moved/, fix: /--image/ },
   },
@@ -247,8 +243,8 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: new ExternalError('the connection dropped', { reason: 'PUSH_CONNECTION', retryable: true }) }),
-        pushS({ result: { digest: D } }),
         pushL({ result: { digest: D } }),
+        pushS({ result: { digest: D } }),
       ]),
       verified(),
     ],
@@ -260,7 +256,6 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') }),
-        pushS({ throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled.') }),
       ]),
     ],
     error: { cls: UserError, message: /Artifact Registry API is not enabled in project mycoolproject-prod/, fix: /gcloud services enable artifactregistry.googleapis.com --project=mycoolproject-prod/ },
@@ -271,8 +266,8 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('write tcp 10.0.0.2:443: write: connection reset by peer') }),
-        pushS({ result: { digest: D } }),
         pushL({ result: { digest: D } }),
+        pushS({ result: { digest: D } }),
       ]),
       verified(),
     ],
@@ -285,7 +280,6 @@ const cases: Case[] = [
       hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('unexpected EOF') }),
-        pushS({ result: { digest: D } }),
         pushL({ throws: pushErr('unexpected EOF') }),
       ]),
     ],
