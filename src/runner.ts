@@ -352,7 +352,7 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
       const ctx: StepContext = { flags, state: { ...planState }, report: reporterFor(s.id, () => {}, []) };
       let commands: string[] = [];
       try {
-        commands = s.plan?.(ctx) ?? [];
+        commands = s.plan?.(ctx, wenv) ?? [];
       } catch {
         commands = [];
       }
@@ -485,7 +485,7 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
           if (r.done) {
             let cmds: string[] = [];
             try {
-              cmds = step.plan?.(c) ?? [];
+              cmds = step.plan?.(c, wenv) ?? [];
             } catch {
               cmds = [];
             }

@@ -396,7 +396,7 @@ export const push: Step = {
     });
   },
 
-  plan(ctx) {
+  plan(ctx, env) {
     const { imageUris, localImage, source: doneSource } = ctx.state;
     if (imageUris?.length && localImage) {
       // After a run (resume): the commands that did it.
@@ -412,7 +412,8 @@ export const push: Step = {
     const host = ctx.state.registryHost ?? `${ctx.state.location ?? ctx.flags.region ?? 'REGION'}-docker.pkg.dev`;
     // The repository step's default (derived from the project) when nothing else is known yet.
     const repo = ctx.state.repository ?? ctx.flags.repository ?? (project !== 'PROJECT' ? deriveRepositoryId(project) : 'REPOSITORY');
-    const image = ctx.flags.image ?? ctx.state.image ?? 'IMAGE';
+    // The name the run would choose by default: this folder's name.
+    const image = ctx.flags.image ?? ctx.state.image ?? (env ? deriveImageName(basename(env.files.cwd)) : 'IMAGE');
     const source = ctx.flags.source ?? ctx.state.source;
     const base = imageRef(host, project, repo, image);
     const local = source === 'sample' ? SAMPLE_LOCAL_REF : typeof source === 'object' ? source.local : `${image}:latest`;

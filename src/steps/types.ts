@@ -70,5 +70,5 @@ export interface Step {
    */
   prefetch?(ctx: StepContext, env: Env): void;
   /** For --dry-run: the commands this step would run, given the state known so far. */
-  plan?(ctx: StepContext): string[];
+  plan?(ctx: StepContext, env?: Pick<Env, 'files'>): string[];
 }

@@ -465,6 +465,17 @@ describe('push step', () => {
     expect(plan.join('\n')).not.toContain('REPOSITORY');
   });
 
+  it.each([
+    { case: 'without --image: the name the run would pick (this folder\'s)', flags: { project: 'mycoolproject-prod', region: 'southamerica-east1', source: 'sample' as const }, want: '/mycoolproject-repo/mycoolproject:latest' },
+    { case: '--image wins', flags: { project: 'mycoolproject-prod', region: 'southamerica-east1', image: 'web' }, want: '/mycoolproject-repo/web:latest' },
+  ])('plan with the env (--dry-run): $case', ({ flags, want }) => {
+    const w = fakeWorld();
+    const plan = push.plan!(w.ctx(flags, {}), w.env).join('\n');
+    expect(plan).toContain(want);
+    expect(plan).not.toContain('IMAGE');
+    w.assertDone();
+  });
+
   it('plan lists build, tag and push', () => {
     const w = fakeWorld();
     const plan = push.plan!(w.ctx({ image: 'app', source: 'build' }, state));
