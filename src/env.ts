@@ -113,7 +113,7 @@ export function buildEnv(i: EnvInputs): RealEnv {
     },
     preloadApi() {
       try {
-        api.preload();
+        void api.preload();
       } catch {
         // The step that needs the API reports the problem.
       }

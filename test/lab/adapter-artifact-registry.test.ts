@@ -107,6 +107,16 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(nodeRequests().filter((r) => r.path === '/v1/projects/off/locations').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('preload loads the client and warms its HTTP stack without a request to anyone (no gcloud call either)', async () => {
+    const { g, calls } = fakeGcloud([TOKEN]);
+    const api = createArtifactRegistry({ gcloud: g, clock: fakeClock().clock, endpoint: emu.url });
+    const before = emu.world.requests.length;
+    await api.preload();
+    expect(emu.world.requests.length).toBe(before);
+    expect(calls).toEqual([]);
+    expect(await api.listLocations('demo')).toContain('us-east1'); // and it works afterwards
+  });
+
   it('getRepository: null when missing, formats as names', async () => {
     const { api } = setup();
     expect(await api.getRepository('projects/demo/locations/us-east1/repositories/nope')).toBeNull();
