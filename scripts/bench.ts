@@ -20,6 +20,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { djangoProject } from '../test/lab/project.js';
+import { SAMPLE_LOCAL_REF } from '../src/sampleImage.js'; // what --source sample loads
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'registry-setup.js');
@@ -38,7 +40,6 @@ const PROJECT = 'mycoolproject-prod';
 const LOCATION = 'southamerica-east1';
 const HOST = `${LOCATION}-docker.pkg.dev`;
 const IMAGE = 'app';
-const SAMPLE_LOCAL_REF = 'registry-setup-verify:latest'; // what --source sample builds (src/steps/push.ts)
 
 const WORK = mkdtempSync(join(tmpdir(), 'rs-bench-'));
 const problems: string[] = [];
@@ -377,15 +378,7 @@ async function labRuns(lab: Lab): Promise<void> {
   await lab.setWorld({ projects: [{ projectId: PROJECT, name: 'My Cool Project', apiEnabled: true, billing: true }] });
 
   // The user's app folder: a git repository (the second tag is its short sha).
-  const app = join(dir, 'mycoolproject');
-  mkdirSync(app, { recursive: true });
-  writeFileSync(join(app, 'manage.py'), '#!/usr/bin/env python\n');
-  const git = (...a: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...a], { cwd: app, encoding: 'utf8' }).trim();
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-q', '-m', 'Start');
-  const sha = git('rev-parse', '--short', 'HEAD');
+  const { dir: app, sha } = await djangoProject(dir, 'mycoolproject');
 
   const basePath = lab.toolEnv().PATH ?? process.env.PATH ?? '';
   const shims = countingShims(join(dir, 'shims'), basePath);

@@ -48,21 +48,17 @@ export interface RealEnv {
  * Serve the first call of `fn` from a promise started early (warm-up); later calls run fresh.
  * A warm-up failure is not reported by itself: whoever asks first gets it.
  */
-export function prefetchable<A extends unknown[], R>(
-  fn: (...a: A) => Promise<R>,
-  /** Whether a call may take the early result (default: any call may). */
-  same: (started: A, called: A) => boolean = () => true,
-): { call: (...a: A) => Promise<R>; start: (...a: A) => void } {
-  let early: { p: Promise<R>; args: A } | null = null;
+export function prefetchable<A extends unknown[], R>(fn: (...a: A) => Promise<R>): { call: (...a: A) => Promise<R>; start: (...a: A) => void } {
+  let early: Promise<R> | null = null;
   return {
     start: (...a: A) => {
       if (early) return;
-      early = { p: fn(...a), args: a };
-      early.p.catch(() => {});
+      early = fn(...a);
+      early.catch(() => {});
     },
     call: (...a: A) => {
-      if (early && same(early.args, a)) {
-        const p = early.p;
+      if (early) {
+        const p = early;
         early = null;
         return p;
       }

@@ -1,6 +1,7 @@
 // Property tests over flag combinations: src/args.ts (parseFlags) and the CLI around it (runCli).
 // Any unknown flag or bad value → a usage error naming the flag (exit 2, usage on stderr, no stack);
 // any valid combination → the flags, exactly; never a throw.
+import { TextStream } from './streams.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseFlags, USAGE } from '../src/args.js';
@@ -158,19 +159,10 @@ describe('parseFlags properties', () => {
 
 // ---------- through the CLI: exit 2, usage, no stack; --debug shows a stack for bugs ----------
 
-class Out {
-  isTTY = false;
-  text = '';
-  write = (s: string, cb?: () => void) => {
-    this.text += s;
-    cb?.();
-    return true;
-  };
-}
 
 function cli(argv: string[], stepRun?: (id: StepId) => void) {
-  const stdout = new Out();
-  const stderr = new Out();
+  const stdout = new TextStream();
+  const stderr = new TextStream();
   let envBuilt = 0;
   const ids: StepId[] = ['preflight', 'project'];
   const steps: Step[] = ids.map((id) => ({

@@ -1,4 +1,5 @@
 import type { EarlyRuns } from '../src/adapters/early.js';
+import { TextStream } from './streams.js';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -160,15 +161,6 @@ describe('the built bundle (bin/registry-setup.js → dist/cli.js)', () => {
 
 // ---------- runCli with injected world (fake steps and env; no processes) ----------
 
-class Sink {
-  isTTY = false;
-  text = '';
-  write = (s: string, cb?: () => void) => {
-    this.text += s;
-    cb?.();
-    return true;
-  };
-}
 
 function fakeCli(o: {
   argv: string[];
@@ -177,8 +169,8 @@ function fakeCli(o: {
   store?: ProgressStore;
   lock?: RunLock;
 }) {
-  const stdout = new Sink();
-  const stderr = new Sink();
+  const stdout = new TextStream();
+  const stderr = new TextStream();
   let handler: (() => void) | undefined;
   const exits: number[] = [];
   const ids: StepId[] = ['preflight', 'project', 'summary'];

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BugError } from '../src/errors.js';
-import { SAMPLE_IMAGE_LABEL, SAMPLE_IMAGE_LABEL_VALUE, sampleImageArchive } from '../src/sampleImage.js';
-import { SAMPLE_LOCAL_REF, SAMPLE_TEXT } from '../src/steps/push.js';
+import { SAMPLE_IMAGE_LABEL, SAMPLE_IMAGE_LABEL_VALUE, SAMPLE_LOCAL_REF, SAMPLE_TEXT, sampleImageArchive } from '../src/sampleImage.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const dec = new TextDecoder();

@@ -1,33 +1,9 @@
 // The user's Docker CLI (and through it the daemon), and Docker credential helpers.
 // Output is parsed from the plain (non-TTY) forms: `--format json` where Docker has it, and
 // docker push's per-layer lines. Credential helper secrets are read and dropped at once.
-import { constants as fsc } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
 import { BugError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, DockerInfo, DockerPort, LocalImage, PushResult } from '../ports.js';
-import { headline, tail, type Runner } from './exec.js';
-
-/** An executable file called `name` on `pathVar` (and PATHEXT variants when given), or null. */
-export async function findOnPath(name: string, pathVar: string | undefined, pathExt?: string): Promise<string | null> {
-  if (!pathVar) return null;
-  const exts = pathExt ? ['', ...pathExt.split(';').filter(Boolean).map((e) => e.toLowerCase())] : [''];
-  for (const dir of pathVar.split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    for (const ext of exts) {
-      const p = join(dir, name + ext);
-      try {
-        const st = await stat(p);
-        if (!st.isFile()) continue;
-        await access(p, fsc.X_OK);
-        return p;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
+import { findOnPath, headline, tail, type Runner } from './exec.js';
 
 function refuseFlagLike(what: string, v: string): void {
   if (!v || v.startsWith('-') || /[\s\0]/.test(v)) throw new BugError(`${what} must be validated before it reaches docker: ${JSON.stringify(v)}`);
@@ -105,14 +81,6 @@ export function pushError(ref: string, exitCode: number | null, output: string, 
   return new ExternalError(`\`${command}\` failed${exitCode !== null ? ` (exit ${exitCode})` : ''}${line ? `: ${line}` : ''}`, base);
 }
 
-function noDigest(command: string, _digests: Record<string, PushResult>, exitCode: number | null = 0, output = ''): ExternalError {
-  return new ExternalError(`\`${command}\` ended without reporting a digest, so the push cannot be trusted`, {
-    command,
-    exitCode,
-    stderrTail: tail(output),
-  });
-}
-
 function notInstalled(e: unknown): boolean {
   return e instanceof ExternalError && e.details.exitCode === null && /not installed/.test(e.message);
 }
@@ -121,7 +89,7 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
   const { run, env } = deps;
   const lineNote = (opts?: CallOpts) => (opts?.onProgress ? (line: string) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined);
 
-  /** Runs a docker push, streaming per-layer notes; the digest Docker printed for each tag. */
+  /** Runs a docker push, streaming per-layer notes; the digest Docker printed for each tag (at least one, or it throws). */
   const pushing = async (args: string[], ref: string, opts?: CallOpts): Promise<Record<string, PushResult>> => {
     const command = `docker ${args.join(' ')}`;
     opts?.onProgress?.({ type: 'call', text: command });
@@ -148,7 +116,9 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
       const p = parsePushLine(line);
       if (p.kind === 'digest') digests[p.tag] ??= { digest: p.digest, size: p.size };
     }
-    if (Object.keys(digests).length === 0) throw noDigest(command, digests, r.exitCode, output);
+    if (Object.keys(digests).length === 0) {
+      throw new ExternalError(`\`${command}\` ended without reporting a digest, so the push cannot be trusted`, { command, exitCode: r.exitCode, stderrTail: tail(output) });
+    }
     return digests;
   };
 
@@ -262,10 +232,8 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
 
     async push(ref, opts) {
       refuseFlagLike('image reference', ref);
-      const digests = await pushing(['push', ref], ref, opts);
-      const result = Object.values(digests).pop();
-      if (!result) throw noDigest(`docker push ${ref}`, digests);
-      return result;
+      // pushing() throws unless Docker printed a digest; one tag, so one digest.
+      return Object.values(await pushing(['push', ref], ref, opts))[0]!;
     },
 
     async localTags(repository, opts) {

@@ -3,6 +3,9 @@
 // with per-call additions merged on top. Secrets go over stdin (`input`), never argv.
 import { execa } from 'execa';
 import { getPriority, setPriority } from 'node:os';
+import { constants as fsc } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { CancelError, ExternalError } from '../errors.js';
 import { earlyKey, type EarlyResult, type EarlyRuns } from './early.js';
 
@@ -182,4 +185,25 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
     if (exitCode !== 0 && opts.reject !== false) throw commandFailed(display, exitCode, stderr);
     return { stdout, stderr, exitCode };
   };
+}
+
+/** An executable file called `name` on `pathVar` (and PATHEXT variants when given), or null. */
+export async function findOnPath(name: string, pathVar: string | undefined, pathExt?: string): Promise<string | null> {
+  if (!pathVar) return null;
+  const exts = pathExt ? ['', ...pathExt.split(';').filter(Boolean).map((e) => e.toLowerCase())] : [''];
+  for (const dir of pathVar.split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    for (const ext of exts) {
+      const p = join(dir, name + ext);
+      try {
+        const st = await stat(p);
+        if (!st.isFile()) continue;
+        await access(p, fsc.X_OK);
+        return p;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
 }

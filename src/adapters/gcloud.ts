@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
-import { findOnPath } from './docker.js';
+import { findOnPath } from './exec.js';
 import { GCLOUD_CONFIG_HELPER } from './early.js';
 import { CancelError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';

@@ -14,7 +14,6 @@ import { takeOr } from '../prefetch.js';
 const SAMPLE_LOAD = 'load the verification image';
 import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
-export { SAMPLE_LOCAL_REF, SAMPLE_TEXT } from '../sampleImage.js';
 const AMD64 = 'linux/amd64';
 /** Verification through the API: a few quick attempts, since listing can lag the push briefly. */
 export const VERIFY_RETRY = { attempts: 5, baseMs: 1_000, maxMs: 4_000 } as const;

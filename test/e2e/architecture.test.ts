@@ -4,13 +4,13 @@
 // pulled), then let the wizard push it: with --yes it warns and names the rebuild command;
 // in a terminal it offers the rebuild, and what lands in the registry is amd64.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
+import { djangoProject } from '../lab/project.js';
 import { REPO_ROOT } from '../lab/layout.js';
 import { KEY, runCli } from './pty.js';
 
@@ -29,15 +29,7 @@ beforeAll(async () => {
 
 /** A Django-like project whose Dockerfile needs nothing from the network. */
 async function project(root: string): Promise<string> {
-  const dir = join(root, 'mycoolproject');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'manage.py'), '#!/usr/bin/env python\n');
-  await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY manage.py /app/manage.py\n');
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=N', '-c', 'user.email=n@example.com', ...a], { cwd: dir });
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-q', '-m', 'Start');
-  return dir;
+  return (await djangoProject(root, 'mycoolproject', { Dockerfile: 'FROM scratch\nCOPY manage.py /app/manage.py\n' })).dir;
 }
 
 async function architectureOf(ref: string): Promise<string> {

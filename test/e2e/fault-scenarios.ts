@@ -7,13 +7,13 @@
 // every run: it must be valid JSON at every observation), its backup, the registry's tags, and
 // the saved progress. `dataLost` counts what an interrupted or failed run damaged.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Lab } from '../lab/lab.js';
+import { djangoProject } from '../lab/project.js';
 import { REPO_ROOT } from '../lab/layout.js';
 
 type WorldSpec = Parameters<Lab['setWorld']>[0];
@@ -55,16 +55,7 @@ export interface User {
 
 export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: boolean; staleToken?: boolean; env?: Record<string, string | undefined> } = {}): Promise<User> {
   const root = await mkdtemp(join(tmpdir(), `rs-faults-${name}-`));
-  const dir = join(root, IMAGE);
-  await mkdir(join(dir, IMAGE), { recursive: true });
-  await writeFile(join(dir, 'manage.py'), '#!/usr/bin/env python\n');
-  await writeFile(join(dir, IMAGE, 'settings.py'), 'DEBUG = False\n');
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Newcomer', '-c', 'user.email=newcomer@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-q', '-m', 'Start');
-  const sha = git('rev-parse', '--short', 'HEAD');
+  const { dir, sha } = await djangoProject(root, IMAGE);
   const dockerConfig = await lab.newDockerConfig(`faults-${name}-${Date.now()}`, JSON.parse(JSON.stringify(BEFORE)));
   const xdg = join(root, 'xdg');
   const tmp = join(root, 'tmp');

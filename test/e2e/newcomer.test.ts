@@ -2,13 +2,13 @@
 // would answer it. Afterwards we look, from outside the wizard, at what really exists:
 // the repository (through gcloud), the Docker config, and the tags in the registry.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, writeFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
+import { djangoProject } from '../lab/project.js';
 import { KEY, runCli } from './pty.js';
 
 const PROJECT = 'mycoolproject-prod';
@@ -26,19 +26,6 @@ const BEFORE = {
 };
 
 let lab: Lab;
-
-async function djangoProject(root: string, name: string): Promise<{ dir: string; sha: string }> {
-  const dir = join(root, name);
-  await mkdir(join(dir, name), { recursive: true });
-  await writeFile(join(dir, 'manage.py'), '#!/usr/bin/env python\n');
-  await writeFile(join(dir, name, 'settings.py'), 'DEBUG = False\n');
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Newcomer', '-c', 'user.email=newcomer@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-q', '-m', 'Start');
-  return { dir, sha: git('rev-parse', '--short', 'HEAD') };
-}
 
 beforeAll(async () => {
   const info = inject('lab');

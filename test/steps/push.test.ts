@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { push, SAMPLE_LOCAL_REF, SAMPLE_TEXT, VERIFY_RETRY } from '../../src/steps/push.js';
-import { sampleImageArchive } from '../../src/sampleImage.js';
+import { push, VERIFY_RETRY } from '../../src/steps/push.js';
+import { verificationArchive } from '../../src/sampleImage.js';
 import { createPrefetch } from '../../src/prefetch.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { fakeWorld, match, type Expectation, type PromptAnswer } from '../fakes.js';
@@ -70,7 +70,7 @@ const cases: Case[] = [
     calls: [
       hasDockerfile(false),
       // Loaded from memory, not built (no credential helper is asked); the same bytes every time.
-      { call: 'docker.load', args: [match((a) => a instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(sampleImageArchive({ tag: SAMPLE_LOCAL_REF, files: [{ name: 'hello.txt', content: SAMPLE_TEXT }] }))), 'the verification image archive')] },
+      { call: 'docker.load', args: [match((a) => a instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(verificationArchive())), 'the verification image archive')] },
       amd64('registry-setup-verify:latest'),
       git(),
       ...tagAndPush('registry-setup-verify:latest'),
