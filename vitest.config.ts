@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // by test/lab/global-setup.ts and torn down afterwards if it started it).
 export default defineConfig({
   test: {
+    // Every worker starts from a newcomer's environment, whatever CI sets (see test/setup.ts).
+    setupFiles: ['test/setup.ts'],
     projects: [
       {
         extends: true,
