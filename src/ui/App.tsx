@@ -1,7 +1,7 @@
 // The interactive UI: the transcript of finished steps (written once, <Static>), the live panel of
 // the running step (spinner, the call in progress, last lines of output, retries, checklist),
 // its explanation (e to show/hide), the pending steps, and at the end the summary or the error panel.
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useInput, useStdin, useStdout } from 'ink';
 import type { StepItem } from '../runner.js';
 import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
@@ -39,9 +39,17 @@ export function App({ store, debug = false, renderSummary, onInterrupt, explain 
     if (state.prompting) store.released();
   }, [state.prompting, store]);
 
+  // The same element while the transcript is unchanged: Ink takes any update of its <Static> box as
+  // new transcript and redraws at once, unthrottled; kept as is, the live panel's updates are drawn
+  // at Ink's paced frame rate instead.
+  const transcript = useMemo(
+    () => <Static items={state.entries}>{(e) => <EntryView key={e.key} entry={e} debug={debug} renderSummary={renderSummary} />}</Static>,
+    [state.entries, debug, renderSummary],
+  );
+
   return (
     <>
-      <Static items={state.entries}>{(e) => <EntryView key={e.key} entry={e} debug={debug} renderSummary={renderSummary} />}</Static>
+      {transcript}
       {state.prompting || state.finished ? null : <LiveArea state={state} expanded={expanded} canToggle={isRawModeSupported === true} />}
     </>
   );

@@ -100,6 +100,7 @@ export function mountInk(o: MountOptions): InkUi {
         o.stdout.write('\n');
       }
       store.endPrompt();
+      store.flush();
       // Let React commit the final state and Ink write it, then unmount.
       await timeout(0);
       instance.unmount();

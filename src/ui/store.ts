@@ -66,6 +66,7 @@ const key = (p: string) => `${p}-${++seq}`;
 export class UiStore {
   private state: UiState;
   private listeners = new Set<() => void>();
+  private pending: NodeJS.Immediate | undefined;
   private queue: RunEvent[] = [];
   private promptWaiters: (() => void)[] = [];
   private isReleased = false;
@@ -88,8 +89,22 @@ export class UiStore {
 
   getSnapshot = (): UiState => this.state;
 
+  /**
+   * The state changes at once (getSnapshot always answers the latest); <App> hears of it once per
+   * turn of the event loop. Ink renders on the legacy root, where every notification is a full
+   * render, layout and measure of the live area (~10 ms here): a re-run's quick bursts of events
+   * (step-start, notes, step-done, …) now cost one frame each instead of one per event.
+   */
   private set(next: UiState): void {
     this.state = next;
+    if (this.pending) return;
+    this.pending = setImmediate(() => this.flush());
+  }
+
+  /** Tell <App> now about any change it has not heard of yet (before unmounting, say). */
+  flush(): void {
+    if (this.pending) clearImmediate(this.pending);
+    this.pending = undefined;
     for (const l of this.listeners) l();
   }
 

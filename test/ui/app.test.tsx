@@ -267,7 +267,8 @@ describe('<App> failures and notices', () => {
   it.each(notices)('a notice reaches the panel: %s', async (text) => {
     const t = setup();
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, { type: 'notice', text }, start('preflight', 0));
-    const f = await waitForFrame(t.lastFrame, 'Preflight');
+    // 'step 1 of': the running panel, drawn in the same frame as the notice (the first frame already says 'Preflight').
+    const f = await waitForFrame(t.lastFrame, 'step 1 of');
     expect(f.replace(/\s+/g, ' ')).toContain(text);
   });
 });

@@ -136,3 +136,25 @@ describe('prompt hand-over', () => {
     await ui.finish();
   });
 });
+
+describe('frame pacing', () => {
+  // Ink redraws at once, unpaced, whenever its <Static> box is updated; <App> keeps that element
+  // unchanged unless the transcript grows, so live-panel updates are drawn at Ink's paced rate.
+  it('20 live-panel updates in quick succession are drawn in a few frames, not 20', async () => {
+    const { stdout, stdin, ui } = setup();
+    ui.sink({ type: 'run-start', steps: STEPS, dryRun: false });
+    ui.sink({ type: 'step-start', id: 'region', index: 0, total: 2, title: 'Region', explain: STEPS[0].explain, recheck: false });
+    await waitFor(() => plain(stdout.all).includes('step 1 of 2') && stdin.raw, () => plain(stdout.all));
+    await new Promise((r) => setTimeout(r, 150)); // past the paced frame that drew it
+    const mark = stdout.chunks.length;
+    for (let i = 1; i <= 20; i++) {
+      ui.sink({ type: 'step-activity', id: 'region', text: `checking location ${i}` });
+      await new Promise((r) => setImmediate(r)); // each update in its own turn of the event loop
+    }
+    await waitFor(() => plain(stdout.chunks.slice(mark).join('')).includes('checking location 20'), () => plain(stdout.all));
+    const frames = stdout.chunks.slice(mark).filter((c) => plain(c).includes('checking location')).length;
+    expect(frames).toBeGreaterThanOrEqual(1);
+    expect(frames).toBeLessThan(10);
+    await ui.finish();
+  });
+});
