@@ -2,9 +2,11 @@
 // chunks in dist/chunks/ for what is imported lazily.
 //
 // - React runs in production mode (NODE_ENV is "production" at build time).
-// - Code splitting: dist/cli.js holds only what the first frame needs (Ink, React, the steps' titles,
-//   the runner). The adapters (execa, conf, @inquirer prompts) are in the chunk of src/env.ts, which
-//   src/cli.tsx imports after the first frame; Node parses that chunk while the frame is on screen.
+// - Code splitting: dist/cli.js (with a small chunk: flag parsing, chalk) holds only what the header
+//   needs, written before anything else loads (src/ui/boot.ts). Ink, React, the steps and the runner
+//   are chunks src/cli.tsx imports right after it. The adapters (execa, conf, @inquirer prompts) are
+//   in the chunk of src/env.ts, imported once Ink's first frame is drawn; Node parses that chunk
+//   while the frame is on screen.
 // - The Artifact Registry client (google-gax loads its protos from its own package folder at run
 //   time) stays external, imported lazily in the background after the first frame.
 // - Ink's devtools module (imported only when DEV=true) and react-devtools-core are stubbed: the dev

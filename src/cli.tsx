@@ -1,16 +1,14 @@
-// Entry point (bundled to dist/cli.js, started by bin/registry-setup.js). Wires the real world:
-// process env, streams, home and working folder, uid; everything else lives in src/ui/runCli.tsx.
+// Entry point (bundled to dist/cli.js, started by bin/registry-setup.js): sets the process up, picks
+// the mode and draws the header (src/ui/boot.ts, which also starts gcloud right after it), and only
+// then loads the rest (Ink, React, the steps and runner, in chunks of their own) and wires the real
+// world into runCli (src/ui/runCli.tsx): process env, streams, home and working folder, uid.
 import { restoreFetch } from './ui/startup.js'; // first: see the file
 import os from 'node:os';
 import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
-import { steps } from './steps/index.js';
-import { renderSummary } from './steps/summary.js';
-import { runCli } from './ui/runCli.js';
-import { mountInk } from './ui/mount.js';
+import { boot } from './ui/boot.js';
 import { GCLOUD_CONFIG_HELPER, startEarly } from './adapters/early.js';
 
-restoreFetch();
 const debug = process.argv.includes('--debug');
 
 // Node's own warnings (deprecations, a library's MetadataLookupWarning…) would be written straight
@@ -39,8 +37,21 @@ function flushAndExit(code: number): void {
   setTimeout(() => process.exit(code), 500).unref();
 }
 
+const argv = process.argv.slice(2);
+const startConfigHelper = () => startEarly([GCLOUD_CONFIG_HELPER], process.env);
+// In a terminal: the header now, then gcloud's config-helper; both before the imports below.
+const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: startConfigHelper });
+
+const [{ runCli }, { mountInk }, { steps }, { renderSummary }] = await Promise.all([
+  import('./ui/runCli.js'),
+  import('./ui/mount.js'),
+  import('./steps/index.js'),
+  import('./steps/summary.js'),
+]);
+restoreFetch();
+
 const code = await runCli({
-  argv: process.argv.slice(2),
+  argv,
   processEnv: process.env,
   stdin: process.stdin,
   stdout: process.stdout,
@@ -70,6 +81,7 @@ const code = await runCli({
     };
   },
   exitNow: (c) => process.exit(c),
-  startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env),
+  startEarly: startConfigHelper,
+  boot: booted,
 });
 flushAndExit(code);

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFlags, USAGE } from '../src/args.js';
-import { choosePlain, runCli, type CliDeps } from '../src/ui/runCli.js';
+import { runCli, type CliDeps } from '../src/ui/runCli.js';
+import { choosePlain } from '../src/ui/mode.js';
 import type { Step, StepId } from '../src/steps/types.js';
 import type { Env, ProgressStore, RunLock, SavedRun } from '../src/ports.js';
 import { createProgressStore } from '../src/adapters/progress.js';
@@ -270,6 +271,39 @@ describe('runCli: commands started right after the first frame', () => {
       expect(handed).toBe(e.runs);
       expect(e.killed).toEqual(['left']);
     }
+  });
+
+  it.each([
+    { case: 'boot drew the header and started them: runCli uses those, starts nothing, Ink leaves the header out', argv: ['--yes'], boot: true, dry: false },
+    { case: 'boot drew the header of a --dry-run: nothing started, nothing handed', argv: ['--dry-run'], boot: true, dry: true },
+    { case: 'no boot (plain lines): runCli starts them itself', argv: ['--yes'], boot: false, dry: false },
+  ])('$case', async ({ argv, boot, dry }) => {
+    const c = fakeCli({ argv });
+    const booted = early();
+    let calls = 0;
+    let handed: EarlyRuns | undefined;
+    let headerShown: boolean | undefined;
+    c.deps.startEarly = () => {
+      calls++;
+      return early().runs;
+    };
+    if (boot) c.deps.boot = { headerShown: true, ...(dry ? {} : { early: booted.runs }) };
+    // A terminal, so runCli mounts the (stand-in) Ink UI.
+    (c.deps.stdout as { isTTY: boolean }).isTTY = true;
+    c.deps.mountInk = (o) => {
+      headerShown = o.headerShown;
+      return { store: undefined as never, sink: () => {}, beforePrompt: async () => {}, afterPrompt: () => {}, finish: async () => {} };
+    };
+    const makeEnv = c.deps.makeEnv;
+    c.deps.makeEnv = async (hooks) => {
+      handed = hooks.early;
+      return makeEnv(hooks);
+    };
+    await runCli(c.deps);
+    expect(headerShown).toBe(boot);
+    expect(calls).toBe(boot ? 0 : 1);
+    if (boot) expect(handed).toBe(dry ? undefined : booted.runs);
+    if (boot && !dry) expect(booted.killed.sort()).toEqual(['left', 'taken']); // nobody took them here: stopped at the end
   });
 });
 

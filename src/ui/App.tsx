@@ -7,9 +7,7 @@ import type { StepItem } from '../runner.js';
 import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
 import { errorLines, errorView, summaryView, type RenderSummary } from '../output/format.js';
 import { Spinner } from './Spinner.js';
-
-export const HEADLINE =
-  'Creates a Docker repository in Google Artifact Registry, connects Docker to it and pushes a first tagged image: chapter 02 of the guide, done for real and explained.';
+import { DRY_RUN_MARK, HEADLINE } from './header.js';
 
 export interface AppProps {
   store: UiStore;
@@ -223,7 +221,7 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
             <Text bold color="cyan">
               registry-setup
             </Text>
-            {entry.dryRun ? <Text color="yellow"> (dry run: nothing will be changed)</Text> : null}
+            {entry.dryRun ? <Text color="yellow">{DRY_RUN_MARK}</Text> : null}
           </Text>
           <Text dimColor>{HEADLINE}</Text>
         </Box>

@@ -34,6 +34,8 @@ export interface MountOptions {
   debug: boolean;
   renderSummary?: RenderSummary;
   onInterrupt: () => void;
+  /** The header is already on screen (src/ui/boot.ts): the transcript starts without it. */
+  headerShown?: boolean;
 }
 
 const HIDE_CURSOR = '\u001B[?25l';
@@ -56,7 +58,7 @@ async function atMost(p: Promise<void>, ms: number): Promise<void> {
 }
 
 export function mountInk(o: MountOptions): InkUi {
-  const store = new UiStore(o.steps, { dryRun: o.dryRun });
+  const store = new UiStore(o.steps, { dryRun: o.dryRun, header: !o.headerShown });
   // At most 10 frames a second (the spinner's pace; Ink's default is 30): each frame re-measures
   // every line of the live area, and during a push Docker's per-layer lines would otherwise cost a
   // frame each, CPU that gcloud's processes need on a small machine.

@@ -12,6 +12,8 @@ import { redact, type RenderSummary } from '../output/format.js';
 import { toWizardError } from '../errors.js';
 import type { InkUi } from './mount.js';
 import type { EarlyRuns } from '../adapters/early.js';
+import { choosePlain } from './mode.js';
+import type { Boot } from './boot.js';
 
 export interface EnvHooks {
   interactive: boolean;
@@ -38,18 +40,10 @@ export interface CliDeps {
   exitNow: (code: number) => void;
   /** Start the commands every real run begins with (gcloud's config and token), right after the first frame. */
   startEarly?: () => EarlyRuns;
+  /** What src/ui/boot.ts already did before the modules loaded (the header drawn, gcloud started). */
+  boot?: Boot;
   /** Mount Ink (injected so plain-mode runs never load it). */
   mountInk?: (o: Parameters<typeof import('./mount.js').mountInk>[0]) => InkUi;
-}
-
-export function isCI(env: NodeJS.ProcessEnv): boolean {
-  const ci = env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
-
-/** Plain lines when stdout is not a terminal, in CI, on a dumb terminal, or for --json. */
-export function choosePlain(flags: Pick<Flags, 'json'>, stdoutIsTTY: boolean, env: NodeJS.ProcessEnv): boolean {
-  return flags.json || !stdoutIsTTY || isCI(env) || env.TERM === 'dumb';
 }
 
 /** How long after the first step starts the API client loads (it blocks the event loop ~0.3 s). */
@@ -103,6 +97,7 @@ export async function runCli(d: CliDeps): Promise<number> {
       debug: flags.debug,
       renderSummary: d.renderSummary,
       onInterrupt: interrupt,
+      headerShown: d.boot?.headerShown === true,
     });
     sink = ui.sink;
   } else {
@@ -117,7 +112,8 @@ export async function runCli(d: CliDeps): Promise<number> {
 
   // The first frame is on screen: the slowest probe (gcloud, about a second) starts now, before the
   // adapters load (started any earlier, its Python start-up slows the first frame down).
-  const early = flags.dryRun ? undefined : d.startEarly?.();
+  // (When boot drew the header, it has started them already: right after the header.)
+  const early = d.boot?.headerShown ? d.boot.early : flags.dryRun ? undefined : d.startEarly?.();
 
   let result: RunResult | undefined;
   let fatal: unknown;

@@ -71,10 +71,11 @@ export class UiStore {
   private promptWaiters: (() => void)[] = [];
   private isReleased = false;
 
-  constructor(initialSteps: StepInfo[] = [], opts: { dryRun?: boolean } = {}) {
+  /** `header: false`: the header was written before Ink loaded (src/ui/boot.ts), so it is not an entry. */
+  constructor(initialSteps: StepInfo[] = [], opts: { dryRun?: boolean; header?: boolean } = {}) {
     this.state = {
       steps: initialSteps.map((s) => ({ ...s, status: 'pending' })),
-      entries: [{ key: key('header'), kind: 'header', dryRun: !!opts.dryRun }],
+      entries: opts.header === false ? [] : [{ key: key('header'), kind: 'header', dryRun: !!opts.dryRun }],
       live: null,
       prompting: null,
       finished: false,

@@ -1,0 +1,86 @@
+// The header drawn before Ink loads (src/ui/boot.ts, src/ui/header.ts): when, what, and that it
+// looks the way <App> draws it.
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, cleanup } from 'ink-testing-library';
+import { boot } from '../../src/ui/boot.js';
+import { DRY_RUN_MARK, HEADLINE, headerText, wrapWords } from '../../src/ui/header.js';
+import { App } from '../../src/ui/App.js';
+import { UiStore } from '../../src/ui/store.js';
+import type { EarlyRuns } from '../../src/adapters/early.js';
+import { plain, waitForFrame } from './helpers.js';
+
+function term(isTTY: boolean, columns = 100) {
+  const out = { isTTY, columns, text: '', write: (s: string) => ((out.text += s), true) };
+  return out;
+}
+
+describe('boot: the header first, then gcloud, before anything heavy loads', () => {
+  const cases: { case: string; argv: string[]; tty: boolean; env?: NodeJS.ProcessEnv; header: boolean; started: boolean }[] = [
+    { case: 'a run in a terminal: header, then the config-helper started', argv: [], tty: true, header: true, started: true },
+    { case: '--yes in a terminal: the same', argv: ['--yes', '--project', 'mycoolproject-prod'], tty: true, header: true, started: true },
+    { case: '--dry-run: header, nothing started', argv: ['--dry-run'], tty: true, header: true, started: false },
+    { case: 'stdout not a terminal: left to plain mode', argv: [], tty: false, header: false, started: false },
+    { case: 'CI=true: left to plain mode', argv: [], tty: true, env: { CI: 'true' }, header: false, started: false },
+    { case: 'TERM=dumb: left to plain mode', argv: [], tty: true, env: { TERM: 'dumb' }, header: false, started: false },
+    { case: '--json: left to runCli', argv: ['--json'], tty: true, header: false, started: false },
+    { case: '--help: left to runCli', argv: ['--help'], tty: true, header: false, started: false },
+    { case: '--version: left to runCli', argv: ['--version'], tty: true, header: false, started: false },
+    { case: 'a usage error: left to runCli', argv: ['--nope'], tty: true, header: false, started: false },
+  ];
+  it.each(cases)('$case', ({ argv, tty, env, header, started }) => {
+    const stdout = term(tty);
+    const runs: EarlyRuns = new Map();
+    let calls = 0;
+    const order: string[] = [];
+    const write = stdout.write;
+    stdout.write = (s: string) => (order.push('header'), write(s));
+    const b = boot({
+      argv,
+      processEnv: env ?? {},
+      stdout,
+      startEarly: () => {
+        calls++;
+        order.push('gcloud');
+        return runs;
+      },
+    });
+    expect(b.headerShown).toBe(header);
+    expect(calls).toBe(started ? 1 : 0);
+    expect(b.early).toBe(started ? runs : undefined);
+    if (header) {
+      expect(plain(stdout.text)).toContain('registry-setup');
+      expect(order[0]).toBe('header'); // drawn before gcloud starts
+    } else expect(stdout.text).toBe('');
+  });
+});
+
+describe('headerText', () => {
+  it('wraps the headline to the terminal, marks a dry run, ends with a blank line', () => {
+    const t = plain(headerText(60, true));
+    const lines = t.split('\n');
+    expect(lines[0]).toBe(`registry-setup${DRY_RUN_MARK}`);
+    for (const l of lines.slice(1)) expect(l.length).toBeLessThanOrEqual(60);
+    expect(lines.slice(1, -2).join(' ')).toBe(HEADLINE);
+    expect(t.endsWith('\n\n')).toBe(true);
+    expect(plain(headerText(60, false)).split('\n')[0]).toBe('registry-setup');
+  });
+
+  it.each([
+    ['one word longer than the width stays whole', 'a verylongword b', 5, ['a', 'verylongword', 'b']],
+    ['breaks between words', 'aa bb cc', 5, ['aa bb', 'cc']],
+    ['collapses spaces', '  aa   bb ', 80, ['aa bb']],
+  ])('wrapWords: %s', (_c, text, width, want) => {
+    expect(wrapWords(text, width)).toEqual(want);
+  });
+
+  it('looks the way <App> draws the header (same lines at the same width)', async () => {
+    const store = new UiStore([]);
+    const r = render(<App store={store} />);
+    const frame = await waitForFrame(r.lastFrame, 'registry-setup', 'done for real');
+    const inkHeader = frame.split('\n').slice(0, 3).map((l) => l.trimEnd());
+    const ours = plain(headerText(100, false)).split('\n').slice(0, 3);
+    expect(ours).toEqual(inkHeader);
+    cleanup();
+  });
+});
