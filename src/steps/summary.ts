@@ -4,6 +4,13 @@ import type { WizardState } from '../ports.js';
 import type { Step, StepId } from './types.js';
 import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapter } from '../facts.js';
 import { callOpts } from './common.js';
+import { takeOr } from '../prefetch.js';
+
+/**
+ * The listing for the storage line, keyed by the pushed digest: a run that pushes another image
+ * gets a new key (and a fresh listing); the same digest means the same images and bytes.
+ */
+const storageKey = (repositoryName: string, digest: string | undefined) => `list images ${repositoryName} ${digest ?? '-'}`;
 import { registryUrl as makeRegistryUrl } from '../naming.js';
 
 export interface SummaryData {
@@ -84,7 +91,8 @@ export const summary: Step = {
     if (ctx.state.repositoryName) {
       try {
         ctx.report.activity('listing what the repository holds, for the storage costs');
-        const images = await env.api.listDockerImages(ctx.state.repositoryName, callOpts(ctx, signal));
+        const name = ctx.state.repositoryName;
+        const { value: images } = await takeOr(ctx.prefetched, storageKey(name, ctx.state.digest), () => env.api.listDockerImages(name, callOpts(ctx, signal)));
         storage = { images: images.length, bytes: images.reduce((sum, i) => sum + (i.imageSizeBytes ?? 0), 0) };
       } catch (e) {
         if (signal.aborted) throw e;
@@ -97,6 +105,13 @@ export const summary: Step = {
     if (s.digest) parts.push(s.digest.slice(0, 19) + '…');
     if (storage) parts.push(`${humanBytes(storage.bytes)} stored`);
     return { state: storage ? { storage } : {}, summary: parts.join(', '), commands: [] };
+  },
+
+  // On a re-run (something was pushed before), the listing starts with the other re-checks.
+  prefetch(ctx, env) {
+    const { repositoryName, digest } = ctx.state;
+    if (!ctx.prefetched || !repositoryName || !digest) return;
+    ctx.prefetched.start(storageKey(repositoryName, digest), (signal) => env.api.listDockerImages(repositoryName, { signal }));
   },
 
   plan() {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSummary, summary } from '../../src/steps/summary.js';
 import { steps } from '../../src/steps/index.js';
 import { fakeWorld } from '../fakes.js';
+import { createPrefetch } from '../../src/prefetch.js';
 import type { WizardState } from '../../src/ports.js';
 
 const H = 'southamerica-east1-docker.pkg.dev';
@@ -83,6 +84,23 @@ describe('summary step', () => {
     expect(out.state).toEqual(storage ? { storage } : {});
     expect(renderSummary({ ...full, ...out.state }, {}).costFacts[0]).toMatch(fact);
     w.assertDone();
+  });
+
+  // A re-run starts the listing with the other re-checks; the summary takes it when the digest it was
+  // started for is still the pushed one, and lists afresh when this run pushed another image.
+  it.each([
+    { case: 'nothing pushed before: no early listing; the summary lists', before: { ...full, digest: undefined }, at: full, lists: 1 },
+    { case: 'pushed before, same digest now: the early listing is used, one call in all', before: full, at: full, lists: 1 },
+    { case: 'this run pushed another image: the early listing is not used, a fresh one is made', before: full, at: { ...full, digest: 'sha256:' + 'f'.repeat(64) }, lists: 2 },
+  ])('prefetch: $case', async ({ before, at, lists }) => {
+    const listing = { call: 'api.listDockerImages', args: [full.repositoryName], result: [img(D, ['latest'], 528)] } as const;
+    const w = fakeWorld({ calls: Array.from({ length: lists }, () => listing) });
+    const prefetched = createPrefetch();
+    summary.prefetch!({ ...w.ctx({}, before), prefetched }, w.env);
+    const out = await summary.run({ ...w.ctx({}, at), prefetched }, w.env, new AbortController().signal);
+    expect(out.state).toEqual({ storage: { images: 1, bytes: 528 } });
+    w.assertDone();
+    prefetched.stop();
   });
 
   it('nothing to list before there is a repository', async () => {
