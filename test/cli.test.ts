@@ -276,8 +276,9 @@ describe('runCli: commands started right after the first frame', () => {
   it.each([
     { case: 'boot drew the header and started them: runCli uses those, starts nothing, Ink leaves the header out', argv: ['--yes'], boot: true, dry: false },
     { case: 'boot drew the header of a --dry-run: nothing started, nothing handed', argv: ['--dry-run'], boot: true, dry: true },
-    { case: 'no boot (plain lines): runCli starts them itself', argv: ['--yes'], boot: false, dry: false },
-  ])('$case', async ({ argv, boot, dry }) => {
+    { case: 'no boot: runCli starts them itself', argv: ['--yes'], boot: false, dry: false },
+    { case: 'boot started them for plain lines (no header): runCli uses those', argv: ['--yes'], boot: true, dry: false, plain: true },
+  ])('$case', async ({ argv, boot, dry, plain }) => {
     const c = fakeCli({ argv });
     const booted = early();
     let calls = 0;
@@ -287,9 +288,9 @@ describe('runCli: commands started right after the first frame', () => {
       calls++;
       return early().runs;
     };
-    if (boot) c.deps.boot = { headerShown: true, ...(dry ? {} : { early: booted.runs }) };
-    // A terminal, so runCli mounts the (stand-in) Ink UI.
-    (c.deps.stdout as { isTTY: boolean }).isTTY = true;
+    if (boot) c.deps.boot = { headerShown: !plain, ...(dry ? {} : { early: booted.runs }) };
+    // A terminal, so runCli mounts the (stand-in) Ink UI; or not, for plain lines.
+    (c.deps.stdout as { isTTY: boolean }).isTTY = !plain;
     c.deps.mountInk = (o) => {
       headerShown = o.headerShown;
       return { store: undefined as never, sink: () => {}, beforePrompt: async () => {}, afterPrompt: () => {}, finish: async () => {} };
@@ -300,7 +301,7 @@ describe('runCli: commands started right after the first frame', () => {
       return makeEnv(hooks);
     };
     await runCli(c.deps);
-    expect(headerShown).toBe(boot);
+    expect(headerShown).toBe(plain ? undefined : boot);
     expect(calls).toBe(boot ? 0 : 1);
     if (boot) expect(handed).toBe(dry ? undefined : booted.runs);
     if (boot && !dry) expect(booted.killed.sort()).toEqual(['left', 'taken']); // nobody took them here: stopped at the end

@@ -1,11 +1,10 @@
 // What a run does before anything heavy loads (src/cli.tsx calls it first, then imports the rest).
 //
-// In a terminal, the header is written at once with plain writes, and gcloud's config-helper (about a
-// second of Python: the token every real run waits for) starts right after it. Ink, React and the
-// adapters then load while the user already reads the header and gcloud already works; Ink draws the
-// live area below it and leaves the header out (runCli's `boot.headerShown`).
-// Plain lines, --json, --help, --version and usage errors are left to runCli as they are; --dry-run
-// shows the header but starts nothing (it runs no command).
+// In a terminal, the header is written at once with plain writes. Then, in every real run (plain
+// lines and --json too), gcloud's config-helper starts: about a second of Python, the token every run
+// waits for. Ink, React and the adapters load while the user already reads the header and gcloud
+// already works; Ink draws the live area below it and leaves the header out (`headerShown`).
+// --help, --version and usage errors are left to runCli; --dry-run starts nothing (it runs no command).
 import { parseFlags } from '../args.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import { choosePlain } from './mode.js';
@@ -14,7 +13,7 @@ import { headerText } from './header.js';
 export interface Boot {
   /** The header is on screen: Ink must not draw it again. */
   headerShown: boolean;
-  /** Commands already started (handed to runCli instead of starting them again). */
+  /** Commands already started (handed to runCli instead of starting them again); none for --dry-run. */
   early?: EarlyRuns;
 }
 
@@ -27,7 +26,8 @@ export interface BootDeps {
 
 export function boot(d: BootDeps): Boot {
   const parsed = parseFlags(d.argv);
-  if (parsed.kind !== 'run' || choosePlain(parsed.flags, !!d.stdout.isTTY, d.processEnv)) return { headerShown: false };
-  d.stdout.write(headerText(d.stdout.columns, parsed.flags.dryRun));
-  return { headerShown: true, ...(parsed.flags.dryRun ? {} : { early: d.startEarly() }) };
+  if (parsed.kind !== 'run') return { headerShown: false };
+  const plain = choosePlain(parsed.flags, !!d.stdout.isTTY, d.processEnv);
+  if (!plain) d.stdout.write(headerText(d.stdout.columns, parsed.flags.dryRun));
+  return { headerShown: !plain, ...(parsed.flags.dryRun ? {} : { early: d.startEarly() }) };
 }

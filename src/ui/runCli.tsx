@@ -112,8 +112,8 @@ export async function runCli(d: CliDeps): Promise<number> {
 
   // The first frame is on screen: the slowest probe (gcloud, about a second) starts now, before the
   // adapters load (started any earlier, its Python start-up slows the first frame down).
-  // (When boot drew the header, it has started them already: right after the header.)
-  const early = d.boot?.headerShown ? d.boot.early : flags.dryRun ? undefined : d.startEarly?.();
+  // (After boot, they run already: started right after the header, before the modules loaded.)
+  const early = d.boot ? d.boot.early : flags.dryRun ? undefined : d.startEarly?.();
 
   let result: RunResult | undefined;
   let fatal: unknown;

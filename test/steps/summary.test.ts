@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummary, summary } from '../../src/steps/summary.js';
 import { steps } from '../../src/steps/index.js';
-import { fakeWorld } from '../fakes.js';
+import { fakeWorld, type Expectation } from '../fakes.js';
 import { createPrefetch } from '../../src/prefetch.js';
 import type { WizardState } from '../../src/ports.js';
 
@@ -93,7 +93,7 @@ describe('summary step', () => {
     { case: 'pushed before, same digest now: the early listing is used, one call in all', before: full, at: full, lists: 1 },
     { case: 'this run pushed another image: the early listing is not used, a fresh one is made', before: full, at: { ...full, digest: 'sha256:' + 'f'.repeat(64) }, lists: 2 },
   ])('prefetch: $case', async ({ before, at, lists }) => {
-    const listing = { call: 'api.listDockerImages', args: [full.repositoryName], result: [img(D, ['latest'], 528)] } as const;
+    const listing: Expectation = { call: 'api.listDockerImages', args: [full.repositoryName], result: [img(D, ['latest'], 528)] };
     const w = fakeWorld({ calls: Array.from({ length: lists }, () => listing) });
     const prefetched = createPrefetch();
     summary.prefetch!({ ...w.ctx({}, before), prefetched }, w.env);
