@@ -241,10 +241,11 @@ async function pushWithRetry<T>(ctx: StepContext, env: Env, ref: string, project
  * otherwise (other local tags of that name would go too, or Docker is older than 20.10) one push per
  * tag: the first uploads the layers, the others then cost only their manifests.
  */
-async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[], where: { project: string; repo: string; host: string }, signal: AbortSignal): Promise<PushResult[]> {
+async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[], localTags: Promise<string[]>, where: { project: string; repo: string; host: string }, signal: AbortSignal): Promise<PushResult[]> {
   const { project, repo, host } = where;
-  const local = await withContext(`docker image ls ${base}`, () => env.docker.localTags(base, callOpts(ctx, signal)));
-  if (local.length === tags.length && tags.every((t) => local.includes(t))) {
+  // Listed while our tags were being made, so ours may or may not be in it yet: add them.
+  const local = [...new Set([...(await localTags), ...tags])];
+  if (local.length === tags.length) {
     try {
       const byTag = await withContext(`docker push --all-tags ${base}`, () =>
         pushWithRetry(ctx, env, `${base}:${tags[0]}`, project, repo, host, () => env.docker.pushAllTags(base, callOpts(ctx, signal))),
@@ -363,10 +364,14 @@ export const push: Step = {
 
     const refs = tags.map((t) => `${base}:${t}`);
     ctx.report.activity(`tagging ${local} as ${tags.join(' and ')}`);
-    await Promise.all(refs.map((ref) => withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)))));
+    const tagged = Promise.all(refs.map((ref) => withContext(`docker tag ${local} ${ref}`, () => env.docker.tag(local, ref, callOpts(ctx, signal)))));
+    // Meanwhile: which tags of this image name are on this machine (decides how to push, below).
+    const localTags = withContext(`docker image ls ${base}`, () => env.docker.localTags(base, callOpts(ctx, signal)));
+    localTags.catch(() => {}); // awaited in pushTags; a failed tag first must not leave it unhandled
+    await tagged;
     for (const ref of refs) commands.push(`docker tag ${sh(local)} ${ref}`);
     ctx.report.activity(`pushing ${image}:${tags.join(` and ${image}:`)} to ${host}`);
-    const results = await pushTags(ctx, env, base, tags, { project, repo, host }, signal);
+    const results = await pushTags(ctx, env, base, tags, localTags, { project, repo, host }, signal);
     for (const ref of refs) commands.push(`docker push ${ref}`);
     const digest = results[0].digest;
     if (results.some((r) => r.digest !== digest)) {

@@ -56,6 +56,7 @@ type Case = {
   error?: { cls: Function; message: RegExp; flag?: string; fix?: RegExp };
   warnings?: RegExp;
   notes?: RegExp;
+  activities?: RegExp;
 };
 
 const cases: Case[] = [
@@ -330,6 +331,31 @@ const cases: Case[] = [
     ],
     error: { cls: ExternalError, message: /reported no digest for a3f9c12/ },
   },
+  // The local tags are listed while ours are being made, so the listing may not show ours yet.
+  {
+    case: 'listed before our tags existed, nothing else there → still one push --all-tags',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'docker.tag', times: 2 },
+      { call: 'docker.localTags', args: [BASE], result: [] },
+      allTags({ result: { latest: { digest: D }, [SHA]: { digest: D } } }),
+      verified(),
+    ],
+    want: { digest: D },
+  },
+  {
+    case: 'listed before our tags existed, another tag there → each tag pushed by name',
+    calls: [
+      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      { call: 'docker.tag', times: 2 },
+      { call: 'docker.localTags', args: [BASE], result: ['old'] },
+      pushL({ result: { digest: D } }),
+      pushS({ result: { digest: D } }),
+      verified(),
+    ],
+    want: { digest: D },
+    activities: /other local tags of .* exist \(old\), so each of ours is pushed by name/,
+  },
   {
     case: 'Docker older than 20.10 (no --all-tags) → each tag pushed by name',
     calls: [
@@ -420,6 +446,7 @@ describe('push step', () => {
     }
     if (c.warnings) expect(w.report.warnings.join('\n')).toMatch(c.warnings);
     if (c.notes) expect(w.report.notes.map((n) => ('text' in n ? n.text : '')).join('\n')).toMatch(c.notes);
+    if (c.activities) expect(w.report.activities.join('\n')).toMatch(c.activities);
     w.assertDone();
   });
 
