@@ -5,13 +5,13 @@ import type { Step, StepId } from './types.js';
 import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapter } from '../facts.js';
 import { callOpts } from './common.js';
 import { takeOr } from '../prefetch.js';
+import { registryUrl as makeRegistryUrl } from '../naming.js';
 
 /**
  * The listing for the storage line, keyed by the pushed digest: a run that pushes another image
  * gets a new key (and a fresh listing); the same digest means the same images and bytes.
  */
 const storageKey = (repositoryName: string, digest: string | undefined) => `list images ${repositoryName} ${digest ?? '-'}`;
-import { registryUrl as makeRegistryUrl } from '../naming.js';
 
 export interface SummaryData {
   project?: string;

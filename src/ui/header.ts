@@ -1,5 +1,5 @@
 // The wizard's header: the first thing a run in a terminal shows. It is written by src/ui/boot.ts
-// with plain writes before Ink and React load (~0.15 s earlier than Ink's first frame), so it lives
+// with plain writes before Ink and React load (about 0.2 s before Ink could draw it), so it lives
 // here, light, and not in <App>. Colours come from chalk, the same as Ink's, so they match the rest.
 import chalk from 'chalk';
 

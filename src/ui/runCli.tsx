@@ -110,9 +110,8 @@ export async function runCli(d: CliDeps): Promise<number> {
     sink = json ? fanout(progress, json.sink) : progress;
   }
 
-  // The first frame is on screen: the slowest probe (gcloud, about a second) starts now, before the
-  // adapters load (started any earlier, its Python start-up slows the first frame down).
-  // (After boot, they run already: started right after the header, before the modules loaded.)
+  // The slowest probe (gcloud, about a second) runs from the first frame on, before the adapters
+  // load: src/ui/boot.ts started it right after the header; without boot (tests), it starts now.
   const early = d.boot ? d.boot.early : flags.dryRun ? undefined : d.startEarly?.();
 
   let result: RunResult | undefined;
