@@ -378,7 +378,7 @@ describe('runCli', () => {
   });
 });
 
-async function waitUntil(pred: () => boolean, ms = 3000): Promise<void> {
+async function waitUntil(pred: () => boolean, ms = 10_000): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
     if (Date.now() - t0 > ms) throw new Error('waitUntil timed out');

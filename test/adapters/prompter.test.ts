@@ -17,11 +17,11 @@ function terminal() {
   output.on('data', (d) => (text += d.toString()));
   /** Where the screen is now: `waitFor(needle, mark())` looks only at what is drawn after it. */
   const mark = () => text.length;
-  /** Wait until the screen shows `needle` (no bare sleeps: poll the content, give up after 5 s). */
+  /** Wait until the screen shows `needle` (no bare sleeps: poll the content, give up after 10 s). */
   const waitFor = async (needle: string, from = 0) => {
     const t0 = Date.now();
     while (!strip(text.slice(from)).includes(needle)) {
-      if (Date.now() - t0 > 5000) throw new Error(`screen never showed ${JSON.stringify(needle)}; it shows:\n${strip(text)}`);
+      if (Date.now() - t0 > 10_000) throw new Error(`screen never showed ${JSON.stringify(needle)}; it shows:\n${strip(text)}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   };
