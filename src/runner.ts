@@ -423,6 +423,16 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
     };
   }
 
+  /** Let a step that is still to run start its early work (Step.prefetch), with the state so far. */
+  function offerEarlyWork(step: Step, prefetched: Prefetch): void {
+    if (!step.prefetch) return;
+    try {
+      step.prefetch({ flags, state: { ...state }, report: backgroundReporter(step), prefetched }, wenv);
+    } catch {
+      // early work is optional: the step does it itself in its turn
+    }
+  }
+
   async function runSteps(prefetched: Prefetch): Promise<RunResult> {
     // On a re-run, the cheap re-checks of steps done earlier all start at once (each is a read: an
     // API call, a file read); the steps still take their results in order. A result is used only
@@ -449,19 +459,19 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
         for (const s of steps) {
           if (!done.has(s.id)) continue;
           const p = s.check({ flags, state: { ...state, warnings: [...warnings] }, report: silentReporter, prefetched }, wenv, signal);
-          p.catch(() => {}); // taken (or dropped) below
+          // A step done earlier that its re-check sends back to run (the summary always) is a step
+          // still to run: it may start its early work now, as those do below.
+          p.then(
+            (r) => {
+              if (!r.done) offerEarlyWork(s, prefetched);
+            },
+            () => offerEarlyWork(s, prefetched),
+          );
           earlyChecks.set(s.id, p);
         }
       }
       // Steps still to run may start their early work now that more is known (Step.prefetch).
-      for (const later of steps.slice(i)) {
-        if (!later.prefetch || done.has(later.id)) continue;
-        try {
-          later.prefetch({ flags, state: { ...state }, report: backgroundReporter(later), prefetched }, wenv);
-        } catch {
-          // early work is optional: the step does it itself in its turn
-        }
-      }
+      for (const later of steps.slice(i)) if (!done.has(later.id)) offerEarlyWork(later, prefetched);
       current = { id: step.id, title: step.title };
       const report = reporterFor(step.id, sink, warnings);
       const ctx = (): StepContext => ({ flags, state: { ...state, warnings: [...warnings] }, report, prefetched });

@@ -398,6 +398,50 @@ describe('runWizard', () => {
     expect(leftSignal?.aborted).toBe(true);
   });
 
+  it('prefetch on a re-run: a done step its re-check sends back to run starts its early work then, not in its turn; a step still in place does not', async () => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const steps = fakeSteps({}, log, ac);
+    let gate: (() => void) | undefined;
+    const push = steps.find((s) => s.id === 'push')!;
+    push.check = async () => {
+      log.push('check:push');
+      await new Promise<void>((r) => (gate = r));
+      log.push('check:push~done');
+      return { done: true };
+    };
+    push.prefetch = () => void log.push('prefetch:push');
+    const summary = steps.find((s) => s.id === 'summary')!;
+    summary.check = async () => ({ done: false, why: 'always shown' });
+    summary.prefetch = (ctx) => {
+      log.push(`prefetch:summary digest=${ctx.state.digest}`);
+      ctx.prefetched!.start('listing', async () => 'early listing');
+    };
+    let took: unknown;
+    summary.run = async (ctx) => {
+      took = await ctx.prefetched!.take('listing');
+      return { state: {}, summary: 'summary ok' };
+    };
+    for (const s of steps) if (!['push', 'summary'].includes(s.id)) s.check = async () => ({ done: true });
+    const all: StepId[] = [...IDS];
+    const p = runWizard({
+      steps,
+      env: strictEnv(strictPrompter(false, [], log)),
+      store: memStore(savedRun(all, { project: 'demo-proj', location: 'southamerica-east1', repositoryName: 'r', digest: 'sha256:abc' }), log),
+      flags: flags({}),
+      signal: ac.signal,
+      sink: () => {},
+    });
+    for (let n = 0; n < 200 && !gate; n++) await new Promise((r) => setTimeout(r, 1));
+    // The summary's early work started while the push re-check is still out.
+    expect(log).toContain('prefetch:summary digest=sha256:abc');
+    gate?.();
+    expect((await p).status).toBe('done');
+    expect(took).toBe('early listing');
+    expect(log.indexOf('prefetch:summary digest=sha256:abc')).toBeLessThan(log.indexOf('check:push~done'));
+    expect(log.filter((l) => l.startsWith('prefetch:'))).toEqual(['prefetch:summary digest=sha256:abc']);
+  });
+
   it.each([
     {
       case: 'every re-check starts at once, before the first one is answered; each step still takes its own, in order',
