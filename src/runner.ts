@@ -350,12 +350,7 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
     };
     const planned: PlannedStep[] = steps.map((s) => {
       const ctx: StepContext = { flags, state: { ...planState }, report: reporterFor(s.id, () => {}, []) };
-      let commands: string[] = [];
-      try {
-        commands = s.plan?.(ctx, wenv) ?? [];
-      } catch {
-        commands = [];
-      }
+      const commands = planOf(s, ctx, wenv);
       commandsByStep[s.id] = commands;
       return { id: s.id, title: s.title, explain: s.explain, commands };
     });
@@ -493,13 +488,7 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
             r = { done: false, why: `it could not be re-checked (${w.fullMessage})` };
           }
           if (r.done) {
-            let cmds: string[] = [];
-            try {
-              cmds = step.plan?.(c, wenv) ?? [];
-            } catch {
-              cmds = [];
-            }
-            commandsByStep[step.id] = cmds;
+            commandsByStep[step.id] = planOf(step, c, wenv);
             const summary = r.summary ?? 'still in place';
             results[i] = { id: step.id, title: step.title, status: 'done', rechecked: true, summary };
             sink({ type: 'step-done', id: step.id, summary, skipped: true });
@@ -528,6 +517,15 @@ async function runLocked(opts: RunOptions, held: Map<string, RunLockHandle>): Pr
     current = {};
     sink({ type: 'run-done', state, commandsByStep, dryRun: false });
     return { status: 'done', state, steps: results, commandsByStep };
+  }
+}
+
+/** A step's equivalent commands (Step.plan); a plan that cannot be made is none, never a failure. */
+function planOf(step: Step, ctx: StepContext, env: Env): string[] {
+  try {
+    return step.plan?.(ctx, env) ?? [];
+  } catch {
+    return [];
   }
 }
 

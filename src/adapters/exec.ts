@@ -95,16 +95,19 @@ function notInstalled(cmd: string, display: string): ExternalError {
   ]);
 }
 
+/** A command that never exited on its own: stopped by a signal, or it could not start. */
+function didNotFinish(display: string, signal: string | null | undefined, code: string | undefined, stderr: string): ExternalError {
+  const why = signal ? `was stopped by ${signal}` : `could not run (${code ?? 'unknown error'})`;
+  return new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
+}
+
 /** An early run's result, judged as the runner judges its own (same errors, final newline stripped). */
 function fromEarly(cmd: string, display: string, r: EarlyResult, opts: RunOpts): RunResult {
   if (r.errorCode === 'ENOENT') throw notInstalled(cmd, display);
   const strip = (s: string) => s.replace(/\r?\n$/, '');
   const stdout = strip(r.stdout);
   const stderr = strip(r.stderr);
-  if (r.exitCode === null) {
-    const why = r.signal ? `was stopped by ${r.signal}` : `could not run (${r.errorCode ?? 'unknown error'})`;
-    throw new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
-  }
+  if (r.exitCode === null) throw didNotFinish(display, r.signal, r.errorCode, stderr);
   if (r.exitCode !== 0 && opts.reject !== false) throw commandFailed(display, r.exitCode, stderr);
   return { stdout, stderr, exitCode: r.exitCode };
 }
@@ -178,8 +181,7 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
           retryable: true,
         });
       }
-      const why = result.signal ? `was stopped by ${result.signal}` : `could not run (${result.code ?? 'unknown error'})`;
-      throw new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
+      throw didNotFinish(display, result.signal, result.code, stderr);
     }
     const exitCode = result.exitCode ?? 0;
     if (exitCode !== 0 && opts.reject !== false) throw commandFailed(display, exitCode, stderr);

@@ -10,9 +10,10 @@ import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
 import { takeOr } from '../prefetch.js';
-
-const SAMPLE_LOAD = 'load the verification image';
 import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
+
+/** Prefetch key of the verification image's `docker load`. */
+const SAMPLE_LOAD = 'load the verification image';
 
 const AMD64 = 'linux/amd64';
 /** Verification through the API: a few quick attempts, since listing can lag the push briefly. */
