@@ -138,7 +138,7 @@ describe('prompter on injected streams', () => {
 
 describe('search prompt (synchronous type-to-filter)', () => {
   /** The answer, or a failure showing the screen if there is none within `ms` (a key that was ignored leaves the question waiting). */
-  async function answerOf<T>(t: ReturnType<typeof terminal>, answer: Promise<T>, ms = 3000): Promise<T> {
+  async function answerOf<T>(t: ReturnType<typeof terminal>, answer: Promise<T>, ms = 10_000): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms; the screen shows:\n${t.screen()}`)), ms);
@@ -226,22 +226,16 @@ describe('search prompt (synchronous type-to-filter)', () => {
     expect(await answerOf(t, answer)).toBe('other-dev');
   });
 
-  it('the default is the active item at first', async () => {
+  it.each([
+    { case: 'the default is the active item at first', def: 'zeta-123', active: '❯ Zeta', want: 'zeta-123' },
+    { case: 'a default that is not among the choices: the first item is active', def: 'gone', active: '❯ mycoolproject-prod', want: 'mycoolproject-prod' },
+  ])('$case', async ({ def, active, want }) => {
     const t = terminal();
     const p = createPrompter({ input: t.input, output: t.output, interactive: true });
-    const answer = p.search({ message: 'Which project?', choices: projects, default: 'zeta-123' });
-    await t.waitFor('❯ Zeta');
+    const answer = p.search({ message: 'Which project?', choices: projects, default: def });
+    await t.waitFor(active);
     t.type(KEY.enter);
-    expect(await answerOf(t, answer)).toBe('zeta-123');
-  });
-
-  it('a default that is not among the choices: the first item is active', async () => {
-    const t = terminal();
-    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
-    const answer = p.search({ message: 'Which project?', choices: projects, default: 'gone' });
-    await t.waitFor('❯ mycoolproject-prod');
-    t.type(KEY.enter);
-    expect(await answerOf(t, answer)).toBe('mycoolproject-prod');
+    expect(await answerOf(t, answer)).toBe(want);
   });
 
   it('no match: Enter does nothing (the term stays), then Backspace and typing recover', async () => {

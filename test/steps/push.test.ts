@@ -37,9 +37,13 @@ const tagAndPush = (local: string, tags = ['latest', SHA], pushes?: Expectation[
       ]),
 ];
 const allTags = (r: Partial<Expectation>): Expectation => ({ call: 'docker.pushAllTags', args: [BASE], ...r }) as Expectation;
+// Both tags made, and what `docker image ls BASE` answered meanwhile (it decides how to push).
+const tagsListed = (local: string[]): Expectation[] => [{ call: 'docker.tag', times: 2 }, { call: 'docker.localTags', args: [BASE], result: local }];
 const verified = (tags = ['latest', SHA]): Expectation => ({ call: 'api.listDockerImages', args: [RN], result: [listed(['older'], OTHER), listed(tags)] });
 const hasDockerfile = (v: boolean): Expectation => ({ call: 'files.exists', args: ['Dockerfile'], result: v });
 const git = (sha: string | null = SHA): Expectation => ({ call: 'git.shortSha', result: sha });
+// ./Dockerfile built as mycoolproject:latest (amd64), inside a git repository.
+const builtHere = (): Expectation[] => [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git()];
 // Pushed by name: the first tag (latest) alone, retried if need be, then the others.
 const pushL = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:latest`], ...r }) as Expectation;
 const pushS = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:${SHA}`], ...r }) as Expectation;
@@ -62,7 +66,7 @@ type Case = {
 const cases: Case[] = [
   {
     case: 'Dockerfile present → build, tag latest + sha, push, verify',
-    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'), verified()],
+    calls: [...builtHere(), ...tagAndPush('mycoolproject:latest'), verified()],
     want: { image: 'mycoolproject', source: 'build', localImage: 'mycoolproject:latest', sha: SHA, imageUris: [`${BASE}:latest`, `${BASE}:${SHA}`], digest: D },
     commands: /docker build -t mycoolproject:latest \.\ndocker tag .*\ndocker tag .*\ndocker push .*:latest\ndocker push .*:a3f9c12/,
   },
@@ -157,20 +161,20 @@ const cases: Case[] = [
   {
     case: 'immutable tags and latest is another image → explained',
     st: { ...state, immutableTags: true },
-    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), { call: 'api.listDockerImages', args: [RN], result: [listed(['latest', 'old1234'], OTHER)] }],
+    calls: [...builtHere(), { call: 'api.listDockerImages', args: [RN], result: [listed(['latest', 'old1234'], OTHER)] }],
     error: { cls: UserError, message: /immutable tags.*latest already points to another image/, fix: /--image/ },
   },
   {
     case: 'immutable tags, latest is this very commit (resumed push) → proceeds',
     st: { ...state, immutableTags: true },
-    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), { call: 'api.listDockerImages', result: [listed(['latest', SHA])] }, ...tagAndPush('mycoolproject:latest'), verified()],
+    calls: [...builtHere(), { call: 'api.listDockerImages', result: [listed(['latest', SHA])] }, ...tagAndPush('mycoolproject:latest'), verified()],
     want: { digest: D },
   },
   {
     case: 'immutable setting not in saved state → read from the API first',
     st: { ...state, immutableTags: undefined },
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       { call: 'api.getRepository', args: [RN], result: { name: RN, format: 'DOCKER', immutableTags: true } },
       { call: 'api.listDockerImages', args: [RN], result: [listed(['latest'], OTHER)] },
     ],
@@ -179,7 +183,7 @@ const cases: Case[] = [
   {
     case: 'unauthorized once (token expired mid-push) → retried once and works',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('unauthorized: authentication failed') }),
         pushL({ result: { digest: D } }),
@@ -193,7 +197,7 @@ const cases: Case[] = [
   {
     case: 'unauthorized twice → explains helper, PATH and configure-docker',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('unauthorized: authentication failed') }),
         pushL({ throws: pushErr('unauthorized: authentication failed') }),
@@ -204,7 +208,7 @@ const cases: Case[] = [
   {
     case: '"no basic auth credentials" → no retry, credentials explained',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('no basic auth credentials') })]),
     ],
     error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
@@ -212,7 +216,7 @@ const cases: Case[] = [
   {
     case: 'denied → writer role or missing repository',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
       ]),
@@ -223,7 +227,7 @@ const cases: Case[] = [
   {
     case: 'adapter reason HELPER_MISSING → PATH explained with the docker login fallback',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: new ExternalError('Docker could not run its credential helper', { reason: 'HELPER_MISSING', stderrTail: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH' }) }),
       ]),
@@ -233,7 +237,7 @@ const cases: Case[] = [
   {
     case: 'adapter reason TAG_IMMUTABLE → explained',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) })]),
     ],
     error: { cls: UserError, message: /immutable tags, so latest cannot be moved/, fix: /--image/ },
@@ -241,7 +245,7 @@ const cases: Case[] = [
   {
     case: 'adapter reason PUSH_CONNECTION → retried once',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: new ExternalError('the connection dropped', { reason: 'PUSH_CONNECTION', retryable: true }) }),
         pushL({ result: { digest: D } }),
@@ -254,7 +258,7 @@ const cases: Case[] = [
   {
     case: 'registry says the API is disabled (turned off since) → that, not a permission story',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') }),
       ]),
@@ -264,7 +268,7 @@ const cases: Case[] = [
   {
     case: 'dropped connection → retried once',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('write tcp 10.0.0.2:443: write: connection reset by peer') }),
         pushL({ result: { digest: D } }),
@@ -278,7 +282,7 @@ const cases: Case[] = [
   {
     case: 'dropped twice → the error, with context',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ throws: pushErr('unexpected EOF') }),
         pushL({ throws: pushErr('unexpected EOF') }),
@@ -289,7 +293,7 @@ const cases: Case[] = [
   {
     case: 'only the sha push fails → its error, named by its tag (latest went up meanwhile)',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
+      ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
         pushL({ result: { digest: D } }),
         pushS({ throws: new ExternalError('immutable', { reason: 'TAG_IMMUTABLE' }) }),
@@ -300,9 +304,8 @@ const cases: Case[] = [
   {
     case: 'all tags at once: unauthorized once (token expired mid-push) → retried once and works',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      { call: 'docker.tag', times: 2 },
-      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      ...builtHere(),
+      ...tagsListed(['latest', SHA]),
       allTags({ throws: pushErr('unauthorized: authentication failed') }),
       allTags({ result: { latest: { digest: D }, [SHA]: { digest: D } } }),
       verified(),
@@ -313,9 +316,8 @@ const cases: Case[] = [
   {
     case: 'all tags at once: denied → the permission story, with the all-tags command as context',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      { call: 'docker.tag', times: 2 },
-      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      ...builtHere(),
+      ...tagsListed(['latest', SHA]),
       allTags({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
       { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
@@ -324,9 +326,8 @@ const cases: Case[] = [
   {
     case: 'all tags at once: a tag without a digest in the output is not trusted',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      { call: 'docker.tag', times: 2 },
-      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      ...builtHere(),
+      ...tagsListed(['latest', SHA]),
       allTags({ result: { latest: { digest: D } } }),
     ],
     error: { cls: ExternalError, message: /reported no digest for a3f9c12/ },
@@ -335,9 +336,8 @@ const cases: Case[] = [
   {
     case: 'listed before our tags existed, nothing else there → still one push --all-tags',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      { call: 'docker.tag', times: 2 },
-      { call: 'docker.localTags', args: [BASE], result: [] },
+      ...builtHere(),
+      ...tagsListed([]),
       allTags({ result: { latest: { digest: D }, [SHA]: { digest: D } } }),
       verified(),
     ],
@@ -346,9 +346,8 @@ const cases: Case[] = [
   {
     case: 'listed before our tags existed, another tag there → each tag pushed by name',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      { call: 'docker.tag', times: 2 },
-      { call: 'docker.localTags', args: [BASE], result: ['old'] },
+      ...builtHere(),
+      ...tagsListed(['old']),
       pushL({ result: { digest: D } }),
       pushS({ result: { digest: D } }),
       verified(),
@@ -359,9 +358,8 @@ const cases: Case[] = [
   {
     case: 'Docker older than 20.10 (no --all-tags) → each tag pushed by name',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(),
-      { call: 'docker.tag', times: 2 },
-      { call: 'docker.localTags', args: [BASE], result: ['latest', SHA] },
+      ...builtHere(),
+      ...tagsListed(['latest', SHA]),
       allTags({ throws: new ExternalError('too old', { reason: 'NO_ALL_TAGS', exitCode: 125 }) }),
       pushL({ result: { digest: D } }),
       pushS({ result: { digest: D } }),
@@ -371,13 +369,13 @@ const cases: Case[] = [
   },
   {
     case: 'registry lags: listed on the second look',
-    calls: [hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'), { call: 'api.listDockerImages', result: [] }, verified()],
+    calls: [...builtHere(), ...tagAndPush('mycoolproject:latest'), { call: 'api.listDockerImages', result: [] }, verified()],
     want: { digest: D },
   },
   {
     case: 'digest in the API differs from what Docker reported → ExternalError',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'),
+      ...builtHere(), ...tagAndPush('mycoolproject:latest'),
       { call: 'api.listDockerImages', result: [listed(['latest', SHA], OTHER)], times: VERIFY_RETRY.attempts },
     ],
     error: { cls: ExternalError, message: /registry does not confirm it/ },
@@ -385,7 +383,7 @@ const cases: Case[] = [
   {
     case: 'a tag missing in the API → ExternalError',
     calls: [
-      hasDockerfile(true), build(), amd64('mycoolproject:latest'), git(), ...tagAndPush('mycoolproject:latest'),
+      ...builtHere(), ...tagAndPush('mycoolproject:latest'),
       { call: 'api.listDockerImages', result: [listed(['latest'])], times: VERIFY_RETRY.attempts },
     ],
     error: { cls: ExternalError, message: /tags a3f9c12 are not on/ },
