@@ -38,9 +38,8 @@ function flushAndExit(code: number): void {
 }
 
 const argv = process.argv.slice(2);
-const startConfigHelper = () => startEarly([GCLOUD_CONFIG_HELPER], process.env);
-// In a terminal: the header now, then gcloud's config-helper; both before the imports below.
-const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: startConfigHelper });
+// In a terminal: the header now; in every real run, gcloud's config-helper; both before the imports below.
+const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env) });
 
 const [{ runCli }, { mountInk }, { steps }, { renderSummary }] = await Promise.all([
   import('./ui/runCli.js'),
@@ -81,7 +80,6 @@ const code = await runCli({
     };
   },
   exitNow: (c) => process.exit(c),
-  startEarly: startConfigHelper,
   boot: booted,
 });
 flushAndExit(code);

@@ -24,7 +24,7 @@ export interface EnvInputs {
   cwd: string;
   isRoot: boolean;
   interactive: boolean;
-  /** Commands started right after the first frame; the runner takes their results. */
+  /** Commands src/ui/boot.ts started right after the header; the runner takes their results. */
   early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;

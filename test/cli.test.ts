@@ -235,7 +235,7 @@ describe('runCli: the API client loads once the first step has started', () => {
   });
 });
 
-describe('runCli: commands started right after the first frame', () => {
+describe('runCli: the commands boot started right after the header', () => {
   const early = () => {
     const killed: string[] = [];
     const runs: EarlyRuns = new Map([
@@ -245,50 +245,17 @@ describe('runCli: commands started right after the first frame', () => {
     return { runs, killed };
   };
 
+  // When boot starts them (and when not: --dry-run, --help, a usage error) is test/ui/boot.test.tsx.
   it.each([
-    { case: 'a real run starts them, hands them to the env, and stops the ones nobody took', argv: ['--yes'], started: true },
-    { case: '--dry-run starts nothing (it runs no command)', argv: ['--dry-run'], started: false },
-    { case: '--version starts nothing', argv: ['--version'], started: false },
-    { case: 'a usage error starts nothing', argv: ['--nope'], started: false },
-  ])('$case', async ({ argv, started }) => {
-    const c = fakeCli({ argv });
-    const e = early();
-    let calls = 0;
-    let handed: EarlyRuns | undefined;
-    c.deps.startEarly = () => {
-      calls++;
-      return e.runs;
-    };
-    const makeEnv = c.deps.makeEnv;
-    c.deps.makeEnv = async (hooks) => {
-      handed = hooks.early;
-      e.runs.delete('taken'); // what the runner does when it takes one
-      return makeEnv(hooks);
-    };
-    await runCli(c.deps);
-    expect(calls).toBe(started ? 1 : 0);
-    if (started) {
-      expect(handed).toBe(e.runs);
-      expect(e.killed).toEqual(['left']);
-    }
-  });
-
-  it.each([
-    { case: 'boot drew the header and started them: runCli uses those, starts nothing, Ink leaves the header out', argv: ['--yes'], boot: true, dry: false },
-    { case: 'boot drew the header of a --dry-run: nothing started, nothing handed', argv: ['--dry-run'], boot: true, dry: true },
-    { case: 'no boot: runCli starts them itself', argv: ['--yes'], boot: false, dry: false },
-    { case: 'boot started them for plain lines (no header): runCli uses those', argv: ['--yes'], boot: true, dry: false, plain: true },
-  ])('$case', async ({ argv, boot, dry, plain }) => {
+    { case: 'in a terminal: handed to the env, the ones nobody took stopped at the end; Ink leaves the header out', argv: ['--yes'], dry: false, plain: false },
+    { case: 'plain lines: the same, with no header drawn', argv: ['--yes'], dry: false, plain: true },
+    { case: '--dry-run: boot started nothing, so nothing is handed', argv: ['--dry-run'], dry: true, plain: false },
+  ])('$case', async ({ argv, dry, plain }) => {
     const c = fakeCli({ argv });
     const booted = early();
-    let calls = 0;
     let handed: EarlyRuns | undefined;
     let headerShown: boolean | undefined;
-    c.deps.startEarly = () => {
-      calls++;
-      return early().runs;
-    };
-    if (boot) c.deps.boot = { headerShown: !plain, ...(dry ? {} : { early: booted.runs }) };
+    c.deps.boot = { headerShown: !plain, ...(dry ? {} : { early: booted.runs }) };
     // A terminal, so runCli mounts the (stand-in) Ink UI; or not, for plain lines.
     (c.deps.stdout as { isTTY: boolean }).isTTY = !plain;
     c.deps.mountInk = (o) => {
@@ -298,13 +265,13 @@ describe('runCli: commands started right after the first frame', () => {
     const makeEnv = c.deps.makeEnv;
     c.deps.makeEnv = async (hooks) => {
       handed = hooks.early;
+      hooks.early?.delete('taken'); // what the runner does when it takes one
       return makeEnv(hooks);
     };
     await runCli(c.deps);
-    expect(headerShown).toBe(plain ? undefined : boot);
-    expect(calls).toBe(boot ? 0 : 1);
-    if (boot) expect(handed).toBe(dry ? undefined : booted.runs);
-    if (boot && !dry) expect(booted.killed.sort()).toEqual(['left', 'taken']); // nobody took them here: stopped at the end
+    expect(headerShown).toBe(plain ? undefined : true);
+    expect(handed).toBe(dry ? undefined : booted.runs);
+    expect(booted.killed).toEqual(dry ? [] : ['left']);
   });
 });
 

@@ -17,7 +17,7 @@ import type { Boot } from './boot.js';
 
 export interface EnvHooks {
   interactive: boolean;
-  /** Commands started right after the first frame (handed to the runner). */
+  /** Commands src/ui/boot.ts started right after the header (handed to the runner). */
   early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;
@@ -38,9 +38,7 @@ export interface CliDeps {
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
   exitNow: (code: number) => void;
-  /** Start the commands every real run begins with (gcloud's config and token), right after the first frame. */
-  startEarly?: () => EarlyRuns;
-  /** What src/ui/boot.ts already did before the modules loaded (the header drawn, gcloud started). */
+  /** What src/ui/boot.ts already did before the modules loaded: the header drawn, gcloud started. */
   boot?: Boot;
   /** Mount Ink (injected so plain-mode runs never load it). */
   mountInk?: (o: Parameters<typeof import('./mount.js').mountInk>[0]) => InkUi;
@@ -110,9 +108,9 @@ export async function runCli(d: CliDeps): Promise<number> {
     sink = json ? fanout(progress, json.sink) : progress;
   }
 
-  // The slowest probe (gcloud, about a second) runs from the first frame on, before the adapters
-  // load: src/ui/boot.ts started it right after the header; without boot (tests), it starts now.
-  const early = d.boot ? d.boot.early : flags.dryRun ? undefined : d.startEarly?.();
+  // The slowest probe (gcloud, about a second) has been running since right after the header
+  // (src/ui/boot.ts): the runner takes its result; what nobody takes is stopped at the end.
+  const early = d.boot?.early;
 
   let result: RunResult | undefined;
   let fatal: unknown;
