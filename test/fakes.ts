@@ -403,6 +403,18 @@ export interface FakeWorld {
   assertDone(): void;
 }
 
+/**
+ * Wait until the world has seen `n` calls (work started in the background, e.g. Step.prefetch, has
+ * made them): polls turn by turn, no fixed sleep; fails with the calls made after `timeoutMs`.
+ */
+export async function untilCalls(w: Pick<FakeWorld, 'script'>, n: number, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (w.script.log.length < n) {
+    if (Date.now() - start > timeoutMs) throw new FakeError(`waited for ${n} calls; made:\n  ${w.script.log.join('\n  ') || '(none)'}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 export function defaultFlags(f: Partial<Flags> = {}): Flags {
   return { yes: false, restart: false, dryRun: false, json: false, debug: false, ...f };
 }

@@ -1,7 +1,7 @@
 // Which output a run uses. Light on purpose: src/ui/boot.ts decides with it before Ink loads.
 import type { Flags } from '../steps/types.js';
 
-export function isCI(env: NodeJS.ProcessEnv): boolean {
+function isCI(env: NodeJS.ProcessEnv): boolean {
   const ci = env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dockerAuth, mergeCredHelper } from '../../src/steps/docker-auth.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { fakeWorld, match, type Expectation } from '../fakes.js';
+import { fakeWorld, match, untilCalls, type Expectation } from '../fakes.js';
 import { createPrefetch } from '../../src/prefetch.js';
 import type { WizardState } from '../../src/ports.js';
 
@@ -208,7 +208,7 @@ describe('docker-auth prefetch (early work while earlier steps run)', () => {
     const prefetched = createPrefetch();
     const early = { ...w.ctx(flagsWithRegion, {}), prefetched };
     dockerAuth.prefetch!(early, w.env);
-    await new Promise((r) => setTimeout(r, 10)); // the earlier steps run meanwhile
+    await untilCalls(w, 8); // the earlier steps run meanwhile: the early work is done
     const out = await dockerAuth.run({ ...w.ctx(flagsWithRegion, state), prefetched }, w.env, new AbortController().signal);
     expect(out.summary).toMatch(/updated/);
     expect(w.report.activities.join('\n')).toMatch(/already ran in the background/);
@@ -230,7 +230,7 @@ describe('docker-auth prefetch (early work while earlier steps run)', () => {
     });
     const prefetched = createPrefetch();
     dockerAuth.prefetch!({ ...w.ctx(flagsWithRegion, {}), prefetched }, w.env);
-    await new Promise((r) => setTimeout(r, 10));
+    await untilCalls(w, 4); // helper asked; the private copy failed
     const out = await dockerAuth.run({ ...w.ctx(flagsWithRegion, state), prefetched }, w.env, new AbortController().signal);
     expect(out.summary).toMatch(/updated/);
     w.assertDone();

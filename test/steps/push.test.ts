@@ -3,7 +3,7 @@ import { push, VERIFY_RETRY } from '../../src/steps/push.js';
 import { verificationArchive } from '../../src/sampleImage.js';
 import { createPrefetch } from '../../src/prefetch.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { fakeWorld, match, type Expectation, type PromptAnswer } from '../fakes.js';
+import { fakeWorld, match, untilCalls, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { DockerImage, WizardState } from '../../src/ports.js';
 
@@ -523,7 +523,7 @@ describe('push prefetch: the verification image loads while earlier steps run', 
     const w = fakeWorld({ calls: early });
     const prefetched = createPrefetch();
     push.prefetch!({ ...w.ctx(flags, {}), prefetched }, w.env);
-    await new Promise((r) => setTimeout(r, 10));
+    await untilCalls(w, early.length);
     w.assertDone();
     const got = prefetched.take('load the verification image');
     expect(got).toBeDefined();
