@@ -9,7 +9,9 @@
 #   util-linux       -> unshare (dockerd runs in a private mount namespace)
 #   mount            -> mount --bind (the lab hosts file over /etc/hosts, inside that namespace)
 #
-# Needs root (apt-get). Prints what is missing and exits non-zero when it cannot install it.
+# Installing needs root (apt-get): when something is missing and this is not root, the script
+# runs itself again through sudo. Prints what is missing and exits non-zero when it cannot
+# install it.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -46,7 +48,11 @@ fi
 
 echo "install-system-deps: missing: ${missing[*]}"
 if [[ "${EUID}" -ne 0 ]]; then
-  echo "install-system-deps: need root to apt-get install ${missing[*]} (the lab itself also needs root: dockerd, port 443, mount namespaces)" >&2
+  if command -v sudo >/dev/null 2>&1; then
+    echo "install-system-deps: installing needs root; asking sudo"
+    exec sudo -- bash "$0" "$@"
+  fi
+  echo "install-system-deps: need root to apt-get install ${missing[*]}, and sudo is not installed: run this script as root" >&2
   exit 1
 fi
 

@@ -8,8 +8,11 @@ import { chmod, link, lstat, mkdir, open, readFile, readdir, realpath, rename, s
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DockerConfigFile } from '../ports.js';
+import { pidAlive } from './lock.js';
 
 export const BACKUP_SUFFIX = '.registry-setup.bak';
+/** A temp file this old is no write in progress, whoever wrote it. */
+const STALE_TEMP_MS = 60_000;
 
 /** 1-based line and column of a 0-based offset. */
 export function lineColumn(text: string, pos: number): { line: number; column: number } {
@@ -166,7 +169,7 @@ function readOnlyError(what: string, path: string, cause?: unknown): UserError {
 /** Write `content` to `target` atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 async function atomicWrite(target: string, content: string, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
   const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempName(target);
   let fh;
   try {
     fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
@@ -195,27 +198,37 @@ async function atomicWrite(target: string, content: string, mode: number, owner?
   }
 }
 
+/** `.config.json.PID-HEX.tmp`: the writer's pid tells a later run whether the writer is gone. */
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+}
+
 /**
- * Remove temp files of ours (`.config.json.HEX.tmp`, `.config.json.registry-setup.bak.HEX.tmp`)
- * that a run killed mid-write left behind. A live one exists for milliseconds, so only those
- * older than two seconds are taken. Best effort.
+ * Remove temp files of ours (of config.json and of its backup) that a run killed mid-write left
+ * behind: those whose writer is no longer running. One without a pid (older versions) or whose pid
+ * was reused is taken once it is older than any write.
  */
 async function removeStaleTemps(dir: string, base: string, now = Date.now()): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const esc = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const ours = new RegExp(`^\\.${esc}(${BACKUP_SUFFIX.replace(/\./g, '\\.')})?\\.[0-9a-f]{12}\\.tmp$`);
+  const ours = new RegExp(`^\\.${esc}(${BACKUP_SUFFIX.replace(/\./g, '\\.')})?\\.(?:(\\d+)-)?[0-9a-f]{12}\\.tmp$`);
   for (const n of names) {
-    if (!ours.test(n)) continue;
+    const m = ours.exec(n);
+    if (!m) continue;
+    const pid = m[2] ? Number(m[2]) : undefined;
+    if (pid === process.pid) continue;
     const p = join(dir, n);
     const st = await lstat(p).catch(() => undefined);
-    if (st?.isFile() && now - st.mtimeMs > 2_000) await unlink(p).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    const writerGone = pid !== undefined && !pidAlive(pid);
+    if (writerGone || now - st.mtimeMs > STALE_TEMP_MS) await unlink(p).catch(() => undefined);
   }
 }
 
 /** Copy `src` to `dest` only if `dest` does not exist yet; never leaves a partial `dest`. Returns whether it copied. */
 async function copyOnce(src: string, dest: string, mode: number): Promise<boolean> {
   const dir = dirname(dest);
-  const tmp = join(dir, `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempName(dest);
   const data = await readFile(src);
   const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
   try {

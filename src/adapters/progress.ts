@@ -7,11 +7,13 @@
 // progress.json.v0.bak. Never stores secrets.
 // Runs in different folders share the file: every read-modify-write holds progress.json.lock
 // (exclusive create), so two wizards saving at once never lose each other's progress.
-import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { dirname, join } from 'node:path';
 import Conf from 'conf';
 import { UserError } from '../errors.js';
 import type { ProgressStore, SavedRun } from '../ports.js';
+import { pidAlive } from './lock.js';
 
 export const SCHEMA_VERSION = 1;
 /** How long a save waits for another process's save; a lock older than LOCK_STALE_MS is a crash. */
@@ -21,14 +23,6 @@ const LOCK_STALE_MS = 10_000;
 const LOCK_UNWRITTEN_MS = 500;
 const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
-}
 const CONFIG_NAME = 'progress';
 
 interface StoreFile {
@@ -166,7 +160,7 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
         } catch {
           held = null;
         }
-        const dead = held ? typeof held.pid === 'number' && !alive(held.pid) : age > LOCK_UNWRITTEN_MS;
+        const dead = held ? typeof held.pid === 'number' && !pidAlive(held.pid) : age > LOCK_UNWRITTEN_MS;
         if (dead || age > LOCK_STALE_MS) unlinkSync(lp);
       } catch {
         // just removed: look again
@@ -292,6 +286,28 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
     return { version: SCHEMA_VERSION, runs: data.runs && typeof data.runs === 'object' ? { ...data.runs } : {} };
   }
 
+  /**
+   * conf writes through a temp file (progress.json.tmp-…) renamed over the file. Every write holds
+   * the file lock, so one found while we hold it was left by a writer that was killed.
+   */
+  function removeTemps(): void {
+    const prefix = `${basename(path)}.tmp-`;
+    let names: string[];
+    try {
+      names = readdirSync(dirname(path));
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (!n.startsWith(prefix)) continue;
+      try {
+        unlinkSync(join(dirname(path), n));
+      } catch {
+        // gone already
+      }
+    }
+  }
+
   function write(next: StoreFile): void {
     try {
       mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
@@ -314,6 +330,7 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
     async save(run) {
       const clean = stripSecrets({ ...run, version: 1 as const, updatedAt: run.updatedAt || new Date().toISOString() });
       withFileLock(() => {
+        removeTemps();
         const cur = read();
         cur.runs[deps.cwd] = clean;
         write(cur);

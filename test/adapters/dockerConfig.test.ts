@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,13 +150,17 @@ describe('read and write on real files', () => {
     expect(existsSync(join(dir, 'dc', 'config.json.registry-setup.bak'))).toBe(true);
   });
 
-  it('atomic: a reader polling during 60 rewrites always sees complete JSON', async () => {
+  it('atomic: a reader between every two of 60 rewrites always sees complete JSON', async () => {
     const dir = tmp();
     const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/x' });
     const big = { credHelpers: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`host-${i}.example.com`, 'gcloud'])) };
     await f.write(big);
     let stop = false;
     let reads = 0;
+    // The writer waits for a read after each write, so reads and writes interleave on any machine.
+    let readDone: () => void = () => undefined;
+    const nextRead = () => new Promise<void>((r) => (readDone = r));
+    let waiting = nextRead();
     const bad: string[] = [];
     const reader = (async () => {
       while (!stop) {
@@ -166,13 +171,18 @@ describe('read and write on real files', () => {
           bad.push(text.slice(-40));
         }
         reads++;
+        readDone();
         await new Promise((r) => setImmediate(r));
       }
     })();
-    for (let i = 0; i < 60; i++) await f.write({ ...big, n: i });
+    for (let i = 0; i < 60; i++) {
+      await f.write({ ...big, n: i });
+      await waiting;
+      waiting = nextRead();
+    }
     stop = true;
     await reader;
-    expect(reads).toBeGreaterThan(10);
+    expect(reads).toBeGreaterThanOrEqual(60);
     expect(bad).toEqual([]);
     expect(JSON.parse(readFileSync(f.path, 'utf8')).n).toBe(59);
     // no temp files left; the backup holds the state before the first change to an existing file
@@ -317,5 +327,34 @@ describe('the sudo warning reaches the preflight checklist', () => {
     if (warning) expect(w.report.warnings.join('\n')).toMatch(warning);
     else expect(w.report.warnings.join('\n')).not.toMatch(/root/i);
     w.assertDone();
+  });
+});
+
+describe('temp files a killed write left behind', () => {
+  // A pid that is certainly gone: a child that has exited.
+  const deadPid = (() => {
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    return Number(r.stdout);
+  })();
+  const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+  const cases: { case: string; name: string; age?: number; removed: boolean }[] = [
+    { case: "the config's, writer gone", name: `.config.json.${deadPid}-0123456789ab.tmp`, removed: true },
+    { case: "the backup's, writer gone", name: `.config.json.registry-setup.bak.${deadPid}-0123456789ab.tmp`, removed: true },
+    { case: 'a live writer (pid 1), just written', name: '.config.json.1-0123456789ab.tmp', removed: false },
+    { case: 'a live pid, but older than any write (pid reused)', name: '.config.json.1-0123456789ab.tmp', age: 2, removed: true },
+    { case: 'no pid (older versions), just written', name: '.config.json.registry-setup.bak.0123456789ab.tmp', removed: false },
+    { case: 'no pid, old', name: '.config.json.registry-setup.bak.0123456789ab.tmp', age: 2, removed: true },
+    { case: 'not ours', name: '.config.json.swp', age: 2, removed: false },
+  ];
+  it.each(cases)('$case: removed $removed', async ({ name, age, removed }) => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'config.json'), '{"auths":{}}');
+    writeFileSync(join(dir, name), '{"partial":');
+    if (age) utimesSync(join(dir, name), minutesAgo(age), minutesAgo(age));
+    const f = createDockerConfigFile({ env: { DOCKER_CONFIG: dir }, homedir: '/nowhere' });
+    await f.write({ auths: {}, credHelpers: { 'h-docker.pkg.dev': 'gcloud' } });
+    const left = readdirSync(dir).sort();
+    const want = ['config.json', 'config.json.registry-setup.bak', ...(removed ? [] : [name])].sort();
+    expect(left).toEqual(want);
   });
 });

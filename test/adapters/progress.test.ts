@@ -94,14 +94,18 @@ describe('progress store on real files', () => {
     expect((await s.latest())?.state.project).toBe('demo');
   });
 
-  it('writes are atomic: a reader polling during 60 saves always sees complete JSON; no temp files left', async () => {
+  it('writes are atomic: a reader between every two of 60 saves always sees complete JSON; no temp files left', async () => {
     const dir = tmp();
     const s = createProgressStore({ cwd: '/x', configDir: dir });
     const big = run({ state: { project: 'demo', warnings: Array.from({ length: 300 }, (_, i) => `warning number ${i} with some text`) } });
     await s.save(big);
     let stop = false;
     let reads = 0;
+    // The writer waits for a read after each save, so reads and writes interleave on any machine.
+    let readDone: () => void = () => undefined;
+    const nextRead = () => new Promise<void>((r) => (readDone = r));
     const bad: string[] = [];
+    let waiting = nextRead();
     const reader = (async () => {
       while (!stop) {
         const text = await readFile(s.path, 'utf8');
@@ -111,19 +115,32 @@ describe('progress store on real files', () => {
           bad.push(text.slice(-30));
         }
         reads++;
+        readDone();
         await new Promise((r) => setImmediate(r));
       }
     })();
     for (let i = 0; i < 60; i++) {
       await s.save({ ...big, done: [String(i)] });
-      await new Promise((r) => setImmediate(r));
+      await waiting;
+      waiting = nextRead();
     }
     stop = true;
     await reader;
-    expect(reads).toBeGreaterThan(10);
+    expect(reads).toBeGreaterThanOrEqual(60);
     expect(bad).toEqual([]);
     expect((await s.latest())?.done).toEqual(['59']);
     expect(readdirSync(dir)).toEqual(['progress.json']);
+  });
+
+  it('a temp file of a write that was killed is removed by the next save; other files stay', async () => {
+    const dir = tmp();
+    const s = createProgressStore({ cwd: '/x', configDir: dir });
+    await s.save(run());
+    writeFileSync(join(dir, 'progress.json.tmp-1764558000abcdef'), '{"version":1,"ru');
+    writeFileSync(join(dir, 'progress.json.v0.bak'), '{"done":[]}');
+    await s.save(run({ done: ['preflight', 'project'] }));
+    expect(readdirSync(dir).sort()).toEqual(['progress.json', 'progress.json.v0.bak']);
+    expect((await s.latest())?.done).toEqual(['preflight', 'project']);
   });
 
   it('default place: $XDG_CONFIG_HOME/registry-setup/progress.json, folder 0700', async () => {

@@ -147,6 +147,11 @@ export interface KillAt {
   on: RegExp;
   /** …this many ms later. */
   delayMs?: number;
+  /**
+   * Faults that hold the wizard at the kill point for that run (cleared after it), where it would
+   * otherwise finish before the kill lands.
+   */
+  hold?: FaultSpec[];
 }
 
 export async function runWizard(user: User, args: string[] = BASE_ARGS, opts: { kill?: KillAt; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -426,7 +431,8 @@ function killChain(id: string, fault: string, kills: KillAt[], extra: Partial<Wo
 export const BOUNDARY_KILLS: KillAt[] = [
   { on: /\[2\/\d\] Choose the Google Cloud project: / },
   { on: /\[6\/\d\] Push the first image\n/ },
-  { on: /\[7\/\d\] Summary\n/ },
+  // The summary's listing (and push's, before it) answers late: the run is still in the summary.
+  { on: /\[7\/\d\] Summary\n/, hold: [{ kind: 'latency', ms: 2000, method: 'GET', path: '/dockerImages$', times: 10 } as FaultSpec] },
 ];
 /** Kill points inside steps: the pending repository operation, gcloud auth configure-docker, the Docker config write, mid-push. */
 export const INSIDE_KILLS: KillAt[] = [
@@ -737,7 +743,9 @@ export async function runScenario(lab: Lab, sc: Scenario): Promise<ScenarioResul
     user,
     runs: [],
     async run(args = BASE_ARGS, opts = {}) {
+      if (opts.kill?.hold) await lab.addFaults(opts.kill.hold);
       const r = await runWizard(user, args, opts);
+      if (opts.kill?.hold) await lab.clearFaults();
       ctx.runs.push(r);
       if (r.killed) await finishOperations(lab);
       return r;
@@ -756,7 +764,27 @@ export async function runScenario(lab: Lab, sc: Scenario): Promise<ScenarioResul
   const pending = ((await lab.world()) as { faults?: unknown[] }).faults ?? [];
   if ((sc.world.faults ?? []).length && pending.length) problems.push(`faults never hit: ${JSON.stringify(pending)}`);
   if (watch.observations < 3) problems.push(`the Docker config was observed only ${watch.observations} times`);
+  problems.push(...(await litter(user)));
   return { scenario: sc, user, runs: ctx.runs, end, observed, problems, dataLost: dataLost(end, watch, sc.endsComplete), ms: Date.now() - t0 };
+}
+
+/**
+ * What a sequence of runs left in the user's folders beyond the file itself and one backup: temp
+ * files of killed writes, second backups, locks. Checked after every scenario, whatever it expects.
+ */
+export async function litter(user: User): Promise<string[]> {
+  const p: string[] = [];
+  const folders = [
+    { what: 'Docker config folder', dir: user.dockerConfig, file: 'config.json', backup: /^config\.json\.registry-setup\.bak$/ },
+    { what: 'saved-progress folder', dir: join(user.xdg, 'registry-setup'), file: 'progress.json', backup: /^progress\.json\.(v0\.bak|corrupt-.+|newer-.+)$/ },
+  ];
+  for (const f of folders) {
+    const names = existsSync(f.dir) ? (await readdir(f.dir)).sort() : [];
+    const backups = names.filter((n) => f.backup.test(n));
+    const other = names.filter((n) => n !== f.file && !f.backup.test(n));
+    if (backups.length > 1 || other.length) p.push(`${f.what} holds ${names.join(', ')}`);
+  }
+  return p;
 }
 
 /** Removes a user's folders (project, XDG, TMPDIR, Docker config) once a test has looked at them. */

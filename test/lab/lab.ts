@@ -54,6 +54,8 @@ export interface Lab extends LabInfo {
   clearImages(): Promise<void>;
   world(): Promise<Record<string, unknown>>;
   addFaults(faults: FaultSpec[]): Promise<void>;
+  /** Drops the faults not hit yet. */
+  clearFaults(): Promise<void>;
   requests(since?: number): Promise<RequestLogEntry[]>;
   /** What the real registry holds for a repository (the emulator's dockerImages source). */
   images(project: string, location: string, repositoryId: string): Promise<CatalogImage[]>;
@@ -779,6 +781,9 @@ function makeLab(layout: LabLayout, state: LabState, env: Record<string, string>
     world: async () => (await adminCall('GET', 'world')) as Record<string, unknown>,
     addFaults: async (faults) => {
       await adminCall('POST', 'faults', faults);
+    },
+    clearFaults: async () => {
+      await adminCall('DELETE', 'faults');
     },
     requests: async (since = 0) => ((await adminCall('GET', `requests?since=${since}`)) as { requests: RequestLogEntry[] }).requests,
     images: (project, location, repositoryId) => catalog.list(project, location, repositoryId),

@@ -325,6 +325,10 @@ function admin(world: WorldStore, method: string, segs: string[], body: unknown,
     world.addFaults(Array.isArray(body) ? (body as FaultSpec[]) : [body as FaultSpec]);
     return { status: 200, body: { faults: world.pendingFaults() } };
   }
+  if (what === 'faults' && method === 'DELETE') {
+    world.clearFaults();
+    return { status: 200, body: { faults: [] } };
+  }
   if (what === 'faults' && method === 'GET') return { status: 200, body: { faults: world.pendingFaults() } };
   if (what === 'requests' && method === 'GET') {
     const since = Number(q.get('since') ?? 0);

@@ -546,6 +546,11 @@ export class WorldStore {
     return null;
   }
 
+  /** Drop every pending fault. */
+  clearFaults(): void {
+    this.faults = [];
+  }
+
   pendingFaults(): FaultSpec[] {
     return this.faults.map((f) => ({ ...f.spec, times: f.left }));
   }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs a command as root: as it is when this is root, else through sudo, keeping PATH (node and
+# npm may live in the user's own folders) and the settings the lab and vitest read.
+set -euo pipefail
+if [[ "${EUID}" -eq 0 ]]; then exec "$@"; fi
+if ! command -v sudo >/dev/null 2>&1; then
+  echo "registry-setup: '$*' needs root (the lab runs its own dockerd and listens on port 443), and sudo is not installed: run it as root" >&2
+  exit 1
+fi
+exec sudo --preserve-env=PATH,CI,LAB_KEEP,LAB_VERBOSE,TERM,COLUMNS,TZ,NO_COLOR -- "$@"
