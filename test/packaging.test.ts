@@ -1,5 +1,5 @@
 // The package as a user gets it: build the bundle, `npm pack`, install the tarball (production
-// dependencies only, offline from the local npm cache) into a temp project, then run the installed
+// dependencies only, from the npm registry as npx does) into a temp project, then run the installed
 // `registry-setup` bin. Proves the bin starts the bundle (dist/cli.js), that --version and --help
 // work from the tarball, and that the bundle needs none of the libraries it inlines.
 // The build goes to a temp folder (not the shared dist/), packed from a copy of the package's files.
@@ -53,7 +53,7 @@ beforeAll(async () => {
   const prefix = join(work, 'prefix');
   await mkdir(prefix, { recursive: true });
   await writeFile(join(prefix, 'package.json'), '{ "name": "packaging-test", "private": true }\n');
-  await run('npm', ['install', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed.filename)], {
+  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed.filename)], {
     cwd: prefix,
     timeout: 90_000,
   });
