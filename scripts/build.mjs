@@ -3,9 +3,9 @@
 //
 // - React runs in production mode (NODE_ENV is "production" at build time).
 // - Code splitting: dist/cli.js (with a small chunk: flag parsing, chalk) holds only what the header
-//   needs, written before anything else loads (src/ui/boot.ts). Ink, React, the steps and the runner
+//   needs, written before anything else loads (src/app/boot.ts). Ink, React, the steps and the runner
 //   are chunks src/cli.tsx imports right after it. The adapters (execa, conf, @inquirer prompts) are
-//   in the chunk of src/env.ts, imported once Ink's first frame is drawn; Node parses that chunk
+//   in the chunk of src/app/env.ts, imported once Ink's first frame is drawn; Node parses that chunk
 //   while the frame is on screen.
 // - The Artifact Registry client (google-gax loads its protos from its own package folder at run
 //   time) stays external, imported lazily in the background after the first frame.

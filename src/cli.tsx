@@ -1,12 +1,12 @@
 // Entry point (bundled to dist/cli.js, started by bin/registry-setup.js): sets the process up, picks
-// the mode and draws the header (src/ui/boot.ts, which also starts gcloud right after it), and only
+// the mode and draws the header (src/app/boot.ts, which also starts gcloud right after it), and only
 // then loads the rest (Ink, React, the steps and runner, in chunks of their own) and wires the real
-// world into runCli (src/ui/runCli.tsx): process env, streams, home and working folder, uid.
-import { restoreFetch } from './ui/startup.js'; // first: see the file
+// world into runCli (src/app/runCli.tsx): process env, streams, home and working folder, uid.
+import { restoreFetch } from './app/startup.js'; // first: see the file
 import os from 'node:os';
 import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
-import { boot } from './ui/boot.js';
+import { boot } from './app/boot.js';
 import { GCLOUD_CONFIG_HELPER, startEarly } from './adapters/early.js';
 
 const debug = process.argv.includes('--debug');
@@ -42,7 +42,7 @@ const argv = process.argv.slice(2);
 const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env) });
 
 const [{ runCli }, { mountInk }, { steps }, { renderSummary }] = await Promise.all([
-  import('./ui/runCli.js'),
+  import('./app/runCli.js'),
   import('./ui/mount.js'),
   import('./steps/index.js'),
   import('./steps/summary.js'),
@@ -60,7 +60,7 @@ const code = await runCli({
   renderSummary,
   mountInk,
   makeEnv: async (hooks) => {
-    const { buildEnv } = await import('./env.js');
+    const { buildEnv } = await import('./app/env.js');
     return buildEnv({
       processEnv: process.env,
       stdin: process.stdin,

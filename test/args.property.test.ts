@@ -5,7 +5,7 @@ import { TextStream } from './streams.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseFlags, USAGE } from '../src/args.js';
-import { runCli, type CliDeps } from '../src/ui/runCli.js';
+import { runCli, type CliDeps } from '../src/app/runCli.js';
 import { validateImageName, validateLocation, validateProjectId, validateRepositoryId } from '../src/validate.js';
 import type { Env, ProgressStore, SavedRun } from '../src/ports.js';
 import type { Step, StepId } from '../src/steps/types.js';

@@ -1,4 +1,4 @@
-// The wizard's header: the first thing a run in a terminal shows. It is written by src/ui/boot.ts
+// The wizard's header: the first thing a run in a terminal shows. It is written by src/app/boot.ts
 // with plain writes before Ink and React load (about 0.2 s before Ink could draw it), so it lives
 // here, light, and not in <App>. Colours come from chalk, the same as Ink's, so they match the rest.
 import chalk from 'chalk';

@@ -34,7 +34,7 @@ export interface MountOptions {
   debug: boolean;
   renderSummary?: RenderSummary;
   onInterrupt: () => void;
-  /** The header is already on screen (src/ui/boot.ts): the transcript starts without it. */
+  /** The header is already on screen (src/app/boot.ts): the transcript starts without it. */
   headerShown?: boolean;
 }
 

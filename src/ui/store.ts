@@ -71,7 +71,7 @@ export class UiStore {
   private promptWaiters: (() => void)[] = [];
   private isReleased = false;
 
-  /** `header: false`: the header was written before Ink loaded (src/ui/boot.ts), so it is not an entry. */
+  /** `header: false`: the header was written before Ink loaded (src/app/boot.ts), so it is not an entry. */
   constructor(initialSteps: StepInfo[] = [], opts: { dryRun?: boolean; header?: boolean } = {}) {
     this.state = {
       steps: initialSteps.map((s) => ({ ...s, status: 'pending' })),

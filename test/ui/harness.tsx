@@ -4,7 +4,7 @@
 import process from 'node:process';
 import { createPrompter } from '../../src/adapters/prompter.js';
 import { createProgressStore } from '../../src/adapters/progress.js';
-import { runCli } from '../../src/ui/runCli.js';
+import { runCli } from '../../src/app/runCli.js';
 import { mountInk } from '../../src/ui/mount.js';
 import type { Env, SavedRun, ProgressStore } from '../../src/ports.js';
 import type { Step, StepId } from '../../src/steps/types.js';

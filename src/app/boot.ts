@@ -8,7 +8,7 @@
 import { parseFlags } from '../args.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import { choosePlain } from './mode.js';
-import { headerText } from './header.js';
+import { headerText } from '../ui/header.js';
 
 export interface Boot {
   /** The header is on screen: Ink must not draw it again. */

@@ -1,21 +1,21 @@
-import type { EarlyRuns } from '../src/adapters/early.js';
-import { TextStream } from './streams.js';
+import type { EarlyRuns } from '../../src/adapters/early.js';
+import { TextStream } from '../streams.js';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFlags, USAGE } from '../src/args.js';
-import { runCli, type CliDeps } from '../src/ui/runCli.js';
-import { choosePlain } from '../src/ui/mode.js';
-import type { Step, StepId } from '../src/steps/types.js';
-import type { Env, ProgressStore, RunLock, SavedRun } from '../src/ports.js';
-import { createProgressStore } from '../src/adapters/progress.js';
-import { createRunLock } from '../src/adapters/lock.js';
+import { parseFlags, USAGE } from '../../src/args.js';
+import { runCli, type CliDeps } from '../../src/app/runCli.js';
+import { choosePlain } from '../../src/app/mode.js';
+import type { Step, StepId } from '../../src/steps/types.js';
+import type { Env, ProgressStore, RunLock, SavedRun } from '../../src/ports.js';
+import { createProgressStore } from '../../src/adapters/progress.js';
+import { createRunLock } from '../../src/adapters/lock.js';
 import { writeFileSync, readdirSync } from 'node:fs';
-import { ExternalError, UserError } from '../src/errors.js';
+import { ExternalError, UserError } from '../../src/errors.js';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 describe('parseFlags', () => {

@@ -1,4 +1,4 @@
-// Which output a run uses. Light on purpose: src/ui/boot.ts decides with it before Ink loads.
+// Which output a run uses. Light on purpose: src/app/boot.ts decides with it before Ink loads.
 import type { Flags } from '../steps/types.js';
 
 function isCI(env: NodeJS.ProcessEnv): boolean {

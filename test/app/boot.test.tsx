@@ -1,14 +1,14 @@
-// The header drawn before Ink loads (src/ui/boot.ts, src/ui/header.ts): when, what, and that it
+// The header drawn before Ink loads (src/app/boot.ts, src/ui/header.ts): when, what, and that it
 // looks the way <App> draws it.
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
-import { boot } from '../../src/ui/boot.js';
+import { boot } from '../../src/app/boot.js';
 import { DRY_RUN_MARK, HEADLINE, headerText, wrapWords } from '../../src/ui/header.js';
 import { App } from '../../src/ui/App.js';
 import { UiStore } from '../../src/ui/store.js';
 import type { EarlyRuns } from '../../src/adapters/early.js';
-import { plain, waitForFrame } from './helpers.js';
+import { plain, waitForFrame } from '../ui/helpers.js';
 
 function term(isTTY: boolean, columns = 100) {
   const out = { isTTY, columns, text: '', write: (s: string) => ((out.text += s), true) };

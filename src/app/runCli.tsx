@@ -10,14 +10,14 @@ import { createPlainSink, fanout } from '../output/plain.js';
 import { createJsonCollector } from '../output/json.js';
 import { redact, type RenderSummary } from '../output/format.js';
 import { toWizardError } from '../errors.js';
-import type { InkUi } from './mount.js';
+import type { InkUi } from '../ui/mount.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import { choosePlain } from './mode.js';
 import type { Boot } from './boot.js';
 
 export interface EnvHooks {
   interactive: boolean;
-  /** Commands src/ui/boot.ts started right after the header (handed to the runner). */
+  /** Commands src/app/boot.ts started right after the header (handed to the runner). */
   early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;
@@ -38,10 +38,10 @@ export interface CliDeps {
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
   exitNow: (code: number) => void;
-  /** What src/ui/boot.ts already did before the modules loaded: the header drawn, gcloud started. */
+  /** What src/app/boot.ts already did before the modules loaded: the header drawn, gcloud started. */
   boot?: Boot;
   /** Mount Ink (injected so plain-mode runs never load it). */
-  mountInk?: (o: Parameters<typeof import('./mount.js').mountInk>[0]) => InkUi;
+  mountInk?: (o: Parameters<typeof import('../ui/mount.js').mountInk>[0]) => InkUi;
 }
 
 /** How long after the first step starts the API client loads (it blocks the event loop ~0.3 s). */
@@ -109,7 +109,7 @@ export async function runCli(d: CliDeps): Promise<number> {
   }
 
   // The slowest probe (gcloud, about a second) has been running since right after the header
-  // (src/ui/boot.ts): the runner takes its result; what nobody takes is stopped at the end.
+  // (src/app/boot.ts): the runner takes its result; what nobody takes is stopped at the end.
   const early = d.boot?.early;
 
   let result: RunResult | undefined;

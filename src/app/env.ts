@@ -1,20 +1,20 @@
 // Builds the real Env from the adapter factories, with what src/cli.tsx injects (process env,
 // streams, home, cwd, uid). The only place besides cli.tsx that wires the outside world.
 import { dirname } from 'node:path';
-import type { Env, ProgressStore, RunLock } from './ports.js';
-import type { Flags } from './steps/types.js';
-import { createRunner } from './adapters/exec.js';
-import type { EarlyRuns } from './adapters/early.js';
-import { createGcloud } from './adapters/gcloud.js';
-import { createArtifactRegistry } from './adapters/artifactRegistry.js';
-import { createDocker } from './adapters/docker.js';
-import { createDockerConfigFile } from './adapters/dockerConfig.js';
-import { createGit } from './adapters/git.js';
-import { createProgressStore } from './adapters/progress.js';
-import { createRunLock } from './adapters/lock.js';
-import { createProjectFiles } from './adapters/files.js';
-import { createPrompter } from './adapters/prompter.js';
-import { realClock } from './adapters/clock.js';
+import type { Env, ProgressStore, RunLock } from '../ports.js';
+import type { Flags } from '../steps/types.js';
+import { createRunner } from '../adapters/exec.js';
+import type { EarlyRuns } from '../adapters/early.js';
+import { createGcloud } from '../adapters/gcloud.js';
+import { createArtifactRegistry } from '../adapters/artifactRegistry.js';
+import { createDocker } from '../adapters/docker.js';
+import { createDockerConfigFile } from '../adapters/dockerConfig.js';
+import { createGit } from '../adapters/git.js';
+import { createProgressStore } from '../adapters/progress.js';
+import { createRunLock } from '../adapters/lock.js';
+import { createProjectFiles } from '../adapters/files.js';
+import { createPrompter } from '../adapters/prompter.js';
+import { realClock } from '../adapters/clock.js';
 
 export interface EnvInputs {
   processEnv: NodeJS.ProcessEnv;
@@ -24,7 +24,7 @@ export interface EnvInputs {
   cwd: string;
   isRoot: boolean;
   interactive: boolean;
-  /** Commands src/ui/boot.ts started right after the header; the runner takes their results. */
+  /** Commands src/app/boot.ts started right after the header; the runner takes their results. */
   early?: EarlyRuns;
   beforePrompt?: () => Promise<void>;
   afterPrompt?: () => void;

@@ -1,6 +1,6 @@
-// src/env.ts wires the real adapters; what it adds of its own is the prefetch of slow calls.
+// src/app/env.ts wires the real adapters; what it adds of its own is the prefetch of slow calls.
 import { describe, expect, it } from 'vitest';
-import { prefetchable } from '../src/env.js';
+import { prefetchable } from '../../src/app/env.js';
 
 describe('prefetchable', () => {
   const counting = () => {
