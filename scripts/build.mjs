@@ -18,14 +18,25 @@
 //   a charCodeAt loop, ~10 ms of CPU before the first frame; the build swaps that one expression for
 //   Node's native Buffer decoding (same bytes). If a yoga-layout update changes the code, the build
 //   says so and leaves it as it is.
+// - Licence comments are stripped from the bundle; instead the build writes, next to it,
+//   THIRD-PARTY-NOTICES.txt (each bundled package's licence and notice files) and sbom.cdx.json
+//   (a CycloneDX SBOM of the bundled packages, which npm audit cannot see), both from esbuild's
+//   metafile (scripts/third-party.mjs).
 // - `node scripts/build.mjs --metafile` prints each output file's size and its biggest inputs;
-//   `--outdir DIR` builds somewhere else than dist/ (the packaging test builds into a temp folder).
+//   `--metafile-out FILE` writes esbuild's metafile to FILE (for esbuild's bundle analyzer, or to
+//   check the SBOM against); `--outdir DIR` builds somewhere else than dist/ (the packaging test
+//   builds into a temp folder).
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { bundledPackages, noticesText, sbom } from './third-party.mjs';
 
-const outArg = process.argv.indexOf('--outdir');
-const OUT = outArg > 0 && process.argv[outArg + 1] ? process.argv[outArg + 1] : 'dist';
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : undefined;
+};
+const OUT = arg('--outdir') ?? 'dist';
+const metafileOut = arg('--metafile-out');
 const showMeta = process.argv.includes('--metafile');
 
 const result = await build({
@@ -135,9 +146,17 @@ export default function stringWidth(input, options) {
   logLevel: 'warning',
 });
 
+const self = JSON.parse(readFileSync('package.json', 'utf8'));
+const packages = bundledPackages(result.metafile);
+const extras = {
+  'THIRD-PARTY-NOTICES.txt': noticesText(self, packages),
+  'sbom.cdx.json': `${JSON.stringify(sbom(self, packages), null, 2)}\n`,
+};
+for (const [f, text] of Object.entries(extras)) writeFileSync(join(OUT, f), text);
+
 // Remove chunks of earlier builds (chunk names carry a content hash). The new files are already
 // written, so a run that starts meanwhile finds everything it imports.
-const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => relative(OUT, f)));
+const outputs = new Set([...Object.keys(result.metafile.outputs).map((f) => relative(OUT, f)), ...Object.keys(extras)]);
 const walk = (dir) =>
   readdirSync(join(OUT, dir), { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
@@ -145,6 +164,8 @@ const walk = (dir) =>
 for (const f of walk('')) {
   if (!outputs.has(f)) rmSync(join(OUT, f), { force: true });
 }
+
+if (metafileOut) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 
 if (showMeta) {
   for (const [file, out] of Object.entries(result.metafile.outputs)) {

@@ -1,7 +1,8 @@
 // The package as a user gets it: build the bundle, `npm pack`, install the tarball (production
 // dependencies only, from the npm registry as npx does) into a temp project, then run the installed
 // `registry-setup` bin. Proves the bin starts the bundle (dist/cli.js), that --version and --help
-// work from the tarball, and that the bundle needs none of the libraries it inlines.
+// work from the tarball, that the bundle needs none of the libraries it inlines, and that the
+// tarball carries the licence plus notices and an SBOM that cover exactly what esbuild bundled.
 // The build goes to a temp folder (not the shared dist/), packed from a copy of the package's files.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +25,7 @@ const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
 };
 
 let work: string;
+let metafile: { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
 let packed: { filename: string; files: Array<{ path: string }> };
 let installedPkg: string; // <prefix>/node_modules/registry-setup
 let bin: string; // <prefix>/node_modules/.bin/registry-setup
@@ -42,7 +44,12 @@ beforeAll(async () => {
   const stage = join(work, 'stage');
   await mkdir(stage, { recursive: true });
   // The package's files, with a fresh build in it.
-  await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', join(stage, 'dist')], { cwd: ROOT, timeout: 60_000 });
+  const metaFile = join(work, 'meta.json');
+  await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', join(stage, 'dist'), '--metafile-out', metaFile], {
+    cwd: ROOT,
+    timeout: 60_000,
+  });
+  metafile = JSON.parse(await readFile(metaFile, 'utf8')) as typeof metafile;
   await cp(join(ROOT, 'package.json'), join(stage, 'package.json'));
   await cp(join(ROOT, 'bin'), join(stage, 'bin'), { recursive: true });
   for (const f of ['README.md', 'LICENSE', '.npmignore']) if (existsSync(join(ROOT, f))) await cp(join(ROOT, f), join(stage, f));
@@ -82,6 +89,76 @@ describe('the packed tarball', () => {
     // What the bundle inlines is not installed: the bundle must run without it.
     const top = await readdir(join(installedPkg, '..'));
     for (const inlined of ['ink', 'react', 'execa', 'conf']) expect(top).not.toContain(inlined);
+  });
+});
+
+/** The package folders (relative to the repository) whose code esbuild put in an output file. */
+function bundledDirs(): string[] {
+  const dirs = new Set<string>();
+  for (const out of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const dir = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+      if (dir && bytesInOutput > 0) dirs.add(dir);
+    }
+  }
+  return [...dirs].sort();
+}
+
+async function manifestOf(dir: string) {
+  return JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8')) as { name: string; version: string };
+}
+
+describe('the licence, the notices and the SBOM in the tarball', () => {
+  type Component = { type: string; name: string; version: string; purl: string; licenses?: unknown[] };
+
+  it('holds LICENSE (MIT), dist/THIRD-PARTY-NOTICES.txt and dist/sbom.cdx.json', async () => {
+    const paths = packed.files.map((f) => f.path);
+    for (const f of ['LICENSE', 'dist/THIRD-PARTY-NOTICES.txt', 'dist/sbom.cdx.json']) expect(paths).toContain(f);
+    const licence = await readFile(join(installedPkg, 'LICENSE'), 'utf8');
+    expect(licence).toMatch(/^MIT License\n\nCopyright \(c\) 2026 registry-setup contributors\n/);
+  });
+
+  it('lists every package whose code is in the bundle, at the version of its package.json, and nothing else', async () => {
+    const bom = JSON.parse(await readFile(join(installedPkg, 'dist', 'sbom.cdx.json'), 'utf8')) as {
+      bomFormat: string;
+      specVersion: string;
+      metadata: { component: Component };
+      components: Component[];
+    };
+    expect([bom.bomFormat, bom.specVersion]).toEqual(['CycloneDX', '1.5']);
+    expect(bom.metadata.component).toMatchObject({ name: pkg.name, version: pkg.version });
+
+    const expected = new Set<string>();
+    for (const dir of bundledDirs()) {
+      const m = await manifestOf(dir);
+      expected.add(`${m.name}@${m.version}`);
+    }
+    const listed = bom.components.map((c) => `${c.name}@${c.version}`);
+    expect(listed).toEqual([...new Set(listed)]);
+    expect([...listed].sort()).toEqual([...expected].sort());
+    // Guards against both sides being empty or wrong the same way.
+    for (const name of ['ink', 'react', 'execa', 'conf', '@inquirer/core']) expect(bom.components.map((c) => c.name)).toContain(name);
+    for (const c of bom.components) {
+      expect(c.type).toBe('library');
+      expect(c.purl).toBe(`pkg:npm/${c.name.replace(/^@/, '%40')}@${c.version}`);
+      expect(c.licenses?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('names every bundled package in the notices, with its licence and notice files', async () => {
+    const notices = await readFile(join(installedPkg, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    const sections = notices.split(/^-{79}\n/m).slice(1);
+    for (const dir of bundledDirs()) {
+      const m = await manifestOf(dir);
+      const section = sections.find((s) => s.startsWith(`${m.name} ${m.version}\n`));
+      expect(section, `${m.name} ${m.version}`).toBeDefined();
+      const files = (await readdir(join(ROOT, dir))).filter((f) => /^(licen[cs]e|copying|notice)([.-].*)?$/i.test(f));
+      if (files.length === 0) expect(section).toContain('No licence file was found in the package');
+      for (const f of files) {
+        const text = (await readFile(join(ROOT, dir, f), 'utf8')).replace(/\r\n?/g, '\n').trim();
+        expect(section, `${dir}/${f}`).toContain(text);
+      }
+    }
   });
 });
 
