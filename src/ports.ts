@@ -329,4 +329,14 @@ export interface WizardState {
   immutableTags?: boolean;
   /** What the repository holds at the end of the run, as the API lists it (summary step): images (digests) and bytes. */
   storage?: { images: number; bytes: number };
+  /** The Artifact Registry API is off and the user agreed to enable it (project step's question). */
+  enableApi?: boolean;
+  /** This run (or an earlier one) enabled the API. */
+  apiEnabledHere?: boolean;
+  /** The repository was already there when asked about (repository step's read-only look). */
+  repositoryExists?: boolean;
+  /** Rebuild the local image for linux/amd64 (asked when it is another platform); after the push: it was rebuilt. */
+  rebuild?: boolean;
+  /** The credHelpers entry for the registry host was added by registry-setup (not there before). */
+  dockerEntryAdded?: boolean;
 }

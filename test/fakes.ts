@@ -21,7 +21,7 @@ import type {
   ArtifactRegistryPort, Choice, Clock, DockerConfigFile, DockerPort, Env, GcloudPort, GitPort,
   ProgressNote, ProgressStore, ProjectFiles, Prompter, CallOpts,
 } from '../src/ports.js';
-import type { Flags, StepContext, StepReporter } from '../src/steps/types.js';
+import type { Flags, Step, StepContext, StepOutcome, StepReporter } from '../src/steps/types.js';
 
 export class FakeError extends Error {
   name = 'FakeError';
@@ -457,4 +457,22 @@ export function fakeWorld(o: {
       prompter.assertDone();
     },
   };
+}
+
+/**
+ * One step the way the runner drives it (validate, ask, execute), for step tests: the outcome's
+ * state holds the answers too, and `commands` is what the step's commands() say afterwards.
+ */
+export async function runStep(step: Step, ctx: StepContext, env: Env, signal: AbortSignal = new AbortController().signal): Promise<StepOutcome & { commands: string[] }> {
+  step.validate?.(ctx.flags);
+  const answers = step.ask ? await step.ask(ctx, env, signal) : {};
+  const asked: StepContext = { ...ctx, state: { ...ctx.state, ...answers } };
+  const out = await step.execute(asked, env, signal);
+  const state = { ...answers, ...out.state };
+  return { ...out, state, commands: step.commands({ flags: ctx.flags, state: { ...asked.state, ...out.state }, cwd: env.files.cwd }) };
+}
+
+/** A step's commands for a context (what the plan, --dry-run and the script show). */
+export function commandsFor(step: Step, ctx: Pick<StepContext, 'flags' | 'state'>, env?: Pick<Env, 'files'>): string[] {
+  return step.commands({ flags: ctx.flags, state: ctx.state, cwd: env?.files.cwd });
 }

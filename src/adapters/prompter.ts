@@ -3,8 +3,7 @@
 // including the editor prompt's iconv-lite, ~0.5 MB); this module is loaded after the first frame
 // (src/app/env.ts is imported lazily), so the first frame does not wait for it. The type-to-filter
 // picker is our own (./searchPrompt.ts, on @inquirer/core): @inquirer/search ignored an Enter that
-// came in the same input chunk as the typed text. beforePrompt lets the Ink UI clear its live area first;
-// afterPrompt hands the terminal back. Ctrl-C and Escape become CancelError.
+// came in the same input chunk as the typed text. Ctrl-C and Escape become CancelError.
 import { BugError, CancelError } from '../errors.js';
 import type { CallOpts, Choice, Prompter } from '../ports.js';
 import { confirm, input, select } from '@inquirer/prompts';
@@ -28,15 +27,12 @@ export function createPrompter(deps: {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   interactive: boolean;
-  beforePrompt?: () => Promise<void>;
-  afterPrompt?: () => void;
 }): Prompter {
   async function ask<T>(message: string, opts: CallOpts | undefined, fn: (q: Inquirer, ctx: Ctx) => Promise<T>): Promise<T> {
     if (!deps.interactive) throw new BugError(`a question was asked in a non-interactive run: ${message}`);
     const outer = opts?.signal;
     if (outer?.aborted) throw new CancelError('cancelled', { cause: outer.reason });
     const q = inquirer;
-    await deps.beforePrompt?.();
     const ac = new AbortController();
     const onAbort = () => ac.abort(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
@@ -57,7 +53,6 @@ export function createPrompter(deps: {
     } finally {
       deps.input.removeListener('keypress', onKey);
       outer?.removeEventListener('abort', onAbort);
-      deps.afterPrompt?.();
     }
   }
 

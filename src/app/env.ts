@@ -26,8 +26,6 @@ export interface EnvInputs {
   interactive: boolean;
   /** Commands src/app/boot.ts started right after the header; the runner takes their results. */
   early?: EarlyRuns;
-  beforePrompt?: () => Promise<void>;
-  afterPrompt?: () => void;
 }
 
 export interface RealEnv {
@@ -86,8 +84,6 @@ export function buildEnv(i: EnvInputs): RealEnv {
       input: i.stdin,
       output: i.stdout,
       interactive: i.interactive,
-      beforePrompt: i.beforePrompt,
-      afterPrompt: i.afterPrompt,
     }),
     clock: realClock,
     isRoot: i.isRoot,

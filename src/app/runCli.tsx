@@ -19,8 +19,6 @@ export interface EnvHooks {
   interactive: boolean;
   /** Commands src/app/boot.ts started right after the header (handed to the runner). */
   early?: EarlyRuns;
-  beforePrompt?: () => Promise<void>;
-  afterPrompt?: () => void;
 }
 
 export interface CliDeps {
@@ -115,7 +113,7 @@ export async function runCli(d: CliDeps): Promise<number> {
   let result: RunResult | undefined;
   let fatal: unknown;
   try {
-    const real = await d.makeEnv({ interactive, early, beforePrompt: ui?.beforePrompt, afterPrompt: ui?.afterPrompt });
+    const real = await d.makeEnv({ interactive, early });
     real.warmUp(flags);
     // The API client's modules block the event loop while they load (~0.3 s): load them once the
     // first step has started its processes (preflight's checks, early work of later steps), not before.
@@ -129,7 +127,8 @@ export async function runCli(d: CliDeps): Promise<number> {
         setTimeout(() => real.preloadApi!(), PRELOAD_DELAY_MS);
       }
     };
-    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink: runSink });
+    const terminal = ui ? { beforeQuestions: ui.beforePrompt, afterQuestions: ui.afterPrompt } : undefined;
+    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink: runSink, terminal });
   } catch (e) {
     fatal = e;
   } finally {

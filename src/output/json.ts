@@ -82,6 +82,7 @@ export function createJsonCollector(): { sink: Sink; result(r: Pick<RunResult, '
         for (const s of steps) if (s.status === 'pending') s.status = 'cancelled';
         break;
       case 'plan':
+        if (!e.dryRun) break;
         for (const p of e.steps) {
           const s = find(p.id);
           if (s) {

@@ -88,6 +88,8 @@ export function createPlainSink(o: PlainOptions): Sink {
         for (const l of errorLines(errorView(e.error, o.debug), `${tag(e.id)} ${titles.get(e.id) ?? e.id}`)) out(l);
         break;
       case 'plan':
+        // Before execution the plan is for a person at a terminal; plain lines show it for --dry-run.
+        if (!e.dryRun) break;
         out('The plan (what each step does, and the commands it stands for):');
         e.steps.forEach((s, i) => {
           out(`[${i + 1}/${e.steps.length}] ${s.title}: ${s.explain}`);

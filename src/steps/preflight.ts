@@ -169,13 +169,15 @@ export const preflight: Step = {
   title: 'Check your tools',
   explain:
     'Before changing anything, we make sure the tools this chapter relies on are ready: the gcloud CLI with a logged-in account, Docker with a running daemon, and the small helper program that lets Docker borrow your gcloud login. Problems found now are much easier to fix than a push that fails at the end.',
+  before: true,
+  readOnly: true,
 
   async check() {
     // Tools can change between runs (daemon stopped, logged out): always re-run the checks.
     return { done: false, why: 'the tool checks always run' };
   },
 
-  async run(ctx, env, signal) {
+  async execute(ctx, env, signal) {
     ctx.report.activity('checking gcloud, Docker, the credential helper and git');
     const items = await runChecks(ctx, env, signal);
     for (const i of items) if (i.status === 'warn') ctx.report.warn(`${i.detail ?? i.label}${i.fix ? ` — ${i.fix}` : ''}`);
@@ -191,11 +193,10 @@ export const preflight: Step = {
     return {
       state: {},
       summary: `tools ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
-      commands: ['gcloud --version', 'gcloud auth list', 'docker info', 'command -v docker-credential-gcloud'],
     };
   },
 
-  plan() {
+  commands() {
     return ['gcloud --version', 'gcloud auth list', 'docker info', 'command -v docker-credential-gcloud'];
   },
 };

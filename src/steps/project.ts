@@ -1,13 +1,13 @@
 // Step 1: which Google Cloud project, and is the Artifact Registry API usable there.
 
-import type { Choice, Env } from '../ports.js';
+import type { Choice, Env, WizardState } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, toWizardError, withContext } from '../errors.js';
 import { validateProjectId } from '../validate.js';
 import { retry } from '../retry.js';
 import { ARTIFACT_REGISTRY_SERVICE, ROLES } from '../facts.js';
 import {
-  billingError, callOpts, explainApiErrorFor, isBillingDisabled, isPermissionDenied, isServiceDisabled, missingFlag, permissionError,
+  billingError, callOpts, explainApiErrorFor, isBillingDisabled, isPermissionDenied, isServiceDisabled, missingFlag, need, permissionError,
 } from './common.js';
 
 const TYPE_ID = '\u0000type-an-id';
@@ -57,14 +57,9 @@ async function askProject(ctx: StepContext, env: Env, fallback: string | undefin
   return p.input({ message: 'Project ID', default: fallback, validate: validateProjectId }, { signal });
 }
 
-/** The project ID from the flag, saved state, or gcloud's configuration (asking when allowed). */
+/** The project ID from the saved state or gcloud's configuration (asking when allowed). */
 async function chooseProject(ctx: StepContext, env: Env, signal: AbortSignal): Promise<string> {
-  const flag = ctx.flags.project;
-  if (flag !== undefined) {
-    const v = validateProjectId(flag);
-    if (v !== true) throw badFlag(flag, '--project', v);
-    return flag;
-  }
+  if (ctx.flags.project !== undefined) return ctx.flags.project;
   if (ctx.state.project && validateProjectId(ctx.state.project) === true) return ctx.state.project;
   const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
   let fallback = cfg.project;
@@ -85,37 +80,44 @@ async function accountOf(env: Env): Promise<string | undefined> {
   }
 }
 
-/** listLocations doubles as "is the API usable here"; returns the locations and whether we enabled it. */
-async function ensureApi(ctx: StepContext, env: Env, project: string, signal: AbortSignal): Promise<{ locations: string[]; enabled: boolean }> {
+const enableCommand = (project: string) => `gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${project}`;
+
+/**
+ * Read-only: is the API usable in `project` (its locations), or is it off and may we enable it
+ * (asked here; enabled by execute, after the plan is confirmed)?
+ */
+async function probeApi(ctx: StepContext, env: Env, project: string, signal: AbortSignal): Promise<Partial<WizardState>> {
   ctx.report.activity(`checking the Artifact Registry API in ${project}`);
-  const opts = callOpts(ctx, signal);
   try {
-    return { locations: await env.api.listLocations(project, opts), enabled: false };
+    return { locations: await env.api.listLocations(project, callOpts(ctx, signal)) };
   } catch (e) {
     if (!isServiceDisabled(e)) {
       throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
     }
   }
-
-  // The API is off: explain, offer to enable, then wait for it to take effect.
-  const enableCmd = `gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${project}`;
   ctx.report.item({
     label: 'Artifact Registry API',
     status: 'warn',
     detail: `not enabled in ${project} yet`,
-    fix: `Every Google Cloud API is switched on per project; this one must be on before a repository can exist. (${enableCmd})`,
+    fix: `Every Google Cloud API is switched on per project; this one must be on before a repository can exist. (${enableCommand(project)})`,
   });
   let go = ctx.flags.yes;
   if (!go && env.prompter.interactive) {
-    go = await env.prompter.confirm({ message: `Enable the Artifact Registry API in ${project} now?`, default: true }, { signal });
+    go = await env.prompter.confirm({ message: `Enable the Artifact Registry API in ${project}?`, default: true }, { signal });
   }
   if (!go) {
     throw new UserError(`The Artifact Registry API is not enabled in project ${project}.`, [
-      `Enable it: ${enableCmd}`,
+      `Enable it: ${enableCommand(project)}`,
       'Or run registry-setup again with --yes (or in a terminal) to let it enable the API for you.',
     ]);
   }
-  ctx.report.activity(enableCmd);
+  return { enableApi: true };
+}
+
+/** Enables the API, then waits for it to take effect; returns its locations. */
+async function enableApi(ctx: StepContext, env: Env, project: string, signal: AbortSignal): Promise<string[]> {
+  const opts = callOpts(ctx, signal);
+  ctx.report.activity(enableCommand(project));
   try {
     await env.gcloud.enableService(project, ARTIFACT_REGISTRY_SERVICE, opts);
   } catch (e) {
@@ -141,7 +143,7 @@ async function ensureApi(ctx: StepContext, env: Env, project: string, signal: Ab
       },
     );
     ctx.report.item({ label: 'Artifact Registry API', status: 'ok', detail: 'enabled' });
-    return { locations, enabled: true };
+    return locations;
   } catch (e) {
     if (isServiceDisabled(e)) {
       throw new UserError(`The Artifact Registry API was enabled in ${project} but is not active yet; this can take a few minutes.`, [
@@ -172,28 +174,43 @@ export const project: Step = {
     }
   },
 
-  async run(ctx, env, signal) {
+  validate(flags) {
+    if (flags.project === undefined) return;
+    const v = validateProjectId(flags.project);
+    if (v !== true) throw badFlag(flags.project, '--project', v);
+  },
+
+  async ask(ctx, env, signal) {
     const id = await chooseProject(ctx, env, signal);
-    const { locations, enabled } = await withContext(`check the Artifact Registry API in ${id}`, () => ensureApi(ctx, env, id, signal));
-    if (locations.length === 0) {
+    const api = await withContext(`check the Artifact Registry API in ${id}`, () => probeApi(ctx, env, id, signal));
+    return { project: id, ...api };
+  },
+
+  async execute(ctx, env, signal) {
+    const id = need(ctx.state.project, 'the project', 'project');
+    let locations = ctx.state.locations;
+    const enabling = ctx.state.enableApi === true && !locations?.length;
+    if (enabling) locations = await withContext(`enable the Artifact Registry API in ${id}`, () => enableApi(ctx, env, id, signal));
+    else if (!locations?.length) locations = (await withContext(`check the Artifact Registry API in ${id}`, () => probeApi(ctx, env, id, signal))).locations;
+    if (!locations?.length) {
       throw new ExternalError(`Artifact Registry listed no locations for project ${id}.`, {}, ['Try again in a minute; if it persists, check the project in the Cloud console.']);
     }
-    const commands: string[] = [];
-    if (enabled) commands.push(`gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${id}`);
     return {
-      state: { project: id, locations },
-      summary: enabled ? `project ${id} (Artifact Registry API enabled just now)` : `project ${id}`,
-      commands,
+      state: { project: id, locations, ...(enabling ? { apiEnabledHere: true, enableApi: false } : {}) },
+      summary: enabling ? `project ${id} (Artifact Registry API enabled just now)` : `project ${id}`,
     };
   },
 
-  plan(ctx) {
-    const p = ctx.flags.project ?? ctx.state.project ?? 'PROJECT';
-    const lines = p === 'PROJECT' ? ["# PROJECT: --project, or gcloud's active project (gcloud config get-value project)"] : [];
-    return [
-      ...lines,
-      `gcloud artifacts locations list --project=${p}`,
-      `# if the API is off: gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${p}`,
-    ];
+  commands({ flags, state }) {
+    const p = state.project ?? flags.project;
+    if (p && (state.enableApi || state.apiEnabledHere)) return [enableCommand(p)];
+    if (p && state.locations?.length) return [];
+    const shown = p ?? 'PROJECT';
+    const lines = p ? [] : ["# PROJECT: --project, or gcloud's active project (gcloud config get-value project)"];
+    return [...lines, `gcloud artifacts locations list --project=${shown}`, `# if the API is off: ${enableCommand(shown)}`];
+  },
+
+  changes({ state }) {
+    return state.enableApi && state.project ? [`enables the Artifact Registry API in ${state.project}`] : [];
   },
 };

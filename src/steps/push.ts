@@ -29,12 +29,14 @@ function badSource(msg: string, fix: string[]): UserError {
   return new UserError(msg, fix, { flag: '--source' });
 }
 
+function validateImageFlag(image: string | undefined): void {
+  if (image === undefined) return;
+  const v = validateImageName(image);
+  if (v !== true) throw new UserError(`--image ${JSON.stringify(image)}: ${v}`, ['Pass a valid name with --image (for example --image app).'], { flag: '--image' });
+}
+
 async function chooseImageName(ctx: StepContext, env: Env, signal: AbortSignal): Promise<string> {
-  if (ctx.flags.image !== undefined) {
-    const v = validateImageName(ctx.flags.image);
-    if (v !== true) throw new UserError(`--image ${JSON.stringify(ctx.flags.image)}: ${v}`, ['Pass a valid name with --image (for example --image app).'], { flag: '--image' });
-    return ctx.flags.image;
-  }
+  if (ctx.flags.image !== undefined) return ctx.flags.image;
   const def = ctx.state.image && validateImageName(ctx.state.image) === true ? ctx.state.image : deriveImageName(basename(env.files.cwd));
   if (!env.prompter.interactive) return def;
   return env.prompter.input({ message: 'Image name inside the repository', default: def, validate: validateImageName }, { signal });
@@ -92,59 +94,84 @@ function isAmd64(i: LocalImage): boolean {
   return (i.os === undefined || i.os === 'linux') && (i.architecture === undefined || i.architecture === 'amd64');
 }
 
-/** Build or pick the local image; returns its ref and the equivalent commands. */
-async function prepareLocal(ctx: StepContext, env: Env, image: string, source: ImageSource, signal: AbortSignal): Promise<{ local: string; commands: string[] }> {
+/** The local image a source gives. */
+function localRef(image: string, source: ImageSource): string {
+  return source === 'sample' ? SAMPLE_LOCAL_REF : source === 'build' ? `${image}:latest` : source.local;
+}
+
+/** Whether `source`'s image could be rebuilt for linux/amd64 here: what we build, or a local image with this folder's Dockerfile. */
+async function canRebuild(ctx: StepContext, env: Env, source: ImageSource): Promise<boolean> {
+  return !ctx.flags.yes && env.prompter.interactive && (source === 'build' || (typeof source === 'object' && (await env.files.exists('Dockerfile'))));
+}
+
+function notAmd64(local: string, info: LocalImage): string {
+  return `${local} is built for ${platformOf(info)}, but Cloud Run runs only ${AMD64} images: deploying it would fail later with "exec format error".`;
+}
+
+/** Read-only: a local image must exist; one that is not linux/amd64 may be rebuilt (asked now). */
+async function askAboutLocal(ctx: StepContext, env: Env, source: { local: string }, signal: AbortSignal): Promise<boolean> {
+  const info = await env.docker.inspectImage(source.local, callOpts(ctx, signal));
+  if (!info) throw badSource(`There is no local image ${JSON.stringify(source.local)}.`, ['See your images with docker image ls, then pass one with --source, or use --source sample.']);
+  if (isAmd64(info)) return false;
+  const warning = notAmd64(source.local, info);
+  if ((await canRebuild(ctx, env, source)) && (await env.prompter.confirm({ message: `${warning} Rebuild it for ${AMD64} now?`, default: true }, { signal }))) return true;
+  ctx.report.warn(`${warning} Rebuild with: docker build --platform ${AMD64} --no-cache -t ${source.local} .`);
+  return false;
+}
+
+/**
+ * Builds, loads or takes the local image, and makes sure it is linux/amd64 where it can. A local
+ * image was looked at when asked about (rebuilt here if the answer was yes); one we build shows its
+ * platform only once built: then `rebuild` may ask, the one question that can come after the plan.
+ */
+async function prepareLocal(ctx: StepContext, env: Env, image: string, source: ImageSource, rebuild: (warning: string) => Promise<boolean>, signal: AbortSignal): Promise<string> {
   const opts = callOpts(ctx, signal);
-  const commands: string[] = [];
-  let local: string;
+  const local = localRef(image, source);
+  const rebuildNow = async () => {
+    ctx.report.activity(`rebuilding ${local} for ${AMD64}`);
+    await withContext(`docker build --platform ${AMD64} --no-cache -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local, platform: AMD64, noCache: true }, opts));
+    const info = await env.docker.inspectImage(local, opts);
+    if (info && !isAmd64(info)) ctx.report.warn(`${local} is still ${platformOf(info)} after the rebuild.`);
+  };
+  if (typeof source === 'object') {
+    if (ctx.state.rebuild) await rebuildNow();
+    return local;
+  }
   if (source === 'build') {
-    local = `${image}:latest`;
     ctx.report.activity(`building ${local} from ./Dockerfile`);
     await withContext(`docker build -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local }, opts));
-    commands.push(`docker build -t ${sh(local)} .`);
-  } else if (source === 'sample') {
-    local = SAMPLE_LOCAL_REF;
+  } else {
     // Made in memory and loaded, not built: the legacy builder asks every credential helper in the
-    // Docker config for credentials (about a second each), and this image needs none.
+    // Docker config for credentials, and this image needs none. It may be loaded already (prefetch).
     ctx.report.activity('loading the verification image (FROM scratch + hello.txt, made here, nothing downloaded)');
-    // (It may have been loaded already, in the background while earlier steps ran: prefetch below.)
     await withContext('load the verification image', () => takeOr(ctx.prefetched, SAMPLE_LOAD, () => env.docker.load(verificationArchive(), opts)));
-    commands.push(
+  }
+  const info = await env.docker.inspectImage(local, opts);
+  if (!info) throw new ExternalError(`docker build finished but the image ${local} is not there.`, { command: `docker image inspect ${local}` });
+  if (!isAmd64(info)) {
+    const warning = notAmd64(local, info);
+    if (await rebuild(warning)) await rebuildNow();
+    else ctx.report.warn(`${warning} Rebuild with: docker build --platform ${AMD64} --no-cache -t ${local} .`);
+  }
+  return local;
+}
+
+/** The commands that make the local image (the guide's `docker build`, or what we did instead). */
+function buildCommands(source: ImageSource | undefined, local: string, rebuilt: boolean): string[] {
+  if (rebuilt) return [`docker build --platform ${AMD64} --no-cache -t ${sh(local)} .`];
+  if (source === 'sample') {
+    return [
       '# the verification image: FROM scratch plus one text file (nothing is downloaded);',
       '# registry-setup makes the same one-file image in memory and loads it with docker load',
       'dir=$(mktemp -d)',
       `printf '%s' ${sh(SAMPLE_TEXT.replace(/\n/g, ' ').trim())} > "$dir/hello.txt"`,
       `printf 'FROM scratch\\nCOPY hello.txt /\\n' > "$dir/Dockerfile"`,
       `docker build --platform ${AMD64} -t ${local} "$dir"`,
-    );
-  } else {
-    local = source.local;
+    ];
   }
-
-  let info = await env.docker.inspectImage(local, opts);
-  if (!info) {
-    if (typeof source === 'object') {
-      throw badSource(`There is no local image ${JSON.stringify(local)}.`, ['See your images with docker image ls, then pass one with --source, or use --source sample.']);
-    }
-    throw new ExternalError(`docker build finished but the image ${local} is not there.`, { command: `docker image inspect ${local}` });
-  }
-  if (!isAmd64(info)) {
-    const warning = `${local} is built for ${platformOf(info)}, but Cloud Run runs only ${AMD64} images: deploying it would fail later with "exec format error".`;
-    // We can rebuild what we built, or a local image when this folder has the Dockerfile to rebuild it from.
-    const canRebuild = !ctx.flags.yes && env.prompter.interactive &&
-      (source === 'build' || (typeof source === 'object' && (await env.files.exists('Dockerfile'))));
-    if (canRebuild &&
-        (await env.prompter.confirm({ message: `${warning} Rebuild it for ${AMD64} now?`, default: true }, { signal }))) {
-      ctx.report.activity(`rebuilding ${local} for ${AMD64}`);
-      await withContext(`docker build --platform ${AMD64} --no-cache -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local, platform: AMD64, noCache: true }, opts));
-      commands.splice(0, commands.length, `docker build --platform ${AMD64} --no-cache -t ${sh(local)} .`);
-      info = (await env.docker.inspectImage(local, opts)) ?? info;
-      if (!isAmd64(info)) ctx.report.warn(`${local} is still ${platformOf(info)} after the rebuild.`);
-    } else {
-      ctx.report.warn(`${warning} Rebuild with: docker build --platform ${AMD64} --no-cache -t ${local} .`);
-    }
-  }
-  return { local, commands };
+  if (source === 'build') return [`docker build -t ${sh(local)} .`];
+  if (source === undefined) return [`docker build -t ${sh(local)} .  # or, without a Dockerfile, a tiny FROM scratch verification image`];
+  return [];
 }
 
 // ---------- push error classification ----------
@@ -329,15 +356,33 @@ export const push: Step = {
     return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base} has ${tags.join(' and ')}` };
   }),
 
-  async run(ctx, env, signal) {
+  validate(flags) {
+    validateImageFlag(flags.image);
+    if (typeof flags.source === 'object') {
+      const v = validateLocalImageRef(flags.source.local);
+      if (v !== true) throw badSource(`--source ${JSON.stringify(flags.source.local)}: ${v}`, ['Pass build, sample, or a local image such as myapp:latest.']);
+    }
+  },
+
+  async ask(ctx, env, signal) {
+    const image = await chooseImageName(ctx, env, signal);
+    const source = await chooseSource(ctx, env, signal);
+    const rebuild = typeof source === 'object' ? await askAboutLocal(ctx, env, source, signal) : false;
+    return { image, source, rebuild };
+  },
+
+  async execute(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'push');
     const repositoryName = need(ctx.state.repositoryName, 'the repository', 'push');
     const host = need(ctx.state.registryHost, 'the registry host', 'push');
     const repo: string = need(ctx.state.repository ?? parseRepositoryName(repositoryName)?.repository, 'the repository ID', 'push');
+    const image = need(ctx.state.image, 'the image name', 'push');
+    const source = need(ctx.state.source, 'the image source', 'push');
 
-    const image = await chooseImageName(ctx, env, signal);
-    const source = await chooseSource(ctx, env, signal);
-    const { local, commands } = await prepareLocal(ctx, env, image, source, signal);
+    let rebuilt = ctx.state.rebuild === true && typeof source === 'object';
+    const rebuild = async (warning: string) =>
+      (rebuilt = (await canRebuild(ctx, env, source)) && (await env.prompter.confirm({ message: `${warning} Rebuild it for ${AMD64} now?`, default: true }, { signal })));
+    const local = await prepareLocal(ctx, env, image, source, rebuild, signal);
 
     let sha = await env.git.shortSha({ signal });
     if (sha && validateTag(sha) !== true) sha = null;
@@ -370,10 +415,8 @@ export const push: Step = {
     const localTags = withContext(`docker image ls ${base}`, () => env.docker.localTags(base, callOpts(ctx, signal)));
     localTags.catch(() => {}); // awaited in pushTags; a failed tag first must not leave it unhandled
     await tagged;
-    for (const ref of refs) commands.push(`docker tag ${sh(local)} ${ref}`);
     ctx.report.activity(`pushing ${image}:${tags.join(` and ${image}:`)} to ${host}`);
     const results = await pushTags(ctx, env, base, tags, localTags, { project, repo, host }, signal);
-    for (const ref of refs) commands.push(`docker push ${ref}`);
     const digest = results[0].digest;
     if (results.some((r) => r.digest !== digest)) {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
@@ -382,9 +425,8 @@ export const push: Step = {
     ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${base}@${digest} with tags ${tags.join(', ')}` });
 
     return {
-      state: { image, source, localImage: local, sha, imageUris: refs, digest },
+      state: { image, source, localImage: local, sha, imageUris: refs, digest, rebuild: rebuilt },
       summary: `pushed ${base}:${tags.join(' and :')} (${digest.slice(0, 19)}…)`,
-      commands,
     };
   },
 
@@ -401,39 +443,25 @@ export const push: Step = {
     });
   },
 
-  plan(ctx, env) {
-    const { imageUris, localImage, source: doneSource } = ctx.state;
-    if (imageUris?.length && localImage) {
-      // After a run (resume): the commands that did it.
-      const build =
-        doneSource === 'sample'
-          ? [`docker build --platform ${AMD64} -t ${SAMPLE_LOCAL_REF} DIR  # DIR holds hello.txt and a Dockerfile: FROM scratch + COPY hello.txt /`]
-          : doneSource === 'build'
-            ? [`docker build -t ${sh(localImage)} .`]
-            : [];
-      return [...build, ...imageUris.map((u) => `docker tag ${sh(localImage)} ${u}`), ...imageUris.map((u) => `docker push ${u}`)];
-    }
-    const project = ctx.state.project ?? ctx.flags.project ?? 'PROJECT';
-    const host = ctx.state.registryHost ?? `${ctx.state.location ?? ctx.flags.region ?? 'REGION'}-docker.pkg.dev`;
+  commands({ flags, state, cwd }) {
+    const project = state.project ?? flags.project ?? 'PROJECT';
+    const host = state.registryHost ?? `${state.location ?? flags.region ?? 'REGION'}-docker.pkg.dev`;
     // The repository step's default (derived from the project) when nothing else is known yet.
-    const repo = ctx.state.repository ?? ctx.flags.repository ?? (project !== 'PROJECT' ? deriveRepositoryId(project) : 'REPOSITORY');
+    const repo = state.repository ?? flags.repository ?? (project !== 'PROJECT' ? deriveRepositoryId(project) : 'REPOSITORY');
     // The name the run would choose by default: this folder's name.
-    const image = ctx.flags.image ?? ctx.state.image ?? (env ? deriveImageName(basename(env.files.cwd)) : 'IMAGE');
-    const source = ctx.flags.source ?? ctx.state.source;
+    const image = state.image ?? flags.image ?? (cwd ? deriveImageName(basename(cwd)) : 'IMAGE');
+    const source = state.source ?? flags.source;
+    const local = state.localImage ?? (source ? localRef(image, source) : `${image}:latest`);
     const base = imageRef(host, project, repo, image);
-    const local = source === 'sample' ? SAMPLE_LOCAL_REF : typeof source === 'object' ? source.local : `${image}:latest`;
-    const build =
-      source === 'sample'
-        ? [`docker build --platform ${AMD64} -t ${SAMPLE_LOCAL_REF} DIR  # DIR holds hello.txt and a Dockerfile: FROM scratch + COPY hello.txt /`]
-        : typeof source === 'object'
-          ? []
-          : [`docker build -t ${sh(local)} .  # or, without a Dockerfile, a tiny FROM scratch verification image`];
-    return [
-      ...build,
-      `docker tag ${sh(local)} ${base}:latest`,
-      `docker tag ${sh(local)} ${base}:$(git rev-parse --short HEAD)`,
-      `docker push ${base}:latest`,
-      `docker push ${base}:$(git rev-parse --short HEAD)`,
-    ];
+    const refs = state.imageUris?.length ? state.imageUris : [`${base}:latest`, `${base}:${state.sha ?? '$(git rev-parse --short HEAD)'}`];
+    return [...buildCommands(source, local, state.rebuild === true), ...refs.map((u) => `docker tag ${sh(local)} ${u}`), ...refs.map((u) => `docker push ${u}`)];
+  },
+
+  changes({ flags, state, cwd }) {
+    if (!state.registryHost && !state.location) return [];
+    const image = state.image ?? flags.image ?? (cwd ? deriveImageName(basename(cwd)) : 'IMAGE');
+    const source = state.source ?? flags.source;
+    const made = source === 'sample' ? `loads the verification image ${SAMPLE_LOCAL_REF} into Docker` : source === 'build' ? `builds ${image}:latest from ./Dockerfile` : undefined;
+    return [...(made ? [made] : []), `tags it ${image}:latest and ${image}:<git short sha> for the registry, and pushes both`];
   },
 };

@@ -39,14 +39,14 @@ export function regionProblem(v: string, locations: readonly string[]): UserErro
 }
 
 /** The default: saved answer, then gcloud's artifacts/location, run/region, then the guide's region. */
-function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonly string[]): { value?: string; why?: string } {
+function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonly string[] | undefined): { value?: string; why?: string } {
   const cands: [string | undefined, string][] = [
     [ctx.state.location, 'your earlier answer'],
     [cfg.artifactsLocation, "gcloud's artifacts/location"],
     [cfg.runRegion, "gcloud's run/region (where your Cloud Run services go)"],
     [GUIDE_DEFAULT_LOCATION, "the guide's region"],
   ];
-  for (const [v, why] of cands) if (v && locations.includes(v)) return { value: v, why };
+  for (const [v, why] of cands) if (v && (locations ? locations.includes(v) : validateLocation(v) === true)) return { value: v, why };
   return {};
 }
 
@@ -66,40 +66,51 @@ export const region: Step = {
     return locations.includes(loc) ? { done: true, summary: `region ${loc}` } : { done: false, why: `${loc} is not offered for ${project}` };
   }),
 
-  async run(ctx, env, signal) {
+  async ask(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'region');
-    const locations = [...(await withContext('list locations', () => locationsFor(ctx, env, project, signal)))].sort();
-    let location: string;
+    // With the API still off (enabled after the plan), the locations are not known yet: execute checks the answer.
+    const locations = ctx.state.enableApi ? undefined : [...(await withContext('list locations', () => locationsFor(ctx, env, project, signal)))].sort();
     const flag = ctx.flags.region;
     if (flag !== undefined) {
-      const problem = regionProblem(flag, locations);
+      const problem = locations ? regionProblem(flag, locations) : validateLocation(flag) === true ? null : regionProblem(flag, []);
       if (problem) throw problem;
-      location = flag;
-    } else {
-      const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
-      const def = defaultLocation(ctx, cfg, locations);
-      if (env.prompter.interactive) {
-        const rest = locations.filter((l) => l !== def.value);
-        const choices: Choice<string>[] = [
-          ...(def.value ? [{ value: def.value, name: `${def.value}  (default: ${def.why})` }] : []),
-          ...rest.map((l) => ({ value: l, name: l })),
-        ];
-        location = await env.prompter.select(
-          { message: 'Region for the repository (use the same one as Cloud Run: traffic between them is then free)', choices, default: def.value },
-          { signal },
-        );
-      } else if (def.value) {
-        location = def.value;
-      } else {
-        throw missingFlag('The region', '--region', [`for example --region ${locations[0] ?? GUIDE_DEFAULT_LOCATION}`, 'or set a default: gcloud config set artifacts/location REGION']);
-      }
+      return { location: flag, ...(locations ? { locations } : {}) };
     }
-    ctx.report.item({ label: 'region', status: 'ok', detail: `${location}: deploy Cloud Run here too, so image pulls stay free` });
-    return { state: { location, locations }, summary: `region ${location}`, commands: [] };
+    const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
+    const def = defaultLocation(ctx, cfg, locations);
+    let location: string;
+    if (env.prompter.interactive && locations) {
+      const rest = locations.filter((l) => l !== def.value);
+      const choices: Choice<string>[] = [
+        ...(def.value ? [{ value: def.value, name: `${def.value}  (default: ${def.why})` }] : []),
+        ...rest.map((l) => ({ value: l, name: l })),
+      ];
+      location = await env.prompter.select(
+        { message: 'Region for the repository (use the same one as Cloud Run: traffic between them is then free)', choices, default: def.value },
+        { signal },
+      );
+    } else if (env.prompter.interactive) {
+      location = await env.prompter.input({ message: 'Region for the repository', default: def.value, validate: validateLocation }, { signal });
+    } else if (def.value) {
+      location = def.value;
+    } else {
+      throw missingFlag('The region', '--region', [`for example --region ${locations?.[0] ?? GUIDE_DEFAULT_LOCATION}`, 'or set a default: gcloud config set artifacts/location REGION']);
+    }
+    return { location, ...(locations ? { locations } : {}) };
   },
 
-  plan(ctx) {
-    const p = ctx.flags.project ?? ctx.state.project ?? 'PROJECT';
-    return [`gcloud artifacts locations list --project=${p}`];
+  async execute(ctx, env, signal) {
+    const project = need(ctx.state.project, 'the project', 'region');
+    const location = need(ctx.state.location, 'the region', 'region');
+    const locations = await withContext('list locations', () => locationsFor(ctx, env, project, signal));
+    const problem = regionProblem(location, locations);
+    if (problem) throw problem;
+    ctx.report.item({ label: 'region', status: 'ok', detail: `${location}: deploy Cloud Run here too, so image pulls stay free` });
+    return { state: { location, locations }, summary: `region ${location}` };
+  },
+
+  commands({ flags, state }) {
+    if (state.location) return [];
+    return [`gcloud artifacts locations list --project=${flags.project ?? state.project ?? 'PROJECT'}`];
   },
 };

@@ -1,6 +1,6 @@
 // Step 3: the Docker repository itself. Look first; reuse a Docker one; create it otherwise.
 
-import type { Env, Repository } from '../ports.js';
+import type { Env, Repository, WizardState } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { BugError, UserError, withContext } from '../errors.js';
 import { validateRepositoryId } from '../validate.js';
@@ -83,105 +83,116 @@ export const repository: Step = {
     return bad ? { done: false, why: bad } : { done: true, summary: `repository ${parseRepositoryName(repo.name)?.repository ?? name}` };
   }),
 
-  async run(ctx, env, signal) {
+  validate(flags) {
+    if (flags.repository === undefined) return;
+    const v = validateRepositoryId(flags.repository);
+    if (v !== true) throw new UserError(`--repository ${JSON.stringify(flags.repository)}: ${v}`, ['Pass a valid ID with --repository.'], { flag: '--repository' });
+  },
+
+  async ask(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'repository');
     const location = need(ctx.state.location, 'the region', 'repository');
-    const opts = callOpts(ctx, signal);
     const def = ctx.state.repository && validateRepositoryId(ctx.state.repository) === true ? ctx.state.repository : deriveRepositoryId(project);
-
-    let id: string;
-    if (ctx.flags.repository !== undefined) {
-      const v = validateRepositoryId(ctx.flags.repository);
-      if (v !== true) throw new UserError(`--repository ${JSON.stringify(ctx.flags.repository)}: ${v}`, ['Pass a valid ID with --repository.'], { flag: '--repository' });
-      id = ctx.flags.repository;
-    } else if (env.prompter.interactive) {
-      id = await askId(env, 'Repository ID', def, signal);
-    } else {
-      id = def;
-    }
-
+    let id = ctx.flags.repository ?? (env.prompter.interactive ? await askId(env, 'Repository ID', def, signal) : def);
+    // With the API still off there is nothing to look at yet: execute looks before it creates.
+    if (ctx.state.enableApi) return { repository: id };
     for (;;) {
-      const name = repositoryName(project, location, id);
-      ctx.report.activity(`looking for repository ${id} in ${location}`);
-      let repo = await withContext(`look up repository ${id}`, async () => {
-        try {
-          return await env.api.getRepository(name, opts);
-        } catch (e) {
-          throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'read repositories' });
-        }
-      });
-      let created = false;
-      if (repo) {
-        const bad = unusableBecause(repo);
-        if (bad) {
-          const why = `Repository ${id} already exists in ${location}, but ${bad}. Docker images need a Docker-format repository, and an existing repository's format cannot be changed.`;
-          if (!env.prompter.interactive) {
-            // Not a usage error (exit 2): the flags are fine, the project holds a repository of another format (exit 1).
-            throw new UserError(why, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`]);
-          }
-          ctx.report.warn(why);
-          id = await askId(env, `${id} is taken by a ${repo.format} repository; another repository ID`, deriveAlt(id), signal);
-          continue;
-        }
-        ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: 'already exists (Docker format): reusing it' });
-      } else {
-        const cmd = createCommand(id, location, project);
-        ctx.report.activity(`creating repository ${id} in ${location} (${cmd})`);
-        repo = await withContext(`create repository ${id}`, async () => {
-          try {
-            return await env.api.createRepository(
-              { project, location, repositoryId: id, description: 'Docker images for the Django app (set up with registry-setup)' },
-              opts,
-            );
-          } catch (e) {
-            // Someone (or an earlier, interrupted run) created it meanwhile: look again.
-            if (isAlreadyExists(e)) {
-              const again = await waitForOtherCreate(ctx, env, name, id, signal);
-              if (again) return again;
-            }
-            throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'create repositories' });
-          }
-        });
-        const bad = unusableBecause(repo);
-        if (bad) throw new UserError(`Repository ${id} exists, but ${bad}.`, ['Choose another name with --repository.']);
-        created = true;
-        ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: `created in ${location}` });
+      const repo = await lookUp(ctx, env, project, location, id, signal);
+      const bad = repo && unusableBecause(repo);
+      if (!repo) return { repository: id, repositoryExists: false };
+      if (!bad) return { repositoryExists: true, ...found(repo) };
+      const why = `Repository ${id} already exists in ${location}, but ${bad}. Docker images need a Docker-format repository, and an existing repository's format cannot be changed.`;
+      if (!env.prompter.interactive) {
+        // Not a usage error (exit 2): the flags are fine, the project holds a repository of another format (exit 1).
+        throw new UserError(why, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`]);
       }
-
-      const parsed = parseRepositoryName(repo.name);
-      if (!parsed) throw new BugError(`the API returned an unexpected repository name ${JSON.stringify(repo.name)}`);
-      // The host comes from the location the API reports for the repository, not from what we asked.
-      const host = registryHost(parsed.location);
-      return {
-        state: {
-          repository: parsed.repository,
-          repositoryName: repo.name,
-          registryHost: host,
-          createdRepository: created,
-          immutableTags: repo.immutableTags === true,
-        },
-        summary: created ? `created ${parsed.repository} in ${parsed.location}` : `reusing the existing Docker repository ${parsed.repository} in ${parsed.location}`,
-        commands: created
-          ? [createCommand(parsed.repository, parsed.location, parsed.project)]
-          : [`# ${parsed.repository} already existed; to see it:`, `gcloud artifacts repositories describe ${sh(parsed.repository)} --location=${parsed.location} --project=${parsed.project}`],
-      };
+      ctx.report.warn(why);
+      id = await askId(env, `${id} is taken by a ${repo.format} repository; another repository ID`, deriveAlt(id), signal);
     }
   },
 
-  plan(ctx) {
-    // After a run (resume): what was done. Before (dry-run): what would be done.
-    const done = ctx.state.repositoryName ? parseRepositoryName(ctx.state.repositoryName) : null;
-    if (done) {
-      return ctx.state.createdRepository
-        ? [createCommand(done.repository, done.location, done.project)]
-        : [`# ${done.repository} already existed; to see it:`, `gcloud artifacts repositories describe ${sh(done.repository)} --location=${done.location} --project=${done.project}`];
+  async execute(ctx, env, signal) {
+    const project = need(ctx.state.project, 'the project', 'repository');
+    const location = need(ctx.state.location, 'the region', 'repository');
+    const id = need(ctx.state.repository, 'the repository ID', 'repository');
+    // What the question's look found is used as it is; unknown (the API was off then): look now.
+    const exists = ctx.state.repositoryExists ?? !!(await lookUp(ctx, env, project, location, id, signal));
+    if (exists && ctx.state.repositoryName) {
+      ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: 'already exists (Docker format): reusing it' });
+      return { state: { createdRepository: false }, summary: `reusing the existing Docker repository ${id} in ${location}` };
     }
-    const project = ctx.flags.project ?? ctx.state.project ?? 'PROJECT';
-    const location = ctx.flags.region ?? ctx.state.location ?? 'REGION';
-    const id = ctx.flags.repository ?? ctx.state.repository ?? (ctx.state.project || ctx.flags.project ? deriveRepositoryId(project) : 'REPOSITORY');
-    return [`gcloud artifacts repositories describe ${sh(id)} --location=${location} --project=${project}  # if it is missing:`, createCommand(id, location, project)];
+    const repo = exists ? await lookUp(ctx, env, project, location, id, signal) : null;
+    const bad = repo && unusableBecause(repo);
+    if (bad) throw new UserError(`Repository ${id} already exists in ${location}, but ${bad}.`, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`]);
+    const created = !repo;
+    const result = repo ?? (await create(ctx, env, project, location, id, signal));
+    ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: created ? `created in ${location}` : 'already exists (Docker format): reusing it' });
+    const state = found(result);
+    const where = parseRepositoryName(result.name)?.location ?? location;
+    return {
+      state: { ...state, createdRepository: created, repositoryExists: true },
+      summary: created ? `created ${state.repository} in ${where}` : `reusing the existing Docker repository ${state.repository} in ${where}`,
+    };
+  },
+
+  commands({ flags, state }) {
+    const done = state.repositoryName ? parseRepositoryName(state.repositoryName) : null;
+    const project = done?.project ?? state.project ?? flags.project ?? 'PROJECT';
+    const location = done?.location ?? state.location ?? flags.region ?? 'REGION';
+    const id = done?.repository ?? state.repository ?? flags.repository ?? (project !== 'PROJECT' ? deriveRepositoryId(project) : 'REPOSITORY');
+    const describe = `gcloud artifacts repositories describe ${sh(id)} --location=${location} --project=${project}`;
+    if (done ? state.createdRepository : state.repositoryExists === false) return [createCommand(id, location, project)];
+    if (done || state.repositoryExists) return [`# ${id} already existed; to see it:`, describe];
+    return [`${describe}  # if it is missing:`, createCommand(id, location, project)];
+  },
+
+  changes({ state }) {
+    if (!state.repository || state.repositoryExists || !state.location) return [];
+    return [`creates the Docker repository ${state.repository} in ${state.location}`];
   },
 };
+
+/** What the wizard keeps of a repository it will use. */
+function found(repo: Repository): Pick<WizardState, 'repository' | 'repositoryName' | 'registryHost' | 'immutableTags'> {
+  const parsed = parseRepositoryName(repo.name);
+  if (!parsed) throw new BugError(`the API returned an unexpected repository name ${JSON.stringify(repo.name)}`);
+  // The host comes from the location the API reports for the repository, not from what we asked.
+  return { repository: parsed.repository, repositoryName: repo.name, registryHost: registryHost(parsed.location), immutableTags: repo.immutableTags === true };
+}
+
+async function lookUp(ctx: StepContext, env: Env, project: string, location: string, id: string, signal: AbortSignal): Promise<Repository | null> {
+  ctx.report.activity(`looking for repository ${id} in ${location}`);
+  return withContext(`look up repository ${id}`, async () => {
+    try {
+      return await env.api.getRepository(repositoryName(project, location, id), callOpts(ctx, signal));
+    } catch (e) {
+      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'read repositories' });
+    }
+  });
+}
+
+async function create(ctx: StepContext, env: Env, project: string, location: string, id: string, signal: AbortSignal): Promise<Repository> {
+  const cmd = createCommand(id, location, project);
+  ctx.report.activity(`creating repository ${id} in ${location} (${cmd})`);
+  const repo = await withContext(`create repository ${id}`, async () => {
+    try {
+      return await env.api.createRepository(
+        { project, location, repositoryId: id, description: 'Docker images for the Django app (set up with registry-setup)' },
+        callOpts(ctx, signal),
+      );
+    } catch (e) {
+      // Someone (or an earlier, interrupted run) created it meanwhile: look again.
+      if (isAlreadyExists(e)) {
+        const again = await waitForOtherCreate(ctx, env, repositoryName(project, location, id), id, signal);
+        if (again) return again;
+      }
+      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'create repositories' });
+    }
+  });
+  const bad = unusableBecause(repo);
+  if (bad) throw new UserError(`Repository ${id} exists, but ${bad}.`, ['Choose another name with --repository.']);
+  return repo;
+}
 
 function deriveAlt(id: string): string {
   const alt = `${id.slice(0, 56).replace(/-+$/, '')}-docker`;

@@ -79,12 +79,13 @@ export const summary: Step = {
   title: 'Summary',
   explain:
     'Here is what now exists in your project and how to refer to it. The plain gcloud and docker commands below do the same as this run, which is handy for scripts or for the next person. Last come the costs to keep in mind and where the guide goes next.',
+  readOnly: true,
 
   async check() {
     return { done: false, why: 'the summary is always shown' };
   },
 
-  async run(ctx, env, signal) {
+  async execute(ctx, env, signal) {
     // What the repository holds now, to set against the free storage (a listing: milliseconds). Not
     // knowing it never fails the summary.
     let storage: WizardState['storage'];
@@ -104,7 +105,7 @@ export const summary: Step = {
     if (s.imageUris.length) parts.push(`${s.imageUris.length} tag${s.imageUris.length > 1 ? 's' : ''} pushed`);
     if (s.digest) parts.push(s.digest.slice(0, 19) + '…');
     if (storage) parts.push(`${humanBytes(storage.bytes)} stored`);
-    return { state: storage ? { storage } : {}, summary: parts.join(', '), commands: [] };
+    return { state: storage ? { storage } : {}, summary: parts.join(', ') };
   },
 
   // On a re-run (something was pushed before), the listing starts with the other re-checks.
@@ -114,7 +115,7 @@ export const summary: Step = {
     ctx.prefetched.start(storageKey(repositoryName, digest), (signal) => env.api.listDockerImages(repositoryName, { signal }));
   },
 
-  plan() {
+  commands() {
     return [];
   },
 };

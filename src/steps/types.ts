@@ -46,13 +46,25 @@ export interface StepOutcome {
   state: Partial<WizardState>;
   /** One line for the finished step in the step list ("created mycoolproject-repo in southamerica-east1"). */
   summary: string;
-  /** The gcloud/docker commands equivalent to what this step did (for the summary script and --dry-run). */
-  commands?: string[];
+}
+
+/** What the plan, --dry-run, resume and the summary's script are made from. */
+export interface PlanContext {
+  flags: Flags;
+  state: Partial<WizardState>;
+  /** The folder the wizard runs in (for defaults named after it). */
+  cwd?: string;
+  /** The user's Docker config file (for what will change). */
+  dockerConfigPath?: string;
 }
 
 /**
- * A step of chapter 02. Data over ports: it uses only `env` (narrow interfaces), never process.*.
- * run() = validate flags → ask only what is missing (env.prompter, only if interactive) → execute.
+ * A step of chapter 02: data over ports (`env`), never process.*. The runner drives every step
+ * the same way (Validate, Ask, Execute, as AWS Copilot does):
+ *   validate(flags)   before anything: a bad flag value is a UserError naming the flag;
+ *   ask()             only what is still missing, each answer checked with read-only calls;
+ *   commands(state)   the guide's commands with the real values: the plan, --dry-run, resume, the script;
+ *   execute()         after the one confirmation: does it, reports to the live panel, asks nothing.
  * Steps are idempotent: look before creating; "already there and right" counts as done.
  */
 export interface Step {
@@ -60,15 +72,24 @@ export interface Step {
   title: string;
   /** Our own words: what this step is and why (shown, expandable, in the panel). */
   explain: string;
+  /** Read-only checks of this machine that run before any question (preflight). */
+  before?: boolean;
+  validate?(flags: Flags): void;
+  /** Asks what is missing (env.prompter, only when interactive) and returns the answers. Changes nothing. */
+  ask?(ctx: StepContext, env: Env, signal: AbortSignal): Promise<Partial<WizardState>>;
+  /** The guide's commands for this step, with the values known in `state` (placeholders otherwise). */
+  commands(ctx: PlanContext): string[];
+  /** What executing it will change, in words, for the plan screen. */
+  changes?(ctx: PlanContext): string[];
+  /** Changes nothing anywhere (checks, the summary): needs no confirmation. */
+  readOnly?: boolean;
   /** Cheap re-check of a step done in an earlier run, given the saved state. */
   check(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckResult>;
-  run(ctx: StepContext, env: Env, signal: AbortSignal): Promise<StepOutcome>;
+  execute(ctx: StepContext, env: Env, signal: AbortSignal): Promise<StepOutcome>;
   /**
    * Optional: start work early, before this step's turn, once its inputs are known (the runner calls
    * it before every step while this one is still to run). Only what changes nothing of the user's: a
-   * probe, or gcloud writing into a private temp copy. Results go in ctx.prefetched; run() takes them.
+   * probe, or gcloud writing into a private temp copy. Results go in ctx.prefetched; execute() takes them.
    */
   prefetch?(ctx: StepContext, env: Env): void;
-  /** For --dry-run: the commands this step would run, given the state known so far. */
-  plan?(ctx: StepContext, env?: Pick<Env, 'files'>): string[];
 }

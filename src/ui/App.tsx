@@ -232,10 +232,8 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       return <DoneStep entry={entry} />;
     case 'question':
       return (
-        <Text color="cyan">
-          ? {entry.stepTitle ? <Text bold>{entry.stepTitle}</Text> : 'registry-setup'}
-          {entry.index !== undefined && entry.total ? <Text dimColor> (step {entry.index + 1} of {entry.total})</Text> : null}
-          : a question for you
+        <Text color="cyan" bold>
+          {entry.stepTitle ?? 'registry-setup'}
         </Text>
       );
     case 'error': {
@@ -275,27 +273,35 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
     case 'plan':
       return (
         <Box flexDirection="column" width={cols}>
-          <Text bold>The plan: what each step does, and the commands it stands for</Text>
-          {entry.steps.map((s, i) => (
-            <Box key={s.id} flexDirection="column" marginTop={1}>
-              <Text>
+          <Text bold>{entry.dryRun ? 'The plan: what each step does, and the commands it stands for' : 'The plan: what will change, and the commands it stands for'}</Text>
+          {entry.steps
+            .filter((s) => entry.dryRun || s.commands.length || s.changes.length)
+            .map((s) => (
+              <Box key={s.id} flexDirection="column" marginTop={1}>
                 <Text bold>
-                  {i + 1}. {s.title}
+                  {s.title}
+                  {s.doneEarlier ? <Text dimColor> (done earlier: only re-checked)</Text> : null}
                 </Text>
-              </Text>
-              <Box marginLeft={3}>
-                <Text dimColor>{s.explain}</Text>
-              </Box>
-              <Box flexDirection="column" width={1000} flexShrink={0}>
-                {s.commands.map((c, j) => (
-                  <Text key={j} color="cyan">
-                    {'   $ '}
-                    {c}
-                  </Text>
+                {entry.dryRun ? (
+                  <Box marginLeft={3}>
+                    <Text dimColor>{s.explain}</Text>
+                  </Box>
+                ) : null}
+                {s.changes.map((c, j) => (
+                  <Box key={j} marginLeft={3}>
+                    <Text>→ {c}</Text>
+                  </Box>
                 ))}
+                <Box flexDirection="column" width={1000} flexShrink={0}>
+                  {s.commands.map((c, j) => (
+                    <Text key={j} color="cyan">
+                      {'   $ '}
+                      {c}
+                    </Text>
+                  ))}
+                </Box>
               </Box>
-            </Box>
-          ))}
+            ))}
         </Box>
       );
     case 'summary': {

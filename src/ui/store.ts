@@ -41,7 +41,7 @@ export type Entry =
   | { key: string; kind: 'step'; step: UiStep; items: StepItem[]; warnings: string[] }
   | { key: string; kind: 'question'; stepTitle?: string; index?: number; total?: number; message: string }
   | { key: string; kind: 'error'; stepTitle?: string; error: AnyWizardError }
-  | { key: string; kind: 'plan'; steps: PlannedStep[] }
+  | { key: string; kind: 'plan'; steps: PlannedStep[]; dryRun: boolean }
   | { key: string; kind: 'summary'; state: Partial<WizardState>; commandsByStep: Partial<Record<StepId, string[]>> }
   /** stepless: the run stopped between steps (a lock held by another run, unusable saved progress). */
   | { key: string; kind: 'failed-footer'; stepless?: { anyDone: boolean } }
@@ -248,7 +248,7 @@ export function reduce(s: UiState, e: RunEvent): UiState {
       };
     }
     case 'plan':
-      return { ...s, entries: [...s.entries, { key: key('plan'), kind: 'plan', steps: e.steps }] };
+      return { ...s, entries: [...s.entries, { key: key('plan'), kind: 'plan', steps: e.steps, dryRun: e.dryRun }] };
     case 'run-done':
       return {
         ...s,

@@ -313,13 +313,13 @@ describe('the sudo warning reaches the preflight checklist', () => {
     { case: 'a normal user', isRoot: false, env: {}, status: 'ok', detail: 'running as your own user' },
   ];
   it.each(cases)('$case', async ({ isRoot, env, status, detail, warning }) => {
-    const { fakeWorld } = await import('../fakes.js');
+    const { fakeWorld, runStep } = await import('../fakes.js');
     const { preflight, LABELS } = await import('../../src/steps/preflight.js');
     const w = fakeWorld({ calls, ordered: false, isRoot });
     const real = createDockerConfigFile({ env, homedir: '/root' });
     // only the warning is used by preflight: any read/write would fail the strict fake below
     w.env.dockerConfig = { dir: real.dir, path: real.path, sudoWarning: real.sudoWarning, read: () => Promise.reject(new Error('unexpected read')), write: () => Promise.reject(new Error('unexpected write')) };
-    await preflight.run(w.ctx(), w.env, new AbortController().signal);
+    await runStep(preflight, w.ctx(), w.env, new AbortController().signal);
     const item = w.report.finalItems().get(LABELS.root);
     expect(item?.status).toBe(status);
     expect(item?.detail).toBe(detail);

@@ -2,7 +2,7 @@
 // a newcomer's run with flags and --yes, from an empty Docker config to a verified push.
 import { describe, expect, it } from 'vitest';
 import { steps, renderSummary } from '../../src/steps/index.js';
-import { fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { WizardState } from '../../src/ports.js';
 import type { StepId } from '../../src/steps/types.js';
 
@@ -19,24 +19,18 @@ const calls: Expectation[] = [
   { call: 'gcloud.version', result: 'Google Cloud SDK 528.0.0' },
   { call: 'gcloud.config', result: { account: 'ana@example.com', project: P }, times: Infinity },
   { call: 'docker.info', result: { clientVersion: '26', serverVersion: '26', path: '/usr/bin/docker' } },
-  { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud', times: 2 },
+  { call: 'docker.findHelper', args: ['gcloud'], result: '/usr/bin/docker-credential-gcloud', times: 2 }, // preflight, docker-auth
   { call: 'git.isRepo', result: true },
   // project, region
   { call: 'api.listLocations', args: [P], result: ['us-central1', L] },
   // repository
   { call: 'api.getRepository', args: [RN], result: null },
   { call: 'api.createRepository', args: [{ project: P, location: L, repositoryId: R, description: any }], result: { name: RN, format: 'DOCKER', mode: 'STANDARD_REPOSITORY' } },
-  // docker-auth
+  // docker-auth: the one entry, written directly (no gcloud process)
   { call: 'dockerConfig.read', result: { auths: { 'ghcr.io': {} } } },
-  { call: 'files.makeTempDir', result: '/tmp/d' },
-  { call: 'files.writeFile', args: ['/tmp/d/config.json', '{}\n'] },
-  { call: 'gcloud.configureDocker', args: [H, '/tmp/d'] },
-  { call: 'files.readJson', args: ['/tmp/d/config.json'], result: { credHelpers: { [H]: 'gcloud' } } },
   { call: 'dockerConfig.write', args: [{ auths: { 'ghcr.io': {} }, credHelpers: { [H]: 'gcloud' } }], result: { backupPath: '/home/u/.docker/config.json.registry-setup.bak' } },
-  { call: 'docker.helperCredential', args: ['gcloud', H], result: { ok: true, username: '_dcgcloud_token' } },
   // push (no Dockerfile → verification image)
   { call: 'files.exists', args: ['Dockerfile'], result: false },
-  { call: 'files.removeTempDir' },
   { call: 'docker.load' },
   { call: 'docker.inspectImage', result: { ref: 'registry-setup-verify:latest', id: 'x', os: 'linux', architecture: 'amd64' } },
   { call: 'git.shortSha', result: 'a3f9c12' },
@@ -52,7 +46,7 @@ describe('chapter 02 over fakes', () => {
     let state: Partial<WizardState> = {};
     const commandsByStep: Partial<Record<StepId, string[]>> = {};
     for (const step of steps) {
-      const out = await step.run(w.ctx({ yes: true }, state), w.env, new AbortController().signal);
+      const out = await runStep(step, w.ctx({ yes: true }, state), w.env, new AbortController().signal);
       state = { ...state, ...out.state };
       commandsByStep[step.id] = out.commands ?? [];
     }
@@ -84,7 +78,7 @@ describe('chapter 02 over fakes, interactive newcomer', () => {
     const w = fakeWorld({ calls, ordered: false, answers, interactive: true });
     let state: Partial<WizardState> = {};
     for (const step of steps) {
-      const out = await step.run(w.ctx({}, state), w.env, new AbortController().signal);
+      const out = await runStep(step, w.ctx({}, state), w.env, new AbortController().signal);
       state = { ...state, ...out.state };
     }
     w.assertDone();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { preflight, LABELS } from '../../src/steps/preflight.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { fakeWorld, type Expectation } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, type Expectation } from '../fakes.js';
 
 const good: Record<string, Expectation> = {
   version: { call: 'gcloud.version', result: 'Google Cloud SDK 528.0.0' },
@@ -103,7 +103,7 @@ const cases: Case[] = [
 describe('preflight', () => {
   it.each(cases)('$case', async (c) => {
     const w = world(c.over, c.isRoot);
-    const p = preflight.run(w.ctx(), w.env, new AbortController().signal);
+    const p = runStep(preflight, w.ctx(), w.env, new AbortController().signal);
     if (c.error) {
       const e = await p.then(() => null, (e) => e);
       expect(e).toBeInstanceOf(UserError);
@@ -125,6 +125,6 @@ describe('preflight', () => {
   it('check() always asks to re-run', async () => {
     const w = fakeWorld();
     expect(await preflight.check(w.ctx(), w.env)).toEqual({ done: false, why: expect.any(String) });
-    expect(preflight.plan?.(w.ctx())).toContain('docker info');
+    expect(commandsFor(preflight, w.ctx())).toContain('docker info');
   });
 });

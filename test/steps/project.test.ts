@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { project, ENABLE_WAIT } from '../../src/steps/project.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { WizardState } from '../../src/ports.js';
 
@@ -176,7 +176,7 @@ const cases: Case[] = [
 describe('project step', () => {
   it.each(cases)('$case', async (c) => {
     const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: c.interactive ?? false });
-    const p = project.run(w.ctx(c.flags, c.state ?? {}), w.env, new AbortController().signal);
+    const p = runStep(project, w.ctx(c.flags, c.state ?? {}), w.env, new AbortController().signal);
     if (c.error) {
       const e = await p.then(() => null, (e) => e);
       expect(e, 'should fail').toBeInstanceOf(c.error.cls);
@@ -185,7 +185,8 @@ describe('project step', () => {
       if (c.error.flag) expect(e.flag).toBe(c.error.flag);
     } else {
       const out = await p;
-      expect(out.state).toEqual({ project: c.want!.project, locations: LOCS });
+      expect(out.state).toMatchObject({ project: c.want!.project, locations: LOCS });
+      expect(out.state.apiEnabledHere === true).toBe(/enabled just now/.test(out.summary));
       if (c.want!.summary) expect(out.summary).toMatch(c.want!.summary);
       if (c.want!.commands) expect(out.commands).toEqual(c.want!.commands);
     }
@@ -202,7 +203,7 @@ describe('project step', () => {
         { call: 'api.listLocations', throws: disabled(), times: Infinity },
       ],
     });
-    await expect(project.run(w.ctx({ project: P, yes: true }), w.env, new AbortController().signal)).rejects.toThrow(UserError);
+    await expect(runStep(project, w.ctx({ project: P, yes: true }), w.env, new AbortController().signal)).rejects.toThrow(UserError);
     const total = w.clock.sleeps.reduce((a, b) => a + b, 0);
     expect(total).toBeLessThanOrEqual(ENABLE_WAIT.maxElapsedMs);
     expect(total).toBeGreaterThan(60_000);
@@ -223,6 +224,6 @@ describe('project step', () => {
 
   it('plan shows the commands', () => {
     const w = fakeWorld();
-    expect(project.plan?.(w.ctx({ project: P }))).toContain('gcloud artifacts locations list --project=mycoolproject-prod');
+    expect(commandsFor(project, w.ctx({ project: P }))).toContain('gcloud artifacts locations list --project=mycoolproject-prod');
   });
 });

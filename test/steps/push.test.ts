@@ -3,7 +3,7 @@ import { push, VERIFY_RETRY } from '../../src/steps/push.js';
 import { verificationArchive } from '../../src/sampleImage.js';
 import { createPrefetch } from '../../src/prefetch.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { fakeWorld, match, untilCalls, type Expectation, type PromptAnswer } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, match, untilCalls, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { DockerImage, WizardState } from '../../src/ports.js';
 
@@ -93,7 +93,8 @@ const cases: Case[] = [
   {
     case: '--source with a bad reference',
     flags: { source: { local: '--output=x' } },
-    calls: [hasDockerfile(false)],
+    // Flags are validated before anything is looked at.
+    calls: [],
     error: { cls: UserError, message: /starts with "-"/, flag: '--source' },
   },
   {
@@ -429,7 +430,7 @@ const cases: Case[] = [
 describe('push step', () => {
   it.each(cases)('$case', async (c) => {
     const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: !!c.answers });
-    const p = push.run(w.ctx(c.flags, c.st ?? state), w.env, new AbortController().signal);
+    const p = runStep(push, w.ctx(c.flags, c.st ?? state), w.env, new AbortController().signal);
     if (c.error) {
       const e = await p.then(() => null, (e) => e);
       expect(e, 'should fail').toBeInstanceOf(c.error.cls);
@@ -461,7 +462,7 @@ describe('push step', () => {
 
   it('plan after a run (resume) repeats what was done', () => {
     const w = fakeWorld();
-    const plan = push.plan!(w.ctx({}, { ...done, source: 'build', localImage: 'mycoolproject:latest' }));
+    const plan = commandsFor(push, w.ctx({}, { ...done, source: 'build', localImage: 'mycoolproject:latest' }));
     expect(plan).toEqual([
       'docker build -t mycoolproject:latest .',
       `docker tag mycoolproject:latest ${BASE}:latest`,
@@ -485,7 +486,7 @@ describe('push step', () => {
 
   it('plan before anything is known (--dry-run with --project only): the repository is the derived default', () => {
     const w = fakeWorld();
-    const plan = push.plan!(w.ctx({ project: 'mycoolproject-prod', region: 'southamerica-east1', image: 'web', source: 'sample' }, {}));
+    const plan = commandsFor(push, w.ctx({ project: 'mycoolproject-prod', region: 'southamerica-east1', image: 'web', source: 'sample' }, {}));
     expect(plan.join('\n')).toContain('docker push southamerica-east1-docker.pkg.dev/mycoolproject-prod/mycoolproject-repo/web:latest');
     expect(plan.join('\n')).not.toContain('REPOSITORY');
   });
@@ -495,7 +496,7 @@ describe('push step', () => {
     { case: '--image wins', flags: { project: 'mycoolproject-prod', region: 'southamerica-east1', image: 'web' }, want: '/mycoolproject-repo/web:latest' },
   ])('plan with the env (--dry-run): $case', ({ flags, want }) => {
     const w = fakeWorld();
-    const plan = push.plan!(w.ctx(flags, {}), w.env).join('\n');
+    const plan = commandsFor(push, w.ctx(flags, {}), w.env).join('\n');
     expect(plan).toContain(want);
     expect(plan).not.toContain('IMAGE');
     w.assertDone();
@@ -503,9 +504,9 @@ describe('push step', () => {
 
   it('plan lists build, tag and push', () => {
     const w = fakeWorld();
-    const plan = push.plan!(w.ctx({ image: 'app', source: 'build' }, state));
+    const plan = commandsFor(push, w.ctx({ image: 'app', source: 'build' }, state));
     expect(plan).toEqual([
-      'docker build -t app:latest .  # or, without a Dockerfile, a tiny FROM scratch verification image',
+      'docker build -t app:latest .',
       `docker tag app:latest ${H}/${P}/${R}/app:latest`,
       `docker tag app:latest ${H}/${P}/${R}/app:$(git rev-parse --short HEAD)`,
       `docker push ${H}/${P}/${R}/app:latest`,
@@ -555,7 +556,7 @@ describe('push prefetch: the verification image loads while earlier steps run', 
     });
     const prefetched = createPrefetch();
     push.prefetch!({ ...w.ctx({ source: 'sample' }, {}), prefetched }, w.env);
-    const out = await push.run({ ...w.ctx({ source: 'sample' }, state), prefetched }, w.env, new AbortController().signal);
+    const out = await runStep(push, { ...w.ctx({ source: 'sample' }, state), prefetched }, w.env, new AbortController().signal);
     expect(out.state.source).toBe('sample');
     w.assertDone();
   });

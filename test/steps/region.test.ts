@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { region } from '../../src/steps/region.js';
 import { BugError, UserError } from '../../src/errors.js';
-import { fakeWorld, type Expectation, type PromptAnswer } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { WizardState } from '../../src/ports.js';
 
@@ -64,7 +64,7 @@ const cases: Case[] = [
 describe('region step', () => {
   it.each(cases)('$case', async (c) => {
     const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: !!c.answers });
-    const p = region.run(w.ctx(c.flags, c.state ?? base), w.env, new AbortController().signal);
+    const p = runStep(region, w.ctx(c.flags, c.state ?? base), w.env, new AbortController().signal);
     if (c.error) {
       const e = await p.then(() => null, (e) => e);
       expect(e).toBeInstanceOf(c.error.cls);

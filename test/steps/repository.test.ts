@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { repository } from '../../src/steps/repository.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { Repository, WizardState } from '../../src/ports.js';
 
@@ -123,7 +123,7 @@ const cases: Case[] = [
 describe('repository step', () => {
   it.each(cases)('$case', async (c) => {
     const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: !!c.answers });
-    const p = repository.run(w.ctx(c.flags, c.state ?? base), w.env, new AbortController().signal);
+    const p = runStep(repository, w.ctx(c.flags, c.state ?? base), w.env, new AbortController().signal);
     if (c.error) {
       const e = await p.then(() => null, (e) => e);
       expect(e).toBeInstanceOf(c.error.cls);
@@ -157,7 +157,7 @@ describe('repository step', () => {
     { case: 'reused earlier', created: false, want: [expect.stringMatching(/already existed/), expect.stringMatching(/^gcloud artifacts repositories describe mycoolproject-repo/)] },
   ])('plan after a run: $case', ({ created, want }) => {
     const w = fakeWorld();
-    expect(repository.plan?.(w.ctx({}, { ...base, repositoryName: NAME('mycoolproject-repo'), createdRepository: created }))).toEqual(want);
+    expect(commandsFor(repository, w.ctx({}, { ...base, repositoryName: NAME('mycoolproject-repo'), createdRepository: created }))).toEqual(want);
   });
 
   it('a check that errors means "run it again"', async () => {
@@ -168,6 +168,6 @@ describe('repository step', () => {
 
   it('plan derives the default name', () => {
     const w = fakeWorld();
-    expect(repository.plan?.(w.ctx({}, base))).toContain(CREATE_CMD);
+    expect(commandsFor(repository, w.ctx({}, base))).toContain(CREATE_CMD);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummary, summary } from '../../src/steps/summary.js';
 import { steps } from '../../src/steps/index.js';
-import { fakeWorld, type Expectation } from '../fakes.js';
+import { commandsFor, runStep, fakeWorld, type Expectation } from '../fakes.js';
 import { createPrefetch } from '../../src/prefetch.js';
 import type { WizardState } from '../../src/ports.js';
 
@@ -78,7 +78,7 @@ describe('summary step', () => {
     },
   ])('$case', async ({ listed, storage, summary: want, fact }) => {
     const w = fakeWorld({ calls: [{ call: 'api.listDockerImages', args: [full.repositoryName], ...listed }] });
-    const out = await summary.run(w.ctx({}, full), w.env, new AbortController().signal);
+    const out = await runStep(summary, w.ctx({}, full), w.env, new AbortController().signal);
     expect(out.summary).toMatch(/^registry southamerica-east1-docker.pkg.dev\/mycoolproject-prod\/mycoolproject-repo, /);
     expect(out.summary).toMatch(want);
     expect(out.state).toEqual(storage ? { storage } : {});
@@ -97,7 +97,7 @@ describe('summary step', () => {
     const w = fakeWorld({ calls: Array.from({ length: lists }, () => listing) });
     const prefetched = createPrefetch();
     summary.prefetch!({ ...w.ctx({}, before), prefetched }, w.env);
-    const out = await summary.run({ ...w.ctx({}, at), prefetched }, w.env, new AbortController().signal);
+    const out = await runStep(summary, { ...w.ctx({}, at), prefetched }, w.env, new AbortController().signal);
     expect(out.state).toEqual({ storage: { images: 1, bytes: 528 } });
     w.assertDone();
     prefetched.stop();
@@ -105,7 +105,7 @@ describe('summary step', () => {
 
   it('nothing to list before there is a repository', async () => {
     const w = fakeWorld();
-    const out = await summary.run(w.ctx({}, {}), w.env, new AbortController().signal);
+    const out = await runStep(summary, w.ctx({}, {}), w.env, new AbortController().signal);
     expect(out.state).toEqual({});
     w.assertDone();
   });
