@@ -40,11 +40,6 @@ export interface GcloudPort {
   listProjects(opts?: CallOpts): Promise<GcloudProject[]>;
   /** `gcloud services enable SERVICE --project P` (waits for the operation). */
   enableService(project: string, service: string, opts?: CallOpts): Promise<void>;
-  /**
-   * `gcloud auth configure-docker HOST --quiet`, run with DOCKER_CONFIG pointed at `dockerConfigDir`.
-   * (The docker-auth step runs it against a private copy and then installs the result atomically.)
-   */
-  configureDocker(host: string, dockerConfigDir: string, opts?: CallOpts): Promise<void>;
 }
 
 // ---------- Artifact Registry API (in process, @google-cloud/artifact-registry) ----------

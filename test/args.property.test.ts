@@ -170,10 +170,11 @@ function cli(argv: string[], stepRun?: (id: StepId) => void) {
     title: id,
     explain: id,
     check: async () => ({ done: true }),
-    run: async () => {
+    execute: async () => {
       stepRun?.(id);
       return { state: {}, summary: `${id} ok` };
     },
+    commands: () => [],
   }));
   let saved: SavedRun | null = null;
   const store: ProgressStore = { path: '/p', latest: async () => saved, save: async (r) => void (saved = r), clear: async () => void (saved = null) };
@@ -187,7 +188,7 @@ function cli(argv: string[], stepRun?: (id: StepId) => void) {
     steps,
     makeEnv: async () => {
       envBuilt++;
-      return { env: { prompter: { interactive: false }, clock: { now: () => 0 } } as unknown as Env, store, warmUp: () => {} };
+      return { env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' }, dockerConfig: { path: '/h/.docker/config.json' } } as unknown as Env, store, warmUp: () => {} };
     },
     onSignal: () => () => {},
     exitNow: () => {

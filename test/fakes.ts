@@ -182,7 +182,6 @@ export function fakeGcloud(s: CallScript): GcloudPort {
     accessToken: (opts?) => s.call('gcloud.accessToken', opts === undefined ? [] : [opts]),
     listProjects: (opts?) => s.call('gcloud.listProjects', [opts]),
     enableService: (project, service, opts?) => s.call('gcloud.enableService', [project, service, opts]),
-    configureDocker: (host, dir, opts?) => s.call('gcloud.configureDocker', [host, dir, opts]),
   };
 }
 

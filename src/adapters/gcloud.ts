@@ -272,16 +272,5 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
         onLine: opts?.onProgress ? (line) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined,
       });
     },
-
-    async configureDocker(host, dockerConfigDir, opts) {
-      opts?.onProgress?.({ type: 'call', text: `gcloud auth configure-docker ${host} --quiet` });
-      await run('gcloud', ['auth', 'configure-docker', host, '--quiet'], {
-        env: { DOCKER_CONFIG: dockerConfigDir },
-        signal: opts?.signal,
-        background: opts?.background,
-        display: `gcloud auth configure-docker ${host} --quiet`,
-        onLine: opts?.onProgress ? (line) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined,
-      });
-    },
   };
 }

@@ -232,8 +232,8 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       return <DoneStep entry={entry} />;
     case 'question':
       return (
-        <Text color="cyan" bold>
-          {entry.stepTitle ?? 'registry-setup'}
+        <Text color="cyan">
+          ? <Text bold>{entry.stepTitle ?? 'registry-setup'}</Text>
         </Text>
       );
     case 'error': {

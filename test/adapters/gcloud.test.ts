@@ -1,3 +1,4 @@
+import { mergeCredHelper } from '../../src/steps/docker-auth.js';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,20 +204,12 @@ describe('createGcloud over a strict fake runner', () => {
     fake.assertDone();
   });
 
-  it('configureDocker(): runs with DOCKER_CONFIG pointed at the given dir', async () => {
-    const fake = strictRunner([
-      { cmd: 'gcloud', args: ['auth', 'configure-docker', 'us-east1-docker.pkg.dev', '--quiet'], env: { DOCKER_CONFIG: '/tmp/private' } },
-    ]);
-    const g = createGcloud({ run: fake.run, env: {} });
-    await g.configureDocker('us-east1-docker.pkg.dev', '/tmp/private');
-    fake.assertDone();
-  });
 });
 
 describe('createGcloud with the real gcloud (fresh CLOUDSDK_CONFIG, offline)', () => {
   const hasGcloud = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'gcloud')));
 
-  it('config honours CLOUDSDK_* env; token from the token file; configure-docker writes credHelpers', async () => {
+  it('config honours CLOUDSDK_* env; token from the token file; the entry configure-docker writes is the one the wizard writes', async () => {
     expect(hasGcloud, 'gcloud must be installed for this test').toBe(true);
     const cfg = configDir();
     const tokFile = join(cfg, 'token');
@@ -237,11 +230,12 @@ describe('createGcloud with the real gcloud (fresh CLOUDSDK_CONFIG, offline)', (
     const [config, token] = await Promise.all([
       g.config(),
       g.accessToken(),
-      g.configureDocker('southamerica-east1-docker.pkg.dev', dockerDir),
+      // The guide's command, run for real: the docker-auth step writes the same entry itself.
+      createRunner(env)('gcloud', ['auth', 'configure-docker', 'southamerica-east1-docker.pkg.dev', '--quiet'], { env: { DOCKER_CONFIG: dockerDir } }),
     ]);
     expect(config).toMatchObject({ project: 'demo', runRegion: 'europe-west1', artifactRegistryEndpoint: 'http://127.0.0.1:9/', configurationName: 'default' });
     expect(token).toBe('lab-token-abc');
-    expect(JSON.parse(readFileSync(join(dockerDir, 'config.json'), 'utf8'))).toEqual({ credHelpers: { 'southamerica-east1-docker.pkg.dev': 'gcloud' } });
+    expect(JSON.parse(readFileSync(join(dockerDir, 'config.json'), 'utf8'))).toEqual(mergeCredHelper({}, 'southamerica-east1-docker.pkg.dev', 'gcloud'));
   }, 30_000);
 
   it('no credential → NO_CREDENTIAL error, and the message holds no token', async () => {

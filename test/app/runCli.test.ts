@@ -180,14 +180,14 @@ function fakeCli(o: {
     title: id,
     explain: `why ${id}`,
     check: async () => ({ done: true }),
-    run: async (_ctx, _env, signal) => {
+    execute: async (_ctx, _env, signal) => {
       await o.run?.[id]?.(signal);
       return {
         state: id === 'project' ? { project: 'demo-proj', location: 'us-central1', repository: 'r', registryHost: 'us-central1-docker.pkg.dev', imageUris: ['us-central1-docker.pkg.dev/demo-proj/r/app:latest'], digest: 'sha256:1' } : {},
         summary: `${id} ok`,
       };
     },
-    plan: () => [`cmd ${id}`],
+    commands: () => [`cmd ${id}`],
   }));
   let saved: SavedRun | null = null;
   const store: ProgressStore = { path: '/p', latest: async () => saved, save: async (r) => void (saved = r), clear: async () => void (saved = null) };
@@ -202,7 +202,7 @@ function fakeCli(o: {
     makeEnv: async (hooks) => {
       if (o.makeEnvThrows) throw o.makeEnvThrows;
       expect(hooks.interactive).toBe(false);
-      return { env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' } } as unknown as Env, store: o.store ?? store, lock: o.lock, warmUp: () => {} };
+      return { env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' }, dockerConfig: { path: '/h/.docker/config.json' } } as unknown as Env, store: o.store ?? store, lock: o.lock, warmUp: () => {} };
     },
     onSignal: (h) => {
       handler = h;
@@ -221,8 +221,8 @@ describe('runCli: the API client loads once the first step has started', () => {
     const c = fakeCli({ argv });
     const order: string[] = [];
     for (const s of c.deps.steps) {
-      const run = s.run;
-      s.run = async (ctx, env, signal) => {
+      const run = s.execute;
+      s.execute = async (ctx, env, signal) => {
         order.push(`step ${s.id}`);
         if (s.id === 'preflight') await new Promise((r) => setTimeout(r, 300));
         return run(ctx, env, signal);

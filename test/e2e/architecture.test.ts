@@ -68,6 +68,8 @@ describe('an image that is not linux/amd64', () => {
       try {
         await cli.waitFor(/Cloud Run runs only linux\/amd64 images.*\n?.*Rebuild it for linux\/amd64 now\?/s, 90_000);
         cli.type(KEY.ENTER); // yes (the default)
+        await cli.waitFor(/Go ahead with this plan\?/, 90_000); // asked before anything changes
+        cli.type(KEY.ENTER);
         expect(await cli.exited, cli.output.slice(-3000)).toBe(0);
       } finally {
         cli.kill();

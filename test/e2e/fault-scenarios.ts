@@ -434,10 +434,9 @@ export const BOUNDARY_KILLS: KillAt[] = [
   // The summary's listing (and push's, before it) answers late: the run is still in the summary.
   { on: /\[7\/\d\] Summary\n/, hold: [{ kind: 'latency', ms: 2000, method: 'GET', path: '/dockerImages$', times: 10 } as FaultSpec] },
 ];
-/** Kill points inside steps: the pending repository operation, gcloud auth configure-docker, the Docker config write, mid-push. */
+/** Kill points inside steps: the pending repository operation, the Docker config write, mid-push. */
 export const INSIDE_KILLS: KillAt[] = [
   { on: /operation still running \(poll 1,/ },
-  { on: /gcloud auth configure-docker \S+ --quiet/, delayMs: 150 },
   { on: /updating \S+config\.json \(backup first/ },
   { on: /docker push \S+:latest/, delayMs: 1500 },
 ];
@@ -467,9 +466,8 @@ export const SCENARIOS: Scenario[] = [
   killScenario('kill-before-push', 'SIGKILL as the push step starts', BOUNDARY_KILLS[1]!),
   killScenario('kill-before-summary', 'SIGKILL as the summary step starts', BOUNDARY_KILLS[2]!),
   killScenario('kill-repo-operation', 'SIGKILL while the create operation is pending', INSIDE_KILLS[0]!, INSIDE_WORLD),
-  killScenario('kill-configure-docker', 'SIGKILL during gcloud auth configure-docker', INSIDE_KILLS[1]!),
-  killScenario('kill-config-write', 'SIGKILL as the Docker config is replaced', INSIDE_KILLS[2]!),
-  killScenario('kill-mid-push', 'SIGKILL mid-push (blob upload slowed 5 s)', INSIDE_KILLS[3]!, {}, SLOW_UPLOAD),
+  killScenario('kill-config-write', 'SIGKILL as the Docker config is replaced', INSIDE_KILLS[1]!),
+  killScenario('kill-mid-push', 'SIGKILL mid-push (blob upload slowed 5 s)', INSIDE_KILLS[2]!, {}, SLOW_UPLOAD),
   // …and the same kill points in a row on one machine (what the lab tests run: one full run's time).
   {
     ...killChain('chain-boundaries', 'SIGKILL at 3 step boundaries in a row (+ temp files of a write killed earlier)', BOUNDARY_KILLS),
@@ -483,7 +481,7 @@ export const SCENARIOS: Scenario[] = [
       }
     },
   },
-  killChain('chain-inside', 'SIGKILL inside 4 steps in a row (operation, configure-docker, config write, push)', INSIDE_KILLS, INSIDE_WORLD, SLOW_UPLOAD),
+  killChain('chain-inside', 'SIGKILL inside 3 steps in a row (operation, config write, push)', INSIDE_KILLS, INSIDE_WORLD, SLOW_UPLOAD),
 
   // Transient API faults.
   {

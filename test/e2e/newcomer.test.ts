@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
 import { djangoProject } from '../lab/project.js';
-import { KEY, runCli } from './pty.js';
+import { KEY, runCli, stripAnsi } from './pty.js';
 
 const PROJECT = 'mycoolproject-prod';
 const OTHER = 'acme-analytics-123';
@@ -55,7 +55,10 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       CI: undefined,
     });
 
+    const configBefore = await readFile(join(dockerConfig, 'config.json'));
+    const since = ((await lab.requests()).at(-1)?.seq ?? 0) as number;
     const cli = runCli([], { cwd: dir, env });
+    let afterConfirm = 0;
     try {
       await cli.waitFor('Which Google Cloud project should hold the repository?', 60_000);
       cli.type(KEY.DOWN); // "Another project…"
@@ -82,12 +85,27 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       await cli.waitFor(/❯ A tiny verification image/); // no Dockerfile yet: the default
       cli.type(KEY.ENTER);
 
+      // Everything is asked: one plan, one confirmation. Nothing has changed yet.
+      await cli.waitFor(/The plan: what will change/, 60_000);
+      await cli.waitFor(/Go ahead with this plan\?/, 60_000);
+      const plan = stripAnsi(cli.output);
+      expect(plan).toContain(`gcloud artifacts repositories create ${REPO} --repository-format=docker --location=${LOCATION} --project=${PROJECT}`);
+      expect(plan).toContain(`gcloud auth configure-docker ${HOST}`);
+      expect(plan).toMatch(new RegExp(`creates the Docker repository ${REPO} in ${LOCATION}`));
+      const changes = (await lab.requests(since)).filter((q) => q.method !== 'GET');
+      expect(changes, JSON.stringify(changes)).toEqual([]);
+      expect(await readFile(join(dockerConfig, 'config.json'))).toEqual(configBefore);
+      afterConfirm = cli.output.length;
+      cli.type(KEY.ENTER);
+
       const code = await cli.exited;
       expect(code, cli.output.slice(-4000)).toBe(0);
     } finally {
       cli.kill();
     }
     const shown = cli.output;
+    // After the confirmation no question comes: inquirer's "? " never shows again.
+    expect(stripAnsi(shown.slice(afterConfirm)).split('\n').filter((l) => /^\s*\? /.test(l) && !/Go ahead with this plan/.test(l))).toEqual([]);
 
     // The repository exists, as gcloud sees it.
     const described = await execa(

@@ -1,5 +1,5 @@
 // Kill -9 and resume, on the lab: the built CLI is SIGKILLed at step boundaries and inside
-// steps (the repository operation, gcloud auth configure-docker, the Docker config write,
+// steps (the repository operation, the Docker config write,
 // mid-push), then run again. The end state must equal an uninterrupted run's, the Docker
 // config must be valid JSON at every observation, and the saved progress valid (0600,
 // complete). The scenarios live in fault-scenarios.ts (shared with `npm run test:faults`).

@@ -57,9 +57,6 @@ function fakeGcloud(tokens: string[]) {
     enableService: async () => {
       throw new Error('unexpected gcloud.enableService()');
     },
-    configureDocker: async () => {
-      throw new Error('unexpected gcloud.configureDocker()');
-    },
   };
   return { g, calls };
 }

@@ -106,7 +106,7 @@ describe('<App>', () => {
     await waitFor(() => interrupted === 1, () => `interrupted=${interrupted}`);
   });
 
-  it('a prompt: compact question line, live area gone, events queued until the prompt ends', async () => {
+  it('questions: one heading line for the step, live area gone, events queued until the questions end', async () => {
     const t = setup();
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('region', 2));
     t.send({ type: 'step-activity', id: 'region', text: 'listing locations' });
@@ -114,7 +114,8 @@ describe('<App>', () => {
     const released = t.store.whenReleased();
     t.send({ type: 'step-prompt-start', id: 'region', title: 'Region', message: 'Which region?' });
     await released;
-    let f = await waitForFrame(t.lastFrame, '? Region (step 3 of 4): a question for you');
+    let f = await waitForFrame(t.lastFrame, '? Region');
+    expect(f).toMatch(/^\? Region$/m);
     expect(f).not.toContain('listing locations');
     expect(f).not.toContain('· Repository');
     // Keys go to the prompt, not to the UI.
@@ -125,7 +126,7 @@ describe('<App>', () => {
     t.send({ type: 'step-prompt-end', id: 'region' });
     f = await waitForFrame(t.lastFrame, '→ checking southamerica-east1', '· Repository');
     expect(f).toContain('Keeps images next to Cloud Run'); // the e typed during the prompt did not toggle it
-    expect(f.indexOf('a question for you')).toBeLessThan(f.indexOf('checking southamerica-east1'));
+    expect(f.indexOf('? Region')).toBeLessThan(f.indexOf('checking southamerica-east1'));
   });
 
   it('error panel: message with context, what to do, command, exit code, stderr tail; no stack without --debug', async () => {
@@ -288,7 +289,8 @@ describe('retry notes from a step, through the runner, in the panel and in plain
         title: 'Preflight',
         explain: 'x',
         check: async () => ({ done: false }),
-        run: async (ctx) => {
+        commands: () => [],
+        execute: async (ctx) => {
           ctx.report.activity('artifactregistry.repositories.create demo-repo');
           for (const [attempt, delayMs] of [[2, 2000], [3, 4000]] as const) {
             ctx.report.note({ type: 'retry', text: `retrying in ${delayMs / 1000} s, attempt ${attempt} of 5`, attempt, of: 5, delayMs });
@@ -301,7 +303,7 @@ describe('retry notes from a step, through the runner, in the panel and in plain
     const saved: { run: import('../../src/ports.js').SavedRun | null } = { run: null };
     const done = runWizard({
       steps,
-      env: { prompter: { interactive: false }, clock: { now: () => 0 } } as never,
+      env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' }, dockerConfig: { path: '/h/.docker/config.json' } } as never,
       store: { path: '/p', latest: async () => null, save: async (x) => void (saved.run = x), clear: async () => {} },
       flags: { yes: true, restart: false, dryRun: false, json: false, debug: false },
       signal: new AbortController().signal,
