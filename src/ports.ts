@@ -70,7 +70,7 @@ export interface DockerImage {
 export interface CallOpts {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
-  /** Early work nobody waits for yet (Step.prefetch): its processes run at a lower CPU priority. */
+  /** Early work nobody waits for yet (Step.early): its processes run at a lower CPU priority. */
   background?: boolean;
 }
 
@@ -91,6 +91,8 @@ export interface ArtifactRegistryPort {
   createRepository(args: { project: string; location: string; repositoryId: string; description?: string }, opts?: CallOpts): Promise<Repository>;
   /** Docker images in the repository (all pages). */
   listDockerImages(repositoryName: string, opts?: CallOpts): Promise<DockerImage[]>;
+  /** Loads the client ahead of the first call (early work; never rejects, sends nothing). */
+  preload?(): Promise<void>;
 }
 
 // ---------- Docker (the user's real Docker CLI and daemon) ----------

@@ -181,7 +181,7 @@ class Run {
   }
 
   private ctx(step: Step): StepContext {
-    return { flags: this.o.flags, state: { ...this.state, warnings: [...this.warnings] }, report: this.reporter(step.id), prefetched: this.early.prefetched };
+    return { flags: this.o.flags, state: { ...this.state, warnings: [...this.warnings] }, report: this.reporter(step.id), early: this.early.store };
   }
 
   private index(step: Step): number {

@@ -33,45 +33,13 @@ export interface RealEnv {
   store: ProgressStore;
   /** One wizard at a time (lock files next to the saved progress). */
   lock: RunLock;
-  /** Start the slow probes (call after the first frame). */
-  warmUp(flags: Flags): void;
-  /**
-   * Load the API client (~0.3 s of module evaluation that blocks the event loop): call once the
-   * run has started its first processes, so they run meanwhile.
-   */
-  preloadApi(): void;
-}
-
-/**
- * Serve the first call of `fn` from a promise started early (warm-up); later calls run fresh.
- * A warm-up failure is not reported by itself: whoever asks first gets it.
- */
-export function prefetchable<A extends unknown[], R>(fn: (...a: A) => Promise<R>): { call: (...a: A) => Promise<R>; start: (...a: A) => void } {
-  let early: Promise<R> | null = null;
-  return {
-    start: (...a: A) => {
-      if (early) return;
-      early = fn(...a);
-      early.catch(() => {});
-    },
-    call: (...a: A) => {
-      if (early) {
-        const p = early;
-        early = null;
-        return p;
-      }
-      return fn(...a);
-    },
-  };
 }
 
 export function buildEnv(i: EnvInputs): RealEnv {
   const run = createRunner(i.processEnv, i.early);
   const gcloud = createGcloud({ run, env: i.processEnv });
   const api = createArtifactRegistry({ gcloud, clock: realClock });
-  const rawDocker = createDocker({ run, env: i.processEnv });
-  const dockerInfo = prefetchable((o?: Parameters<typeof rawDocker.info>[0]) => rawDocker.info(o));
-  const docker = { ...rawDocker, info: dockerInfo.call };
+  const docker = createDocker({ run, env: i.processEnv });
   const store = createProgressStore({ cwd: i.cwd });
   const env: Env = {
     gcloud,
@@ -88,27 +56,9 @@ export function buildEnv(i: EnvInputs): RealEnv {
     clock: realClock,
     isRoot: i.isRoot,
   };
-  const quiet = (p: Promise<unknown>) => void p.catch(() => {});
   return {
     env,
     store,
     lock: createRunLock({ dir: dirname(store.path) }),
-    warmUp(flags) {
-      if (flags.dryRun) return;
-      // The gcloud adapter caches config, token and project list for the run: these calls only
-      // start the processes early, while the first frame is on screen.
-      quiet(gcloud.config());
-      quiet(gcloud.version());
-      quiet(gcloud.accessToken());
-      dockerInfo.start();
-      if (!flags.project && i.interactive) quiet(gcloud.listProjects());
-    },
-    preloadApi() {
-      try {
-        void api.preload();
-      } catch {
-        // The step that needs the API reports the problem.
-      }
-    },
   };
 }

@@ -31,7 +31,7 @@ export interface CliDeps {
   steps: Step[];
   renderSummary?: RenderSummary;
   /** Builds the env (loaded after the first frame: adapters pull in execa, conf, …). */
-  makeEnv: (hooks: EnvHooks) => Promise<{ env: Env; store: ProgressStore; lock?: RunLock; warmUp(flags: Flags): void; preloadApi?(): void }>;
+  makeEnv: (hooks: EnvHooks) => Promise<{ env: Env; store: ProgressStore; lock?: RunLock }>;
   /** Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. */
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
@@ -41,9 +41,6 @@ export interface CliDeps {
   /** Mount Ink (injected so plain-mode runs never load it). */
   mountInk?: (o: Parameters<typeof import('../ui/mount.js').mountInk>[0]) => InkUi;
 }
-
-/** How long after the first step starts the API client loads (it blocks the event loop ~0.3 s). */
-const PRELOAD_DELAY_MS = 100;
 
 function line(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text + '\n');
@@ -114,21 +111,8 @@ export async function runCli(d: CliDeps): Promise<number> {
   let fatal: unknown;
   try {
     const real = await d.makeEnv({ interactive, early });
-    real.warmUp(flags);
-    // The API client's modules block the event loop while they load (~0.3 s): load them once the
-    // first step has started its processes (preflight's checks, early work of later steps), not before.
-    let preloaded = !real.preloadApi || flags.dryRun;
-    const runSink: Sink = (e) => {
-      sink(e);
-      if (!preloaded && e.type === 'step-start') {
-        preloaded = true;
-        // A moment later, so the I/O callbacks of the work just started can spawn its processes
-        // first (the early work of later steps starts with a file read or two).
-        setTimeout(() => real.preloadApi!(), PRELOAD_DELAY_MS);
-      }
-    };
     const terminal = ui ? { beforeQuestions: ui.beforePrompt, afterQuestions: ui.afterPrompt } : undefined;
-    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink: runSink, terminal });
+    result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink, terminal });
   } catch (e) {
     fatal = e;
   } finally {

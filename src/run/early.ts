@@ -1,15 +1,15 @@
 // Early work: what the run starts before it is needed, in one place. The re-checks of steps done
-// in an earlier run all start at once (each is a read); steps still to run may start their own
-// early work (Step.prefetch) as soon as their inputs are known. Nothing here changes anything of
-// the user's; whatever nobody takes is stopped when the run ends.
+// in an earlier run all start at once (each is a read); steps still to run start their own early
+// work (Step.early) as soon as their inputs are known, under a key their execute() takes it by.
+// Nothing here changes anything of the user's; whatever nobody takes is stopped when the run ends.
+// (Before this scheduler exists, src/app/boot.ts starts gcloud's config-helper: adapters/early.ts.)
 import type { Env, WizardState } from '../ports.js';
 import type { CheckResult, Flags, Step, StepContext, StepId, StepReporter } from '../steps/types.js';
-import { createPrefetch, type Prefetch } from '../prefetch.js';
 
 const silent: StepReporter = { activity: () => {}, note: () => {}, item: () => {}, warn: () => {} };
 
 export class EarlyWork {
-  readonly prefetched: Prefetch;
+  readonly store: Early;
   private readonly checks = new Map<StepId, Promise<CheckResult>>();
   private checkedAgainst: Partial<WizardState> = {};
 
@@ -22,11 +22,11 @@ export class EarlyWork {
       showCall: (forStep: Step, text: string) => void;
     },
   ) {
-    this.prefetched = createPrefetch(o.signal);
+    this.store = createEarly(o.signal);
   }
 
   private ctx(step: Step, state: Partial<WizardState>, report: StepReporter = silent): StepContext {
-    return { flags: this.o.flags, state: { ...state }, report, prefetched: this.prefetched };
+    return { flags: this.o.flags, state: { ...state }, report, early: this.store };
   }
 
   /** Starts the re-checks of the steps done earlier. One sent back to run may start its early work at once. */
@@ -61,10 +61,10 @@ export class EarlyWork {
   /** Lets steps still to run start their early work with the state so far. */
   offer(steps: Step[], state: Partial<WizardState>): void {
     for (const step of steps) {
-      if (!step.prefetch) continue;
+      if (!step.early) continue;
       const report: StepReporter = { ...silent, note: (n) => n.type === 'call' && this.o.showCall(step, n.text) };
       try {
-        step.prefetch(this.ctx(step, state, report), this.o.env);
+        step.early(this.ctx(step, state, report), this.o.env);
       } catch {
         // early work is optional: the step does it itself in its turn
       }
@@ -72,6 +72,64 @@ export class EarlyWork {
   }
 
   stop(): void {
-    this.prefetched.stop();
+    this.store.stop();
   }
+}
+
+// ---------- the keyed store of early results ----------
+
+export interface Early {
+  /** Start `fn` under `key` unless something already started there. Its failure is kept for take(). */
+  start<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): void;
+  /** The started work under `key` (once; later calls get undefined), or undefined if none. */
+  take<T>(key: string): Promise<T> | undefined;
+  /** Stop what nobody took (the run ended). */
+  stop(): void;
+}
+
+export function createEarly(parent?: AbortSignal): Early {
+  const ac = new AbortController();
+  const onParentAbort = () => ac.abort(parent?.reason);
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  const started = new Map<string, Promise<unknown>>();
+  const taken = new Set<string>();
+  return {
+    start(key, fn) {
+      if (started.has(key) || taken.has(key) || ac.signal.aborted) return;
+      let p: Promise<unknown>;
+      try {
+        p = fn(ac.signal);
+      } catch (e) {
+        p = Promise.reject(e);
+      }
+      p.catch(() => {}); // reported only to whoever takes it
+      started.set(key, p);
+    },
+    take<T>(key: string) {
+      const p = started.get(key) as Promise<T> | undefined;
+      if (p) {
+        started.delete(key);
+        taken.add(key);
+      }
+      return p;
+    },
+    stop() {
+      parent?.removeEventListener('abort', onParentAbort);
+      ac.abort(new Error('the run ended'));
+      started.clear();
+    },
+  };
+}
+
+/** The early result if there is one and it succeeded; otherwise `fn()` now (a background failure is never reported as such). */
+export async function takeEarly<T>(p: Early | undefined, key: string, fn: () => Promise<T>): Promise<{ value: T; early: boolean }> {
+  const early = p?.take<T>(key);
+  if (early) {
+    try {
+      return { value: await early, early: true };
+    } catch {
+      // fall through: do it now, and report that attempt's error if it fails too
+    }
+  }
+  return { value: await fn(), early: false };
 }

@@ -4,6 +4,7 @@
 import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, toWizardError } from '../errors.js';
+import { takeEarly } from '../run/early.js';
 
 type ItemStatus = 'ok' | 'warn' | 'fail';
 interface CheckItem {
@@ -62,8 +63,10 @@ async function checkGcloud(env: Env): Promise<CheckItem[]> {
   return items;
 }
 
-async function checkDocker(env: Env, signal?: AbortSignal): Promise<CheckItem[]> {
-  const info = await env.docker.info({ signal });
+const DOCKER_INFO = 'docker info';
+
+async function checkDocker(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckItem[]> {
+  const { value: info } = await takeEarly(ctx.early, DOCKER_INFO, () => env.docker.info({ signal }));
   if (!info.clientVersion) {
     return [{ label: LABELS.docker, status: 'fail', detail: 'the docker command was not found', fix: 'Install Docker (https://docs.docker.com/engine/install/) and make sure `docker` is on your PATH.' }];
   }
@@ -156,7 +159,7 @@ async function runChecks(ctx: StepContext, env: Env, signal?: AbortSignal): Prom
   };
   const groups = await Promise.all([
     settle(LABELS.gcloud, checkGcloud(env)).then(report),
-    settle(LABELS.docker, checkDocker(env, signal)).then(report),
+    settle(LABELS.docker, checkDocker(ctx, env, signal)).then(report),
     settle(LABELS.helper, checkHelper(env)).then(report),
     settle(LABELS.git, checkGit(env, signal)).then(report),
     Promise.resolve(report([rootItem(env)])),
@@ -194,6 +197,13 @@ export const preflight: Step = {
       state: {},
       summary: `tools ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
     };
+  },
+
+  // The checks start with the run. gcloud's adapter keeps its answers for the run (one
+  // config-helper process, started by boot); Docker's answer is taken above.
+  early(ctx, env) {
+    ctx.early?.start(DOCKER_INFO, (signal) => env.docker.info({ signal }));
+    for (const p of [env.gcloud.version(), env.gcloud.config(), env.gcloud.accessToken()]) p.catch(() => {});
   },
 
   commands() {

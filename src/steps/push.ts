@@ -9,10 +9,10 @@ import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName } fr
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
-import { takeOr } from '../prefetch.js';
+import { takeEarly } from '../run/early.js';
 import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
 
-/** Prefetch key of the verification image's `docker load`. */
+/** Early-work key of the verification image's `docker load`. */
 const SAMPLE_LOAD = 'load the verification image';
 
 const AMD64 = 'linux/amd64';
@@ -142,9 +142,9 @@ async function prepareLocal(ctx: StepContext, env: Env, image: string, source: I
     await withContext(`docker build -t ${local} .`, () => env.docker.build({ context: env.files.cwd, tag: local }, opts));
   } else {
     // Made in memory and loaded, not built: the legacy builder asks every credential helper in the
-    // Docker config for credentials, and this image needs none. It may be loaded already (prefetch).
+    // Docker config for credentials, and this image needs none. It may be loaded already (early()).
     ctx.report.activity('loading the verification image (FROM scratch + hello.txt, made here, nothing downloaded)');
-    await withContext('load the verification image', () => takeOr(ctx.prefetched, SAMPLE_LOAD, () => env.docker.load(verificationArchive(), opts)));
+    await withContext('load the verification image', () => takeEarly(ctx.early, SAMPLE_LOAD, () => env.docker.load(verificationArchive(), opts)));
   }
   const info = await env.docker.inspectImage(local, opts);
   if (!info) throw new ExternalError(`docker build finished but the image ${local} is not there.`, { command: `docker image inspect ${local}` });
@@ -432,8 +432,8 @@ export const push: Step = {
 
   // When the push will use the verification image (--source sample, or no Dockerfile and nothing
   // else chosen), load it in the background: one tiny local image, no credential helper asked.
-  prefetch(ctx, env) {
-    const p = ctx.prefetched;
+  early(ctx, env) {
+    const p = ctx.early;
     if (!p) return;
     const source = ctx.flags.source ?? ctx.state.source;
     if (source !== undefined && source !== 'sample') return;

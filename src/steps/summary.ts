@@ -4,7 +4,7 @@ import type { WizardState } from '../ports.js';
 import type { Step, StepId } from './types.js';
 import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapter } from '../facts.js';
 import { callOpts } from './common.js';
-import { takeOr } from '../prefetch.js';
+import { takeEarly } from '../run/early.js';
 import { registryUrl as makeRegistryUrl } from '../naming.js';
 
 /**
@@ -93,7 +93,7 @@ export const summary: Step = {
       try {
         ctx.report.activity('listing what the repository holds, for the storage costs');
         const name = ctx.state.repositoryName;
-        const { value: images } = await takeOr(ctx.prefetched, storageKey(name, ctx.state.digest), () => env.api.listDockerImages(name, callOpts(ctx, signal)));
+        const { value: images } = await takeEarly(ctx.early, storageKey(name, ctx.state.digest), () => env.api.listDockerImages(name, callOpts(ctx, signal)));
         storage = { images: images.length, bytes: images.reduce((sum, i) => sum + (i.imageSizeBytes ?? 0), 0) };
       } catch (e) {
         if (signal.aborted) throw e;
@@ -109,10 +109,10 @@ export const summary: Step = {
   },
 
   // On a re-run (something was pushed before), the listing starts with the other re-checks.
-  prefetch(ctx, env) {
+  early(ctx, env) {
     const { repositoryName, digest } = ctx.state;
-    if (!ctx.prefetched || !repositoryName || !digest) return;
-    ctx.prefetched.start(storageKey(repositoryName, digest), (signal) => env.api.listDockerImages(repositoryName, { signal }));
+    if (!ctx.early || !repositoryName || !digest) return;
+    ctx.early.start(storageKey(repositoryName, digest), (signal) => env.api.listDockerImages(repositoryName, { signal }));
   },
 
   commands() {

@@ -1,4 +1,4 @@
-import type { Prefetch } from '../prefetch.js';
+import type { Early } from '../run/early.js';
 import type { Env, ProgressNote, WizardState, ImageSource } from '../ports.js';
 
 /** Flags as parsed by src/cli.tsx (already syntactically validated). */
@@ -34,8 +34,8 @@ export interface StepContext {
   flags: Flags;
   state: Partial<WizardState>;
   report: StepReporter;
-  /** Work started early by Step.prefetch (one per run); absent when nothing prefetches. */
-  prefetched?: Prefetch;
+  /** Work started early (Step.early), one store per run. */
+  early?: Early;
 }
 
 /** The result of a cheap re-check of a step that was done in an earlier run. */
@@ -87,9 +87,9 @@ export interface Step {
   check(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckResult>;
   execute(ctx: StepContext, env: Env, signal: AbortSignal): Promise<StepOutcome>;
   /**
-   * Optional: start work early, before this step's turn, once its inputs are known (the runner calls
-   * it before every step while this one is still to run). Only what changes nothing of the user's: a
-   * probe, or gcloud writing into a private temp copy. Results go in ctx.prefetched; execute() takes them.
+   * Optional: start work before this step's turn, once its inputs are known (the runner offers it
+   * before every step while this one is still to run). Only what changes nothing of the user's: a
+   * probe, a listing, a local image load. Results go in ctx.early under a key; execute() takes them.
    */
-  prefetch?(ctx: StepContext, env: Env): void;
+  early?(ctx: StepContext, env: Env): void;
 }

@@ -202,7 +202,7 @@ function fakeCli(o: {
     makeEnv: async (hooks) => {
       if (o.makeEnvThrows) throw o.makeEnvThrows;
       expect(hooks.interactive).toBe(false);
-      return { env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' }, dockerConfig: { path: '/h/.docker/config.json' } } as unknown as Env, store: o.store ?? store, lock: o.lock, warmUp: () => {} };
+      return { env: { prompter: { interactive: false }, clock: { now: () => 0 }, files: { cwd: '/w/app' }, dockerConfig: { path: '/h/.docker/config.json' } } as unknown as Env, store: o.store ?? store, lock: o.lock };
     },
     onSignal: (h) => {
       handler = h;
@@ -212,28 +212,6 @@ function fakeCli(o: {
   };
   return { deps, stdout, stderr, exits, interrupt: () => handler?.() };
 }
-
-describe('runCli: the API client loads once the first step has started', () => {
-  it.each([
-    { case: 'a run: once, after the first step started its work', argv: ['--yes'], want: ['step preflight', 'preload', 'step project', 'step summary'] },
-    { case: '--dry-run: never (no API call is made)', argv: ['--dry-run'], want: [] },
-  ])('$case', async ({ argv, want }) => {
-    const c = fakeCli({ argv });
-    const order: string[] = [];
-    for (const s of c.deps.steps) {
-      const run = s.execute;
-      s.execute = async (ctx, env, signal) => {
-        order.push(`step ${s.id}`);
-        if (s.id === 'preflight') await new Promise((r) => setTimeout(r, 300));
-        return run(ctx, env, signal);
-      };
-    }
-    const makeEnv = c.deps.makeEnv;
-    c.deps.makeEnv = async (hooks) => ({ ...(await makeEnv(hooks)), preloadApi: () => void order.push('preload') });
-    await runCli(c.deps);
-    expect(order).toEqual(want);
-  });
-});
 
 describe('runCli: the commands boot started right after the header', () => {
   const early = () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { project, ENABLE_WAIT } from '../../src/steps/project.js';
 import { ExternalError, UserError } from '../../src/errors.js';
+import { createEarly } from '../../src/run/early.js';
 import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { WizardState } from '../../src/ports.js';
@@ -225,5 +226,24 @@ describe('project step', () => {
   it('plan shows the commands', () => {
     const w = fakeWorld();
     expect(commandsFor(project, w.ctx({ project: P }))).toContain('gcloud artifacts locations list --project=mycoolproject-prod');
+  });
+});
+
+describe('project early work (started with the run)', () => {
+  it.each([
+    { case: 'a newcomer in a terminal: the project list and the API client', flags: {}, st: {}, interactive: true, calls: [{ call: 'gcloud.listProjects', result: [] }], list: true },
+    { case: '--project given: only the API client', flags: { project: P }, st: {}, interactive: true, calls: [], list: false },
+    { case: 'no terminal: nothing to pick from', flags: {}, st: {}, interactive: false, calls: [], list: false },
+    { case: 'a saved project: nothing to ask', flags: {}, st: { project: P }, interactive: true, calls: [], list: false },
+  ])('$case', async ({ flags, st, interactive, calls }) => {
+    const w = fakeWorld({ calls: calls as Expectation[], interactive });
+    let preloads = 0;
+    w.env.api.preload = async () => void preloads++;
+    const early = createEarly();
+    project.early!({ ...w.ctx(flags, st), early }, w.env);
+    project.early!({ ...w.ctx(flags, st), early }, w.env); // offered again before the next step: started once
+    await new Promise((r) => setImmediate(r));
+    expect(preloads).toBe(1);
+    w.assertDone();
   });
 });

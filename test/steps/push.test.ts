@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { push, VERIFY_RETRY } from '../../src/steps/push.js';
 import { verificationArchive } from '../../src/sampleImage.js';
-import { createPrefetch } from '../../src/prefetch.js';
+import { createEarly } from '../../src/run/early.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { commandsFor, runStep, fakeWorld, match, untilCalls, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
@@ -522,8 +522,8 @@ describe('push prefetch: the verification image loads while earlier steps run', 
     { case: 'no --source, a Dockerfile: nothing loaded early', flags: {}, interactive: false, early: [hasDockerfile(true)], loadedEarly: false },
   ])('$case', async ({ flags, early, loadedEarly }) => {
     const w = fakeWorld({ calls: early });
-    const prefetched = createPrefetch();
-    push.prefetch!({ ...w.ctx(flags, {}), prefetched }, w.env);
+    const prefetched = createEarly();
+    push.early!({ ...w.ctx(flags, {}), early: prefetched }, w.env);
     await untilCalls(w, early.length);
     w.assertDone();
     const got = prefetched.take('load the verification image');
@@ -537,8 +537,8 @@ describe('push prefetch: the verification image loads while earlier steps run', 
     { case: 'build chosen by flag', flags: { source: 'build' as const } },
   ])('nothing starts: $case', ({ flags }) => {
     const w = fakeWorld({ calls: [] });
-    const prefetched = createPrefetch();
-    push.prefetch!({ ...w.ctx(flags, {}), prefetched }, w.env);
+    const prefetched = createEarly();
+    push.early!({ ...w.ctx(flags, {}), early: prefetched }, w.env);
     expect(prefetched.take('load the verification image')).toBeUndefined();
     w.assertDone();
   });
@@ -554,9 +554,9 @@ describe('push prefetch: the verification image loads while earlier steps run', 
         verified(),
       ],
     });
-    const prefetched = createPrefetch();
-    push.prefetch!({ ...w.ctx({ source: 'sample' }, {}), prefetched }, w.env);
-    const out = await runStep(push, { ...w.ctx({ source: 'sample' }, state), prefetched }, w.env, new AbortController().signal);
+    const prefetched = createEarly();
+    push.early!({ ...w.ctx({ source: 'sample' }, {}), early: prefetched }, w.env);
+    const out = await runStep(push, { ...w.ctx({ source: 'sample' }, state), early: prefetched }, w.env, new AbortController().signal);
     expect(out.state.source).toBe('sample');
     w.assertDone();
   });

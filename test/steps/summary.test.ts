@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSummary, summary } from '../../src/steps/summary.js';
 import { steps } from '../../src/steps/index.js';
 import { commandsFor, runStep, fakeWorld, type Expectation } from '../fakes.js';
-import { createPrefetch } from '../../src/prefetch.js';
+import { createEarly } from '../../src/run/early.js';
 import type { WizardState } from '../../src/ports.js';
 
 const H = 'southamerica-east1-docker.pkg.dev';
@@ -95,9 +95,9 @@ describe('summary step', () => {
   ])('prefetch: $case', async ({ before, at, lists }) => {
     const listing: Expectation = { call: 'api.listDockerImages', args: [full.repositoryName], result: [img(D, ['latest'], 528)] };
     const w = fakeWorld({ calls: Array.from({ length: lists }, () => listing) });
-    const prefetched = createPrefetch();
-    summary.prefetch!({ ...w.ctx({}, before), prefetched }, w.env);
-    const out = await runStep(summary, { ...w.ctx({}, at), prefetched }, w.env, new AbortController().signal);
+    const prefetched = createEarly();
+    summary.early!({ ...w.ctx({}, before), early: prefetched }, w.env);
+    const out = await runStep(summary, { ...w.ctx({}, at), early: prefetched }, w.env, new AbortController().signal);
     expect(out.state).toEqual({ storage: { images: 1, bytes: 528 } });
     w.assertDone();
     prefetched.stop();

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createPrefetch, takeOr } from '../src/prefetch.js';
+import { createEarly, takeEarly } from '../../src/run/early.js';
 
-describe('createPrefetch / takeOr', () => {
+describe('createEarly / takeEarly (the early results of a run)', () => {
   it('start once per key; take once; takeOr uses the early result and says so', async () => {
-    const p = createPrefetch();
+    const p = createEarly();
     let runs = 0;
     p.start('k', async () => ++runs);
     p.start('k', async () => ++runs); // ignored: already started
-    expect(await takeOr(p, 'k', async () => -1)).toEqual({ value: 1, early: true });
-    expect(await takeOr(p, 'k', async () => -1)).toEqual({ value: -1, early: false }); // taken already
+    expect(await takeEarly(p, 'k', async () => -1)).toEqual({ value: 1, early: true });
+    expect(await takeEarly(p, 'k', async () => -1)).toEqual({ value: -1, early: false }); // taken already
     p.start('k', async () => ++runs); // not again after it was taken
     expect(runs).toBe(1);
   });
@@ -18,25 +18,25 @@ describe('createPrefetch / takeOr', () => {
     { case: 'a synchronous throw in start counts as a failure', early: () => { throw new Error('sync'); }, now: async () => 'now', want: { value: 'now', early: false } },
     { case: 'nothing started: done now', early: null, now: async () => 'now', want: { value: 'now', early: false } },
   ])('$case', async ({ early, now, want }) => {
-    const p = createPrefetch();
+    const p = createEarly();
     if (early) p.start('k', early as () => Promise<string>);
-    expect(await takeOr(p, 'k', now)).toEqual(want);
+    expect(await takeEarly(p, 'k', now)).toEqual(want);
   });
 
   it('when the work done now fails too, that error is the one reported', async () => {
-    const p = createPrefetch();
+    const p = createEarly();
     p.start('k', () => Promise.reject(new Error('early')));
-    await expect(takeOr(p, 'k', () => Promise.reject(new Error('now')))).rejects.toThrow('now');
+    await expect(takeEarly(p, 'k', () => Promise.reject(new Error('now')))).rejects.toThrow('now');
   });
 
   it('stop() aborts the work nobody took, and the parent signal does too; nothing starts afterwards', async () => {
     const parent = new AbortController();
-    const p = createPrefetch(parent.signal);
+    const p = createEarly(parent.signal);
     const seen: AbortSignal[] = [];
     p.start('a', (signal) => (seen.push(signal), new Promise(() => {})));
     parent.abort();
     expect(seen[0]!.aborted).toBe(true);
-    const q = createPrefetch();
+    const q = createEarly();
     q.start('b', (signal) => (seen.push(signal), new Promise(() => {})));
     q.stop();
     expect(seen[1]!.aborted).toBe(true);
