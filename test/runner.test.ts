@@ -349,7 +349,8 @@ const cases: Case[] = [
     expect: {
       status: 'cancelled',
       exit: 130,
-      log: ['store:latest', 'confirm:Resume where you stopped (step Region, project demo-proj, region southamerica-east1)?'],
+      // (read again after the question, to say where the run resumes)
+      log: ['store:latest', 'confirm:Resume where you stopped (step Region, project demo-proj, region southamerica-east1)?', 'store:latest'],
       finalDone: ['preflight', 'project'],
       events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Region.'],
     },
@@ -833,24 +834,34 @@ describe('runWizard: the plan holds every step\'s commands and changes, with the
         ...(earlier ? { doneEarlier: true } : {}),
       };
     });
-  it.each<Setup & { name: string; want: ReturnType<typeof planned>; commands: Partial<WizardState> }>([
-    { name: 'fresh: the asked values in every command; what each changing step changes', want: planned(P('demo-proj', 'southamerica-east1', 'demo-repo')), commands: P('demo-proj', 'southamerica-east1', 'demo-repo') },
-    { name: 'answers from flags', flags: { project: 'p', region: 'r', repository: 'x' }, want: planned(P('p', 'r', 'x')), commands: P('p', 'r', 'x') },
+  it.each<Setup & { name: string; want: ReturnType<typeof planned>; commands: Partial<WizardState>; preflightState: Partial<WizardState> }>([
+    {
+      name: 'fresh: the asked values in every command; what each changing step changes',
+      want: planned(P('demo-proj', 'southamerica-east1', 'demo-repo')),
+      commands: P('demo-proj', 'southamerica-east1', 'demo-repo'),
+      preflightState: {},
+    },
+    { name: 'answers from flags', flags: { project: 'p', region: 'r', repository: 'x' }, want: planned(P('p', 'r', 'x')), commands: P('p', 'r', 'x'), preflightState: {} },
     {
       name: 'resume: steps done earlier are marked and change nothing',
       saved: savedRun(['preflight', 'project', 'region']),
       spec: { preflight: { check: { done: true } }, project: { check: { done: true } }, region: { check: { done: true } } },
       want: planned(P('demo-proj', 'southamerica-east1', 'demo-repo'), ['preflight', 'project', 'region']),
       commands: P('demo-proj', 'southamerica-east1', 'demo-repo'),
+      preflightState: { project: 'demo-proj', location: 'southamerica-east1' },
     },
   ])('$name', async (c) => {
     const { r, events } = await runCase(c);
     expect(r.status).toBe('done');
     const plans = events.filter((e): e is Extract<RunEvent, { type: 'plan' }> => e.type === 'plan');
     expect(plans.map((p) => p.dryRun)).toEqual([false]);
-    expect(plans[0]!.steps).toEqual(c.want);
-    // The commands of the run (for the summary's script) come from commands(), with the final state.
-    const byStep = Object.fromEntries(IDS.map((id) => [id, [commandOf(id, c.commands)]]));
+    // The `before` step (run in this run already) is left to the known-bug test below for doneEarlier.
+    const [pre, ...rest] = plans[0]!.steps;
+    expect(rest).toEqual(c.want.slice(1));
+    expect({ id: pre!.id, commands: pre!.commands, changes: pre!.changes }).toEqual({ id: 'preflight', commands: c.want[0]!.commands, changes: [] });
+    // The commands of the run (for the summary's script) come from commands(), with the state as the
+    // step finished: the `before` step finished before the questions.
+    const byStep = Object.fromEntries(IDS.map((id) => [id, [commandOf(id, id === 'preflight' ? c.preflightState : c.commands)]]));
     expect(r.commandsByStep).toEqual(byStep);
     const done = events.find((e) => e.type === 'run-done');
     expect(done?.type === 'run-done' ? done.commandsByStep : null).toEqual(byStep);
@@ -1174,6 +1185,17 @@ describe('runWizard: known bugs (each `it.fails` turns red once fixed: then drop
     const { r, log } = await runCase({ flags: { project: 'demo-proj', region: 'southamerica-east1', repository: 'demo-repo' }, lock: {} });
     expect(r.status).toBe('done');
     expect(log).toEqual([F, 'store:latest', K, 'exec:preflight', 'store:save:preflight', ...ASKS, 'store:save:preflight', ...execAndSave(REST, ['preflight']), ...UNLOCK_BOTH]);
+  });
+
+  // src/run/plan.ts planSteps() marks doneEarlier every step in `done`, and src/runner.ts confirmPlan()
+  // passes this.done, which by then holds the `before` steps executed in this very run. So a fresh
+  // interactive run's plan screen says "Preflight (done earlier: only re-checked)" (src/ui/App.tsx).
+  it.fails('a fresh run\'s plan does not call the `before` step (just executed) "done earlier"', async () => {
+    const { r, events } = await runCase({});
+    expect(r.status).toBe('done');
+    const plan = events.find((e): e is Extract<RunEvent, { type: 'plan' }> => e.type === 'plan');
+    expect(plan?.steps.map((s) => s.id)).toEqual(IDS);
+    expect(plan?.steps.filter((s) => s.doneEarlier).map((s) => s.id)).toEqual([]);
   });
 });
 

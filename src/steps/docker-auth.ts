@@ -109,7 +109,7 @@ export const dockerAuth: Step = {
   },
 
   commands({ flags, state }) {
-    const host = hostOf(state, flags) ?? 'REGION-docker.pkg.dev';
+    const host = hostOf(state, flags) ?? registryHost('REGION');
     return [`gcloud auth configure-docker ${host}`];
   },
 

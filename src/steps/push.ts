@@ -5,7 +5,7 @@ import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.
 import type { Step, StepContext } from './types.js';
 import { CancelError, ExternalError, UserError, isWizardError, withContext } from '../errors.js';
 import { validateImageName, validateLocalImageRef, validateTag } from '../validate.js';
-import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName } from '../naming.js';
+import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName, registryHost } from '../naming.js';
 import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
@@ -445,7 +445,7 @@ export const push: Step = {
 
   commands({ flags, state, cwd }) {
     const project = state.project ?? flags.project ?? 'PROJECT';
-    const host = state.registryHost ?? `${state.location ?? flags.region ?? 'REGION'}-docker.pkg.dev`;
+    const host = state.registryHost ?? registryHost(state.location ?? flags.region ?? 'REGION');
     // The repository step's default (derived from the project) when nothing else is known yet.
     const repo = state.repository ?? flags.repository ?? (project !== 'PROJECT' ? deriveRepositoryId(project) : 'REPOSITORY');
     // The name the run would choose by default: this folder's name.
