@@ -12,8 +12,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
-import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, Repository } from '../ports.js';
+import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
 import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
+import { memo, memoByKey } from '../memo.js';
 
 // ---------- lazy library ----------
 
@@ -25,19 +26,12 @@ interface Lib {
   auth: AuthModule;
 }
 
-let libPromise: Promise<Lib> | undefined;
-function loadLib(): Promise<Lib> {
-  if (!libPromise) {
-    libPromise = Promise.all([import('@google-cloud/artifact-registry/build/src/v1/index.js'), import('google-auth-library')]).then(([ar, auth]) => ({
-      ar: ((ar as unknown as { default?: ArModule }).default?.ArtifactRegistryClient ? (ar as unknown as { default: ArModule }).default : ar) as ArModule,
-      auth: ((auth as unknown as { default?: AuthModule }).default?.OAuth2Client ? (auth as unknown as { default: AuthModule }).default : auth) as AuthModule,
-    }));
-    libPromise.catch(() => {
-      libPromise = undefined;
-    });
-  }
-  return libPromise;
-}
+const loadLib = memo(() =>
+  Promise.all([import('@google-cloud/artifact-registry/build/src/v1/index.js'), import('google-auth-library')]).then(([ar, auth]): Lib => ({
+    ar: ((ar as unknown as { default?: ArModule }).default?.ArtifactRegistryClient ? (ar as unknown as { default: ArModule }).default : ar) as ArModule,
+    auth: ((auth as unknown as { default?: AuthModule }).default?.OAuth2Client ? (auth as unknown as { default: AuthModule }).default : auth) as AuthModule,
+  })),
+).get;
 
 /**
  * The HTTP client under the API client (gaxios) imports its fetch implementation on its first
@@ -403,8 +397,6 @@ export function createArtifactRegistry(deps: {
   env?: NodeJS.ProcessEnv;
 }): ArtifactRegistryPort & { /** Load the client and warm its HTTP stack (never rejects; no request is sent). */ preload(): Promise<void> } {
   const { gcloud, clock } = deps;
-  let sessionP: Promise<Session> | undefined;
-  const locationsByProject = new Map<string, Promise<string[]>>();
 
   async function makeSession(): Promise<Session> {
     const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
@@ -423,27 +415,22 @@ export function createArtifactRegistry(deps: {
     let authClient: unknown;
     let refresh: (seen: number) => Promise<boolean>;
     let gen = 0;
-    let inflight: Promise<boolean> | undefined;
     if (token !== undefined) {
       const oauth = new auth.OAuth2Client({ transporterOptions } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
       oauth.setCredentials({ access_token: token });
       authClient = oauth;
-      refresh = (seen) => {
-        if (seen !== gen) return Promise.resolve(true); // someone else already replaced it
-        if (!inflight) {
-          inflight = gcloud
-            .accessToken({ refresh: true })
-            .then((fresh) => {
-              oauth.setCredentials({ access_token: fresh });
-              gen++;
-              return true;
-            })
-            .finally(() => {
-              inflight = undefined;
-            });
-        }
-        return inflight;
-      };
+      // One refresh at a time, shared by the calls that failed with the same token.
+      const refreshing = memo(() =>
+        gcloud
+          .accessToken({ refresh: true })
+          .then((fresh) => {
+            oauth.setCredentials({ access_token: fresh });
+            gen++;
+            return true;
+          })
+          .finally(() => refreshing.reset()),
+      );
+      refresh = (seen) => (seen !== gen ? Promise.resolve(true) : refreshing.get()); // a different generation: already replaced
     } else {
       // Fallback: Application Default Credentials, only from an explicit file.
       const keyFile = adcFile(deps.env);
@@ -470,15 +457,7 @@ export function createArtifactRegistry(deps: {
     return { client, endpoint, refresh, generation: () => gen };
   }
 
-  function session(): Promise<Session> {
-    if (!sessionP) {
-      sessionP = makeSession();
-      sessionP.catch(() => {
-        sessionP = undefined;
-      });
-    }
-    return sessionP;
-  }
+  const session = memo(makeSession).get;
 
   async function accountForMessages(): Promise<string | undefined> {
     try {
@@ -564,6 +543,24 @@ export function createArtifactRegistry(deps: {
     );
   }
 
+  // One list per project and run (the project and region steps both ask, at once on a re-run).
+  const locations = memoByKey((project: string, onProgress?: ProgressFn) =>
+    call(
+      `list locations of project ${project}`,
+      { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
+      { onProgress },
+      async (s) => {
+        const ids: string[] = [];
+        for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+          const l = loc as { locationId?: string | null; name?: string | null };
+          const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
+          if (id) ids.push(id);
+        }
+        return ids;
+      },
+    ),
+  );
+
   return {
     preload() {
       return loadLib()
@@ -575,31 +572,8 @@ export function createArtifactRegistry(deps: {
     },
 
     listLocations(project, opts) {
-      // One list per project and run (the project and region steps both ask, at once on a re-run):
-      // callers share it; each may stop waiting (its own signal); a failure is not kept.
-      let shared = locationsByProject.get(project);
-      if (!shared) {
-        const p = call(
-          `list locations of project ${project}`,
-          { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
-          { onProgress: opts?.onProgress },
-          async (s) => {
-            const ids: string[] = [];
-            for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
-              const l = loc as { locationId?: string | null; name?: string | null };
-              const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
-              if (id) ids.push(id);
-            }
-            return ids;
-          },
-        );
-        shared = p;
-        locationsByProject.set(project, p);
-        p.catch(() => {
-          if (locationsByProject.get(project) === p) locationsByProject.delete(project);
-        });
-      }
-      return raceSignal(shared, opts?.signal).then((ids) => [...ids]);
+      // Each caller may stop waiting (its own signal) without stopping the shared list.
+      return raceSignal(locations(project, opts?.onProgress), opts?.signal).then((ids) => [...ids]);
     },
 
     getRepository,
