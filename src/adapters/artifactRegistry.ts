@@ -15,6 +15,7 @@ import { CancelError, ExternalError, UserError, isWizardError } from '../errors.
 import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
 import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
 import { memo, memoByKey } from '../memo.js';
+import { redact } from '../redact.js';
 
 // ---------- lazy library ----------
 
@@ -235,21 +236,13 @@ function projectOf(f: ApiFailure, asked?: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Remove anything that looks like a credential from text we show. */
-export function scrub(text: string): string {
-  return text
-    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
-    .replace(/ya29\.[A-Za-z0-9._-]+/g, '[redacted]')
-    .replace(/(access_token|token|password|secret)=([^&\s]+)/gi, '$1=[redacted]');
-}
-
 /**
  * A cause safe to keep on our error: the library's errors carry the request config, including the
- * Authorization header, so only the name, code and (scrubbed) message are kept.
+ * Authorization header, so only the name, code and (redacted) message are kept.
  */
 export function safeCause(e: unknown): Error {
   const err = (e ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
-  const c = new Error(scrub(typeof err.message === 'string' ? err.message : String(e)));
+  const c = new Error(redact(typeof err.message === 'string' ? err.message : String(e)));
   c.name = typeof err.name === 'string' ? err.name : 'Error';
   if (err.code !== undefined) (c as Error & { code?: unknown }).code = err.code;
   c.stack = `${c.name}: ${c.message}`;
@@ -274,7 +267,7 @@ export function toApiError(e: unknown, ctx: FailureContext): ExternalError | Can
   const name = f.code !== undefined ? GRPC_NAMES[f.code] : undefined;
   const details = { code: f.code ?? f.network, reason: f.reason, metadata: f.metadata, retryable: isTransient(f) };
   const project = projectOf(f, ctx.project);
-  const apiMsg = scrub(f.message).replace(/^\d+ [A-Z_]+: /, '').trim();
+  const apiMsg = redact(f.message).replace(/^\d+ [A-Z_]+: /, '').trim();
   const short = apiMsg.length > 240 ? apiMsg.slice(0, 237) + '…' : apiMsg;
   const host = ctx.endpoint === GOOGLE_ENDPOINT ? 'Artifact Registry' : `the Artifact Registry API at ${ctx.endpoint.protocol}://${ctx.endpoint.apiEndpoint}:${ctx.endpoint.port}`;
 

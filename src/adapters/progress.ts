@@ -14,6 +14,7 @@ import Conf from 'conf';
 import { UserError } from '../errors.js';
 import type { ProgressStore, SavedRun } from '../ports.js';
 import { pidAlive } from './lock.js';
+import { stripSecrets } from '../redact.js';
 
 export const SCHEMA_VERSION = 1;
 /** How long a save waits for another process's save; a lock older than LOCK_STALE_MS is a crash. */
@@ -28,25 +29,6 @@ const CONFIG_NAME = 'progress';
 interface StoreFile {
   version: number;
   runs: Record<string, SavedRun>;
-}
-
-const SECRET_KEY = /token|secret|password|passwd|credential|authorization|^auth$/i;
-const SECRET_VALUE = /^(ya29\.|Bearer\s|Basic\s)|ya29\.[A-Za-z0-9._-]{10,}/;
-
-/** A deep copy without anything that looks like a secret (keys named like one, token-like values). */
-export function stripSecrets<T>(v: T): T {
-  if (typeof v === 'string') return (SECRET_VALUE.test(v) ? '[redacted]' : v) as T;
-  if (Array.isArray(v)) return v.map((x) => stripSecrets(x)) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (SECRET_KEY.test(k)) continue;
-      if (x === undefined || typeof x === 'function') continue;
-      out[k] = stripSecrets(x);
-    }
-    return out as T;
-  }
-  return v;
 }
 
 /**
