@@ -16,6 +16,7 @@ import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, Pr
 import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
 import { memo, memoByKey } from '../memo.js';
 import { redact } from '../redact.js';
+import { backoffDelay } from '../retry.js';
 
 // ---------- lazy library ----------
 
@@ -336,14 +337,9 @@ export function toApiError(e: unknown, ctx: FailureContext): ExternalError | Can
 // ---------- retries ----------
 
 export const MAX_ATTEMPTS = 5;
-const BASE_DELAY_MS = 1000;
-const MAX_DELAY_MS = 16_000;
-
-/** Delay before attempt `next` (2..MAX): exponential, capped, with ±25 % jitter. */
-export function backoffDelay(next: number, random: () => number): number {
-  const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (next - 2));
-  return Math.round(exp * (0.75 + 0.5 * random()));
-}
+/** Full jitter (src/retry.ts) over caps of 2, 4, 8, 16 s: on average 1, 2, 4, 8 s before attempts 2 to 5. */
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 32_000;
 
 export function retryText(delayMs: number, attempt: number, of: number): string {
   const s = delayMs < 10_000 ? Math.max(0.1, Math.round(delayMs / 100) / 10) : Math.round(delayMs / 1000);
@@ -504,7 +500,7 @@ export function createArtifactRegistry(deps: {
           }
         }
         if (isTransient(f) && attempt < MAX_ATTEMPTS) {
-          const delayMs = backoffDelay(attempt + 1, clock.random);
+          const delayMs = backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS, clock.random());
           opts?.onProgress?.({ type: 'retry', text: retryText(delayMs, attempt + 1, MAX_ATTEMPTS), attempt: attempt + 1, of: MAX_ATTEMPTS, delayMs });
           await clock.sleep(delayMs, { signal });
           continue;

@@ -1,5 +1,5 @@
 // Pure parts of the Artifact Registry adapter: endpoint parsing, enum and shape mapping, error
-// mapping and backoff. The adapter against the emulator is in test/lab/adapter-artifact-registry.test.ts.
+// mapping and retry notes. The adapter against the emulator is in test/lab/adapter-artifact-registry.test.ts.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import {
   GOOGLE_ENDPOINT,
   adcFile,
   createArtifactRegistry,
-  backoffDelay,
   describeFailure,
   formatName,
   isTransient,
@@ -206,15 +205,7 @@ describe('error mapping (GoogleError and friends → ExternalError)', () => {
   });
 });
 
-describe('backoff', () => {
-  it.each([
-    { next: 2, r: 0.5, ms: 1000 },
-    { next: 3, r: 0.5, ms: 2000 },
-    { next: 5, r: 0.5, ms: 8000 },
-    { next: 9, r: 0.5, ms: 16000 },
-    { next: 2, r: 0, ms: 750 },
-    { next: 2, r: 0.999999, ms: 1250 },
-  ])('attempt $next, random $r → $ms ms', ({ next, r, ms }) => expect(backoffDelay(next, () => r)).toBe(ms));
+describe('retry notes', () => {
   it.each([
     { ms: 2000, text: 'retrying in 2 s, attempt 2 of 5' },
     { ms: 1500, text: 'retrying in 1.5 s, attempt 2 of 5' },
