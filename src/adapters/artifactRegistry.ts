@@ -3,17 +3,14 @@
 // background via preload() after the first frame.
 //
 // Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
-// the API answers UNAUTHENTICATED. Application Default Credentials are only a fallback when gcloud
-// has no credential. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
+// the API answers UNAUTHENTICATED. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
 //
 // Errors: the auth client is built with validateStatus: () => true so that gax decodes HTTP errors
 // into GoogleError with gRPC codes and ErrorInfo (see wire.md "Errors from the Node client").
 // Every error leaves as an ExternalError (or UserError) with a short message and next steps.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
 import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
-import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
+import { raceSignal } from './gcloud.js';
 import { memo, memoByKey } from '../memo.js';
 import { redact } from '../redact.js';
 import { backoffDelay } from '../retry.js';
@@ -354,36 +351,18 @@ type Client = InstanceType<ArModule['ArtifactRegistryClient']>;
 interface Session {
   client: Client;
   endpoint: ClientEndpoint;
-  /**
-   * Replace the token after UNAUTHENTICATED (calls that failed with the same token share one
-   * refresh); false when the credential cannot be refreshed this way.
-   */
-  refresh(seenGeneration: number): Promise<boolean>;
+  /** Replace the token after UNAUTHENTICATED (calls that failed with the same token share one refresh). */
+  refresh(seenGeneration: number): Promise<void>;
   /** Bumped each time the token is replaced. */
   generation(): number;
 }
 
 const CALL_TIMEOUT_MS = 60_000;
 
-/**
- * The Application Default Credentials file, if there is one: GOOGLE_APPLICATION_CREDENTIALS, else
- * gcloud's application_default_credentials.json. Only an explicit file is used: probing the GCE
- * metadata server costs a second and prints a warning on a laptop.
- */
-export function adcFile(env: NodeJS.ProcessEnv | undefined): string | undefined {
-  if (!env) return undefined;
-  if (env.GOOGLE_APPLICATION_CREDENTIALS) return existsSync(env.GOOGLE_APPLICATION_CREDENTIALS) ? env.GOOGLE_APPLICATION_CREDENTIALS : undefined;
-  const dir = env.CLOUDSDK_CONFIG || (env.HOME ? join(env.HOME, '.config', 'gcloud') : env.APPDATA ? join(env.APPDATA, 'gcloud') : undefined);
-  const f = dir && join(dir, 'application_default_credentials.json');
-  return f && existsSync(f) ? f : undefined;
-}
-
 export function createArtifactRegistry(deps: {
   gcloud: GcloudPort;
   clock: Clock;
   endpoint?: string;
-  /** The injected environment, to find an ADC file for the fallback (no fallback without it). */
-  env?: NodeJS.ProcessEnv;
 }): ArtifactRegistryPort & { /** Load the client and warm its HTTP stack (never rejects; no request is sent). */ preload(): Promise<void> } {
   const { gcloud, clock } = deps;
 
@@ -391,57 +370,27 @@ export function createArtifactRegistry(deps: {
     const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
     const endpoint = parseEndpoint(url);
     const { ar, auth } = await loadLib();
-    const transporterOptions = { validateStatus: () => true };
-    let token: string | undefined;
-    let gcloudError: unknown;
-    try {
-      token = await gcloud.accessToken();
-    } catch (e) {
-      const noCredential = e instanceof ExternalError && (e.details.reason === NO_CREDENTIAL || e.details.exitCode === null);
-      if (!noCredential) throw e;
-      gcloudError = e;
-    }
-    let authClient: unknown;
-    let refresh: (seen: number) => Promise<boolean>;
+    // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
+    const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+    oauth.setCredentials({ access_token: await gcloud.accessToken() });
     let gen = 0;
-    if (token !== undefined) {
-      const oauth = new auth.OAuth2Client({ transporterOptions } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
-      oauth.setCredentials({ access_token: token });
-      authClient = oauth;
-      // One refresh at a time, shared by the calls that failed with the same token.
-      const refreshing = memo(() =>
-        gcloud
-          .accessToken({ refresh: true })
-          .then((fresh) => {
-            oauth.setCredentials({ access_token: fresh });
-            gen++;
-            return true;
-          })
-          .finally(() => refreshing.reset()),
-      );
-      refresh = (seen) => (seen !== gen ? Promise.resolve(true) : refreshing.get()); // a different generation: already replaced
-    } else {
-      // Fallback: Application Default Credentials, only from an explicit file.
-      const keyFile = adcFile(deps.env);
-      if (!keyFile) throw gcloudError;
-      try {
-        const googleAuth = new auth.GoogleAuth({
-          keyFile,
-          scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-          clientOptions: { transporterOptions },
-        } as ConstructorParameters<AuthModule['GoogleAuth']>[0]);
-        authClient = await googleAuth.getClient();
-      } catch {
-        throw gcloudError;
-      }
-      refresh = async () => false;
-    }
+    // One refresh at a time, shared by the calls that failed with the same token.
+    const refreshing = memo(() =>
+      gcloud
+        .accessToken({ refresh: true })
+        .then((fresh) => {
+          oauth.setCredentials({ access_token: fresh });
+          gen++;
+        })
+        .finally(() => refreshing.reset()),
+    );
+    const refresh = (seen: number) => (seen !== gen ? Promise.resolve() : refreshing.get()); // another call already replaced it
     const client = new ar.ArtifactRegistryClient({
       fallback: true,
       apiEndpoint: endpoint.apiEndpoint,
       port: endpoint.port,
       protocol: endpoint.protocol,
-      authClient,
+      authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
     } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
     return { client, endpoint, refresh, generation: () => gen };
   }
@@ -493,11 +442,9 @@ export function createArtifactRegistry(deps: {
         }
         if (f.code === 16 && !refreshed) {
           refreshed = true;
-          const ok = await s.refresh(gen);
-          if (ok) {
-            attempt--; // a token refresh is not a retry of a transient failure
-            continue;
-          }
+          await s.refresh(gen);
+          attempt--; // a token refresh is not a retry of a transient failure
+          continue;
         }
         if (isTransient(f) && attempt < MAX_ATTEMPTS) {
           const delayMs = backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS, clock.random());

@@ -14,7 +14,7 @@ import { CancelError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
 import type { Runner } from './exec.js';
 
-/** Reason set on the error when gcloud has no credential at all (callers may fall back to ADC). */
+/** Reason set on the error when gcloud has no credential at all (a login fixes it). */
 export const NO_CREDENTIAL = 'GCLOUD_NO_CREDENTIAL';
 
 /** Settle with the promise, or reject with CancelError as soon as the signal aborts (the shared work goes on). */

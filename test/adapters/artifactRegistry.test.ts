@@ -1,14 +1,10 @@
 // Pure parts of the Artifact Registry adapter: endpoint parsing, enum and shape mapping, error
 // mapping and retry notes. The adapter against the emulator is in test/lab/adapter-artifact-registry.test.ts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NO_CREDENTIAL } from '../../src/adapters/gcloud.js';
 import type { Clock, GcloudPort } from '../../src/ports.js';
 import {
   GOOGLE_ENDPOINT,
-  adcFile,
   createArtifactRegistry,
   describeFailure,
   formatName,
@@ -213,20 +209,8 @@ describe('retry notes', () => {
   ])('retryText $ms', ({ ms, text }) => expect(retryText(ms, 2, 5)).toBe(text));
 });
 
-describe('auth fallback', () => {
-  it('adcFile: GOOGLE_APPLICATION_CREDENTIALS, else gcloud\'s ADC file, only when it exists', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rs-adc-'));
-    const key = join(dir, 'key.json');
-    writeFileSync(key, '{}');
-    expect(adcFile(undefined)).toBeUndefined();
-    expect(adcFile({ GOOGLE_APPLICATION_CREDENTIALS: key })).toBe(key);
-    expect(adcFile({ GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'missing.json') })).toBeUndefined();
-    expect(adcFile({ CLOUDSDK_CONFIG: dir })).toBeUndefined();
-    writeFileSync(join(dir, 'application_default_credentials.json'), '{}');
-    expect(adcFile({ CLOUDSDK_CONFIG: dir })).toBe(join(dir, 'application_default_credentials.json'));
-  });
-
-  it('no gcloud credential and no ADC file → the gcloud error (log in), no network probe', async () => {
+describe('auth', () => {
+  it('no gcloud credential → the gcloud error (log in), no network probe', async () => {
     const noCred = new ExternalError('gcloud has no logged-in account to get an access token from', { reason: NO_CREDENTIAL, exitCode: 1 }, ['Log in with: gcloud auth login']);
     const gcloud = {
       config: async () => ({}),
@@ -235,7 +219,7 @@ describe('auth fallback', () => {
       },
     } as unknown as GcloudPort;
     const clock: Clock = { now: () => 0, sleep: async () => undefined, random: () => 0.5 };
-    const api = createArtifactRegistry({ gcloud, clock, endpoint: 'http://127.0.0.1:9/', env: { HOME: mkdtempSync(join(tmpdir(), 'rs-home-')) } });
+    const api = createArtifactRegistry({ gcloud, clock, endpoint: 'http://127.0.0.1:9/' });
     await expect(api.listLocations('demo')).rejects.toBe(noCred);
   });
 });
