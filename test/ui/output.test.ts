@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createPlainSink } from '../../src/output/plain.js';
 import { createJsonCollector, imagesOf } from '../../src/output/json.js';
 import { summaryView } from '../../src/output/format.js';
+import { HEADLINE } from '../../src/ui/header.js';
 import type { RunEvent, StepInfo } from '../../src/runner.js';
 import { CancelError, ExternalError, UserError } from '../../src/errors.js';
 
@@ -88,6 +89,8 @@ describe('plain reporter', () => {
       [start, { type: 'run-cancelled', state: {}, message: 'Stopped. Run `registry-setup` again to resume from Region.' }],
       ['Stopped. Run `registry-setup` again to resume from Region.'],
     ],
+    ['the run opens with the header\'s headline', [start], [`registry-setup: ${HEADLINE}`], [/Dry run/]],
+    ['a dry run says so', [{ ...start, dryRun: true }], [`registry-setup: ${HEADLINE}`, 'Dry run: nothing will be changed.']],
     [
       'a failure before any step is still shown',
       [start, { type: 'run-failed', state: {}, error: new UserError('saved progress is from a newer version', ['use --restart']) }],
