@@ -85,7 +85,7 @@ export type ProgressNote =
   | { type: 'call'; text: string } // "artifactregistry.repositories.create …"
   | { type: 'line'; text: string } // a line of output
   | { type: 'retry'; text: string; attempt: number; of: number; delayMs: number }
-  | { type: 'layer'; id: string; status: string; current?: number; total?: number };
+  | { type: 'layer'; id: string; status: string };
 
 export interface ArtifactRegistryPort {
   /** Location IDs the API offers for the project (e.g. ["us-central1", …]). */

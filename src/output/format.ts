@@ -171,8 +171,7 @@ export function summaryLines(v: SummaryView): string[] {
   return out;
 }
 
-/** "retrying in 2 s, attempt 2 of 5" etc.: the text of a progress note for one line. */
-export function layerText(n: { id: string; status: string; current?: number; total?: number }): string {
-  const pct = n.total && n.current !== undefined ? ` ${Math.min(100, Math.round((n.current / n.total) * 100))}%` : '';
-  return `${n.id.slice(0, 12)}: ${n.status}${pct}`;
+/** A layer's line of a push: "abcdef012345: Pushing". */
+export function layerText(n: { id: string; status: string }): string {
+  return `${n.id.slice(0, 12)}: ${n.status}`;
 }

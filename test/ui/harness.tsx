@@ -81,7 +81,7 @@ const steps: Step[] = [
   mk('push', 'First push', 'Tags your image with latest and the git sha, and pushes both.', async (ctx, _e, signal) => {
     ctx.report.activity('docker push southamerica-east1-docker.pkg.dev/demo-proj/demo-repo/app:latest');
     for (let p = 0; p <= 100; p += 20) {
-      ctx.report.note({ type: 'layer', id: 'aaaaaaaaaaaa1111', status: p === 100 ? 'Pushed' : 'Pushing', current: p, total: 100 });
+      ctx.report.note({ type: 'layer', id: 'aaaaaaaaaaaa1111', status: p === 100 ? 'Pushed' : 'Pushing' });
       ctx.report.note({ type: 'layer', id: 'bbbbbbbbbbbb2222', status: 'Layer already exists' });
       await sleep(200, signal);
     }

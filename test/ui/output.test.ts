@@ -62,7 +62,7 @@ describe('plain reporter', () => {
       [
         start,
         { type: 'step-start', id: 'project', index: 1, total: 3, title: 'Project', explain: 'x', recheck: false },
-        { type: 'step-note', id: 'project', note: { type: 'layer', id: 'aaaaaaaaaaaa9999', status: 'Pushing', current: 1, total: 2 } },
+        { type: 'step-note', id: 'project', note: { type: 'layer', id: 'aaaaaaaaaaaa9999', status: 'Pushing' } },
         { type: 'step-note', id: 'project', note: { type: 'layer', id: 'aaaaaaaaaaaa9999', status: 'Pushed' } },
         { type: 'step-note', id: 'project', note: { type: 'layer', id: 'aaaaaaaaaaaa9999', status: 'Pushed' } },
       ],
