@@ -22,6 +22,16 @@ export function filterChoices<T>(choices: Choice<T>[], term: string | undefined)
   return choices.filter((c) => c.name.toLowerCase().includes(t) || String(c.value).toLowerCase().includes(t));
 }
 
+/** A choice as Inquirer takes it (no description key when there is none). */
+function inquirerChoice<T>(c: Choice<T>): { value: T; name: string; description?: string } {
+  return { value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) };
+}
+
+/** What a list question (select, search) tells Inquirer besides its choices. */
+function listQuestion<T>(qn: { message: string; default?: T }): { message: string; default?: T; pageSize: number } {
+  return { message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}), pageSize: 12 };
+}
+
 type Ctx = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; signal: AbortSignal; clearPromptOnDone: boolean };
 
 export function createPrompter(deps: {
@@ -65,31 +75,12 @@ export function createPrompter(deps: {
     interactive: deps.interactive,
 
     select(qn, opts) {
-      return ask(qn.message, opts, (q, ctx) =>
-        q.select(
-          {
-            message: qn.message,
-            choices: qn.choices.map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })),
-            ...(qn.default !== undefined ? { default: qn.default } : {}),
-            pageSize: 12,
-          },
-          ctx,
-        ),
-      ) as Promise<typeof qn.choices[number]['value']>;
+      return ask(qn.message, opts, (q, ctx) => q.select({ ...listQuestion(qn), choices: qn.choices.map(inquirerChoice) }, ctx)) as Promise<typeof qn.choices[number]['value']>;
     },
 
     search(qn, opts) {
       return ask(qn.message, opts, (q, ctx) =>
-        q.search(
-          {
-            message: qn.message,
-            source: (term: string | undefined) =>
-              filterChoices(qn.choices, term).map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })),
-            ...(qn.default !== undefined ? { default: qn.default } : {}),
-            pageSize: 12,
-          },
-          ctx,
-        ),
+        q.search({ ...listQuestion(qn), source: (term: string | undefined) => filterChoices(qn.choices, term).map(inquirerChoice) }, ctx),
       ) as Promise<typeof qn.choices[number]['value']>;
     },
 
