@@ -1,12 +1,12 @@
 // The Artifact Registry API, in process, through @google-cloud/artifact-registry (REST mode).
-// The library is heavy (~0.3 s to load), so it is imported lazily: on first use, or in the
-// background via preload() after the first frame.
+// The library is slow to load (it blocks the event loop meanwhile), so it is imported lazily: on
+// first use, or in the background via preload() once the run has started its first processes.
 //
 // Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
 // the API answers UNAUTHENTICATED. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
 //
 // Errors: the auth client is built with validateStatus: () => true so that gax decodes HTTP errors
-// into GoogleError with gRPC codes and ErrorInfo (see wire.md "Errors from the Node client").
+// into GoogleError with gRPC codes and ErrorInfo.
 // Every error leaves as an ExternalError (or UserError) with a short message and next steps.
 import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
 import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
@@ -17,7 +17,7 @@ import { backoffDelay } from '../retry.js';
 
 // ---------- lazy library ----------
 
-// Only the v1 client: the package's index also loads v1beta2 and its protos (~8 MB of memory, ~0.1 s).
+// Only the v1 client: the package's index also loads v1beta2 and its protos.
 type ArModule = typeof import('@google-cloud/artifact-registry/build/src/v1/index.js');
 type AuthModule = typeof import('google-auth-library');
 interface Lib {
@@ -34,7 +34,7 @@ const loadLib = memo(() =>
 
 /**
  * The HTTP client under the API client (gaxios) imports its fetch implementation on its first
- * request, ~0.1 s that would otherwise come after the token, on the first API call. A request for a
+ * request, which would otherwise wait until after the token, on the first API call. A request for a
  * `data:` URL makes it do that now, while gcloud is still working, without touching the network.
  */
 function warmHttp(auth: AuthModule): Promise<unknown> {

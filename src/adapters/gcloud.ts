@@ -1,5 +1,5 @@
-// The user's real gcloud CLI. Every gcloud process costs about a second, so each answer is
-// asked for once per run and cached: the config, the access token, the project list.
+// The user's real gcloud CLI. Every gcloud process is slow (Python starts each time), so each
+// answer is asked for once per run and cached: the config, the access token, the project list.
 // One process at launch answers both the config and the token (`gcloud config config-helper`);
 // the version comes from the SDK's VERSION file, without a process.
 // Only the token, configure-docker, services enable and reading the config go through gcloud;

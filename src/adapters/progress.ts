@@ -271,8 +271,7 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
       try {
         cur = read();
       } catch (e) {
-        // A file from a newer version: --restart means "discard", so set it aside.
-        // --restart means "discard": set a file we cannot use aside, keep it for the user.
+        // --restart means "discard": set a file we cannot use (newer or damaged) aside, kept for the user.
         if (e instanceof UserError && /newer registry-setup|is damaged/.test(e.message)) {
           const aside = `${path}.${/newer/.test(e.message) ? 'newer' : 'corrupt'}-${stamp(new Date())}`;
           renameSync(path, aside);

@@ -1,9 +1,9 @@
 // Questions, with @inquirer/prompts on the injected streams. Static named imports of the three
 // prompts we use: the bundle keeps only those (a namespace import would pull in every prompt,
-// including the editor prompt's iconv-lite, ~0.5 MB); this module is loaded after the first frame
-// (src/app/env.ts is imported lazily), so the first frame does not wait for it. The type-to-filter
-// picker is our own (./searchPrompt.ts, on @inquirer/core): @inquirer/search ignored an Enter that
-// came in the same input chunk as the typed text. beforePrompt lets the Ink UI clear its live area first;
+// including the editor prompt's iconv-lite); this module loads with src/app/env.ts, after the
+// header, so the header does not wait for it. The type-to-filter picker is our own
+// (./searchPrompt.ts, on @inquirer/core): @inquirer/search ignores an Enter that comes in the same
+// input chunk as the typed text. beforePrompt lets the Ink UI clear its live area first;
 // afterPrompt hands the terminal back. Ctrl-C and Escape become CancelError.
 import { BugError, CancelError } from '../errors.js';
 import type { CallOpts, Choice, Prompter } from '../ports.js';

@@ -35,11 +35,11 @@ export interface RealEnv {
   store: ProgressStore;
   /** One wizard at a time (lock files next to the saved progress). */
   lock: RunLock;
-  /** Start the slow probes (call after the first frame). */
+  /** Start the slow probes early, so their answers are ready when the steps ask. */
   warmUp(flags: Flags): void;
   /**
-   * Load the API client (~0.3 s of module evaluation that blocks the event loop): call once the
-   * run has started its first processes, so they run meanwhile.
+   * Load the API client (its module evaluation blocks the event loop): call once the run has
+   * started its first processes, so they run meanwhile.
    */
   preloadApi(): void;
 }
@@ -100,7 +100,7 @@ export function buildEnv(i: EnvInputs): RealEnv {
     warmUp(flags) {
       if (flags.dryRun) return;
       // The gcloud adapter caches config, token and project list for the run: these calls only
-      // start the processes early, while the first frame is on screen.
+      // start the processes before the steps ask.
       quiet(gcloud.config());
       quiet(gcloud.version());
       quiet(gcloud.accessToken());
