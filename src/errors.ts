@@ -1,5 +1,5 @@
 // Typed errors. Every error that reaches the user is one of these four kinds;
-// anything else is treated as a bug. See DEVELOPERS.md "Typed errors with next steps".
+// anything else is treated as a bug.
 
 export type ErrorKind = 'user' | 'external' | 'bug' | 'cancel';
 

@@ -80,7 +80,7 @@ export type ProgressNote =
   | { type: 'call'; text: string } // "artifactregistry.repositories.create …"
   | { type: 'line'; text: string } // a line of output
   | { type: 'retry'; text: string; attempt: number; of: number; delayMs: number }
-  | { type: 'layer'; id: string; status: string; current?: number; total?: number };
+  | { type: 'layer'; id: string; status: string };
 
 export interface ArtifactRegistryPort {
   /** Location IDs the API offers for the project (e.g. ["us-central1", …]). */
@@ -128,12 +128,11 @@ export interface DockerPort {
   /** Local images with a repository and tag (no dangling ones). */
   listImages(opts?: CallOpts): Promise<LocalImage[]>;
   inspectImage(ref: string, opts?: CallOpts): Promise<LocalImage | null>;
-  /** `docker build -t TAG [--platform P] CONTEXT` (context may be a temp dir with a generated Dockerfile). */
+  /** `docker build -t TAG [--platform P] [--no-cache] CONTEXT`. */
   build(
     args: {
       context: string;
       tag: string;
-      dockerfile?: string;
       platform?: string;
       /** --no-cache: the legacy builder's cache ignores --platform, so a rebuild for another platform needs it. */
       noCache?: boolean;

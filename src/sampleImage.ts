@@ -1,6 +1,6 @@
 // The verification image as a docker-archive tar (what `docker save` writes and `docker load`
 // reads), made in memory. `docker load` asks no credential helper, while the legacy
-// `docker build` asks every helper in the user's Docker config (about 1 s each).
+// `docker build` asks every helper in the user's Docker config, each a slow process.
 // Pure: no I/O, no clock. The same input gives byte-identical output, hence the same image ID.
 //
 // Layout of the archive:

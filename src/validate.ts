@@ -129,16 +129,6 @@ export function validateTag(v: string): Validation {
   return true;
 }
 
-/** Turn a branch name (or anything) into a valid tag: feature/Login → feature-Login. */
-export function sanitizeTag(branch: string): string {
-  let t = String(branch ?? '')
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/^[.-]+/, '')
-    .slice(0, 128);
-  if (t.length === 0) t = 'untagged';
-  return t;
-}
-
 const REF_RULE =
   'A local image is a reference such as myapp:latest, myapp, registry.example.com/team/app:1.0, or an image ID.';
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';

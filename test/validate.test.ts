@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  closestLocation, sanitizeTag, validateImageName, validateLocalImageRef, validateLocation,
+  closestLocation, validateImageName, validateLocalImageRef, validateLocation,
   validateProjectId, validateRepositoryId, validateTag, zoneToRegion,
 } from '../src/validate.js';
 import { deriveImageName, deriveRepositoryId } from '../src/naming.js';
@@ -148,12 +148,6 @@ describe('image names and tags', () => {
   });
   it('accepts generated tags', () => fc.assert(fc.property(tag, (t) => validateTag(t) === true)));
   it('rejects mutated tags', () => fc.assert(fc.property(tag, fc.constantFrom('/', ' ', ':', '@'), (t, bad) => validateTag(t.slice(0, 100) + bad) !== true)));
-  it('sanitized tags are always valid', () => fc.assert(fc.property(fc.string(), (s) => validateTag(sanitizeTag(s)) === true)));
-  it('sanitizeTag examples', () => {
-    expect(sanitizeTag('feature/Login page')).toBe('feature-Login-page');
-    expect(sanitizeTag('..x')).toBe('x');
-    expect(sanitizeTag('')).toBe('untagged');
-  });
 });
 
 describe('validateLocalImageRef', () => {

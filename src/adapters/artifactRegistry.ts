@@ -1,23 +1,23 @@
 // The Artifact Registry API, in process, through @google-cloud/artifact-registry (REST mode).
-// The library is heavy (~0.3 s to load), so it is imported lazily: on first use, or in the
-// background via preload() after the first frame.
+// The library is slow to load (it blocks the event loop meanwhile), so it is imported lazily: on
+// first use, or in the background via preload() once the run has started its first processes.
 //
 // Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
-// the API answers UNAUTHENTICATED. Application Default Credentials are only a fallback when gcloud
-// has no credential. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
+// the API answers UNAUTHENTICATED. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
 //
 // Errors: the auth client is built with validateStatus: () => true so that gax decodes HTTP errors
-// into GoogleError with gRPC codes and ErrorInfo (see wire.md "Errors from the Node client").
+// into GoogleError with gRPC codes and ErrorInfo.
 // Every error leaves as an ExternalError (or UserError) with a short message and next steps.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
-import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, Repository } from '../ports.js';
-import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
+import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
+import { raceSignal } from './gcloud.js';
+import { memo, memoByKey } from '../memo.js';
+import { redact } from '../redact.js';
+import { backoffDelay } from '../retry.js';
 
 // ---------- lazy library ----------
 
-// Only the v1 client: the package's index also loads v1beta2 and its protos (~8 MB of memory, ~0.1 s).
+// Only the v1 client: the package's index also loads v1beta2 and its protos.
 type ArModule = typeof import('@google-cloud/artifact-registry/build/src/v1/index.js');
 type AuthModule = typeof import('google-auth-library');
 interface Lib {
@@ -25,23 +25,16 @@ interface Lib {
   auth: AuthModule;
 }
 
-let libPromise: Promise<Lib> | undefined;
-function loadLib(): Promise<Lib> {
-  if (!libPromise) {
-    libPromise = Promise.all([import('@google-cloud/artifact-registry/build/src/v1/index.js'), import('google-auth-library')]).then(([ar, auth]) => ({
-      ar: ((ar as unknown as { default?: ArModule }).default?.ArtifactRegistryClient ? (ar as unknown as { default: ArModule }).default : ar) as ArModule,
-      auth: ((auth as unknown as { default?: AuthModule }).default?.OAuth2Client ? (auth as unknown as { default: AuthModule }).default : auth) as AuthModule,
-    }));
-    libPromise.catch(() => {
-      libPromise = undefined;
-    });
-  }
-  return libPromise;
-}
+const loadLib = memo(() =>
+  Promise.all([import('@google-cloud/artifact-registry/build/src/v1/index.js'), import('google-auth-library')]).then(([ar, auth]): Lib => ({
+    ar: ((ar as unknown as { default?: ArModule }).default?.ArtifactRegistryClient ? (ar as unknown as { default: ArModule }).default : ar) as ArModule,
+    auth: ((auth as unknown as { default?: AuthModule }).default?.OAuth2Client ? (auth as unknown as { default: AuthModule }).default : auth) as AuthModule,
+  })),
+).get;
 
 /**
  * The HTTP client under the API client (gaxios) imports its fetch implementation on its first
- * request, ~0.1 s that would otherwise come after the token, on the first API call. A request for a
+ * request, which would otherwise wait until after the token, on the first API call. A request for a
  * `data:` URL makes it do that now, while gcloud is still working, without touching the network.
  */
 function warmHttp(auth: AuthModule): Promise<unknown> {
@@ -241,21 +234,13 @@ function projectOf(f: ApiFailure, asked?: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Remove anything that looks like a credential from text we show. */
-export function scrub(text: string): string {
-  return text
-    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
-    .replace(/ya29\.[A-Za-z0-9._-]+/g, '[redacted]')
-    .replace(/(access_token|token|password|secret)=([^&\s]+)/gi, '$1=[redacted]');
-}
-
 /**
  * A cause safe to keep on our error: the library's errors carry the request config, including the
- * Authorization header, so only the name, code and (scrubbed) message are kept.
+ * Authorization header, so only the name, code and (redacted) message are kept.
  */
 export function safeCause(e: unknown): Error {
   const err = (e ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
-  const c = new Error(scrub(typeof err.message === 'string' ? err.message : String(e)));
+  const c = new Error(redact(typeof err.message === 'string' ? err.message : String(e)));
   c.name = typeof err.name === 'string' ? err.name : 'Error';
   if (err.code !== undefined) (c as Error & { code?: unknown }).code = err.code;
   c.stack = `${c.name}: ${c.message}`;
@@ -280,7 +265,7 @@ export function toApiError(e: unknown, ctx: FailureContext): ExternalError | Can
   const name = f.code !== undefined ? GRPC_NAMES[f.code] : undefined;
   const details = { code: f.code ?? f.network, reason: f.reason, metadata: f.metadata, retryable: isTransient(f) };
   const project = projectOf(f, ctx.project);
-  const apiMsg = scrub(f.message).replace(/^\d+ [A-Z_]+: /, '').trim();
+  const apiMsg = redact(f.message).replace(/^\d+ [A-Z_]+: /, '').trim();
   const short = apiMsg.length > 240 ? apiMsg.slice(0, 237) + '…' : apiMsg;
   const host = ctx.endpoint === GOOGLE_ENDPOINT ? 'Artifact Registry' : `the Artifact Registry API at ${ctx.endpoint.protocol}://${ctx.endpoint.apiEndpoint}:${ctx.endpoint.port}`;
 
@@ -349,14 +334,9 @@ export function toApiError(e: unknown, ctx: FailureContext): ExternalError | Can
 // ---------- retries ----------
 
 export const MAX_ATTEMPTS = 5;
-const BASE_DELAY_MS = 1000;
-const MAX_DELAY_MS = 16_000;
-
-/** Delay before attempt `next` (2..MAX): exponential, capped, with ±25 % jitter. */
-export function backoffDelay(next: number, random: () => number): number {
-  const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (next - 2));
-  return Math.round(exp * (0.75 + 0.5 * random()));
-}
+/** Full jitter (src/retry.ts) over caps of 2, 4, 8, 16 s: on average 1, 2, 4, 8 s before attempts 2 to 5. */
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 32_000;
 
 export function retryText(delayMs: number, attempt: number, of: number): string {
   const s = delayMs < 10_000 ? Math.max(0.1, Math.round(delayMs / 100) / 10) : Math.round(delayMs / 1000);
@@ -371,114 +351,51 @@ type Client = InstanceType<ArModule['ArtifactRegistryClient']>;
 interface Session {
   client: Client;
   endpoint: ClientEndpoint;
-  /**
-   * Replace the token after UNAUTHENTICATED (calls that failed with the same token share one
-   * refresh); false when the credential cannot be refreshed this way.
-   */
-  refresh(seenGeneration: number): Promise<boolean>;
+  /** Replace the token after UNAUTHENTICATED (calls that failed with the same token share one refresh). */
+  refresh(seenGeneration: number): Promise<void>;
   /** Bumped each time the token is replaced. */
   generation(): number;
 }
 
 const CALL_TIMEOUT_MS = 60_000;
 
-/**
- * The Application Default Credentials file, if there is one: GOOGLE_APPLICATION_CREDENTIALS, else
- * gcloud's application_default_credentials.json. Only an explicit file is used: probing the GCE
- * metadata server costs a second and prints a warning on a laptop.
- */
-export function adcFile(env: NodeJS.ProcessEnv | undefined): string | undefined {
-  if (!env) return undefined;
-  if (env.GOOGLE_APPLICATION_CREDENTIALS) return existsSync(env.GOOGLE_APPLICATION_CREDENTIALS) ? env.GOOGLE_APPLICATION_CREDENTIALS : undefined;
-  const dir = env.CLOUDSDK_CONFIG || (env.HOME ? join(env.HOME, '.config', 'gcloud') : env.APPDATA ? join(env.APPDATA, 'gcloud') : undefined);
-  const f = dir && join(dir, 'application_default_credentials.json');
-  return f && existsSync(f) ? f : undefined;
-}
-
 export function createArtifactRegistry(deps: {
   gcloud: GcloudPort;
   clock: Clock;
   endpoint?: string;
-  /** The injected environment, to find an ADC file for the fallback (no fallback without it). */
-  env?: NodeJS.ProcessEnv;
 }): ArtifactRegistryPort & { /** Load the client and warm its HTTP stack (never rejects; no request is sent). */ preload(): Promise<void> } {
   const { gcloud, clock } = deps;
-  let sessionP: Promise<Session> | undefined;
-  const locationsByProject = new Map<string, Promise<string[]>>();
 
   async function makeSession(): Promise<Session> {
     const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
     const endpoint = parseEndpoint(url);
     const { ar, auth } = await loadLib();
-    const transporterOptions = { validateStatus: () => true };
-    let token: string | undefined;
-    let gcloudError: unknown;
-    try {
-      token = await gcloud.accessToken();
-    } catch (e) {
-      const noCredential = e instanceof ExternalError && (e.details.reason === NO_CREDENTIAL || e.details.exitCode === null);
-      if (!noCredential) throw e;
-      gcloudError = e;
-    }
-    let authClient: unknown;
-    let refresh: (seen: number) => Promise<boolean>;
+    // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
+    const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+    oauth.setCredentials({ access_token: await gcloud.accessToken() });
     let gen = 0;
-    let inflight: Promise<boolean> | undefined;
-    if (token !== undefined) {
-      const oauth = new auth.OAuth2Client({ transporterOptions } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
-      oauth.setCredentials({ access_token: token });
-      authClient = oauth;
-      refresh = (seen) => {
-        if (seen !== gen) return Promise.resolve(true); // someone else already replaced it
-        if (!inflight) {
-          inflight = gcloud
-            .accessToken({ refresh: true })
-            .then((fresh) => {
-              oauth.setCredentials({ access_token: fresh });
-              gen++;
-              return true;
-            })
-            .finally(() => {
-              inflight = undefined;
-            });
-        }
-        return inflight;
-      };
-    } else {
-      // Fallback: Application Default Credentials, only from an explicit file.
-      const keyFile = adcFile(deps.env);
-      if (!keyFile) throw gcloudError;
-      try {
-        const googleAuth = new auth.GoogleAuth({
-          keyFile,
-          scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-          clientOptions: { transporterOptions },
-        } as ConstructorParameters<AuthModule['GoogleAuth']>[0]);
-        authClient = await googleAuth.getClient();
-      } catch {
-        throw gcloudError;
-      }
-      refresh = async () => false;
-    }
+    // One refresh at a time, shared by the calls that failed with the same token.
+    const refreshing = memo(() =>
+      gcloud
+        .accessToken({ refresh: true })
+        .then((fresh) => {
+          oauth.setCredentials({ access_token: fresh });
+          gen++;
+        })
+        .finally(() => refreshing.reset()),
+    );
+    const refresh = (seen: number) => (seen !== gen ? Promise.resolve() : refreshing.get()); // another call already replaced it
     const client = new ar.ArtifactRegistryClient({
       fallback: true,
       apiEndpoint: endpoint.apiEndpoint,
       port: endpoint.port,
       protocol: endpoint.protocol,
-      authClient,
+      authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
     } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
     return { client, endpoint, refresh, generation: () => gen };
   }
 
-  function session(): Promise<Session> {
-    if (!sessionP) {
-      sessionP = makeSession();
-      sessionP.catch(() => {
-        sessionP = undefined;
-      });
-    }
-    return sessionP;
-  }
+  const session = memo(makeSession).get;
 
   async function accountForMessages(): Promise<string | undefined> {
     try {
@@ -525,14 +442,12 @@ export function createArtifactRegistry(deps: {
         }
         if (f.code === 16 && !refreshed) {
           refreshed = true;
-          const ok = await s.refresh(gen);
-          if (ok) {
-            attempt--; // a token refresh is not a retry of a transient failure
-            continue;
-          }
+          await s.refresh(gen);
+          attempt--; // a token refresh is not a retry of a transient failure
+          continue;
         }
         if (isTransient(f) && attempt < MAX_ATTEMPTS) {
-          const delayMs = backoffDelay(attempt + 1, clock.random);
+          const delayMs = backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS, clock.random());
           opts?.onProgress?.({ type: 'retry', text: retryText(delayMs, attempt + 1, MAX_ATTEMPTS), attempt: attempt + 1, of: MAX_ATTEMPTS, delayMs });
           await clock.sleep(delayMs, { signal });
           continue;
@@ -564,6 +479,24 @@ export function createArtifactRegistry(deps: {
     );
   }
 
+  // One list per project and run (the project and region steps both ask, at once on a re-run).
+  const locations = memoByKey((project: string, onProgress?: ProgressFn) =>
+    call(
+      `list locations of project ${project}`,
+      { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
+      { onProgress },
+      async (s) => {
+        const ids: string[] = [];
+        for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+          const l = loc as { locationId?: string | null; name?: string | null };
+          const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
+          if (id) ids.push(id);
+        }
+        return ids;
+      },
+    ),
+  );
+
   return {
     preload() {
       return loadLib()
@@ -575,31 +508,8 @@ export function createArtifactRegistry(deps: {
     },
 
     listLocations(project, opts) {
-      // One list per project and run (the project and region steps both ask, at once on a re-run):
-      // callers share it; each may stop waiting (its own signal); a failure is not kept.
-      let shared = locationsByProject.get(project);
-      if (!shared) {
-        const p = call(
-          `list locations of project ${project}`,
-          { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
-          { onProgress: opts?.onProgress },
-          async (s) => {
-            const ids: string[] = [];
-            for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
-              const l = loc as { locationId?: string | null; name?: string | null };
-              const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
-              if (id) ids.push(id);
-            }
-            return ids;
-          },
-        );
-        shared = p;
-        locationsByProject.set(project, p);
-        p.catch(() => {
-          if (locationsByProject.get(project) === p) locationsByProject.delete(project);
-        });
-      }
-      return raceSignal(shared, opts?.signal).then((ids) => [...ids]);
+      // Each caller may stop waiting (its own signal) without stopping the shared list.
+      return raceSignal(locations(project, opts?.onProgress), opts?.signal).then((ids) => [...ids]);
     },
 
     getRepository,

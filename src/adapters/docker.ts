@@ -203,10 +203,6 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
       refuseFlagLike('image tag', args.tag);
       refuseFlagLike('build context', args.context);
       const a = ['build', '-t', args.tag];
-      if (args.dockerfile) {
-        refuseFlagLike('Dockerfile path', args.dockerfile);
-        a.push('-f', args.dockerfile);
-      }
       if (args.platform) {
         if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(args.platform)) throw new UserError(`not a platform: ${args.platform}`, ['Use a value like linux/amd64.']);
         a.push('--platform', args.platform);

@@ -52,44 +52,32 @@ export function findJsonError(text: string): number {
     }
     fail(n);
   };
+  /** The members of an object or the elements of an array, each read by `item`, up to `close`. */
+  const items = (close: string, item: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) return void i++;
+    for (;;) {
+      item();
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) return void i++;
+      else fail(i);
+    }
+  };
+  const member = (): void => {
+    ws();
+    str();
+    ws();
+    if (text[i] !== ':') fail(i);
+    i++;
+    value();
+  };
   const value = (): void => {
     ws();
     const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        str();
-        ws();
-        if (text[i] !== ':') fail(i);
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') return void i++;
-        fail(i);
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') return void i++;
-        fail(i);
-      }
-    }
+    if (c === '{') return items('}', member);
+    if (c === '[') return items(']', value);
     if (c === '"') return str();
     for (const lit of ['true', 'false', 'null']) {
       if (text.startsWith(lit, i)) return void (i += lit.length);

@@ -1,8 +1,7 @@
 // Commands every real run begins with, started before anything heavy loads.
 //
-// gcloud answers the config and the token in one process that takes about a second; the adapters
-// (and execa) load only after Ink's first frame, so waiting for them would start that second a few
-// hundred milliseconds late. src/app/boot.ts calls startEarly() right after the header, with plain
+// gcloud answers the config and the token in one slow process; the adapters (and execa) load only
+// after the header, so waiting for them would start it late. src/app/boot.ts calls startEarly() right after the header, with plain
 // node:child_process (nothing to load); the runner built later (exec.ts) hands each result to the
 // first call with the same command and arguments, and judges it exactly as if it had run it then.
 import { spawn, type ChildProcess } from 'node:child_process';

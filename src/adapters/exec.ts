@@ -7,6 +7,7 @@ import { constants as fsc } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { CancelError, ExternalError } from '../errors.js';
+import { quoteArg } from '../quote.js';
 import { earlyKey, type EarlyResult, type EarlyRuns } from './early.js';
 
 export interface RunOpts {
@@ -40,13 +41,6 @@ export const BACKGROUND_NICE = 10;
 
 /** How many stderr lines an error keeps. */
 const TAIL_LINES = 10;
-
-/** Quote one argument for display the way a POSIX shell user would type it. */
-export function quoteArg(a: string): string {
-  if (a === '') return "''";
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a)) return a;
-  return `'${a.replace(/'/g, `'\\''`)}'`;
-}
 
 export function displayCommand(cmd: string, args: string[]): string {
   return [cmd, ...args].map(quoteArg).join(' ');

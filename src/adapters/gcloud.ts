@@ -1,5 +1,5 @@
-// The user's real gcloud CLI. Every gcloud process costs about a second, so each answer is
-// asked for once per run and cached: the config, the access token, the project list.
+// The user's real gcloud CLI. Every gcloud process is slow (Python starts each time), so each
+// answer is asked for once per run and cached: the config, the access token, the project list.
 // One process at launch answers both the config and the token (`gcloud config config-helper`);
 // the version comes from the SDK's VERSION file, without a process.
 // Only the token, configure-docker, services enable and reading the config go through gcloud;
@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { findOnPath } from './exec.js';
+import { memo } from '../memo.js';
 import { GCLOUD_CONFIG_HELPER } from './early.js';
 import { CancelError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
 import type { Runner } from './exec.js';
 
-/** Reason set on the error when gcloud has no credential at all (callers may fall back to ADC). */
+/** Reason set on the error when gcloud has no credential at all (a login fixes it). */
 export const NO_CREDENTIAL = 'GCLOUD_NO_CREDENTIAL';
 
 /** Settle with the promise, or reject with CancelError as soon as the signal aborts (the shared work goes on). */
@@ -34,25 +35,6 @@ export function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-/** A cached async value that forgets failures (so a later call can try again). */
-function once<T>(fn: () => Promise<T>): { get(): Promise<T>; reset(): void } {
-  let p: Promise<T> | undefined;
-  return {
-    get() {
-      if (!p) {
-        p = fn();
-        p.catch(() => {
-          p = undefined;
-        });
-      }
-      return p;
-    },
-    reset() {
-      p = undefined;
-    },
-  };
 }
 
 function str(v: unknown): string | undefined {
@@ -166,7 +148,7 @@ export function parseProjects(json: string): GcloudProject[] {
 export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): GcloudPort {
   const { run, env } = deps;
 
-  const version = once(async () => {
+  const version = memo(async () => {
     const fromFile = await versionFromSdk(env);
     if (fromFile !== undefined) return fromFile;
     try {
@@ -194,7 +176,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
 
   // One process answers config and token. Its failure (no login, most often) is kept for the token;
   // the config then comes from `gcloud config list`, which needs no login.
-  const helper = once(async () => {
+  const helper = memo(async () => {
     try {
       // src/app/boot.ts may have started this very command right after the header (adapters/early.ts).
       const r = await run(GCLOUD_CONFIG_HELPER[0], GCLOUD_CONFIG_HELPER[1], { display: CONFIG_HELPER });
@@ -205,14 +187,13 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
     }
   });
 
-  const config = once(async (): Promise<GcloudConfig> => {
+  const config = memo(async (): Promise<GcloudConfig> => {
     const h = await helper.get();
     if (h.ok) return { ...h.config, configurationName: h.config.configurationName ?? activeConfigName(env) };
     const r = await run('gcloud', ['config', 'list', '--format=json']);
     return { ...parseConfigList(r.stdout), configurationName: activeConfigName(env) };
   });
 
-  let tokenP: Promise<string> | undefined;
   const printToken = async (): Promise<string> => {
     const display = 'gcloud auth print-access-token';
     let r;
@@ -236,8 +217,9 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
     if (!h.token) throw new ExternalError('gcloud gave no access token', { command: CONFIG_HELPER, reason: NO_CREDENTIAL }, ['Log in with: gcloud auth login']);
     return h.token;
   };
+  const token = memo(firstToken);
 
-  const projects = once(async () => {
+  const projects = memo(async () => {
     const r = await run('gcloud', ['projects', 'list', '--format=json']);
     return parseProjects(r.stdout);
   });
@@ -248,14 +230,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
     config: () => config.get(),
 
     accessToken(opts) {
-      if (!tokenP || opts?.refresh) {
-        const p = opts?.refresh ? printToken() : firstToken();
-        tokenP = p;
-        p.catch(() => {
-          if (tokenP === p) tokenP = undefined;
-        });
-      }
-      return tokenP;
+      return opts?.refresh ? token.renew(printToken) : token.get();
     },
 
     listProjects(opts?: CallOpts) {

@@ -7,46 +7,21 @@
 // progress.json.v0.bak. Never stores secrets.
 // Runs in different folders share the file: every read-modify-write holds progress.json.lock
 // (exclusive create), so two wizards saving at once never lose each other's progress.
-import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
-import { dirname, join } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Conf from 'conf';
 import { UserError } from '../errors.js';
 import type { ProgressStore, SavedRun } from '../ports.js';
-import { pidAlive } from './lock.js';
+import { withFileLockSync } from './lock.js';
+import { stripSecrets } from '../redact.js';
 
 export const SCHEMA_VERSION = 1;
-/** How long a save waits for another process's save; a lock older than LOCK_STALE_MS is a crash. */
-const LOCK_WAIT_MS = 3000;
-const LOCK_STALE_MS = 10_000;
-/** A lock file still without content after this long was left by a writer killed mid-creation. */
-const LOCK_UNWRITTEN_MS = 500;
-const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 const CONFIG_NAME = 'progress';
 
 interface StoreFile {
   version: number;
   runs: Record<string, SavedRun>;
-}
-
-const SECRET_KEY = /token|secret|password|passwd|credential|authorization|^auth$/i;
-const SECRET_VALUE = /^(ya29\.|Bearer\s|Basic\s)|ya29\.[A-Za-z0-9._-]{10,}/;
-
-/** A deep copy without anything that looks like a secret (keys named like one, token-like values). */
-export function stripSecrets<T>(v: T): T {
-  if (typeof v === 'string') return (SECRET_VALUE.test(v) ? '[redacted]' : v) as T;
-  if (Array.isArray(v)) return v.map((x) => stripSecrets(x)) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (SECRET_KEY.test(k)) continue;
-      if (x === undefined || typeof x === 'function') continue;
-      out[k] = stripSecrets(x);
-    }
-    return out as T;
-  }
-  return v;
 }
 
 /**
@@ -133,53 +108,8 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
   let notice: string | undefined;
 
   /** Hold progress.json.lock around a read-modify-write (other folders' runs share the file). */
-  function withFileLock<T>(fn: () => T): T {
-    const lp = `${path}.lock`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        const fd = openSync(lp, 'wx', 0o600);
-        try {
-          writeSync(fd, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
-        } finally {
-          closeSync(fd);
-        }
-        break;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'EEXIST') throw e;
-      }
-      // Held. A holder that died mid-save (its pid is gone, or it is far too old) is cleared. So is
-      // a lock file that never got its content: its writer was killed between creating and writing
-      // it (the writer needs microseconds, so an empty or partial one older than a moment is dead).
-      try {
-        const age = Date.now() - statSync(lp).mtimeMs;
-        let held: { pid?: number } | null = null;
-        try {
-          held = JSON.parse(readFileSync(lp, 'utf8')) as { pid?: number };
-        } catch {
-          held = null;
-        }
-        const dead = held ? typeof held.pid === 'number' && !pidAlive(held.pid) : age > LOCK_UNWRITTEN_MS;
-        if (dead || age > LOCK_STALE_MS) unlinkSync(lp);
-      } catch {
-        // just removed: look again
-      }
-      if (Date.now() > deadline) {
-        throw new UserError(`the saved progress file ${path} stayed locked by another registry-setup`, [`If none is running, delete ${lp}.`]);
-      }
-      Atomics.wait(WAIT, 0, 0, 5);
-    }
-    try {
-      return fn();
-    } finally {
-      try {
-        unlinkSync(lp);
-      } catch {
-        // gone already
-      }
-    }
-  }
+  const withFileLock = <T>(fn: () => T): T => withFileLockSync(`${path}.lock`, `the saved progress file ${path}`, fn);
+
   // conf may just have created our own folder (~/.config/registry-setup) with the default mode:
   // keep it owner-only. A folder the caller chose is left as it is.
   if (!deps.configDir) {
@@ -341,8 +271,7 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
       try {
         cur = read();
       } catch (e) {
-        // A file from a newer version: --restart means "discard", so set it aside.
-        // --restart means "discard": set a file we cannot use aside, keep it for the user.
+        // --restart means "discard": set a file we cannot use (newer or damaged) aside, kept for the user.
         if (e instanceof UserError && /newer registry-setup|is damaged/.test(e.message)) {
           const aside = `${path}.${/newer/.test(e.message) ? 'newer' : 'corrupt'}-${stamp(new Date())}`;
           renameSync(path, aside);

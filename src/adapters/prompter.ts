@@ -1,9 +1,9 @@
 // Questions, with @inquirer/prompts on the injected streams. Static named imports of the three
 // prompts we use: the bundle keeps only those (a namespace import would pull in every prompt,
-// including the editor prompt's iconv-lite, ~0.5 MB); this module is loaded after the first frame
-// (src/app/env.ts is imported lazily), so the first frame does not wait for it. The type-to-filter
-// picker is our own (./searchPrompt.ts, on @inquirer/core): @inquirer/search ignored an Enter that
-// came in the same input chunk as the typed text. Ctrl-C and Escape become CancelError.
+// including the editor prompt's iconv-lite); this module loads with src/app/env.ts, after the
+// header, so the header does not wait for it. The type-to-filter picker is our own
+// (./searchPrompt.ts, on @inquirer/core): @inquirer/search ignores an Enter that comes in the same
+// input chunk as the typed text. Ctrl-C and Escape become CancelError.
 import { BugError, CancelError } from '../errors.js';
 import type { CallOpts, Choice, Prompter } from '../ports.js';
 import { confirm, input, select } from '@inquirer/prompts';
@@ -19,6 +19,16 @@ export function filterChoices<T>(choices: Choice<T>[], term: string | undefined)
   const t = (term ?? '').trim().toLowerCase();
   if (!t) return choices;
   return choices.filter((c) => c.name.toLowerCase().includes(t) || String(c.value).toLowerCase().includes(t));
+}
+
+/** A choice as Inquirer takes it (no description key when there is none). */
+function inquirerChoice<T>(c: Choice<T>): { value: T; name: string; description?: string } {
+  return { value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) };
+}
+
+/** What a list question (select, search) tells Inquirer besides its choices. */
+function listQuestion<T>(qn: { message: string; default?: T }): { message: string; default?: T; pageSize: number } {
+  return { message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}), pageSize: 12 };
 }
 
 type Ctx = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; signal: AbortSignal; clearPromptOnDone: boolean };
@@ -60,31 +70,12 @@ export function createPrompter(deps: {
     interactive: deps.interactive,
 
     select(qn, opts) {
-      return ask(qn.message, opts, (q, ctx) =>
-        q.select(
-          {
-            message: qn.message,
-            choices: qn.choices.map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })),
-            ...(qn.default !== undefined ? { default: qn.default } : {}),
-            pageSize: 12,
-          },
-          ctx,
-        ),
-      ) as Promise<typeof qn.choices[number]['value']>;
+      return ask(qn.message, opts, (q, ctx) => q.select({ ...listQuestion(qn), choices: qn.choices.map(inquirerChoice) }, ctx)) as Promise<typeof qn.choices[number]['value']>;
     },
 
     search(qn, opts) {
       return ask(qn.message, opts, (q, ctx) =>
-        q.search(
-          {
-            message: qn.message,
-            source: (term: string | undefined) =>
-              filterChoices(qn.choices, term).map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })),
-            ...(qn.default !== undefined ? { default: qn.default } : {}),
-            pageSize: 12,
-          },
-          ctx,
-        ),
+        q.search({ ...listQuestion(qn), source: (term: string | undefined) => filterChoices(qn.choices, term).map(inquirerChoice) }, ctx),
       ) as Promise<typeof qn.choices[number]['value']>;
     },
 

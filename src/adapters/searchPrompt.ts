@@ -2,7 +2,7 @@
 //
 // Why not @inquirer/search: it awaits its source after every keystroke and ignores Enter until the
 // results are in (status 'loading'), so an Enter that comes in the same input chunk as the typed
-// text (a fast typist, or a paste followed by Enter) was dropped and had to be pressed again. Here
+// text (a fast typist, or a paste followed by Enter) is dropped and has to be pressed again. Here
 // the list is a pure function of the term, worked out during the render that follows each key, and
 // readline emits the keys of a chunk one by one with a render after each: every key, Enter too,
 // sees the list of the term as it is at that point.

@@ -1,7 +1,7 @@
 // What a run does before anything heavy loads (src/cli.tsx calls it first, then imports the rest).
 //
 // In a terminal, the header is written at once with plain writes. Then, in every real run (plain
-// lines and --json too), gcloud's config-helper starts: about a second of Python, the token every run
+// lines and --json too), gcloud's config-helper starts: the slowest probe, whose token every run
 // waits for. Ink, React and the adapters load while the user already reads the header and gcloud
 // already works; Ink draws the live area below it and leaves the header out (`headerShown`).
 // --help, --version and usage errors are left to runCli; --dry-run starts nothing (it runs no command).

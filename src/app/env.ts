@@ -2,7 +2,6 @@
 // streams, home, cwd, uid). The only place besides cli.tsx that wires the outside world.
 import { dirname } from 'node:path';
 import type { Env, ProgressStore, RunLock } from '../ports.js';
-import type { Flags } from '../steps/types.js';
 import { createRunner } from '../adapters/exec.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import { createGcloud } from '../adapters/gcloud.js';

@@ -1,25 +1,12 @@
-// Text shared by the Ink UI, the plain-lines reporter and the JSON result: the error panel,
-// the final summary, and redaction of anything that looks like a credential.
+// Text shared by the Ink UI, the plain-lines reporter and the JSON result: the error panel and
+// the final summary, redacted.
 import type { AnyWizardError } from '../errors.js';
+import { redact } from '../redact.js';
 import type { WizardState } from '../ports.js';
 import type { StepId } from '../steps/types.js';
 
-// ---------- secrets ----------
-
-const SECRET_PATTERNS: RegExp[] = [
-  /ya29\.[A-Za-z0-9_\-.]+/g, // Google OAuth access tokens
-  /(Bearer\s+)[A-Za-z0-9_\-.~+/]+=*/gi,
-  /("(?:access_?token|password|secret|Secret|auth|identitytoken)"\s*:\s*")[^"]*(")/gi,
-];
-
-/** Replace anything that looks like a token with [redacted]. Applied to everything we print. */
-export function redact(text: string): string {
-  let out = text;
-  out = out.replace(SECRET_PATTERNS[0], '[redacted]');
-  out = out.replace(SECRET_PATTERNS[1], '$1[redacted]');
-  out = out.replace(SECRET_PATTERNS[2], '$1[redacted]$2');
-  return out;
-}
+/** The printers' redactor (everything they print goes through it). */
+export { redact };
 
 // ---------- errors ----------
 
@@ -184,8 +171,7 @@ export function summaryLines(v: SummaryView): string[] {
   return out;
 }
 
-/** "retrying in 2 s, attempt 2 of 5" etc.: the text of a progress note for one line. */
-export function layerText(n: { id: string; status: string; current?: number; total?: number }): string {
-  const pct = n.total && n.current !== undefined ? ` ${Math.min(100, Math.round((n.current / n.total) * 100))}%` : '';
-  return `${n.id.slice(0, 12)}: ${n.status}${pct}`;
+/** A layer's line of a push: "abcdef012345: Pushing". */
+export function layerText(n: { id: string; status: string }): string {
+  return `${n.id.slice(0, 12)}: ${n.status}`;
 }

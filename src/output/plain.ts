@@ -2,10 +2,8 @@
 // no spinners, no colours, no cursor escapes.
 import type { RunEvent, Sink } from '../runner.js';
 import type { StepId } from '../steps/types.js';
+import { HEADLINE } from '../ui/header.js';
 import { errorLines, errorView, layerText, redact, summaryLines, summaryView, type RenderSummary } from './format.js';
-
-export const HEADLINE =
-  'registry-setup: creates a Docker repository in Google Artifact Registry, connects Docker to it and pushes a first tagged image (chapter 02 of the guide).';
 
 export interface PlainOptions {
   write: (line: string) => void;
@@ -35,7 +33,7 @@ export function createPlainSink(o: PlainOptions): Sink {
           index.set(s.id, i);
           titles.set(s.id, s.title);
         });
-        out(e.dryRun ? `${HEADLINE}\nDry run: nothing will be changed.` : HEADLINE);
+        out(`registry-setup: ${HEADLINE}${e.dryRun ? '\nDry run: nothing will be changed.' : ''}`);
         break;
       case 'resume':
         break; // the notice that comes with it says it in words

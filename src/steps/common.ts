@@ -24,11 +24,6 @@ export function need<T>(value: T | undefined | null, what: string, stepId: strin
   return value;
 }
 
-/** Quote a value for the copyable script (display only; nothing here is ever run through a shell). */
-export function sh(v: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
-}
-
 // ---------- API error classification ----------
 
 export function errorReason(e: unknown): string | undefined {

@@ -10,7 +10,8 @@ import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
 import { takeEarly } from '../run/early.js';
-import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError, sh } from './common.js';
+import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError } from './common.js';
+import { quoteArg as sh } from '../quote.js';
 
 /** Early-work key of the verification image's `docker load`. */
 const SAMPLE_LOAD = 'load the verification image';

@@ -7,7 +7,8 @@ import { validateRepositoryId } from '../validate.js';
 import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName } from '../naming.js';
 import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { callOpts, explainApiErrorFor, isAlreadyExists, need, safeCheck, sh } from './common.js';
+import { callOpts, explainApiErrorFor, isAlreadyExists, need, safeCheck } from './common.js';
+import { quoteArg as sh } from '../quote.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
 

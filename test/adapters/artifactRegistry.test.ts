@@ -1,16 +1,11 @@
 // Pure parts of the Artifact Registry adapter: endpoint parsing, enum and shape mapping, error
-// mapping and backoff. The adapter against the emulator is in test/lab/adapter-artifact-registry.test.ts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// mapping and retry notes. The adapter against the emulator is in test/lab/adapter-artifact-registry.test.ts.
 import { describe, expect, it } from 'vitest';
 import { NO_CREDENTIAL } from '../../src/adapters/gcloud.js';
 import type { Clock, GcloudPort } from '../../src/ports.js';
 import {
   GOOGLE_ENDPOINT,
-  adcFile,
   createArtifactRegistry,
-  backoffDelay,
   describeFailure,
   formatName,
   isTransient,
@@ -18,7 +13,6 @@ import {
   parseEndpoint,
   retryText,
   safeCause,
-  scrub,
   toApiError,
   toDockerImage,
   toRepository,
@@ -191,12 +185,6 @@ describe('error mapping (GoogleError and friends → ExternalError)', () => {
   });
 
   it.each([
-    ['Authorization: Bearer abc.def', 'Authorization: Bearer [redacted]'],
-    ['token ya29.A0xyz-_ end', 'token [redacted] end'],
-    ['?access_token=abc&x=1', '?access_token=[redacted]&x=1'],
-  ])('scrub %s', (input, out) => expect(scrub(input)).toBe(out));
-
-  it.each([
     { f: { code: 14, message: '' }, t: true },
     { f: { code: 8, message: '' }, t: true },
     { f: { code: 4, message: '' }, t: true },
@@ -213,15 +201,7 @@ describe('error mapping (GoogleError and friends → ExternalError)', () => {
   });
 });
 
-describe('backoff', () => {
-  it.each([
-    { next: 2, r: 0.5, ms: 1000 },
-    { next: 3, r: 0.5, ms: 2000 },
-    { next: 5, r: 0.5, ms: 8000 },
-    { next: 9, r: 0.5, ms: 16000 },
-    { next: 2, r: 0, ms: 750 },
-    { next: 2, r: 0.999999, ms: 1250 },
-  ])('attempt $next, random $r → $ms ms', ({ next, r, ms }) => expect(backoffDelay(next, () => r)).toBe(ms));
+describe('retry notes', () => {
   it.each([
     { ms: 2000, text: 'retrying in 2 s, attempt 2 of 5' },
     { ms: 1500, text: 'retrying in 1.5 s, attempt 2 of 5' },
@@ -229,20 +209,8 @@ describe('backoff', () => {
   ])('retryText $ms', ({ ms, text }) => expect(retryText(ms, 2, 5)).toBe(text));
 });
 
-describe('auth fallback', () => {
-  it('adcFile: GOOGLE_APPLICATION_CREDENTIALS, else gcloud\'s ADC file, only when it exists', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rs-adc-'));
-    const key = join(dir, 'key.json');
-    writeFileSync(key, '{}');
-    expect(adcFile(undefined)).toBeUndefined();
-    expect(adcFile({ GOOGLE_APPLICATION_CREDENTIALS: key })).toBe(key);
-    expect(adcFile({ GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'missing.json') })).toBeUndefined();
-    expect(adcFile({ CLOUDSDK_CONFIG: dir })).toBeUndefined();
-    writeFileSync(join(dir, 'application_default_credentials.json'), '{}');
-    expect(adcFile({ CLOUDSDK_CONFIG: dir })).toBe(join(dir, 'application_default_credentials.json'));
-  });
-
-  it('no gcloud credential and no ADC file → the gcloud error (log in), no network probe', async () => {
+describe('auth', () => {
+  it('no gcloud credential → the gcloud error (log in), no network probe', async () => {
     const noCred = new ExternalError('gcloud has no logged-in account to get an access token from', { reason: NO_CREDENTIAL, exitCode: 1 }, ['Log in with: gcloud auth login']);
     const gcloud = {
       config: async () => ({}),
@@ -251,7 +219,7 @@ describe('auth fallback', () => {
       },
     } as unknown as GcloudPort;
     const clock: Clock = { now: () => 0, sleep: async () => undefined, random: () => 0.5 };
-    const api = createArtifactRegistry({ gcloud, clock, endpoint: 'http://127.0.0.1:9/', env: { HOME: mkdtempSync(join(tmpdir(), 'rs-home-')) } });
+    const api = createArtifactRegistry({ gcloud, clock, endpoint: 'http://127.0.0.1:9/' });
     await expect(api.listLocations('demo')).rejects.toBe(noCred);
   });
 });

@@ -203,10 +203,10 @@ describe('images, build, tag', () => {
 
   it('build streams its output as notes; exact argv', async () => {
     const fake = strictRunner([
-      { cmd: 'docker', args: ['build', '-t', 'app:latest', '-f', '/ctx/Dockerfile', '--platform', 'linux/amd64', '/ctx'], stdout: 'Step 1/2 : FROM scratch\nSuccessfully built 1234\n' },
+      { cmd: 'docker', args: ['build', '-t', 'app:latest', '--platform', 'linux/amd64', '/ctx'], stdout: 'Step 1/2 : FROM scratch\nSuccessfully built 1234\n' },
     ]);
     const notes: ProgressNote[] = [];
-    await createDocker({ run: fake.run, env: {} }).build({ context: '/ctx', tag: 'app:latest', dockerfile: '/ctx/Dockerfile', platform: 'linux/amd64' }, { onProgress: (n) => notes.push(n) });
+    await createDocker({ run: fake.run, env: {} }).build({ context: '/ctx', tag: 'app:latest', platform: 'linux/amd64' }, { onProgress: (n) => notes.push(n) });
     expect(notes.map((n) => n.type === 'line' && n.text).filter(Boolean)).toEqual(['Step 1/2 : FROM scratch', 'Successfully built 1234']);
     fake.assertDone();
   });

@@ -204,6 +204,11 @@ describe('findJsonError (Node 20 does not always give a position)', () => {
     { text: '{} x', at: 3 },
     { text: '{"a": 01}', at: 7 },
     { text: "{'a': 1}", at: 1 },
+    { text: '{"a": [{"b": []}, {}], "c": {"d": [1]}}', at: -1 },
+    { text: '[1 2]', at: 3 },
+    { text: '[1,]', at: 3 },
+    { text: '[', at: 1 },
+    { text: '{"a": [1}', at: 8 },
   ])('$text → $at', ({ text, at }) => {
     expect(findJsonError(text)).toBe(at);
     // agrees with JSON.parse on validity

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupTempDir, explainApiError, isAlreadyExists, isBillingDisabled, isPermissionDenied, isServiceDisabled, isUnauthenticated, sh } from '../../src/steps/common.js';
+import { cleanupTempDir, explainApiError, isAlreadyExists, isBillingDisabled, isPermissionDenied, isServiceDisabled, isUnauthenticated } from '../../src/steps/common.js';
 import { ExternalError, UserError, CancelError } from '../../src/errors.js';
 import { fakeWorld } from '../fakes.js';
 
@@ -32,11 +32,6 @@ describe('API error classification', () => {
     const out = explainApiError(err, { project: 'p1', account: 'a@b.c', role: 'roles/x', doing: 'do things' }) as Error;
     expect(out).toBeInstanceOf(cls);
     expect(out.message).toMatch(msg);
-  });
-
-  it('sh quotes only when needed', () => {
-    expect(sh('mycoolproject-repo')).toBe('mycoolproject-repo');
-    expect(sh("it's here")).toBe(`'it'\\''s here'`);
   });
 });
 
