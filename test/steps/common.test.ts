@@ -11,7 +11,7 @@ describe('API error classification', () => {
     { case: 'disabled API by message text only (like gcloud does)', err: e('Artifact Registry API has not been used in project p before or it is disabled. Enable it by visiting …'), want: 'disabled' },
     { case: 'BILLING_DISABLED reason', err: e('x', { code: 7, reason: 'BILLING_DISABLED' }), want: 'billing' },
     { case: 'billing in gcloud stderr', err: e('gcloud failed', { stderrTail: 'FAILED_PRECONDITION: Billing must be enabled for activation of service' }), want: 'billing' },
-    { case: 'IAM_PERMISSION_DENIED', err: e('x', { code: 7, reason: 'IAM_PERMISSION_DENIED' }), want: 'denied' },
+    { case: 'IAM_PERMISSION_DENIED', err: e('x', { code: 7, reason: 'PERMISSION_DENIED' }), want: 'denied' },
     { case: 'bare PERMISSION_DENIED code', err: e('x', { code: 7 }), want: 'denied' },
     { case: 'UNAUTHENTICATED', err: e('x', { code: 16 }), want: 'unauth' },
     { case: 'ALREADY_EXISTS', err: e('x', { code: 6 }), want: 'exists' },
@@ -24,7 +24,7 @@ describe('API error classification', () => {
   it.each([
     { err: e('x', { code: 7, reason: 'SERVICE_DISABLED' }), cls: UserError, msg: /not enabled in project p1/ },
     { err: e('x', { code: 7, reason: 'BILLING_DISABLED' }), cls: UserError, msg: /Billing is not enabled for project p1/ },
-    { err: e('x', { code: 7, reason: 'IAM_PERMISSION_DENIED' }), cls: UserError, msg: /a@b.c may not do things in project p1.*roles\/x/ },
+    { err: e('x', { code: 7, reason: 'PERMISSION_DENIED' }), cls: UserError, msg: /a@b.c may not do things in project p1.*roles\/x/ },
     { err: e('x', { code: 16 }), cls: UserError, msg: /gcloud login/ },
     { err: e('boom', { code: 14 }), cls: ExternalError, msg: /boom/ },
     { err: new CancelError(), cls: CancelError, msg: /cancelled/ },

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { project, ENABLE_WAIT } from '../../src/steps/project.js';
-import { ExternalError, UserError } from '../../src/errors.js';
+import { ExternalError, UserError, type FailureReason } from '../../src/errors.js';
 import { fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { WizardState } from '../../src/ports.js';
 
 const LOCS = ['southamerica-east1', 'us-central1', 'europe-west3'];
 const P = 'mycoolproject-prod';
-const apiErr = (reason: string | undefined, code: number, message = `${reason ?? 'error'} from the API`, metadata: Record<string, string> = {}) =>
+const apiErr = (reason: FailureReason | undefined, code: number, message = `${reason ?? 'error'} from the API`, metadata: Record<string, string> = {}) =>
   new ExternalError(message, { code, reason, metadata });
 const disabled = () => apiErr('SERVICE_DISABLED', 7, 'Artifact Registry API has not been used in project x before or it is disabled.');
 const cfg = (c: object = { account: 'ana@example.com', project: P }): Expectation => ({ call: 'gcloud.config', result: c });
@@ -150,7 +150,7 @@ const cases: Case[] = [
     case: 'IAM permission denied names the role and the grant command',
     flags: { project: P },
     calls: [
-      { call: 'api.listLocations', throws: apiErr('IAM_PERMISSION_DENIED', 7, "Permission 'artifactregistry.locations.list' denied", { permission: 'artifactregistry.locations.list' }) },
+      { call: 'api.listLocations', throws: apiErr('PERMISSION_DENIED', 7, "Permission 'artifactregistry.locations.list' denied", { permission: 'artifactregistry.locations.list' }) },
       cfg(),
     ],
     error: {

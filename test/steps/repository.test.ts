@@ -102,7 +102,7 @@ const cases: Case[] = [
     case: 'create denied → names roles/artifactregistry.admin',
     calls: [
       get('mycoolproject-repo', null),
-      create('mycoolproject-repo', new ExternalError("Permission 'artifactregistry.repositories.create' denied", { code: 7, reason: 'IAM_PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.create' } })),
+      create('mycoolproject-repo', new ExternalError("Permission 'artifactregistry.repositories.create' denied", { code: 7, reason: 'PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.create' } })),
       { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
     error: { cls: UserError, message: /^create repository mycoolproject-repo: .*roles\/artifactregistry.admin/, fix: /add-iam-policy-binding mycoolproject-prod --member=user:ana@example.com --role=roles\/artifactregistry.admin/ },
