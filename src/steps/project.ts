@@ -6,9 +6,8 @@ import { ExternalError, UserError, toWizardError, withContext } from '../errors.
 import { validateProjectId } from '../validate.js';
 import { retry } from '../retry.js';
 import { ARTIFACT_REGISTRY_SERVICE, ROLES } from '../facts.js';
-import {
-  billingError, callOpts, explainApiErrorFor, isBillingDisabled, isPermissionDenied, isServiceDisabled, missingFlag, permissionError,
-} from './common.js';
+import { callOpts, missingFlag } from './common.js';
+import { explainFailure, failureReason, type FailureContext } from './failures.js';
 
 const TYPE_ID = '\u0000type-an-id';
 const PICK_OTHER = '\u0000pick-another';
@@ -77,24 +76,15 @@ async function chooseProject(ctx: StepContext, env: Env, signal: AbortSignal): P
   throw missingFlag('The Google Cloud project', '--project', ['or set a default project: gcloud config set project YOUR_PROJECT_ID']);
 }
 
-async function accountOf(env: Env): Promise<string | undefined> {
-  try {
-    return (await env.gcloud.config()).account;
-  } catch {
-    return undefined;
-  }
-}
-
 /** listLocations doubles as "is the API usable here"; returns the locations and whether we enabled it. */
 async function ensureApi(ctx: StepContext, env: Env, project: string, signal: AbortSignal): Promise<{ locations: string[]; enabled: boolean }> {
   ctx.report.activity(`checking the Artifact Registry API in ${project}`);
   const opts = callOpts(ctx, signal);
+  const using: FailureContext = { project, role: ROLES.create, doing: 'use Artifact Registry' };
   try {
     return { locations: await env.api.listLocations(project, opts), enabled: false };
   } catch (e) {
-    if (!isServiceDisabled(e)) {
-      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
-    }
+    if (failureReason(e) !== 'SERVICE_DISABLED') throw await explainFailure(e, env, using);
   }
 
   // The API is off: explain, offer to enable, then wait for it to take effect.
@@ -119,11 +109,7 @@ async function ensureApi(ctx: StepContext, env: Env, project: string, signal: Ab
   try {
     await env.gcloud.enableService(project, ARTIFACT_REGISTRY_SERVICE, opts);
   } catch (e) {
-    if (isBillingDisabled(e)) throw billingError(project, e);
-    if (isPermissionDenied(e) || /PERMISSION_DENIED|permission/i.test(String((e as ExternalError)?.details?.stderrTail ?? ''))) {
-      throw permissionError({ project, account: await accountOf(env), role: ROLES.enableService, doing: 'enable APIs', cause: e });
-    }
-    throw e;
+    throw await explainFailure(e, env, { project, role: ROLES.enableService, doing: 'enable APIs' });
   }
   ctx.report.item({ label: 'Artifact Registry API', status: 'running', detail: 'enabled; waiting for it to take effect' });
   try {
@@ -133,7 +119,7 @@ async function ensureApi(ctx: StepContext, env: Env, project: string, signal: Ab
         ...ENABLE_WAIT,
         clock: env.clock,
         signal,
-        isRetryable: (e) => isServiceDisabled(e),
+        isRetryable: (e) => failureReason(e) === 'SERVICE_DISABLED',
         onRetry: ({ attempt, delayMs }) => {
           ctx.report.activity(`waiting for the API to be enabled (attempt ${attempt})`);
           ctx.report.note({ type: 'retry', text: `the API is not active yet; trying again in ${Math.max(1, Math.round(delayMs / 1000))} s`, attempt, of: ENABLE_WAIT.attempts, delayMs });
@@ -143,12 +129,12 @@ async function ensureApi(ctx: StepContext, env: Env, project: string, signal: Ab
     ctx.report.item({ label: 'Artifact Registry API', status: 'ok', detail: 'enabled' });
     return { locations, enabled: true };
   } catch (e) {
-    if (isServiceDisabled(e)) {
+    if (failureReason(e) === 'SERVICE_DISABLED') {
       throw new UserError(`The Artifact Registry API was enabled in ${project} but is not active yet; this can take a few minutes.`, [
         'Wait a minute or two and run registry-setup again (your progress is saved).',
       ], { cause: e });
     }
-    throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
+    throw await explainFailure(e, env, using);
   }
 }
 

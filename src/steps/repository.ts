@@ -7,7 +7,8 @@ import { validateRepositoryId } from '../validate.js';
 import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName } from '../naming.js';
 import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { callOpts, explainApiErrorFor, isAlreadyExists, need, safeCheck, sh } from './common.js';
+import { callOpts, need, safeCheck, sh } from './common.js';
+import { explainFailure, failureReason } from './failures.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
 
@@ -107,7 +108,7 @@ export const repository: Step = {
         try {
           return await env.api.getRepository(name, opts);
         } catch (e) {
-          throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'read repositories' });
+          throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'read repositories' });
         }
       });
       let created = false;
@@ -135,11 +136,11 @@ export const repository: Step = {
             );
           } catch (e) {
             // Someone (or an earlier, interrupted run) created it meanwhile: look again.
-            if (isAlreadyExists(e)) {
+            if (failureReason(e) === 'ALREADY_EXISTS') {
               const again = await waitForOtherCreate(ctx, env, name, id, signal);
               if (again) return again;
             }
-            throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'create repositories' });
+            throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'create repositories' });
           }
         });
         const bad = unusableBecause(repo);

@@ -142,9 +142,28 @@ const cases: Case[] = [
     flags: { project: P, yes: true },
     calls: [
       { call: 'api.listLocations', throws: disabled() },
-      { call: 'gcloud.enableService', throws: new ExternalError('gcloud services enable failed', { exitCode: 1, stderrTail: 'FAILED_PRECONDITION: Billing account for project is not found. Billing must be enabled for activation of service' }) },
+      { call: 'gcloud.enableService', throws: new ExternalError('gcloud services enable failed', { exitCode: 1, stderrTail: 'FAILED_PRECONDITION: Billing account for project is not found. Billing must be enabled for activation of service', reason: 'BILLING_DISABLED' }) },
     ],
     error: { cls: UserError, message: /Billing is not enabled/, fix: /billing\/linkedaccount/ },
+  },
+  {
+    case: 'enabling is not allowed → names the Service Usage role and the grant command',
+    flags: { project: P, yes: true },
+    calls: [
+      { call: 'api.listLocations', throws: disabled() },
+      { call: 'gcloud.enableService', throws: new ExternalError('gcloud services enable failed', { exitCode: 1, stderrTail: 'PERMISSION_DENIED: Permission denied to enable service', reason: 'PERMISSION_DENIED' }) },
+      cfg(),
+    ],
+    error: { cls: UserError, message: /ana@example.com may not enable APIs in project mycoolproject-prod/, fix: /--member=user:ana@example.com --role=roles\/serviceusage.serviceUsageAdmin/ },
+  },
+  {
+    case: 'enabling fails otherwise → gcloud\'s error as it is',
+    flags: { project: P, yes: true },
+    calls: [
+      { call: 'api.listLocations', throws: disabled() },
+      { call: 'gcloud.enableService', throws: new ExternalError('`gcloud services enable` failed (exit 1): INTERNAL', { exitCode: 1 }) },
+    ],
+    error: { cls: ExternalError, message: /^check the Artifact Registry API in mycoolproject-prod: `gcloud services enable` failed/ },
   },
   {
     case: 'IAM permission denied names the role and the grant command',
@@ -162,13 +181,13 @@ const cases: Case[] = [
   {
     case: 'unauthenticated → gcloud auth login',
     flags: { project: P },
-    calls: [{ call: 'api.listLocations', throws: apiErr(undefined, 16, 'Request had invalid authentication credentials.') }],
+    calls: [{ call: 'api.listLocations', throws: apiErr('UNAUTHENTICATED', 16, 'Request had invalid authentication credentials.') }],
     error: { cls: UserError, message: /did not accept your gcloud login/, fix: /gcloud auth login/ },
   },
   {
     case: 'other API errors pass through with context',
     flags: { project: P },
-    calls: [{ call: 'api.listLocations', throws: apiErr(undefined, 14, 'unavailable after 5 attempts') }],
+    calls: [{ call: 'api.listLocations', throws: apiErr('UNAVAILABLE', 14, 'unavailable after 5 attempts') }],
     error: { cls: ExternalError, message: /unavailable/ },
   },
 ];
