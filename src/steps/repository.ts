@@ -8,7 +8,7 @@ import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName }
 import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { callOpts, need, safeCheck, sh } from './common.js';
-import { explainFailure, failureReason } from './failures.js';
+import { explainFailure, explained, failureReason } from './failures.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
 
@@ -137,7 +137,7 @@ export const repository: Step = {
           } catch (e) {
             // Someone (or an earlier, interrupted run) created it meanwhile: look again.
             if (failureReason(e) === 'ALREADY_EXISTS') {
-              const again = await waitForOtherCreate(ctx, env, name, id, signal);
+              const again = await explained(env, { project, role: ROLES.create, doing: 'read repositories' }, () => waitForOtherCreate(ctx, env, name, id, signal));
               if (again) return again;
             }
             throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'create repositories' });

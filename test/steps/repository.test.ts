@@ -99,6 +99,15 @@ const cases: Case[] = [
     error: { cls: ExternalError, message: /^create repository mycoolproject-repo: already exists/ },
   },
   {
+    case: 'ALREADY_EXISTS, then looking again is refused → that explained, not the create error',
+    calls: [
+      get('mycoolproject-repo', null),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6, reason: 'ALREADY_EXISTS' })),
+      { call: 'api.getRepository', throws: new ExternalError('refused the access token', { code: 16, reason: 'UNAUTHENTICATED' }) },
+    ],
+    error: { cls: UserError, message: /^create repository mycoolproject-repo: Google did not accept your gcloud login/, fix: /gcloud auth login/ },
+  },
+  {
     case: 'create denied → names roles/artifactregistry.admin',
     calls: [
       get('mycoolproject-repo', null),
