@@ -28,6 +28,34 @@ export class UserError extends WizardError {
   readonly flag?: string;
 }
 
+/**
+ * Why an outside call failed, decided once, by the adapter that made the call (from gRPC codes,
+ * ErrorInfo reasons, HTTP statuses, exit codes and output). Steps act on this, never on error text;
+ * src/steps/failures.ts turns each one into what the user sees.
+ */
+export type FailureReason =
+  // Google APIs (the Artifact Registry API, Service Usage through gcloud, the registry behind docker push)
+  | 'SERVICE_DISABLED' // the Artifact Registry API is off in the project
+  | 'BILLING_DISABLED' // the project has no (open) billing account
+  | 'PERMISSION_DENIED' // IAM said no (Google says the same for a project that does not exist)
+  | 'UNAUTHENTICATED' // the access token was refused
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'INVALID_REQUEST' // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE
+  | 'UNAVAILABLE' // transient, and the retries ran out
+  | 'UNREACHABLE' // no connection at all (refused, unknown host)
+  // gcloud
+  | 'GCLOUD_NO_CREDENTIAL' // no logged-in account to get a token from
+  // docker push
+  | 'HELPER_MISSING' // Docker could not run its credential helper
+  | 'PUSH_NO_CREDENTIALS' // Docker had no credential to send for the host
+  | 'PUSH_UNAUTHORIZED' // the registry refused the credential Docker sent
+  | 'PUSH_DENIED' // no permission to push, or no such repository
+  | 'TAG_IMMUTABLE'
+  | 'PUSH_CONNECTION' // the connection dropped (Docker resumes layers)
+  | 'NO_SUCH_IMAGE'
+  | 'NO_ALL_TAGS'; // Docker older than 20.10: no push --all-tags
+
 /** A command or remote API failed. */
 export class ExternalError extends WizardError {
   readonly kind = 'external' as const;
@@ -38,7 +66,7 @@ export class ExternalError extends WizardError {
       exitCode?: number | null;
       stderrTail?: string; // the last lines of stderr
       code?: number | string; // e.g. gRPC code for API errors
-      reason?: string; // ErrorInfo reason, e.g. SERVICE_DISABLED
+      reason?: FailureReason; // unset: nothing a step acts on
       metadata?: Record<string, string>;
       retryable?: boolean;
     } = {},

@@ -7,10 +7,12 @@
 //
 // Errors: the auth client is built with validateStatus: () => true so that gax decodes HTTP errors
 // into GoogleError with gRPC codes and ErrorInfo.
-// Every error leaves as an ExternalError (or UserError) with a short message and next steps.
-import { CancelError, ExternalError, UserError, isWizardError } from '../errors.js';
+// Every error leaves as an ExternalError (or UserError) with a short message and its FailureReason;
+// what the user should do about a reason is worded once, by the steps (src/steps/failures.ts).
+import { CancelError, ExternalError, UserError, isWizardError, type FailureReason } from '../errors.js';
 import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
-import { raceSignal } from './gcloud.js';
+import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
+import { BILLING_DISABLED_TEXT, SERVICE_DISABLED_TEXT } from './googleText.js';
 import { memo, memoByKey } from '../memo.js';
 import { redact } from '../redact.js';
 import { backoffDelay } from '../retry.js';
@@ -169,7 +171,7 @@ const NETWORK_TRANSIENT = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAI
 export interface ApiFailure {
   code?: number; // gRPC
   httpStatus?: number;
-  reason?: string;
+  reason?: string; // ErrorInfo's, as the API sent it
   metadata?: Record<string, string>;
   message: string;
   network?: string; // ECONNRESET etc.
@@ -215,7 +217,7 @@ export function describeFailure(e: unknown): ApiFailure {
     if (!out.network && /socket hang up|ECONNRESET|other side closed|terminated/i.test(message)) out.network = 'ECONNRESET';
   }
   // A disabled API is recognised by its message too (as gcloud does), not only by ErrorInfo.
-  if (!out.reason && /has not been used in project|it is disabled\. Enable it by visiting/i.test(message)) out.reason = 'SERVICE_DISABLED';
+  if (!out.reason && SERVICE_DISABLED_TEXT.test(message)) out.reason = 'SERVICE_DISABLED';
   return out;
 }
 
@@ -224,6 +226,29 @@ export function isTransient(f: ApiFailure): boolean {
   if (f.code === 8 || f.code === 14 || f.code === 4) return f.reason !== 'RATE_LIMIT_EXCEEDED_PERMANENT';
   if (f.code === 13) return f.httpStatus === 500 || /internal error encountered|retry|backend error/i.test(f.message) || f.httpStatus === undefined;
   return false;
+}
+
+/** What steps act on, from what the API said; undefined when nothing in particular. */
+export function apiReason(f: ApiFailure): FailureReason | undefined {
+  if (f.reason === 'SERVICE_DISABLED') return 'SERVICE_DISABLED';
+  if (f.reason === 'BILLING_DISABLED' || BILLING_DISABLED_TEXT.test(f.message)) return 'BILLING_DISABLED';
+  if (f.network === 'ECONNREFUSED' || f.network === 'ENOTFOUND') return 'UNREACHABLE';
+  switch (f.code) {
+    case 16:
+      return 'UNAUTHENTICATED';
+    case 7:
+      return 'PERMISSION_DENIED';
+    case 5:
+      return 'NOT_FOUND';
+    case 6:
+      return 'ALREADY_EXISTS';
+    case 3:
+    case 9:
+    case 11:
+      return 'INVALID_REQUEST';
+    default:
+      return isTransient(f) ? 'UNAVAILABLE' : undefined;
+  }
 }
 
 /** The project the error is about: the one we asked about, else the one ErrorInfo names (may be a number). */
@@ -248,87 +273,62 @@ export function safeCause(e: unknown): Error {
 }
 
 export interface FailureContext {
-  /** What we were doing, for the message ("create repository x"). */
+  /** What we were doing ("create repository x"). */
   what: string;
   project?: string;
   endpoint: ClientEndpoint;
-  account?: string;
-  /** The role that grants what `what` needs. */
-  role?: string;
   attempts?: number;
 }
 
-/** One API failure → a typed error with a short message and next steps. Never includes a token. */
+/**
+ * One API failure → a typed error with its reason and a short message. Never includes a token.
+ * Only what the adapter alone knows gets a fix here (its endpoint, its retries).
+ */
 export function toApiError(e: unknown, ctx: FailureContext): ExternalError | CancelError {
   if (e instanceof CancelError) return e;
   const f = describeFailure(e);
+  const reason = apiReason(f);
   const name = f.code !== undefined ? GRPC_NAMES[f.code] : undefined;
-  const details = { code: f.code ?? f.network, reason: f.reason, metadata: f.metadata, retryable: isTransient(f) };
+  const details = { code: f.code ?? f.network, reason, metadata: f.metadata, retryable: isTransient(f) };
   const project = projectOf(f, ctx.project);
   const apiMsg = redact(f.message).replace(/^\d+ [A-Z_]+: /, '').trim();
   const short = apiMsg.length > 240 ? apiMsg.slice(0, 237) + '…' : apiMsg;
   const host = ctx.endpoint === GOOGLE_ENDPOINT ? 'Artifact Registry' : `the Artifact Registry API at ${ctx.endpoint.protocol}://${ctx.endpoint.apiEndpoint}:${ctx.endpoint.port}`;
+  const fail = (message: string, fix: string[] = [], over: { retryable?: boolean } = {}) =>
+    new ExternalError(message, { ...details, ...over }, fix, { cause: safeCause(e) });
 
-  if (f.reason === 'SERVICE_DISABLED') {
-    const p = project ?? 'this project';
-    return new ExternalError(`the Artifact Registry API is not enabled for project ${p}`, { ...details, retryable: false }, [
-      `Enable it: gcloud services enable artifactregistry.googleapis.com --project ${p}`,
-      'If you enabled it a moment ago, wait a minute or two for it to take effect and run again.',
-    ], { cause: safeCause(e) });
-  }
-  if (f.reason === 'BILLING_DISABLED' || /billing (is )?(not enabled|disabled|account .* (disabled|closed))/i.test(f.message)) {
-    const p = project ?? '';
-    return new ExternalError(`billing is not enabled for project ${p || 'this project'}`, { ...details, reason: f.reason ?? 'BILLING_DISABLED', retryable: false }, [
-      `Link a billing account: https://console.cloud.google.com/billing/linkedaccount?project=${encodeURIComponent(p)}`,
-      'Then run registry-setup again.',
-    ], { cause: safeCause(e) });
-  }
-  if (f.network === 'ECONNREFUSED' || f.network === 'ENOTFOUND') {
-    return new ExternalError(`could not connect to ${host} (${f.network})`, details, [
-      ctx.endpoint === GOOGLE_ENDPOINT
-        ? 'Check your internet connection (and any proxy settings), then run again.'
-        : 'Check gcloud\'s api_endpoint_overrides/artifactregistry setting (gcloud config list), or unset it.',
-    ], { cause: safeCause(e) });
-  }
-  switch (f.code) {
-    case 16:
-      return new ExternalError(`${host} refused the access token (UNAUTHENTICATED)`, details, [
-        'Log in again: gcloud auth login',
-        'Then run registry-setup again.',
-      ], { cause: safeCause(e) });
-    case 7: {
+  switch (reason) {
+    case 'SERVICE_DISABLED':
+      return fail(`the Artifact Registry API is not enabled for project ${project ?? 'this project'}`, [], { retryable: false });
+    case 'BILLING_DISABLED':
+      return fail(`billing is not enabled for project ${project || 'this project'}`, [], { retryable: false });
+    case 'UNREACHABLE':
+      return fail(`could not connect to ${host} (${f.network})`, [
+        ctx.endpoint === GOOGLE_ENDPOINT
+          ? 'Check your internet connection (and any proxy settings), then run again.'
+          : 'Check gcloud\'s api_endpoint_overrides/artifactregistry setting (gcloud config list), or unset it.',
+      ]);
+    case 'UNAUTHENTICATED':
+      return fail(`${host} refused the access token (UNAUTHENTICATED)`);
+    case 'PERMISSION_DENIED': {
       const permission = f.metadata?.permission;
-      const role = ctx.role ?? 'roles/artifactregistry.admin';
-      const member = ctx.account ? (ctx.account.includes('gserviceaccount.com') ? `serviceAccount:${ctx.account}` : `user:${ctx.account}`) : 'user:YOUR_EMAIL';
-      return new ExternalError(
-        `permission denied${permission ? ` (${permission})` : ''}${project ? ` on project ${project}` : ''}`,
-        details,
-        [
-          `You need the ${role} role on the project. Someone who owns the project can grant it:`,
-          `gcloud projects add-iam-policy-binding ${project ?? 'PROJECT'} --member=${member} --role=${role}`,
-          ...(permission ? [] : [`Also check the project ID${project ? ` (${project})` : ''}: Google answers "permission denied" for projects that do not exist.`]),
-        ],
-        { cause: safeCause(e) },
-      );
+      return fail(`permission denied${permission ? ` (${permission})` : ''}${project ? ` on project ${project}` : ''}`);
     }
-    case 5:
-      return new ExternalError(`not found: ${short}`, details, [], { cause: safeCause(e) });
-    case 6:
-      return new ExternalError(`already exists: ${short}`, details, [], { cause: safeCause(e) });
-    case 3:
-    case 9:
-    case 11:
-      return new ExternalError(`the API refused the request (${name}): ${short}`, details, [], { cause: safeCause(e) });
+    case 'NOT_FOUND':
+      return fail(`not found: ${short}`);
+    case 'ALREADY_EXISTS':
+      return fail(`already exists: ${short}`);
+    case 'INVALID_REQUEST':
+      return fail(`the API refused the request (${name}): ${short}`);
+    case 'UNAVAILABLE': {
+      const what = f.network ? `the connection was reset (${f.network})` : `${host} is unavailable right now (${name}${f.httpStatus ? ` ${f.httpStatus}` : ''})`;
+      return fail(ctx.attempts ? `${what}; gave up after ${ctx.attempts} attempts` : what, [
+        'This is usually temporary. Run registry-setup again in a minute: it resumes where it stopped.',
+      ]);
+    }
     default:
-      break;
+      return fail(`${host} answered with an error${name ? ` (${name})` : f.network ? ` (${f.network})` : ''}: ${short}`);
   }
-  if (details.retryable) {
-    const what = f.network ? `the connection was reset (${f.network})` : `${host} is unavailable right now (${name}${f.httpStatus ? ` ${f.httpStatus}` : ''})`;
-    return new ExternalError(ctx.attempts ? `${what}; gave up after ${ctx.attempts} attempts` : what, details, [
-      'This is usually temporary. Run registry-setup again in a minute: it resumes where it stopped.',
-    ], { cause: safeCause(e) });
-  }
-  return new ExternalError(`${host} answered with an error${name ? ` (${name})` : f.network ? ` (${f.network})` : ''}: ${short}`, details, [], { cause: safeCause(e) });
 }
 
 // ---------- retries ----------
@@ -397,21 +397,13 @@ export function createArtifactRegistry(deps: {
 
   const session = memo(makeSession).get;
 
-  async function accountForMessages(): Promise<string | undefined> {
-    try {
-      return (await gcloud.config()).account;
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
    * Run one API call with: UNAUTHENTICATED → refresh the token once and retry at once;
    * transient failures → bounded exponential backoff with jitter, each retry reported.
    */
   async function call<T>(
     what: string,
-    ctx: { project?: string; role?: string; callText: string },
+    ctx: { project?: string; callText: string },
     opts: CallOpts | undefined,
     fn: (s: Session) => Promise<T>,
     onFail?: (f: ApiFailure, attempt: number) => Promise<{ value: T } | undefined>,
@@ -452,9 +444,7 @@ export function createArtifactRegistry(deps: {
           await clock.sleep(delayMs, { signal });
           continue;
         }
-        const account = f.code === 7 ? await accountForMessages() : undefined;
-        const err = toApiError(e, { what, project: ctx.project, endpoint: s.endpoint, account, role: ctx.role, attempts: isTransient(f) ? attempt : undefined });
-        throw err;
+        throw toApiError(e, { what, project: ctx.project, endpoint: s.endpoint, attempts: isTransient(f) ? attempt : undefined });
       }
     }
   }
@@ -469,7 +459,7 @@ export function createArtifactRegistry(deps: {
     const { project } = splitRepo(name);
     return call<Repository | null>(
       `get repository ${name}`,
-      { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.repositories.get ${name}` },
+      { project, callText: `artifactregistry.repositories.get ${name}` },
       opts,
       async (s) => {
         const [repo] = await s.client.getRepository({ name }, { timeout: CALL_TIMEOUT_MS });
@@ -483,7 +473,7 @@ export function createArtifactRegistry(deps: {
   const locations = memoByKey((project: string, onProgress?: ProgressFn) =>
     call(
       `list locations of project ${project}`,
-      { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.locations.list projects/${project}` },
+      { project, callText: `artifactregistry.locations.list projects/${project}` },
       { onProgress },
       async (s) => {
         const ids: string[] = [];
@@ -521,7 +511,7 @@ export function createArtifactRegistry(deps: {
       let sawTransient = false;
       const op = await call(
         `create repository ${repositoryId}`,
-        { project, role: 'roles/artifactregistry.admin', callText: `artifactregistry.repositories.create ${name}` },
+        { project, callText: `artifactregistry.repositories.create ${name}` },
         opts,
         async (s) => {
           const [operation] = await s.client.createRepository(
@@ -554,7 +544,7 @@ export function createArtifactRegistry(deps: {
         const opName = current.name!;
         current = (await call(
           `create repository ${repositoryId}`,
-          { project, role: 'roles/artifactregistry.admin', callText: `artifactregistry.operations.get ${opName}` },
+          { project, callText: `artifactregistry.operations.get ${opName}` },
           { signal: opts?.signal, onProgress: (n) => (n.type === 'retry' ? opts?.onProgress?.(n) : undefined) },
           async (s) => (await s.client.checkCreateRepositoryProgress(opName)) as unknown,
         )) as typeof current;
@@ -572,7 +562,7 @@ export function createArtifactRegistry(deps: {
       if (current.error) {
         const s = await session();
         const raw = current.error as { code?: unknown; message?: unknown };
-        throw toApiError({ code: raw.code, message: raw.message } as unknown, { what: `create repository ${repositoryId}`, project, endpoint: s.endpoint, role: 'roles/artifactregistry.admin' });
+        throw toApiError({ code: raw.code, message: raw.message } as unknown, { what: `create repository ${repositoryId}`, project, endpoint: s.endpoint });
       }
       if (current.result && typeof current.result === 'object' && (current.result as { name?: unknown }).name) {
         return toRepository(current.result as Record<string, unknown>);
@@ -587,7 +577,7 @@ export function createArtifactRegistry(deps: {
       const { project } = splitRepo(repositoryName);
       return call(
         `list images in ${repositoryName}`,
-        { project, role: 'roles/artifactregistry.reader', callText: `artifactregistry.dockerImages.list ${repositoryName}` },
+        { project, callText: `artifactregistry.dockerImages.list ${repositoryName}` },
         opts,
         async (s) => {
           const out: DockerImage[] = [];

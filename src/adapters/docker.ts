@@ -4,6 +4,7 @@
 import { BugError, ExternalError, UserError } from '../errors.js';
 import type { CallOpts, DockerInfo, DockerPort, LocalImage, PushResult } from '../ports.js';
 import { findOnPath, headline, tail, type Runner } from './exec.js';
+import { BILLING_DISABLED_TEXT, SERVICE_DISABLED_TEXT } from './googleText.js';
 
 function refuseFlagLike(what: string, v: string): void {
   if (!v || v.startsWith('-') || /[\s\0]/.test(v)) throw new BugError(`${what} must be validated before it reaches docker: ${JSON.stringify(v)}`);
@@ -42,39 +43,50 @@ export function parsePushLine(line: string): PushLine {
   return { kind: 'line', text: t };
 }
 
-/** A failed push → a typed error that says what went wrong and what to do. */
+const HELPER_MISSING = /docker-credential-([A-Za-z0-9._-]+).*(executable file not found|not found in \$PATH|no such file)/i;
+const PUSH_UNAUTHORIZED = /unauthorized|authentication required|authentication failed/i;
+const TAG_IMMUTABLE = /immutable|tag.*already exists/i;
+const PUSH_DENIED = /denied|forbidden|permission|name unknown|repository .* not found/i;
+const PUSH_CONNECTION =
+  /connection reset|broken pipe|EOF|i\/o timeout|TLS handshake timeout|connection refused|no such host|network is unreachable|use of closed network connection|client connection lost|http2: .*(closed|GOAWAY)|net\/http: request canceled/i;
+const NO_SUCH_IMAGE = /does not exist locally|An image does not exist|No such image/i;
+
+/**
+ * A failed push → a typed error with its reason (first match wins: the specific before the general;
+ * the registry's "denied: …" also carries a disabled API or missing billing). What the user should
+ * do is worded by the steps; only the dropped connection, which nothing else words, has a fix here.
+ */
 export function pushError(ref: string, exitCode: number | null, output: string, command = `docker push ${ref}`): ExternalError {
   const host = ref.split('/')[0] ?? ref;
   const base = { command, exitCode, stderrTail: tail(output) };
-  const helper = /docker-credential-([A-Za-z0-9._-]+).*(executable file not found|not found in \$PATH|no such file)/i.exec(output);
+  const helper = HELPER_MISSING.exec(output);
   if (helper) {
-    return new ExternalError(`Docker could not run its credential helper docker-credential-${helper[1]} (it is not on the PATH Docker uses)`, { ...base, reason: 'HELPER_MISSING' }, [
-      `Make sure docker-credential-${helper[1]} is on your PATH (it ships with the Google Cloud CLI, in its bin folder).`,
-      `Or log Docker in without the helper: gcloud auth print-access-token | docker login -u oauth2accesstoken --password-stdin ${host}`,
-    ]);
+    return new ExternalError(`Docker could not run its credential helper docker-credential-${helper[1]} (it is not on the PATH Docker uses)`, { ...base, reason: 'HELPER_MISSING' });
   }
-  if (/no basic auth credentials|unauthorized|authentication required/i.test(output)) {
-    return new ExternalError(`the registry ${host} did not accept Docker's credentials (unauthorized)`, { ...base, reason: 'PUSH_UNAUTHORIZED' }, [
-      `Check that Docker uses gcloud for this host: gcloud auth configure-docker ${host}`,
-      'Check that gcloud is logged in: gcloud auth login',
-    ]);
+  if (/no basic auth credentials/i.test(output)) {
+    return new ExternalError(`Docker has no credentials for the registry ${host}`, { ...base, reason: 'PUSH_NO_CREDENTIALS' });
   }
-  if (/immutable|tag.*already exists/i.test(output)) {
-    return new ExternalError(`the repository does not allow overwriting this tag (immutable tags)`, { ...base, reason: 'TAG_IMMUTABLE' }, [
-      'Push under a new tag, or turn off immutable tags on the repository.',
-    ]);
+  if (SERVICE_DISABLED_TEXT.test(output)) {
+    return new ExternalError(`the registry ${host} says the Artifact Registry API is not enabled`, { ...base, reason: 'SERVICE_DISABLED' });
   }
-  if (/denied|forbidden|permission/i.test(output)) {
-    return new ExternalError(`the registry ${host} denied the push`, { ...base, reason: 'PUSH_DENIED' }, [
-      'Check that the repository exists and that your account has roles/artifactregistry.writer on it.',
-    ]);
+  if (BILLING_DISABLED_TEXT.test(output)) {
+    return new ExternalError(`the registry ${host} says billing is not enabled`, { ...base, reason: 'BILLING_DISABLED' });
   }
-  if (/connection reset|broken pipe|EOF|i\/o timeout|TLS handshake timeout|connection refused|no such host|network is unreachable|use of closed network connection/i.test(output)) {
+  if (PUSH_UNAUTHORIZED.test(output)) {
+    return new ExternalError(`the registry ${host} did not accept Docker's credentials (unauthorized)`, { ...base, reason: 'PUSH_UNAUTHORIZED' });
+  }
+  if (TAG_IMMUTABLE.test(output)) {
+    return new ExternalError(`the repository does not allow overwriting this tag (immutable tags)`, { ...base, reason: 'TAG_IMMUTABLE' });
+  }
+  if (PUSH_DENIED.test(output)) {
+    return new ExternalError(`the registry ${host} denied the push`, { ...base, reason: 'PUSH_DENIED' });
+  }
+  if (PUSH_CONNECTION.test(output)) {
     return new ExternalError(`the connection to ${host} dropped during the push`, { ...base, reason: 'PUSH_CONNECTION', retryable: true }, [
       'Run the push again: layers already uploaded are not sent twice.',
     ]);
   }
-  if (/does not exist locally|An image does not exist|No such image/i.test(output)) {
+  if (NO_SUCH_IMAGE.test(output)) {
     return new ExternalError(`there is no local image ${ref} to push`, { ...base, reason: 'NO_SUCH_IMAGE' });
   }
   const line = headline(output);

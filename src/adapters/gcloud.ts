@@ -10,12 +10,13 @@ import { delimiter, dirname, join } from 'node:path';
 import { findOnPath } from './exec.js';
 import { memo } from '../memo.js';
 import { GCLOUD_CONFIG_HELPER } from './early.js';
-import { CancelError, ExternalError, UserError } from '../errors.js';
+import { CancelError, ExternalError, UserError, type FailureReason } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
 import type { Runner } from './exec.js';
+import { BILLING_DISABLED_TEXT } from './googleText.js';
 
 /** Reason set on the error when gcloud has no credential at all (a login fixes it). */
-export const NO_CREDENTIAL = 'GCLOUD_NO_CREDENTIAL';
+export const NO_CREDENTIAL = 'GCLOUD_NO_CREDENTIAL' satisfies FailureReason;
 
 /** Settle with the promise, or reject with CancelError as soon as the signal aborts (the shared work goes on). */
 export function raceSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -89,6 +90,24 @@ export function parseConfigHelper(json: string): { config: GcloudConfig; token?:
 
 /** stderr of a gcloud auth failure that a login fixes. */
 const NO_ACCOUNT = /do not currently have an active account|no credentialed accounts|does not have any valid credentials|gcloud auth login/i;
+
+/**
+ * Why a gcloud command failed, from its stderr ("ERROR: (gcloud.services.enable) FAILED_PRECONDITION:
+ * Billing account for project … is not found", "PERMISSION_DENIED: Permission denied to enable service").
+ */
+export function gcloudReason(stderr: string): FailureReason | undefined {
+  if (NO_ACCOUNT.test(stderr)) return NO_CREDENTIAL;
+  if (BILLING_DISABLED_TEXT.test(stderr)) return 'BILLING_DISABLED';
+  if (/PERMISSION_DENIED|permission/i.test(stderr)) return 'PERMISSION_DENIED';
+  return undefined;
+}
+
+/** A failed gcloud command's error, with its reason; anything else as it is. */
+function classified(e: unknown): unknown {
+  if (!(e instanceof ExternalError) || typeof e.details.exitCode !== 'number' || e.details.reason) return e;
+  const reason = gcloudReason(e.details.stderrTail ?? '');
+  return reason ? new ExternalError(e.message, { ...e.details, reason }, e.fix, { cause: e }) : e;
+}
 
 /**
  * "Google Cloud SDK <VERSION>" from the SDK's VERSION file, found from a gcloud on PATH
@@ -220,7 +239,9 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   const token = memo(firstToken);
 
   const projects = memo(async () => {
-    const r = await run('gcloud', ['projects', 'list', '--format=json']);
+    const r = await run('gcloud', ['projects', 'list', '--format=json']).catch((e: unknown) => {
+      throw classified(e);
+    });
     return parseProjects(r.stdout);
   });
 
@@ -245,6 +266,8 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
       await run('gcloud', args, {
         signal: opts?.signal,
         onLine: opts?.onProgress ? (line) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined,
+      }).catch((e: unknown) => {
+        throw classified(e);
       });
     },
   };

@@ -5,6 +5,7 @@ import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, toWizardError } from '../errors.js';
 import { takeEarly } from '../run/early.js';
+import { gcloudAccount } from './failures.js';
 
 type ItemStatus = 'ok' | 'warn' | 'fail';
 interface CheckItem {
@@ -39,12 +40,7 @@ async function checkGcloud(env: Env): Promise<CheckItem[]> {
     ];
   }
   const items: CheckItem[] = [{ label: LABELS.gcloud, status: 'ok', detail: version }];
-  let account: string | undefined;
-  try {
-    account = (await env.gcloud.config()).account;
-  } catch {
-    account = undefined;
-  }
+  const account = await gcloudAccount(env);
   if (account) {
     items.push({ label: LABELS.account, status: 'ok', detail: account });
     return items;

@@ -6,9 +6,8 @@ import { ExternalError, UserError, toWizardError, withContext } from '../errors.
 import { validateProjectId } from '../validate.js';
 import { retry } from '../retry.js';
 import { ARTIFACT_REGISTRY_SERVICE, ROLES } from '../facts.js';
-import {
-  billingError, callOpts, explainApiErrorFor, isBillingDisabled, isPermissionDenied, isServiceDisabled, missingFlag, need, permissionError,
-} from './common.js';
+import { callOpts, missingFlag, need } from './common.js';
+import { explainFailure, failureReason } from './failures.js';
 
 const TYPE_ID = '\u0000type-an-id';
 const PICK_OTHER = '\u0000pick-another';
@@ -72,14 +71,6 @@ async function chooseProject(ctx: StepContext, env: Env, signal: AbortSignal): P
   throw missingFlag('The Google Cloud project', '--project', ['or set a default project: gcloud config set project YOUR_PROJECT_ID']);
 }
 
-async function accountOf(env: Env): Promise<string | undefined> {
-  try {
-    return (await env.gcloud.config()).account;
-  } catch {
-    return undefined;
-  }
-}
-
 const enableCommand = (project: string) => `gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${project}`;
 
 /**
@@ -91,9 +82,7 @@ async function probeApi(ctx: StepContext, env: Env, project: string, signal: Abo
   try {
     return { locations: await env.api.listLocations(project, callOpts(ctx, signal)) };
   } catch (e) {
-    if (!isServiceDisabled(e)) {
-      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
-    }
+    if (failureReason(e) !== 'SERVICE_DISABLED') throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
   }
   ctx.report.item({
     label: 'Artifact Registry API',
@@ -121,11 +110,7 @@ async function enableApi(ctx: StepContext, env: Env, project: string, signal: Ab
   try {
     await env.gcloud.enableService(project, ARTIFACT_REGISTRY_SERVICE, opts);
   } catch (e) {
-    if (isBillingDisabled(e)) throw billingError(project, e);
-    if (isPermissionDenied(e) || /PERMISSION_DENIED|permission/i.test(String((e as ExternalError)?.details?.stderrTail ?? ''))) {
-      throw permissionError({ project, account: await accountOf(env), role: ROLES.enableService, doing: 'enable APIs', cause: e });
-    }
-    throw e;
+    throw await explainFailure(e, env, { project, role: ROLES.enableService, doing: 'enable APIs' });
   }
   ctx.report.item({ label: 'Artifact Registry API', status: 'running', detail: 'enabled; waiting for it to take effect' });
   try {
@@ -135,7 +120,7 @@ async function enableApi(ctx: StepContext, env: Env, project: string, signal: Ab
         ...ENABLE_WAIT,
         clock: env.clock,
         signal,
-        isRetryable: (e) => isServiceDisabled(e),
+        isRetryable: (e) => failureReason(e) === 'SERVICE_DISABLED',
         onRetry: ({ attempt, delayMs }) => {
           ctx.report.activity(`waiting for the API to be enabled (attempt ${attempt})`);
           ctx.report.note({ type: 'retry', text: `the API is not active yet; trying again in ${Math.max(1, Math.round(delayMs / 1000))} s`, attempt, of: ENABLE_WAIT.attempts, delayMs });
@@ -145,12 +130,12 @@ async function enableApi(ctx: StepContext, env: Env, project: string, signal: Ab
     ctx.report.item({ label: 'Artifact Registry API', status: 'ok', detail: 'enabled' });
     return locations;
   } catch (e) {
-    if (isServiceDisabled(e)) {
+    if (failureReason(e) === 'SERVICE_DISABLED') {
       throw new UserError(`The Artifact Registry API was enabled in ${project} but is not active yet; this can take a few minutes.`, [
         'Wait a minute or two and run registry-setup again (your progress is saved).',
       ], { cause: e });
     }
-    throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
+    throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'use Artifact Registry' });
   }
 }
 

@@ -3,15 +3,16 @@
 import { basename } from 'node:path';
 import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.js';
 import type { Step, StepContext } from './types.js';
-import { CancelError, ExternalError, UserError, isWizardError, withContext } from '../errors.js';
+import { ExternalError, UserError, withContext } from '../errors.js';
 import { validateImageName, validateLocalImageRef, validateTag } from '../validate.js';
 import { deriveImageName, deriveRepositoryId, imageRef, parseRepositoryName, registryHost } from '../naming.js';
-import { grantRoleCommand, memberFor, ROLES } from '../facts.js';
+import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
 import { takeEarly } from '../run/early.js';
-import { billingError, callOpts, isBillingDisabled, isServiceDisabled, need, safeCheck, serviceDisabledError } from './common.js';
+import { callOpts, need, safeCheck } from './common.js';
 import { quoteArg as sh } from '../quote.js';
+import { explainFailure, explained, failureReason, type FailureContext } from './failures.js';
 
 /** Early-work key of the verification image's `docker load`. */
 const SAMPLE_LOAD = 'load the verification image';
@@ -175,91 +176,19 @@ function buildCommands(source: ImageSource | undefined, local: string, rebuilt: 
   return [];
 }
 
-// ---------- push error classification ----------
-
-function pushText(e: unknown): string {
-  if (e instanceof ExternalError) return `${e.message}\n${e.details.stderrTail ?? ''}`;
-  return e instanceof Error ? e.message : String(e);
-}
-const NO_CREDS = /no basic auth credentials/i;
-const UNAUTHORIZED = /unauthorized|authentication required|authentication failed/i;
-const DENIED = /\bdenied\b|forbidden|name unknown|repository .* not found/i;
-const HELPER_MISSING = /docker-credential-[A-Za-z0-9._-]+.*(executable file not found|not found in \$PATH|no such file)/i;
-const DROPPED = /connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|TLS handshake timeout|connection refused|use of closed network connection|client connection lost|http2: .*(closed|GOAWAY)|net\/http: request canceled/i;
-
-function credentialsError(host: string, e: unknown): UserError {
-  return new UserError(`Docker could not log in to ${host}: the registry refused the push (${firstLine(e)}).`, [
-    `Docker gets the login from docker-credential-gcloud; check it is on the PATH Docker uses: echo ${host} | docker-credential-gcloud get >/dev/null && echo ok`,
-    `Check your Docker config has "credHelpers": {"${host}": "gcloud"}, or run: gcloud auth configure-docker ${host}`,
-    'If your gcloud login expired: gcloud auth login. Then run registry-setup again (progress is saved).',
-  ], { cause: e });
-}
-
-function helperMissingError(host: string, e: unknown): UserError {
-  return new UserError(
-    `Docker could not run docker-credential-gcloud, the program that hands it your gcloud login for ${host}: it is not on the PATH Docker uses.`,
-    [
-      'Add the Google Cloud CLI bin folder (e.g. ~/google-cloud-sdk/bin) to PATH for Docker, or run: gcloud components install docker-credential-gcloud',
-      `Fallback without the helper: gcloud auth print-access-token | docker login -u oauth2accesstoken --password-stdin ${host}`,
-    ],
-    { cause: e },
-  );
-}
-
-function immutableError(repo: string, ref: string, e: unknown): UserError {
-  return new UserError(
-    `Repository ${repo} has immutable tags, so ${ref.slice(ref.lastIndexOf(':') + 1)} cannot be moved to a new image.`,
-    ['Push under another image name: --image NAME', `Or turn off "Immutable image tags" on ${repo} in the Cloud console, then run registry-setup again.`],
-    { cause: e },
-  );
-}
-
-function firstLine(e: unknown): string {
-  return pushText(e).split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0]?.slice(0, 200) ?? 'no details';
-}
-
-async function deniedError(env: Env, project: string, repo: string, e: unknown): Promise<UserError> {
-  let account: string | undefined;
-  try {
-    account = (await env.gcloud.config()).account;
-  } catch {
-    account = undefined;
-  }
-  return new UserError(
-    `The registry denied the push to ${repo} (${firstLine(e)}): either your account lacks permission to push, or the repository does not exist.`,
-    [
-      `Pushing needs ${ROLES.push}: ${grantRoleCommand(project, memberFor(account), ROLES.push)}`,
-      `Check the repository exists: gcloud artifacts repositories list --project=${project}`,
-    ],
-    { cause: e },
-  );
-}
-
 /** A push (one tag, or all of them at once), retried once where Docker can resume; errors explained. `ref` names it in messages. */
 async function pushWithRetry<T>(ctx: StepContext, env: Env, ref: string, project: string, repo: string, host: string, doPush: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await doPush();
     } catch (e) {
-      if (e instanceof CancelError || (isWizardError(e) && e.kind !== 'external')) throw e;
-      const text = pushText(e);
-      // The Docker adapter classifies most failures (details.reason); the text is the fallback.
-      const reason = e instanceof ExternalError ? e.details.reason : undefined;
-      if (reason === 'HELPER_MISSING' || HELPER_MISSING.test(text)) throw helperMissingError(host, e);
-      if (NO_CREDS.test(text)) throw credentialsError(host, e);
-      if (reason === 'TAG_IMMUTABLE') throw immutableError(repo, ref, e);
-      if (isServiceDisabled(e)) throw serviceDisabledError(project, e);
-      if (isBillingDisabled(e)) throw billingError(project, e);
-      const unauthorized = reason === 'PUSH_UNAUTHORIZED' || UNAUTHORIZED.test(text);
-      if (!unauthorized && (reason === 'PUSH_DENIED' || DENIED.test(text))) throw await deniedError(env, project, repo, e);
-      const dropped = reason === 'PUSH_CONNECTION' || DROPPED.test(text);
+      const reason = failureReason(e);
       // Docker resumes layers, so one more try is cheap: for a dropped connection, or a token that expired mid-push.
-      if (attempt === 1 && (unauthorized || dropped)) {
-        ctx.report.note({ type: 'retry', text: `${unauthorized ? 'the registry asked to log in again' : 'the connection dropped'}; pushing again (Docker keeps finished layers)`, attempt: 2, of: 2, delayMs: 0 });
+      if (attempt === 1 && (reason === 'PUSH_UNAUTHORIZED' || reason === 'PUSH_CONNECTION')) {
+        ctx.report.note({ type: 'retry', text: `${reason === 'PUSH_UNAUTHORIZED' ? 'the registry asked to log in again' : 'the connection dropped'}; pushing again (Docker keeps finished layers)`, attempt: 2, of: 2, delayMs: 0 });
         continue;
       }
-      if (unauthorized) throw credentialsError(host, e);
-      throw e;
+      throw await explainFailure(e, env, { project, repo, host, ref, role: ROLES.push, doing: 'push images' });
     }
   }
 }
@@ -285,7 +214,7 @@ async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[]
       }
       return tags.map((t) => byTag[t]!);
     } catch (e) {
-      if (!(e instanceof ExternalError && e.details.reason === 'NO_ALL_TAGS')) throw e;
+      if (failureReason(e) !== 'NO_ALL_TAGS') throw e;
       ctx.report.activity('this Docker has no push --all-tags: pushing each tag by name');
     }
   } else if (local.length > tags.length) {
@@ -306,7 +235,7 @@ async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[]
 class NotListedYet extends Error {}
 
 /** The API's listing must show `digest` under the image with every tag. */
-async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, base: string, image: string, digest: string, tags: string[], signal: AbortSignal) {
+async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, base: string, image: string, digest: string, tags: string[], reading: FailureContext, signal: AbortSignal) {
   const uri = `${base}@${digest}`;
   const encodedName = `${repositoryName}/dockerImages/${encodeURIComponent(image)}@${digest}`;
   ctx.report.activity('checking the pushed image through the Artifact Registry API');
@@ -335,7 +264,7 @@ async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, b
         ['Run registry-setup again to push once more (your progress is saved).'],
       );
     }
-    throw e;
+    throw await explainFailure(e, env, reading);
   }
 }
 
@@ -392,11 +321,12 @@ export const push: Step = {
     const base = imageRef(host, project, repo, image);
 
     // Saved progress may not carry the setting (repository step re-checked, not re-run): ask the API.
+    const reading: FailureContext = { project, repo, host, role: ROLES.push, doing: 'read repositories' };
     const immutable =
       ctx.state.immutableTags ??
-      (await withContext(`read repository ${repo}`, () => env.api.getRepository(repositoryName, callOpts(ctx, signal))))?.immutableTags === true;
+      (await withContext(`read repository ${repo}`, () => explained(env, reading, () => env.api.getRepository(repositoryName, callOpts(ctx, signal)))))?.immutableTags === true;
     if (immutable) {
-      const images = await withContext('list images in the repository', () => env.api.listDockerImages(repositoryName, callOpts(ctx, signal)));
+      const images = await withContext('list images in the repository', () => explained(env, reading, () => env.api.listDockerImages(repositoryName, callOpts(ctx, signal))));
       const taken = images.find((i) => i.uri.startsWith(`${base}@`) && i.tags.includes('latest'));
       if (taken && !(sha && taken.tags.includes(sha))) {
         throw new UserError(
@@ -422,7 +352,7 @@ export const push: Step = {
     if (results.some((r) => r.digest !== digest)) {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
     }
-    await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, signal);
+    await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, reading, signal);
     ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${base}@${digest} with tags ${tags.join(', ')}` });
 
     return {

@@ -5,7 +5,8 @@ import type { Step, StepContext } from './types.js';
 import { UserError, withContext } from '../errors.js';
 import { closestLocation, validateLocation, zoneToRegion } from '../validate.js';
 import { GUIDE_DEFAULT_LOCATION, ROLES } from '../facts.js';
-import { callOpts, explainApiErrorFor, missingFlag, need, safeCheck } from './common.js';
+import { callOpts, missingFlag, need, safeCheck } from './common.js';
+import { explainFailure } from './failures.js';
 
 async function locationsFor(ctx: StepContext, env: Env, project: string, signal?: AbortSignal): Promise<string[]> {
   if (ctx.state.locations?.length) return ctx.state.locations;
@@ -13,7 +14,7 @@ async function locationsFor(ctx: StepContext, env: Env, project: string, signal?
   try {
     return await env.api.listLocations(project, callOpts(ctx, signal));
   } catch (e) {
-    throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'list Artifact Registry locations' });
+    throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'list Artifact Registry locations' });
   }
 }
 

@@ -7,8 +7,9 @@ import { validateRepositoryId } from '../validate.js';
 import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName } from '../naming.js';
 import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
-import { callOpts, explainApiErrorFor, isAlreadyExists, need, safeCheck } from './common.js';
+import { callOpts, need, safeCheck } from './common.js';
 import { quoteArg as sh } from '../quote.js';
+import { explainFailure, explained, failureReason } from './failures.js';
 
 const STANDARD_MODES = new Set([undefined, '', 'STANDARD_REPOSITORY', 'MODE_UNSPECIFIED']);
 
@@ -167,7 +168,7 @@ async function lookUp(ctx: StepContext, env: Env, project: string, location: str
     try {
       return await env.api.getRepository(repositoryName(project, location, id), callOpts(ctx, signal));
     } catch (e) {
-      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'read repositories' });
+      throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'read repositories' });
     }
   });
 }
@@ -183,11 +184,11 @@ async function create(ctx: StepContext, env: Env, project: string, location: str
       );
     } catch (e) {
       // Someone (or an earlier, interrupted run) created it meanwhile: look again.
-      if (isAlreadyExists(e)) {
-        const again = await waitForOtherCreate(ctx, env, repositoryName(project, location, id), id, signal);
+      if (failureReason(e) === 'ALREADY_EXISTS') {
+        const again = await explained(env, { project, role: ROLES.create, doing: 'read repositories' }, () => waitForOtherCreate(ctx, env, repositoryName(project, location, id), id, signal));
         if (again) return again;
       }
-      throw await explainApiErrorFor(e, env, { project, role: ROLES.create, doing: 'create repositories' });
+      throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'create repositories' });
     }
   });
   const bad = unusableBecause(repo);

@@ -100,26 +100,53 @@ describe('push', () => {
   });
 
   it.each([
-    { case: 'no credentials', out: 'unauthorized: authentication required', reason: 'PUSH_UNAUTHORIZED', fix: /configure-docker us-east1-docker.pkg.dev/ },
-    { case: 'no basic auth', out: 'no basic auth credentials', reason: 'PUSH_UNAUTHORIZED', fix: /gcloud auth login/ },
+    { case: 'unauthorized', out: 'unauthorized: authentication required', reason: 'PUSH_UNAUTHORIZED', message: /did not accept Docker's credentials/ },
+    { case: 'no basic auth', out: 'no basic auth credentials', reason: 'PUSH_NO_CREDENTIALS', message: /has no credentials for the registry us-east1-docker.pkg.dev/ },
     {
       case: 'helper missing',
       out: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH, out: ``',
       reason: 'HELPER_MISSING',
-      fix: /docker login -u oauth2accesstoken --password-stdin us-east1-docker.pkg.dev/,
+      message: /could not run its credential helper docker-credential-gcloud/,
     },
-    { case: 'denied', out: 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource', reason: 'PUSH_DENIED', fix: /roles\/artifactregistry.writer/ },
-    { case: 'connection dropped', out: 'Put "https://x/v2/": write tcp 1.2.3.4:5->6.7.8.9:443: write: connection reset by peer', reason: 'PUSH_CONNECTION', fix: /again/ },
-    { case: 'immutable tag', out: 'denied: tag latest is immutable', reason: 'TAG_IMMUTABLE', fix: /immutable/ },
-  ])('push failure: $case', async ({ out, reason, fix }) => {
+    { case: 'denied', out: 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource', reason: 'PUSH_DENIED', message: /denied the push/ },
+    { case: 'connection dropped', out: 'Put "https://x/v2/": write tcp 1.2.3.4:5->6.7.8.9:443: write: connection reset by peer', reason: 'PUSH_CONNECTION', message: /dropped during the push/ },
+    { case: 'immutable tag', out: 'denied: tag latest is immutable', reason: 'TAG_IMMUTABLE', message: /immutable tags/ },
+  ])('push failure: $case', async ({ out, reason, message }) => {
     const ref = 'us-east1-docker.pkg.dev/demo/repo/app:latest';
     const fake = strictRunner([{ cmd: 'docker', args: ['push', ref], stdout: 'The push refers to repository [x]\n', stderr: out, exitCode: 1 }]);
     const err = await createDocker({ run: fake.run, env: {} }).push(ref).catch((e) => e);
     expect(err).toBeInstanceOf(ExternalError);
-    expect(err.details.reason).toBe(reason);
+    expect(err.details).toMatchObject({ reason, command: `docker push ${ref}`, exitCode: 1 });
     expect(err.details.retryable ?? false).toBe(reason === 'PUSH_CONNECTION');
-    expect(err.fix.join('\n')).toMatch(fix);
+    expect(err.message).toMatch(message);
+    expect(err.details.stderrTail).toContain(out.split('\n')[0]);
     fake.assertDone();
+  });
+
+  // What Docker prints → the reason the steps act on (first match wins).
+  it.each([
+    { out: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH', want: 'HELPER_MISSING' },
+    { out: 'error getting credentials - err: docker-credential-gcloud resolves to executable in current directory (no such file)', want: 'HELPER_MISSING' },
+    { out: 'no basic auth credentials', want: 'PUSH_NO_CREDENTIALS' },
+    { out: 'denied: Artifact Registry API has not been used in project demo before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview?project=demo then retry.', want: 'SERVICE_DISABLED' },
+    { out: 'denied: This API method requires billing to be enabled. Please enable billing on project #123', want: 'BILLING_DISABLED' },
+    { out: 'unauthorized: authentication failed', want: 'PUSH_UNAUTHORIZED' },
+    { out: 'unauthorized: authentication required', want: 'PUSH_UNAUTHORIZED' },
+    { out: 'denied: tag latest is immutable', want: 'TAG_IMMUTABLE' },
+    { out: 'tag a3f9c12 already exists and cannot be overwritten', want: 'TAG_IMMUTABLE' },
+    { out: 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource', want: 'PUSH_DENIED' },
+    { out: 'forbidden', want: 'PUSH_DENIED' },
+    { out: 'name unknown: Repository "nope" not found', want: 'PUSH_DENIED' },
+    { out: 'write tcp 10.0.0.2:443: write: connection reset by peer', want: 'PUSH_CONNECTION' },
+    { out: 'Put "https://h/v2/p/r/i/manifests/latest": EOF', want: 'PUSH_CONNECTION' },
+    { out: 'unexpected EOF', want: 'PUSH_CONNECTION' },
+    { out: 'net/http: TLS handshake timeout', want: 'PUSH_CONNECTION' },
+    { out: 'http2: server sent GOAWAY and closed the connection', want: 'PUSH_CONNECTION' },
+    { out: 'dial tcp: lookup h on 127.0.0.53:53: no such host', want: 'PUSH_CONNECTION' },
+    { out: 'An image does not exist locally with the tag: h/p/r/i', want: 'NO_SUCH_IMAGE' },
+    { out: 'something odd', want: undefined },
+  ])('pushError reason: $want ← $out', ({ out, want }) => {
+    expect(pushError('h/p/r/i:t', 1, out).details.reason).toBe(want);
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/adapters/exec.js';
-import { createGcloud, NO_CREDENTIAL, parseConfigList, parseProjects } from '../../src/adapters/gcloud.js';
+import { createGcloud, gcloudReason, NO_CREDENTIAL, parseConfigList, parseProjects } from '../../src/adapters/gcloud.js';
 import { CancelError, ExternalError, UserError } from '../../src/errors.js';
 import type { ProgressNote } from '../../src/ports.js';
 import { enoent, strictRunner } from './fake-runner.js';
@@ -201,6 +201,32 @@ describe('createGcloud over a strict fake runner', () => {
       { type: 'line', text: 'Operation "operations/acat.p2-1" finished successfully.' },
     ]);
     await expect(g.enableService('demo', '--flag')).rejects.toBeInstanceOf(UserError);
+    fake.assertDone();
+  });
+
+  // What gcloud prints on stderr → the reason the steps act on.
+  it.each([
+    { stderr: 'ERROR: (gcloud.services.enable) You do not currently have an active account selected.\nPlease run:\n\n  $ gcloud auth login', want: NO_CREDENTIAL },
+    {
+      stderr: "ERROR: (gcloud.services.enable) FAILED_PRECONDITION: Billing account for project '123456789012' is not found. Billing must be enabled for activation of service(s) 'artifactregistry.googleapis.com' to proceed.",
+      want: 'BILLING_DISABLED',
+    },
+    { stderr: 'ERROR: (gcloud.services.enable) PERMISSION_DENIED: Permission denied to enable service [artifactregistry.googleapis.com]', want: 'PERMISSION_DENIED' },
+    { stderr: 'ERROR: (gcloud.services.enable) Not found or permission denied for service(s): artifactregistry.googleapis.com.', want: 'PERMISSION_DENIED' },
+    { stderr: 'ERROR: (gcloud.services.enable) INTERNAL: something odd', want: undefined },
+  ])('gcloudReason: $want ← $stderr', ({ stderr, want }) => expect(gcloudReason(stderr)).toBe(want));
+
+  it.each([
+    { stderr: "ERROR: (gcloud.services.enable) FAILED_PRECONDITION: Billing account for project '1' is not found. Billing must be enabled for activation of service(s)", reason: 'BILLING_DISABLED' },
+    { stderr: 'ERROR: (gcloud.services.enable) PERMISSION_DENIED: Permission denied to enable service [artifactregistry.googleapis.com]', reason: 'PERMISSION_DENIED' },
+    { stderr: 'ERROR: (gcloud.services.enable) INTERNAL: something odd', reason: undefined },
+  ])('enableService() fails with the reason from stderr: $reason', async ({ stderr, reason }) => {
+    const fake = strictRunner([{ cmd: 'gcloud', args: ['services', 'enable', 'artifactregistry.googleapis.com', '--project', 'demo', '--quiet'], stderr, exitCode: 1 }]);
+    const err = await createGcloud({ run: fake.run, env: {} }).enableService('demo', 'artifactregistry.googleapis.com').catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details).toMatchObject({ exitCode: 1, stderrTail: stderr });
+    expect(err.details.reason).toBe(reason);
+    expect(err.message).toMatch(/^`gcloud services enable artifactregistry.googleapis.com --project demo --quiet` failed \(exit 1\)/);
     fake.assertDone();
   });
 

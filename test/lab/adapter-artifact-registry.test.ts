@@ -3,7 +3,9 @@
 // the backoff delays and never really sleeps.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactRegistry } from '../../src/adapters/artifactRegistry.js';
-import { CancelError, ExternalError } from '../../src/errors.js';
+import { CancelError, ExternalError, UserError } from '../../src/errors.js';
+import { ROLES } from '../../src/facts.js';
+import { failureToUser } from '../../src/steps/failures.js';
 import type { Clock, GcloudPort, ProgressNote } from '../../src/ports.js';
 import { MemoryImageCatalog, startEmulator, type Emulator } from './emulator/server.js';
 import type { WorldSpec } from './emulator/world.js';
@@ -170,8 +172,8 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     const { api, calls } = setup(['bad-1', 'bad-2', 'bad-3']);
     const err = await api.listLocations('demo').catch((e) => e);
     expect(err).toBeInstanceOf(ExternalError);
-    expect(err.details.code).toBe(16);
-    expect(err.fix.join('\n')).toContain('gcloud auth login');
+    expect(err.details).toMatchObject({ code: 16, reason: 'UNAUTHENTICATED' });
+    expect((failureToUser(err, { project: 'demo', role: ROLES.create, doing: 'use Artifact Registry' }) as UserError).fix.join('\n')).toContain('gcloud auth login');
     expect(calls).toEqual(['token', 'token(refresh)']);
     expect(JSON.stringify({ m: err.message, d: err.details, f: err.fix, c: String(err.cause), s: err.cause?.stack })).not.toMatch(/bad-[12]/);
   });
@@ -200,15 +202,16 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     }
   });
 
+  // The adapter gives the reason; the steps' table (src/steps/failures.ts) words the fix.
   it.each([
-    { case: 'API disabled', call: 'list', project: 'off', message: 'the Artifact Registry API is not enabled for project off', reason: 'SERVICE_DISABLED', fix: /gcloud services enable artifactregistry.googleapis.com --project off/ },
+    { case: 'API disabled', call: 'list', project: 'off', message: 'the Artifact Registry API is not enabled for project off', reason: 'SERVICE_DISABLED', fix: /gcloud services enable artifactregistry.googleapis.com --project=off/ },
     { case: 'billing off', call: 'create', project: 'nobill', message: 'billing is not enabled for project nobill', reason: 'BILLING_DISABLED', fix: /billing\/linkedaccount\?project=nobill/ },
     {
       case: 'missing permission',
       call: 'create',
       project: 'denied',
       message: 'permission denied (artifactregistry.repositories.create) on project denied',
-      reason: 'IAM_PERMISSION_DENIED',
+      reason: 'PERMISSION_DENIED',
       fix: /gcloud projects add-iam-policy-binding denied --member=user:newcomer@example.com --role=roles\/artifactregistry.admin/,
     },
   ])('needs the user: $case', async ({ call, project, message, reason, fix }) => {
@@ -218,7 +221,9 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(err).toBeInstanceOf(ExternalError);
     expect(err.message).toBe(message);
     expect(err.details).toMatchObject({ code: 7, reason, retryable: false });
-    expect(err.fix.join('\n')).toMatch(fix);
+    const user = failureToUser(err, { project, account: 'newcomer@example.com', role: ROLES.create, doing: 'create repositories' });
+    expect(user).toBeInstanceOf(UserError);
+    expect((user as UserError).fix.join('\n')).toMatch(fix);
   });
 
   it('a create retried after a lost answer finds the repository instead of failing ALREADY_EXISTS', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { project, ENABLE_WAIT } from '../../src/steps/project.js';
-import { ExternalError, UserError } from '../../src/errors.js';
+import { ExternalError, UserError, type FailureReason } from '../../src/errors.js';
 import { createEarly } from '../../src/run/early.js';
 import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
@@ -8,7 +8,7 @@ import type { WizardState } from '../../src/ports.js';
 
 const LOCS = ['southamerica-east1', 'us-central1', 'europe-west3'];
 const P = 'mycoolproject-prod';
-const apiErr = (reason: string | undefined, code: number, message = `${reason ?? 'error'} from the API`, metadata: Record<string, string> = {}) =>
+const apiErr = (reason: FailureReason | undefined, code: number, message = `${reason ?? 'error'} from the API`, metadata: Record<string, string> = {}) =>
   new ExternalError(message, { code, reason, metadata });
 const disabled = () => apiErr('SERVICE_DISABLED', 7, 'Artifact Registry API has not been used in project x before or it is disabled.');
 const cfg = (c: object = { account: 'ana@example.com', project: P }): Expectation => ({ call: 'gcloud.config', result: c });
@@ -143,15 +143,34 @@ const cases: Case[] = [
     flags: { project: P, yes: true },
     calls: [
       { call: 'api.listLocations', throws: disabled() },
-      { call: 'gcloud.enableService', throws: new ExternalError('gcloud services enable failed', { exitCode: 1, stderrTail: 'FAILED_PRECONDITION: Billing account for project is not found. Billing must be enabled for activation of service' }) },
+      { call: 'gcloud.enableService', throws: new ExternalError('gcloud services enable failed', { exitCode: 1, stderrTail: 'FAILED_PRECONDITION: Billing account for project is not found. Billing must be enabled for activation of service', reason: 'BILLING_DISABLED' }) },
     ],
     error: { cls: UserError, message: /Billing is not enabled/, fix: /billing\/linkedaccount/ },
+  },
+  {
+    case: 'enabling is not allowed → names the Service Usage role and the grant command',
+    flags: { project: P, yes: true },
+    calls: [
+      { call: 'api.listLocations', throws: disabled() },
+      { call: 'gcloud.enableService', throws: new ExternalError('gcloud services enable failed', { exitCode: 1, stderrTail: 'PERMISSION_DENIED: Permission denied to enable service', reason: 'PERMISSION_DENIED' }) },
+      cfg(),
+    ],
+    error: { cls: UserError, message: /ana@example.com may not enable APIs in project mycoolproject-prod/, fix: /--member=user:ana@example.com --role=roles\/serviceusage.serviceUsageAdmin/ },
+  },
+  {
+    case: 'enabling fails otherwise → gcloud\'s error as it is',
+    flags: { project: P, yes: true },
+    calls: [
+      { call: 'api.listLocations', throws: disabled() },
+      { call: 'gcloud.enableService', throws: new ExternalError('`gcloud services enable` failed (exit 1): INTERNAL', { exitCode: 1 }) },
+    ],
+    error: { cls: ExternalError, message: /^enable the Artifact Registry API in mycoolproject-prod: `gcloud services enable` failed/ },
   },
   {
     case: 'IAM permission denied names the role and the grant command',
     flags: { project: P },
     calls: [
-      { call: 'api.listLocations', throws: apiErr('IAM_PERMISSION_DENIED', 7, "Permission 'artifactregistry.locations.list' denied", { permission: 'artifactregistry.locations.list' }) },
+      { call: 'api.listLocations', throws: apiErr('PERMISSION_DENIED', 7, "Permission 'artifactregistry.locations.list' denied", { permission: 'artifactregistry.locations.list' }) },
       cfg(),
     ],
     error: {
@@ -163,13 +182,13 @@ const cases: Case[] = [
   {
     case: 'unauthenticated → gcloud auth login',
     flags: { project: P },
-    calls: [{ call: 'api.listLocations', throws: apiErr(undefined, 16, 'Request had invalid authentication credentials.') }],
+    calls: [{ call: 'api.listLocations', throws: apiErr('UNAUTHENTICATED', 16, 'Request had invalid authentication credentials.') }],
     error: { cls: UserError, message: /did not accept your gcloud login/, fix: /gcloud auth login/ },
   },
   {
     case: 'other API errors pass through with context',
     flags: { project: P },
-    calls: [{ call: 'api.listLocations', throws: apiErr(undefined, 14, 'unavailable after 5 attempts') }],
+    calls: [{ call: 'api.listLocations', throws: apiErr('UNAVAILABLE', 14, 'unavailable after 5 attempts') }],
     error: { cls: ExternalError, message: /unavailable/ },
   },
 ];

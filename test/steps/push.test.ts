@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { push, VERIFY_RETRY } from '../../src/steps/push.js';
 import { verificationArchive } from '../../src/sampleImage.js';
 import { createEarly } from '../../src/run/early.js';
-import { ExternalError, UserError } from '../../src/errors.js';
+import { ExternalError, UserError, type FailureReason } from '../../src/errors.js';
 import { commandsFor, runStep, fakeWorld, match, untilCalls, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { DockerImage, WizardState } from '../../src/ports.js';
@@ -47,7 +47,8 @@ const builtHere = (): Expectation[] => [hasDockerfile(true), build(), amd64('myc
 // Pushed by name: the first tag (latest) alone, retried if need be, then the others.
 const pushL = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:latest`], ...r }) as Expectation;
 const pushS = (r: Partial<Expectation>): Expectation => ({ call: 'docker.push', args: [`${BASE}:${SHA}`], ...r }) as Expectation;
-const pushErr = (stderr: string) => new ExternalError('docker push failed', { command: 'docker push', exitCode: 1, stderrTail: stderr });
+// A failed push as the Docker adapter reports it: its reason, and what Docker printed.
+const pushErr = (reason: FailureReason, stderr: string) => new ExternalError('docker push failed', { command: 'docker push', exitCode: 1, stderrTail: stderr, reason });
 
 type Case = {
   case: string;
@@ -186,7 +187,7 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        pushL({ throws: pushErr('unauthorized: authentication failed') }),
+        pushL({ throws: pushErr('PUSH_UNAUTHORIZED', 'unauthorized: authentication failed') }),
         pushL({ result: { digest: D } }),
         pushS({ result: { digest: D } }),
       ]),
@@ -200,8 +201,8 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        pushL({ throws: pushErr('unauthorized: authentication failed') }),
-        pushL({ throws: pushErr('unauthorized: authentication failed') }),
+        pushL({ throws: pushErr('PUSH_UNAUTHORIZED', 'unauthorized: authentication failed') }),
+        pushL({ throws: pushErr('PUSH_UNAUTHORIZED', 'unauthorized: authentication failed') }),
       ]),
     ],
     error: { cls: UserError, message: /^docker push .*:latest: Docker could not log in to southamerica-east1-docker.pkg.dev/, fix: /docker-credential-gcloud.*PATH[\s\S]*gcloud auth configure-docker southamerica-east1-docker.pkg.dev/ },
@@ -210,7 +211,7 @@ const cases: Case[] = [
     case: '"no basic auth credentials" → no retry, credentials explained',
     calls: [
       ...builtHere(),
-      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('no basic auth credentials') })]),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('PUSH_NO_CREDENTIALS', 'no basic auth credentials') })]),
     ],
     error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
   },
@@ -219,7 +220,7 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        pushL({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
+        pushL({ throws: pushErr('PUSH_DENIED', 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
       ]),
       { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
@@ -261,17 +262,52 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        pushL({ throws: pushErr('denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') }),
+        pushL({ throws: pushErr('SERVICE_DISABLED', 'denied: Artifact Registry API has not been used in project mycoolproject-prod before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview') }),
       ]),
     ],
     error: { cls: UserError, message: /Artifact Registry API is not enabled in project mycoolproject-prod/, fix: /gcloud services enable artifactregistry.googleapis.com --project=mycoolproject-prod/ },
+  },
+  {
+    case: 'registry says billing is off → the billing link',
+    calls: [
+      ...builtHere(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('BILLING_DISABLED', 'denied: This API method requires billing to be enabled.') })]),
+    ],
+    error: { cls: UserError, message: /Billing is not enabled for project mycoolproject-prod/, fix: /billing\/linkedaccount\?project=mycoolproject-prod/ },
+  },
+  {
+    case: 'a failure without a reason → Docker\'s error as it is, no retry',
+    calls: [
+      ...builtHere(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: new ExternalError('`docker push` failed (exit 1): something odd', { exitCode: 1 }) })]),
+    ],
+    error: { cls: ExternalError, message: /^docker push .*:latest: `docker push` failed \(exit 1\): something odd/ },
+  },
+  {
+    case: 'reading the immutable setting is refused → the permission story',
+    st: { ...state, immutableTags: undefined },
+    calls: [
+      ...builtHere(),
+      { call: 'api.getRepository', args: [RN], throws: new ExternalError('permission denied on project mycoolproject-prod', { code: 7, reason: 'PERMISSION_DENIED' }) },
+      { call: 'gcloud.config', result: { account: 'ana@example.com' } },
+    ],
+    error: { cls: UserError, message: /^read repository mycoolproject-repo: ana@example.com may not read repositories/, fix: /--role=roles\/artifactregistry.writer/ },
+  },
+  {
+    case: 'the check after the push is refused (login expired) → gcloud auth login',
+    calls: [
+      ...builtHere(),
+      ...tagAndPush('mycoolproject:latest'),
+      { call: 'api.listDockerImages', args: [RN], throws: new ExternalError('Artifact Registry refused the access token (UNAUTHENTICATED)', { code: 16, reason: 'UNAUTHENTICATED' }) },
+    ],
+    error: { cls: UserError, message: /did not accept your gcloud login/, fix: /gcloud auth login/ },
   },
   {
     case: 'dropped connection → retried once',
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        pushL({ throws: pushErr('write tcp 10.0.0.2:443: write: connection reset by peer') }),
+        pushL({ throws: pushErr('PUSH_CONNECTION', 'write tcp 10.0.0.2:443: write: connection reset by peer') }),
         pushL({ result: { digest: D } }),
         pushS({ result: { digest: D } }),
       ]),
@@ -285,8 +321,8 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [
-        pushL({ throws: pushErr('unexpected EOF') }),
-        pushL({ throws: pushErr('unexpected EOF') }),
+        pushL({ throws: pushErr('PUSH_CONNECTION', 'unexpected EOF') }),
+        pushL({ throws: pushErr('PUSH_CONNECTION', 'unexpected EOF') }),
       ]),
     ],
     error: { cls: ExternalError, message: /^docker push .*:latest: docker push failed/ },
@@ -307,7 +343,7 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagsListed(['latest', SHA]),
-      allTags({ throws: pushErr('unauthorized: authentication failed') }),
+      allTags({ throws: pushErr('PUSH_UNAUTHORIZED', 'unauthorized: authentication failed') }),
       allTags({ result: { latest: { digest: D }, [SHA]: { digest: D } } }),
       verified(),
     ],
@@ -319,7 +355,7 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagsListed(['latest', SHA]),
-      allTags({ throws: pushErr('denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
+      allTags({ throws: pushErr('PUSH_DENIED', 'denied: Permission "artifactregistry.repositories.uploadArtifacts" denied on resource') }),
       { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
     error: { cls: UserError, message: /^docker push --all-tags .*: The registry denied the push/, fix: /roles\/artifactregistry.writer/ },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { region } from '../../src/steps/region.js';
-import { BugError, UserError } from '../../src/errors.js';
+import { BugError, ExternalError, UserError } from '../../src/errors.js';
 import { commandsFor, runStep, fakeWorld, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
 import type { WizardState } from '../../src/ports.js';
@@ -42,6 +42,15 @@ const cases: Case[] = [
     calls: [{ call: 'api.listLocations', args: [P], result: ['asia-east1'] }],
     flags: { region: 'asia-east1' },
     want: 'asia-east1',
+  },
+  {
+    case: 'listing refused → the permission story, with the account',
+    state: { project: P },
+    calls: [
+      { call: 'api.listLocations', args: [P], throws: new ExternalError('permission denied on project mycoolproject-prod', { code: 7, reason: 'PERMISSION_DENIED' }) },
+      cfg({ account: 'ana@example.com' }),
+    ],
+    error: { cls: UserError, message: /^ana@example.com may not list Artifact Registry locations in project mycoolproject-prod/, fix: /--member=user:ana@example.com --role=roles\/artifactregistry.admin/ },
   },
   {
     case: 'interactive: default first, user picks another',

@@ -72,7 +72,7 @@ const cases: Case[] = [
     case: 'ALREADY_EXISTS race on create → looked up again and reused',
     calls: [
       get('mycoolproject-repo', null),
-      create('mycoolproject-repo', new ExternalError('already exists', { code: 6 })),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6, reason: 'ALREADY_EXISTS' })),
       get('mycoolproject-repo', repo('mycoolproject-repo')),
     ],
     want: { repository: 'mycoolproject-repo', createdRepository: true },
@@ -81,7 +81,7 @@ const cases: Case[] = [
     case: 'ALREADY_EXISTS while an interrupted run\'s create is still finishing → waits until it shows, then reuses it',
     calls: [
       get('mycoolproject-repo', null),
-      create('mycoolproject-repo', new ExternalError('already exists', { code: 6 })),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6, reason: 'ALREADY_EXISTS' })),
       get('mycoolproject-repo', null),
       get('mycoolproject-repo', null),
       get('mycoolproject-repo', repo('mycoolproject-repo')),
@@ -93,16 +93,25 @@ const cases: Case[] = [
     case: 'ALREADY_EXISTS and it never shows → the API\'s error, after a bounded wait',
     calls: [
       get('mycoolproject-repo', null),
-      create('mycoolproject-repo', new ExternalError('already exists', { code: 6 })),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6, reason: 'ALREADY_EXISTS' })),
       ...Array.from({ length: 12 }, () => get('mycoolproject-repo', null)),
     ],
     error: { cls: ExternalError, message: /^create repository mycoolproject-repo: already exists/ },
   },
   {
+    case: 'ALREADY_EXISTS, then looking again is refused → that explained, not the create error',
+    calls: [
+      get('mycoolproject-repo', null),
+      create('mycoolproject-repo', new ExternalError('already exists', { code: 6, reason: 'ALREADY_EXISTS' })),
+      { call: 'api.getRepository', throws: new ExternalError('refused the access token', { code: 16, reason: 'UNAUTHENTICATED' }) },
+    ],
+    error: { cls: UserError, message: /^create repository mycoolproject-repo: Google did not accept your gcloud login/, fix: /gcloud auth login/ },
+  },
+  {
     case: 'create denied → names roles/artifactregistry.admin',
     calls: [
       get('mycoolproject-repo', null),
-      create('mycoolproject-repo', new ExternalError("Permission 'artifactregistry.repositories.create' denied", { code: 7, reason: 'IAM_PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.create' } })),
+      create('mycoolproject-repo', new ExternalError("Permission 'artifactregistry.repositories.create' denied", { code: 7, reason: 'PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.create' } })),
       { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
     error: { cls: UserError, message: /^create repository mycoolproject-repo: .*roles\/artifactregistry.admin/, fix: /add-iam-policy-binding mycoolproject-prod --member=user:ana@example.com --role=roles\/artifactregistry.admin/ },
@@ -115,7 +124,7 @@ const cases: Case[] = [
   },
   {
     case: 'lookup failure keeps context',
-    calls: [{ call: 'api.getRepository', throws: new ExternalError('unavailable', { code: 14 }) }],
+    calls: [{ call: 'api.getRepository', throws: new ExternalError('unavailable', { code: 14, reason: 'UNAVAILABLE' }) }],
     error: { cls: ExternalError, message: /^look up repository mycoolproject-repo: unavailable/ },
   },
 ];
@@ -161,7 +170,7 @@ describe('repository step', () => {
   });
 
   it('a check that errors means "run it again"', async () => {
-    const w = fakeWorld({ calls: [{ call: 'api.getRepository', throws: new ExternalError('denied', { code: 7 }) }] });
+    const w = fakeWorld({ calls: [{ call: 'api.getRepository', throws: new ExternalError('denied', { code: 7, reason: 'PERMISSION_DENIED' }) }] });
     expect((await repository.check(w.ctx({}, { ...base, repositoryName: NAME('r1') }), w.env)).done).toBe(false);
     w.assertDone();
   });
