@@ -97,19 +97,25 @@ class Run {
     const { steps, flags } = this.o;
     this.sink({ type: 'run-start', steps: steps.map((s) => ({ id: s.id, title: s.title, explain: s.explain })), dryRun: flags.dryRun });
     try {
+      // Validate: flags first, before anything is read or locked.
+      for (const s of steps) s.validate?.(flags);
       await this.lock(folderLockKey(this.o.env.files.cwd));
       this.resumed(await this.loadProgress());
-      for (const s of steps) s.validate?.(flags);
       if (flags.dryRun) return this.dryRun();
-      await this.lock(runKey(this.state));
+      await this.lock(this.key());
       this.early.startRechecks(steps, this.done, this.state);
       const first = steps.filter((s) => s.before);
       const rest = steps.filter((s) => !s.before);
       for (const s of first) await this.execute(s);
+      // What an earlier run did is re-checked now, so the plan says what will really run.
+      for (const s of rest) if (this.done.has(s.id)) await this.recheck(s);
+      const doneEarlier = new Set(rest.filter((s) => this.done.has(s.id)).map((s) => s.id));
+      // Ask: only what is missing, before anything changes.
       for (const s of rest) if (!this.done.has(s.id)) await this.ask(s);
-      await this.lock(runKey(this.state));
-      await this.confirmPlan();
-      for (const s of rest) await this.execute(s);
+      await this.lock(this.key());
+      await this.confirmPlan(doneEarlier);
+      // Execute: no questions from here on (but push's rare one, see push.ts).
+      for (const s of rest) if (!this.done.has(s.id)) await this.execute(s);
     } catch (e) {
       return this.stopped(e);
     }
@@ -121,6 +127,12 @@ class Run {
   async end(): Promise<void> {
     this.early.stop();
     await this.locks.releaseAll();
+  }
+
+  /** PROJECT/LOCATION/REPOSITORY as soon as known, from the answers or the flags. */
+  private key(): string {
+    const { flags } = this.o;
+    return runKey({ project: this.state.project ?? flags.project, location: this.state.location ?? flags.region, repository: this.state.repository ?? flags.repository });
   }
 
   private async lock(key: string): Promise<void> {
@@ -161,7 +173,7 @@ class Run {
 
   private dryRun(): RunResult {
     const state = dryRunState(this.o.flags, this.state);
-    const planned = planSteps(this.o.steps, { flags: this.o.flags, state, cwd: this.o.env.files.cwd, done: new Set() });
+    const planned = planSteps(this.o.steps, { flags: this.o.flags, state, cwd: this.o.env.files.cwd, done: this.done });
     for (const p of planned) this.commandsByStep[p.id] = p.commands;
     this.sink({ type: 'plan', steps: planned, dryRun: true });
     this.sink({ type: 'run-done', state, commandsByStep: this.commandsByStep, dryRun: true });
@@ -253,10 +265,10 @@ class Run {
   }
 
   /** One plan of what will run, and one confirmation (in a terminal, when something will change). */
-  private async confirmPlan(): Promise<void> {
+  private async confirmPlan(doneEarlier: ReadonlySet<StepId>): Promise<void> {
     const { steps, flags, env } = this.o;
     await this.save();
-    const planned = planSteps(steps, { flags, state: this.state, cwd: env.files.cwd, dockerConfigPath: env.dockerConfig.path, done: this.done });
+    const planned = planSteps(steps, { flags, state: this.state, cwd: env.files.cwd, dockerConfigPath: env.dockerConfig.path, done: doneEarlier });
     this.sink({ type: 'plan', steps: planned, dryRun: false });
     if (!env.prompter.interactive || steps.every((s) => s.readOnly || this.done.has(s.id))) return;
     const go = await this.questions({ id: steps[steps.length - 1]!.id, title: 'The plan' }, (p) =>
@@ -265,37 +277,46 @@ class Run {
     if (!go) throw new CancelError(DECLINED);
   }
 
+  /** A step done in an earlier run: still in place (done), or sent back to run. */
+  private async recheck(step: Step): Promise<void> {
+    const { steps, signal } = this.o;
+    const i = this.index(step);
+    this.running = step;
+    this.sink({ type: 'step-start', id: step.id, index: i, total: steps.length, title: step.title, explain: step.explain, recheck: true });
+    try {
+      const r = await raceAbort(this.early.recheck(step, this.ctx(step)), signal).catch((e: unknown) => {
+        // A re-check that cannot tell (a transient error, say) is no failure: the step runs again.
+        const w = toWizardError(e);
+        if (w.kind === 'cancel' || signal.aborted) throw w;
+        return { done: false as const, why: `it could not be re-checked (${w.fullMessage})` };
+      });
+      if (r.done) return this.finished(step, r.summary ?? 'still in place', true);
+      this.done.delete(step.id);
+      this.sink({ type: 'step-undone', id: step.id });
+      if (!step.readOnly) this.notice(`${step.title}: done earlier, but ${r.why ?? 'it is no longer in place'}; it runs again.`);
+      await this.save();
+    } catch (e) {
+      throw new StepFailure(toWizardError(e), i);
+    }
+  }
+
   private async execute(step: Step): Promise<void> {
     const { steps, env, signal } = this.o;
     const i = this.index(step);
     if (signal.aborted) throw new CancelError('interrupted');
     this.early.offer(steps.slice(i).filter((s) => !this.done.has(s.id)), this.state);
     this.running = step;
-    const recheck = this.done.has(step.id);
-    this.sink({ type: 'step-start', id: step.id, index: i, total: steps.length, title: step.title, explain: step.explain, recheck });
+    this.sink({ type: 'step-start', id: step.id, index: i, total: steps.length, title: step.title, explain: step.explain, recheck: false });
     try {
-      if (recheck) {
-        const r = await raceAbort(this.early.recheck(step, this.ctx(step)), signal).catch((e: unknown) => {
-          // A re-check that cannot tell (a transient error, say) is no failure: the step runs again.
-          const w = toWizardError(e);
-          if (w.kind === 'cancel' || signal.aborted) throw w;
-          return { done: false as const, why: `it could not be re-checked (${w.fullMessage})` };
-        });
-        if (r.done) return this.finished(step, r.summary ?? 'still in place', true);
-        this.done.delete(step.id);
-        this.notice(`${step.title}: done earlier, but ${r.why ?? 'it is no longer in place'}; running it again.`);
-        await this.save();
-      }
       // A question while executing stays rare (push: an image built for another platform): it takes the terminal for itself.
       const prompter = this.prompterFor(step);
       const outcome = await raceAbort(step.execute(this.ctx(step), { ...env, prompter }, signal), signal);
-      this.early.changed(outcome.state);
       this.state = { ...this.state, ...outcome.state, warnings: [...this.warnings] };
       this.done.add(step.id);
       await this.save();
       this.finished(step, outcome.summary, false);
     } catch (e) {
-      throw e instanceof StepFailure ? e : new StepFailure(toWizardError(e), i);
+      throw new StepFailure(toWizardError(e), i);
     }
   }
 

@@ -11,7 +11,6 @@ const silent: StepReporter = { activity: () => {}, note: () => {}, item: () => {
 export class EarlyWork {
   readonly store: Early;
   private readonly checks = new Map<StepId, Promise<CheckResult>>();
-  private checkedAgainst: Partial<WizardState> = {};
 
   constructor(
     private readonly o: {
@@ -31,7 +30,6 @@ export class EarlyWork {
 
   /** Starts the re-checks of the steps done earlier. One sent back to run may start its early work at once. */
   startRechecks(steps: Step[], done: ReadonlySet<StepId>, state: Partial<WizardState>): void {
-    this.checkedAgainst = { ...state };
     for (const s of steps) {
       if (!done.has(s.id) || this.checks.has(s.id)) continue;
       const p = s.check(this.ctx(s, state), this.o.env, this.o.signal);
@@ -48,14 +46,6 @@ export class EarlyWork {
     const early = this.checks.get(step.id);
     this.checks.delete(step.id);
     return early ?? step.check(ctx, this.o.env, this.o.signal);
-  }
-
-  /** A step changed what the early re-checks were checked against: they are stale. */
-  changed(next: Partial<WizardState>): void {
-    const stale = Object.entries(next).some(
-      ([k, v]) => k in this.checkedAgainst && JSON.stringify(this.checkedAgainst[k as keyof WizardState]) !== JSON.stringify(v),
-    );
-    if (stale) this.checks.clear();
   }
 
   /** Lets steps still to run start their early work with the state so far. */

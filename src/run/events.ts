@@ -39,6 +39,8 @@ export type RunEvent =
   | { type: 'step-prompt-start'; id?: StepId; title?: string; message: string }
   | { type: 'step-prompt-end'; id?: StepId }
   | { type: 'step-done'; id: StepId; summary: string; skipped: boolean }
+  /** A step done earlier whose re-check sent it back to run: it is to run again. */
+  | { type: 'step-undone'; id: StepId }
   | { type: 'step-failed'; id: StepId; error: AnyWizardError }
   /** Everything is asked: what will run. Before the confirmation, and for --dry-run. */
   | { type: 'plan'; steps: PlannedStep[]; dryRun: boolean }

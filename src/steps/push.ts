@@ -39,7 +39,9 @@ function validateImageFlag(image: string | undefined): void {
 
 async function chooseImageName(ctx: StepContext, env: Env, signal: AbortSignal): Promise<string> {
   if (ctx.flags.image !== undefined) return ctx.flags.image;
-  const def = ctx.state.image && validateImageName(ctx.state.image) === true ? ctx.state.image : deriveImageName(basename(env.files.cwd));
+  // Answered in an earlier run: not asked again.
+  if (ctx.state.image && validateImageName(ctx.state.image) === true) return ctx.state.image;
+  const def = deriveImageName(basename(env.files.cwd));
   if (!env.prompter.interactive) return def;
   return env.prompter.input({ message: 'Image name inside the repository', default: def, validate: validateImageName }, { signal });
 }
@@ -57,7 +59,8 @@ async function chooseSource(ctx: StepContext, env: Env, signal: AbortSignal): Pr
     }
     return flag;
   }
-  const def: ImageSource = ctx.state.source ?? (hasDockerfile ? 'build' : 'sample');
+  if (ctx.state.source) return ctx.state.source;
+  const def: ImageSource = hasDockerfile ? 'build' : 'sample';
   if (!env.prompter.interactive) return def;
 
   const choices: Choice<SourceKind>[] = [];

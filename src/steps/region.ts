@@ -77,6 +77,9 @@ export const region: Step = {
       if (problem) throw problem;
       return { location: flag, ...(locations ? { locations } : {}) };
     }
+    // Answered in an earlier run: not asked again.
+    const saved = ctx.state.location;
+    if (saved && (locations ? locations.includes(saved) : validateLocation(saved) === true)) return { location: saved, ...(locations ? { locations } : {}) };
     const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
     const def = defaultLocation(ctx, cfg, locations);
     let location: string;

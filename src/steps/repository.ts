@@ -94,8 +94,9 @@ export const repository: Step = {
   async ask(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'repository');
     const location = need(ctx.state.location, 'the region', 'repository');
-    const def = ctx.state.repository && validateRepositoryId(ctx.state.repository) === true ? ctx.state.repository : deriveRepositoryId(project);
-    let id = ctx.flags.repository ?? (env.prompter.interactive ? await askId(env, 'Repository ID', def, signal) : def);
+    const saved = ctx.state.repository && validateRepositoryId(ctx.state.repository) === true ? ctx.state.repository : undefined;
+    // Answered in an earlier run: not asked again.
+    let id = ctx.flags.repository ?? saved ?? (env.prompter.interactive ? await askId(env, 'Repository ID', deriveRepositoryId(project), signal) : deriveRepositoryId(project));
     // With the API still off there is nothing to look at yet: execute looks before it creates.
     if (ctx.state.enableApi) return { repository: id };
     for (;;) {

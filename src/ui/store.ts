@@ -232,6 +232,8 @@ export function reduce(s: UiState, e: RunEvent): UiState {
         entries: [...s.entries, { key: key('step'), kind: 'step', step, items: live?.items ?? [], warnings: live?.warnings ?? [] }],
       };
     }
+    case 'step-undone':
+      return { ...s, steps: patchStep(s.steps, e.id, { status: 'pending', doneEarlier: false, recheck: false }), live: s.live?.id === e.id ? null : s.live };
     case 'step-failed': {
       const steps = patchStep(s.steps, e.id, { status: 'failed' });
       const step = steps.find((x) => x.id === e.id)!;

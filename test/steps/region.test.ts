@@ -29,7 +29,7 @@ const cases: Case[] = [
   { case: 'default from run/region', calls: [cfg({ runRegion: 'us-west1' })], want: 'us-west1' },
   { case: 'artifacts/location not offered → next default', calls: [cfg({ artifactsLocation: 'moon-south1', runRegion: 'us-west1' })], want: 'us-west1' },
   { case: "default: the guide's southamerica-east1", calls: [cfg()], want: 'southamerica-east1' },
-  { case: 'saved answer wins (resume)', state: { ...base, location: 'us' }, calls: [cfg({ runRegion: 'us-west1' })], want: 'us' },
+  { case: 'saved answer wins, not asked again, no gcloud config read (resume)', state: { ...base, location: 'us' }, calls: [], want: 'us' },
   {
     case: 'no default at all, non-interactive → names --region',
     state: { project: P, locations: ['us-east4'] },
