@@ -16,6 +16,18 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 
+# node-pty (a dev dependency, for the terminal tests) is built by node-gyp, which downloads Node's
+# headers unless npm is told where they are. The installed Node's own headers work offline and
+# match it exactly: point npm at them, for this user, when nothing else is set.
+if [[ "${EUID}" -ne 0 || -z "${SUDO_USER:-}" ]] && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  node_prefix=$(node -p 'require("path").resolve(process.execPath, "../..")')
+  nodedir=$(npm config get nodedir 2>/dev/null || true)
+  if [[ ( -z "$nodedir" || "$nodedir" == undefined ) && -f "$node_prefix/include/node/node.h" ]]; then
+    npm config set nodedir "$node_prefix" --location=user
+    echo "install-system-deps: npm builds native modules against $node_prefix/include/node (npm config set nodedir)"
+  fi
+fi
+
 # package -> a command it provides (checked with command -v / file test)
 declare -A PROVIDES=(
   [docker.io]=/usr/sbin/dockerd
