@@ -54,7 +54,8 @@ export type FailureReason =
   | 'TAG_IMMUTABLE'
   | 'PUSH_CONNECTION' // the connection dropped (Docker resumes layers)
   | 'NO_SUCH_IMAGE'
-  | 'NO_ALL_TAGS'; // Docker older than 20.10: no push --all-tags
+  | 'NO_ALL_TAGS' // Docker older than 20.10: no push --all-tags
+  | 'HELPER_FAILED'; // the credential helper ran and failed (Docker: error getting credentials)
 
 /** A command or remote API failed. */
 export class ExternalError extends WizardError {

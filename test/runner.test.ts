@@ -202,11 +202,13 @@ function savedRun(done: StepId[], state: Partial<WizardState> = { project: 'demo
 function describeEvent(e: RunEvent): string {
   switch (e.type) {
     case 'step-start':
-      return `step-start:${e.id}`;
+      return `step-start:${e.id}${e.recheck ? ':recheck' : ''}`;
     case 'step-activity':
       return `step-activity:${e.text}`;
     case 'step-done':
       return `step-done:${e.id}:${e.summary}${e.skipped ? ':skipped' : ''}`;
+    case 'step-undone':
+      return `step-undone:${e.id}`;
     case 'step-failed':
       return `step-failed:${e.id}:${e.error.kind}`;
     case 'notice':

@@ -63,6 +63,9 @@ export function pushError(ref: string, exitCode: number | null, output: string, 
   if (helper) {
     return new ExternalError(`Docker could not run its credential helper docker-credential-${helper[1]} (it is not on the PATH Docker uses)`, { ...base, reason: 'HELPER_MISSING' });
   }
+  if (/error getting credentials/i.test(output)) {
+    return new ExternalError(`Docker's credential helper failed to give a login for ${host}`, { ...base, reason: 'HELPER_FAILED' });
+  }
   if (/no basic auth credentials/i.test(output)) {
     return new ExternalError(`Docker has no credentials for the registry ${host}`, { ...base, reason: 'PUSH_NO_CREDENTIALS' });
   }

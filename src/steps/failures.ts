@@ -102,6 +102,7 @@ const TABLE: Record<FailureReason, Entry> = {
     );
   },
   PUSH_NO_CREDENTIALS: dockerCredentials,
+  HELPER_FAILED: dockerCredentials,
   PUSH_UNAUTHORIZED: dockerCredentials,
   PUSH_DENIED: (e, c) => {
     const repo = c.repo ?? 'the repository';
@@ -156,4 +157,12 @@ export async function explained<T>(env: Pick<Env, 'gcloud'>, c: FailureContext, 
   } catch (e) {
     throw await explainFailure(e, env, c);
   }
+}
+
+/** The helper, asked directly, gave no credential: the reason a push was refused, in its words. */
+export function helperGaveNoCredential(host: string, message: string | undefined): UserError {
+  return new UserError(
+    `docker-credential-gcloud gave no credential for ${host}${message ? ` (${message.split('\n')[0]})` : ''}.`,
+    ['Check that gcloud is logged in: gcloud auth list (log in with gcloud auth login)', 'Then run registry-setup again; your progress is saved.'],
+  );
 }

@@ -12,7 +12,7 @@ import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleIma
 import { takeEarly } from '../run/early.js';
 import { callOpts, need, safeCheck } from './common.js';
 import { quoteArg as sh } from '../quote.js';
-import { explainFailure, explained, failureReason, type FailureContext } from './failures.js';
+import { explainFailure, explained, failureReason, helperGaveNoCredential, type FailureContext } from './failures.js';
 
 /** Early-work key of the verification image's `docker load`. */
 const SAMPLE_LOAD = 'load the verification image';
@@ -191,9 +191,20 @@ async function pushWithRetry<T>(ctx: StepContext, env: Env, ref: string, project
         ctx.report.note({ type: 'retry', text: `${reason === 'PUSH_UNAUTHORIZED' ? 'the registry asked to log in again' : 'the connection dropped'}; pushing again (Docker keeps finished layers)`, attempt: 2, of: 2, delayMs: 0 });
         continue;
       }
+      if (reason === 'HELPER_FAILED' || reason === 'PUSH_NO_CREDENTIALS' || reason === 'PUSH_UNAUTHORIZED') await diagnoseLogin(ctx, env, host);
       throw await explainFailure(e, env, { project, repo, host, ref, role: ROLES.push, doing: 'push images' });
     }
   }
+}
+
+/**
+ * Docker's login for the push comes from docker-credential-gcloud; nothing runs it beforehand (the
+ * push is the check). Refused: ask the helper directly, as Docker did, to say why in its words.
+ */
+async function diagnoseLogin(ctx: StepContext, env: Env, host: string): Promise<void> {
+  ctx.report.activity(`asking docker-credential-gcloud for ${host}, as Docker did`);
+  const cred = await env.docker.helperCredential('gcloud', host).catch(() => null);
+  if (cred && !cred.ok) throw helperGaveNoCredential(host, cred.message);
 }
 
 /**

@@ -128,6 +128,7 @@ describe('push', () => {
     { out: 'error getting credentials - err: exec: "docker-credential-gcloud": executable file not found in $PATH', want: 'HELPER_MISSING' },
     { out: 'error getting credentials - err: docker-credential-gcloud resolves to executable in current directory (no such file)', want: 'HELPER_MISSING' },
     { out: 'no basic auth credentials', want: 'PUSH_NO_CREDENTIALS' },
+    { out: 'error getting credentials - err: exit status 1, out: ``', want: 'HELPER_FAILED' },
     { out: 'denied: Artifact Registry API has not been used in project demo before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/artifactregistry.googleapis.com/overview?project=demo then retry.', want: 'SERVICE_DISABLED' },
     { out: 'denied: This API method requires billing to be enabled. Please enable billing on project #123', want: 'BILLING_DISABLED' },
     { out: 'unauthorized: authentication failed', want: 'PUSH_UNAUTHORIZED' },

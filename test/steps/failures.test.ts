@@ -30,6 +30,7 @@ const TABLE: Record<FailureReason, Row> = {
   UNREACHABLE: { cls: ExternalError, message: /^UNREACHABLE from the adapter$/ },
   GCLOUD_NO_CREDENTIAL: { cls: ExternalError, message: /^GCLOUD_NO_CREDENTIAL from the adapter$/ },
   HELPER_MISSING: { cls: UserError, message: /^Docker could not run docker-credential-gcloud, .* for h\.example: it is not on the PATH Docker uses\.$/, fix: /gcloud components install docker-credential-gcloud\n.*docker login -u oauth2accesstoken --password-stdin h\.example$/ },
+  HELPER_FAILED: { cls: UserError, message: /^Docker could not log in to h\.example/, fix: /docker-credential-gcloud get/ },
   PUSH_NO_CREDENTIALS: { cls: UserError, message: /^Docker could not log in to h\.example: the registry refused the push \(the last line it printed\)\.$/, fix: /"credHelpers": \{"h\.example": "gcloud"\}.*gcloud auth configure-docker h\.example/ },
   PUSH_UNAUTHORIZED: { cls: UserError, message: /^Docker could not log in to h\.example/, fix: /docker-credential-gcloud get[\s\S]*gcloud auth login/ },
   PUSH_DENIED: { cls: UserError, message: /^The registry denied the push to r1 \(the last line it printed\): either your account lacks permission to push, or the repository does not exist\.$/, fix: /^Pushing needs roles\/artifactregistry.writer: gcloud projects add-iam-policy-binding p1 --member=user:a@b.c --role=roles\/artifactregistry.writer\nCheck the repository exists: gcloud artifacts repositories list --project=p1$/ },

@@ -64,6 +64,9 @@ type Case = {
   activities?: RegExp;
 };
 
+/** Docker's login was refused: the wizard asks the helper directly, as Docker did. */
+const helperAsked = (result: { ok: boolean; username?: string; message?: string }): Expectation => ({ call: 'docker.helperCredential', args: ['gcloud', 'southamerica-east1-docker.pkg.dev'], result });
+
 const cases: Case[] = [
   {
     case: 'Dockerfile present → build, tag latest + sha, push, verify',
@@ -204,6 +207,7 @@ const cases: Case[] = [
         pushL({ throws: pushErr('PUSH_UNAUTHORIZED', 'unauthorized: authentication failed') }),
         pushL({ throws: pushErr('PUSH_UNAUTHORIZED', 'unauthorized: authentication failed') }),
       ]),
+      helperAsked({ ok: true, username: '_dcgcloud_token' }), // the helper answers: the registry refused it
     ],
     error: { cls: UserError, message: /^docker push .*:latest: Docker could not log in to southamerica-east1-docker.pkg.dev/, fix: /docker-credential-gcloud.*PATH[\s\S]*gcloud auth configure-docker southamerica-east1-docker.pkg.dev/ },
   },
@@ -212,6 +216,25 @@ const cases: Case[] = [
     calls: [
       ...builtHere(),
       ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('PUSH_NO_CREDENTIALS', 'no basic auth credentials') })]),
+      helperAsked({ ok: true }),
+    ],
+    error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
+  },
+  {
+    case: 'the helper fails (on PATH, but broken) → asked directly, its own words',
+    calls: [
+      ...builtHere(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('HELPER_FAILED', 'error getting credentials - err: exit status 1, out: ``') })]),
+      helperAsked({ ok: false, message: 'ERROR: (gcloud.auth.docker-helper) You do not currently have an active account selected.' }),
+    ],
+    error: { cls: UserError, message: /^docker push \S+: docker-credential-gcloud gave no credential for southamerica-east1-docker.pkg.dev \(ERROR: \(gcloud.auth.docker-helper\) You do not currently have an active account selected\.\)\.$/, fix: /gcloud auth login/ },
+  },
+  {
+    case: 'the helper cannot even be asked → the registry\'s refusal explained',
+    calls: [
+      ...builtHere(),
+      ...tagAndPush('mycoolproject:latest', ['latest', SHA], [pushL({ throws: pushErr('HELPER_FAILED', 'error getting credentials - err: exit status 1, out: ``') })]),
+      { call: 'docker.helperCredential', args: ['gcloud', 'southamerica-east1-docker.pkg.dev'], throws: new Error('spawn failed') },
     ],
     error: { cls: UserError, message: /could not log in/, fix: /credHelpers/ },
   },
