@@ -53,7 +53,7 @@ export interface User {
   env: Record<string, string>;
 }
 
-export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: boolean; staleToken?: boolean; env?: Record<string, string | undefined> } = {}): Promise<User> {
+export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: boolean; brokenHelper?: boolean; staleToken?: boolean; env?: Record<string, string | undefined> } = {}): Promise<User> {
   const root = await mkdtemp(join(tmpdir(), `rs-faults-${name}-`));
   const { dir, sha } = await djangoProject(root, IMAGE);
   const dockerConfig = await lab.newDockerConfig(`faults-${name}-${Date.now()}`, JSON.parse(JSON.stringify(BEFORE)));
@@ -66,6 +66,13 @@ export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: bo
     const f = join(root, 'stale-token');
     await writeFile(f, 'expired-token-0000\n', { mode: 0o600 });
     extra.CLOUDSDK_AUTH_ACCESS_TOKEN_FILE = f;
+  }
+  if (opts.brokenHelper) {
+    // A docker-credential-gcloud first on PATH that runs and fails, as a broken install would.
+    const bin = join(root, 'broken-bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'docker-credential-gcloud'), '#!/bin/sh\necho "ERROR: (gcloud.auth.docker-helper) this helper is broken on purpose"\nexit 1\n', { mode: 0o755 });
+    extra.PATH = `${bin}:${lab.toolEnv().PATH ?? process.env.PATH ?? ''}`;
   }
   if (opts.withoutHelper) {
     // One PATH folder with a link to every program of the usual PATH (gcloud, docker, git, node,
@@ -318,7 +325,7 @@ export interface Scenario {
   /** The expected outcome, in words. */
   expected: string;
   world: WorldSpec;
-  user?: { withoutHelper?: boolean; staleToken?: boolean };
+  user?: { withoutHelper?: boolean; brokenHelper?: boolean; staleToken?: boolean };
   /** Set up the user's machine before the first run. */
   prepare?(user: User): Promise<void>;
   /** Run only by `npm run test:faults` (kept out of `npm test` for time; covered there by another scenario). */
@@ -653,6 +660,19 @@ export const SCENARIOS: Scenario[] = [
       if (!/\[ok  \] gcloud CLI/.test(r.all) || !/\[ok  \] gcloud login/.test(r.all)) p.push(`gcloud itself was not found with this PATH: ${r.all.slice(-1500)}`);
       return p;
     },
+  },
+  {
+    id: 'broken-helper',
+    group: 'push',
+    fault: 'docker-credential-gcloud on PATH, but it fails (exit 1)',
+    expected: 'exit 1: the helper gave no credential, in its own words',
+    world: world(),
+    user: { brokenHelper: true },
+    endsComplete: false,
+    async play(ctx) {
+      return codes({ ...ctx, runs: [await ctx.run()] });
+    },
+    check: (ctx) => failedWith(last(ctx), 1, [/docker-credential-gcloud gave no credential for southamerica-east1-docker\.pkg\.dev \(ERROR: \(gcloud\.auth\.docker-helper\) this helper is broken on purpose\)/, 'gcloud auth login']),
   },
   {
     id: 'push-reset',
