@@ -23,8 +23,10 @@ if [[ "${EUID}" -ne 0 || -z "${SUDO_USER:-}" ]] && command -v node >/dev/null 2>
   node_prefix=$(node -p 'require("path").resolve(process.execPath, "../..")')
   nodedir=$(npm config get nodedir 2>/dev/null || true)
   if [[ ( -z "$nodedir" || "$nodedir" == undefined ) && -f "$node_prefix/include/node/node.h" ]]; then
-    npm config set nodedir "$node_prefix" --location=user
-    echo "install-system-deps: npm builds native modules against $node_prefix/include/node (npm config set nodedir)"
+    # (npm 11's `npm config set` refuses this key; npm still passes it to node-gyp from the file.)
+    userconfig=$(npm config get userconfig)
+    printf 'nodedir=%s\n' "$node_prefix" >> "$userconfig"
+    echo "install-system-deps: npm builds native modules against $node_prefix/include/node (nodedir in $userconfig)"
   fi
 fi
 
