@@ -442,52 +442,89 @@ describe('runWizard', () => {
     expect(log.filter((l) => l.startsWith('prefetch:'))).toEqual(['prefetch:summary digest=sha256:abc']);
   });
 
-  it.each([
-    {
-      case: 'every re-check starts at once, before the first one is answered; each step still takes its own, in order',
-      changeState: false,
-      wantChecks: ['check:project', 'check:region', 'check:repository', 'check:project~done', 'check:region~done', 'check:repository~done'],
-    },
-    {
-      case: 'a step that runs in between and changes the saved state makes the later early results stale: checked again',
-      changeState: true,
-      wantChecks: ['check:project', 'check:region', 'check:repository', 'check:project~done', 'check:region~done', 'check:repository~done', 'check:repository', 'check:repository~done'],
-    },
-  ])('early re-checks: $case', async ({ changeState, wantChecks }) => {
+  it('early re-checks: every re-check starts at once, before the first one is answered; each step still takes its own, in order', async () => {
     const log: string[] = [];
     const ac = new AbortController();
     const steps = fakeSteps({}, log, ac);
-    const gates: Record<string, () => void> = {};
+    /** Per gate: the check arrived at it / the test opens it. */
+    const g = new Map<string, { arrived: Deferred; open: Deferred }>();
+    const gate = (k: string) => g.get(k) ?? (g.set(k, { arrived: deferred(), open: deferred() }), g.get(k)!);
     for (const id of ['project', 'region', 'repository'] as StepId[]) {
       const s = steps.find((x) => x.id === id)!;
       s.check = async () => {
         log.push(`check:${id}`);
-        await new Promise<void>((r) => (gates[`${id}${log.filter((l) => l === `check:${id}`).length}`] = r));
+        const k = `${id}${log.filter((l) => l === `check:${id}`).length}`;
+        gate(k).arrived.resolve();
+        await gate(k).open.promise;
         log.push(`check:${id}~done`);
-        return { done: true };
+        // The region check is answered "not done", so that step runs.
+        return id === 'region' ? { done: false, why: 'gone' } : { done: true };
       };
     }
-    // The region check is answered "not done" once, so that step runs (and may change the location).
-    const region = steps.find((x) => x.id === 'region')!;
-    region.check = async () => {
-      log.push('check:region');
-      await new Promise<void>((r) => (gates.region1 = r));
-      log.push('check:region~done');
-      return { done: false, why: 'gone' };
-    };
-    region.run = async () => {
-      log.push('run:region');
-      return { state: changeState ? { location: 'us-east1' } : { location: 'southamerica-east1' }, summary: 'region ok' };
-    };
+    let ended = false;
     const p = runWizard({ steps, env: strictEnv(strictPrompter(false, [], log)), store: memStore(savedRun(['project', 'region', 'repository'], { project: 'demo-proj', location: 'southamerica-east1', repository: 'demo-repo' }), log), flags: flags({}), signal: ac.signal, sink: () => {} });
+    const end = p.then(() => void (ended = true));
     // Answer the checks one by one, as they are asked for.
-    for (const g of ['project1', 'region1', 'repository1', 'repository2']) {
-      for (let n = 0; n < 200 && !gates[g]; n++) await new Promise((r) => setTimeout(r, 1));
-      gates[g]?.();
+    for (const k of ['project1', 'region1', 'repository1']) {
+      await Promise.race([gate(k).arrived.promise, end]);
+      expect(ended, `the run ended before the check ${k} was asked for`).toBe(false);
+      gate(k).open.resolve();
     }
     const r = await p;
     expect(r.status).toBe('done');
-    expect(log.filter((l) => l.startsWith('check:'))).toEqual(wantChecks);
+    expect(log.filter((l) => l.startsWith('check:'))).toEqual(['check:project', 'check:region', 'check:repository', 'check:project~done', 'check:region~done', 'check:repository~done']);
+  });
+
+  it('early re-checks: all are over before the first question (no step runs in between, so none can go stale); the one sent back is asked then with the others, and runs after the plan', async () => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const steps = fakeSteps({ push: { ask: 'answer' } }, log, ac);
+    // Each re-check is answered only once the runner waits for it (its re-check starts): a runner that
+    // asked a step sent back before the later re-checks are over would log the ask first.
+    const open = new Map<StepId, Deferred>(['project', 'region', 'repository'].map((id) => [id as StepId, deferred()]));
+    for (const id of open.keys()) {
+      steps.find((x) => x.id === id)!.check = async () => {
+        log.push(`check:${id}`);
+        await open.get(id)!.promise;
+        log.push(`check:${id}~done`);
+        return id === 'region' ? { done: false, why: 'gone' } : { done: true };
+      };
+    }
+    const r = await runWizard({
+      steps,
+      env: strictEnv(strictPrompter(false, [], log)),
+      store: memStore(savedRun(['project', 'region', 'repository'], { project: 'demo-proj', location: 'southamerica-east1', repository: 'demo-repo' }), log),
+      flags: flags({}),
+      signal: ac.signal,
+      sink: (e) => {
+        if (e.type === 'step-start' && e.recheck) {
+          log.push(`event:step-start:${e.id}:recheck`);
+          open.get(e.id)!.resolve();
+        }
+        if (e.type === 'step-undone' || e.type === 'plan') log.push(`event:${describeEvent(e).split(':').slice(0, 2).join(':')}`);
+      },
+    });
+    expect(r.status).toBe('done');
+    expect(log.filter((l) => /^(check:|ask:|exec:|event:)/.test(l))).toEqual([
+      'check:project',
+      'check:region',
+      'check:repository',
+      'exec:preflight',
+      'event:step-start:project:recheck',
+      'check:project~done',
+      'event:step-start:region:recheck',
+      'check:region~done',
+      'event:step-undone:region',
+      'event:step-start:repository:recheck',
+      'check:repository~done',
+      'ask:region',
+      'ask:push',
+      'event:plan:real',
+      'exec:region',
+      'exec:docker-auth',
+      'exec:push',
+      'exec:summary',
+    ]);
   });
 
   it('saves the key once project, location and repository are known, and never unknown keys', async () => {
