@@ -91,6 +91,7 @@ export function createPlainSink(o: PlainOptions): Sink {
         out('The plan (what each step does, and the commands it stands for):');
         e.steps.forEach((s, i) => {
           out(`[${i + 1}/${e.steps.length}] ${s.title}: ${s.explain}`);
+          for (const c of s.changes) out(`    → ${c}`);
           for (const c of s.commands) out(`    $ ${c}`);
         });
         break;
