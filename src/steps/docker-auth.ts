@@ -2,6 +2,7 @@
 // user's Docker config, exactly what `gcloud auth configure-docker HOST` writes; we write it
 // ourselves (no gcloud process), touching nothing else, backed up first and replaced atomically.
 
+import { EXPLAIN } from './explain.js';
 import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, withContext } from '../errors.js';
@@ -59,18 +60,7 @@ async function requireHelper(ctx: StepContext, env: Env, host: string): Promise<
 export const dockerAuth: Step = {
   id: 'docker-auth',
   title: 'Let Docker push to the registry',
-  explain:
-    'Docker needs to prove who you are when it pushes to Artifact Registry. Instead of storing a password, we add one line to your Docker config saying "for this registry host, ask gcloud": Docker then runs docker-credential-gcloud, which hands over a short-lived token from your gcloud login. Everything else in your Docker config stays as it is, and the file is backed up first.',
-
-  check: safeCheck(async (ctx: StepContext, env: Env) => {
-    const host = ctx.state.registryHost;
-    if (!host) return { done: false, why: 'the registry host is not known yet' };
-    const config = await env.dockerConfig.read();
-    const helpers = credHelpersOf(config, env.dockerConfig.path);
-    if (helpers?.[host] !== HELPER) return { done: false, why: `${env.dockerConfig.path} has no credHelpers entry for ${host}` };
-    if (!(await env.docker.findHelper(HELPER))) return { done: false, why: `docker-credential-${HELPER} is not on PATH` };
-    return { done: true, summary: `Docker uses gcloud for ${host}` };
-  }),
+  explain: EXPLAIN['docker-auth'],
 
   async execute(ctx, env) {
     const host = need(ctx.state.registryHost, 'the registry host', 'docker-auth');
@@ -118,4 +108,14 @@ export const dockerAuth: Step = {
     if (!host) return [];
     return [`sets credHelpers["${host}"] to "${HELPER}" in ${dockerConfigPath ?? 'your Docker config'}, written directly (the rest of the file stays; a backup is made first)`];
   },
+
+  check: safeCheck(async (ctx: StepContext, env: Env) => {
+    const host = ctx.state.registryHost;
+    if (!host) return { done: false, why: 'the registry host is not known yet' };
+    const config = await env.dockerConfig.read();
+    const helpers = credHelpersOf(config, env.dockerConfig.path);
+    if (helpers?.[host] !== HELPER) return { done: false, why: `${env.dockerConfig.path} has no credHelpers entry for ${host}` };
+    if (!(await env.docker.findHelper(HELPER))) return { done: false, why: `docker-credential-${HELPER} is not on PATH` };
+    return { done: true, summary: `Docker uses gcloud for ${host}` };
+  }),
 };

@@ -1,6 +1,7 @@
 // Step 0: check the tools before touching anything. Checks run in parallel; each one is a
 // checklist item that is ok, a warning, or a blocking failure with its fix.
 
+import { EXPLAIN } from './explain.js';
 import type { Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, toWizardError } from '../errors.js';
@@ -166,8 +167,7 @@ async function runChecks(ctx: StepContext, env: Env, signal?: AbortSignal): Prom
 export const preflight: Step = {
   id: 'preflight',
   title: 'Check your tools',
-  explain:
-    'Before changing anything, we make sure the tools this chapter relies on are ready: the gcloud CLI with a logged-in account, Docker with a running daemon, and the small helper program that lets Docker borrow your gcloud login. Problems found now are much easier to fix than a push that fails at the end.',
+  explain: EXPLAIN.preflight,
   before: true,
   readOnly: true,
 

@@ -1,5 +1,6 @@
 // Step 1: which Google Cloud project, and is the Artifact Registry API usable there.
 
+import { EXPLAIN } from './explain.js';
 import type { Choice, Env, WizardState } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, toWizardError, withContext } from '../errors.js';
@@ -142,8 +143,7 @@ async function enableApi(ctx: StepContext, env: Env, project: string, signal: Ab
 export const project: Step = {
   id: 'project',
   title: 'Choose the Google Cloud project',
-  explain:
-    'Everything in Google Cloud lives inside a project, which also carries the billing. The repository will belong to the project you pick here. We also make sure the Artifact Registry API is switched on for it, because each Google Cloud service has to be enabled per project before you can use it.',
+  explain: EXPLAIN.project,
 
   async check(ctx, env, signal) {
     const p = ctx.state.project;

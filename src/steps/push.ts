@@ -1,5 +1,6 @@
 // Step 5: the first tagged push (latest + git short sha), verified through the API.
 
+import { EXPLAIN } from './explain.js';
 import { basename } from 'node:path';
 import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.js';
 import type { Step, StepContext } from './types.js';
@@ -285,20 +286,7 @@ async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, b
 export const push: Step = {
   id: 'push',
   title: 'Push the first image',
-  explain:
-    'Now we prove the whole path works by pushing a real image, named REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE. It gets two tags: latest, which always moves to the newest push, and the short git commit id, which never moves and lets you roll back to an exact version. Afterwards we ask the Artifact Registry API to confirm it holds the image with both tags.',
-
-  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
-    const { repositoryName, digest, imageUris } = ctx.state;
-    if (!repositoryName || !digest || !imageUris?.length) return { done: false, why: 'nothing pushed yet' };
-    const images = await env.api.listDockerImages(repositoryName, { signal });
-    const base = imageUris[0].replace(/:[^:/]+$/, '');
-    const tags = imageUris.map((u) => u.slice(u.lastIndexOf(':') + 1));
-    const entry = images.find((i) => i.uri === `${base}@${digest}`);
-    if (!entry) return { done: false, why: `${base}@${digest} is no longer in the registry` };
-    const missing = tags.filter((t) => !entry.tags.includes(t));
-    return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base} has ${tags.join(' and ')}` };
-  }),
+  explain: EXPLAIN.push,
 
   validate(flags) {
     validateImageFlag(flags.image);
@@ -409,4 +397,16 @@ export const push: Step = {
     const made = source === 'sample' ? `loads the verification image ${SAMPLE_LOCAL_REF} into Docker` : source === 'build' ? `builds ${image}:latest from ./Dockerfile` : undefined;
     return [...(made ? [made] : []), `tags it ${image}:latest and ${image}:<git short sha> for the registry, and pushes both`];
   },
+
+  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
+    const { repositoryName, digest, imageUris } = ctx.state;
+    if (!repositoryName || !digest || !imageUris?.length) return { done: false, why: 'nothing pushed yet' };
+    const images = await env.api.listDockerImages(repositoryName, { signal });
+    const base = imageUris[0].replace(/:[^:/]+$/, '');
+    const tags = imageUris.map((u) => u.slice(u.lastIndexOf(':') + 1));
+    const entry = images.find((i) => i.uri === `${base}@${digest}`);
+    if (!entry) return { done: false, why: `${base}@${digest} is no longer in the registry` };
+    const missing = tags.filter((t) => !entry.tags.includes(t));
+    return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base} has ${tags.join(' and ')}` };
+  }),
 };

@@ -1,5 +1,6 @@
 // Step 2: where the repository lives. Only locations the API lists for the project are offered.
 
+import { EXPLAIN } from './explain.js';
 import type { Choice, Env, GcloudConfig } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, withContext } from '../errors.js';
@@ -54,18 +55,7 @@ function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonl
 export const region: Step = {
   id: 'region',
   title: 'Choose the region',
-  explain:
-    'A repository lives in one region, and its address includes that region (REGION-docker.pkg.dev). Put it in the same region where Cloud Run will run your app: pulling images within one region costs nothing and is fastest. Pick a region close to your users; the guide uses southamerica-east1 (São Paulo).',
-
-  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
-    const loc = ctx.state.location;
-    if (!loc) return { done: false, why: 'no region chosen yet' };
-    if (ctx.flags.region && ctx.flags.region !== loc) return { done: false, why: `--region ${ctx.flags.region} differs from the saved ${loc}` };
-    const project = ctx.state.project;
-    if (!project) return { done: false, why: 'no project chosen yet' };
-    const locations = await locationsFor(ctx, env, project, signal);
-    return locations.includes(loc) ? { done: true, summary: `region ${loc}` } : { done: false, why: `${loc} is not offered for ${project}` };
-  }),
+  explain: EXPLAIN.region,
 
   async ask(ctx, env, signal) {
     const project = need(ctx.state.project, 'the project', 'region');
@@ -117,4 +107,14 @@ export const region: Step = {
     if (state.location) return [];
     return [`gcloud artifacts locations list --project=${flags.project ?? state.project ?? 'PROJECT'}`];
   },
+
+  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
+    const loc = ctx.state.location;
+    if (!loc) return { done: false, why: 'no region chosen yet' };
+    if (ctx.flags.region && ctx.flags.region !== loc) return { done: false, why: `--region ${ctx.flags.region} differs from the saved ${loc}` };
+    const project = ctx.state.project;
+    if (!project) return { done: false, why: 'no project chosen yet' };
+    const locations = await locationsFor(ctx, env, project, signal);
+    return locations.includes(loc) ? { done: true, summary: `region ${loc}` } : { done: false, why: `${loc} is not offered for ${project}` };
+  }),
 };

@@ -1,5 +1,6 @@
 // Step 3: the Docker repository itself. Look first; reuse a Docker one; create it otherwise.
 
+import { EXPLAIN } from './explain.js';
 import type { Env, Repository, WizardState } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { BugError, UserError, withContext } from '../errors.js';
@@ -70,20 +71,7 @@ async function waitForOtherCreate(ctx: StepContext, env: Env, name: string, id: 
 export const repository: Step = {
   id: 'repository',
   title: 'Create the Docker repository',
-  explain:
-    'A repository is a named, private shelf for images inside your project, in one region. It must be Docker-format to hold container images. We check whether it is already there and reuse it if so; otherwise we create it. Your images will then be addressed as REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE.',
-
-  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
-    const name = ctx.state.repositoryName;
-    if (!name) return { done: false, why: 'no repository yet' };
-    if (ctx.flags.repository && parseRepositoryName(name)?.repository !== ctx.flags.repository) {
-      return { done: false, why: `--repository ${ctx.flags.repository} differs from the saved one` };
-    }
-    const repo = await env.api.getRepository(name, { signal });
-    if (!repo) return { done: false, why: `${name} no longer exists` };
-    const bad = unusableBecause(repo);
-    return bad ? { done: false, why: bad } : { done: true, summary: `repository ${parseRepositoryName(repo.name)?.repository ?? name}` };
-  }),
+  explain: EXPLAIN.repository,
 
   validate(flags) {
     if (flags.repository === undefined) return;
@@ -153,6 +141,18 @@ export const repository: Step = {
     if (!state.repository || state.repositoryExists || !state.location) return [];
     return [`creates the Docker repository ${state.repository} in ${state.location}`];
   },
+
+  check: safeCheck(async (ctx: StepContext, env: Env, signal?: AbortSignal) => {
+    const name = ctx.state.repositoryName;
+    if (!name) return { done: false, why: 'no repository yet' };
+    if (ctx.flags.repository && parseRepositoryName(name)?.repository !== ctx.flags.repository) {
+      return { done: false, why: `--repository ${ctx.flags.repository} differs from the saved one` };
+    }
+    const repo = await env.api.getRepository(name, { signal });
+    if (!repo) return { done: false, why: `${name} no longer exists` };
+    const bad = unusableBecause(repo);
+    return bad ? { done: false, why: bad } : { done: true, summary: `repository ${parseRepositoryName(repo.name)?.repository ?? name}` };
+  }),
 };
 
 /** What the wizard keeps of a repository it will use. */

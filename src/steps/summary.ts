@@ -1,5 +1,6 @@
 // Step 6: what now exists, the equivalent commands as a script, the cost facts, and what comes next.
 
+import { EXPLAIN } from './explain.js';
 import type { WizardState } from '../ports.js';
 import type { Step, StepId } from './types.js';
 import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapter } from '../facts.js';
@@ -77,8 +78,7 @@ export function renderSummary(state: Partial<WizardState>, commandsByStep: Parti
 export const summary: Step = {
   id: 'summary',
   title: 'Summary',
-  explain:
-    'Here is what now exists in your project and how to refer to it. The plain gcloud and docker commands below do the same as this run, which is handy for scripts or for the next person. Last come the costs to keep in mind and where the guide goes next.',
+  explain: EXPLAIN.summary,
   readOnly: true,
 
   async check() {

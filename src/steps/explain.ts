@@ -1,0 +1,19 @@
+// What each step is and why, in our own words: shown with the step, and in the plan of a dry run.
+import type { StepId } from './types.js';
+
+export const EXPLAIN: Record<StepId, string> = {
+  preflight:
+    'Before changing anything, we make sure the tools this chapter relies on are ready: the gcloud CLI with a logged-in account, Docker with a running daemon, and the small helper program that lets Docker borrow your gcloud login. Problems found now are much easier to fix than a push that fails at the end.',
+  project:
+    'Everything in Google Cloud lives inside a project, which also carries the billing. The repository will belong to the project you pick here. We also make sure the Artifact Registry API is switched on for it, because each Google Cloud service has to be enabled per project before you can use it.',
+  region:
+    'A repository lives in one region, and its address includes that region (REGION-docker.pkg.dev). Put it in the same region where Cloud Run will run your app: pulling images within one region costs nothing and is fastest. Pick a region close to your users; the guide uses southamerica-east1 (São Paulo).',
+  repository:
+    'A repository is a named, private shelf for images inside your project, in one region. It must be Docker-format to hold container images. We check whether it is already there and reuse it if so; otherwise we create it. Your images will then be addressed as REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE.',
+  'docker-auth':
+    'Docker needs to prove who you are when it pushes to Artifact Registry. Instead of storing a password, we add one line to your Docker config saying "for this registry host, ask gcloud": Docker then runs docker-credential-gcloud, which hands over a short-lived token from your gcloud login. Everything else in your Docker config stays as it is, and the file is backed up first.',
+  push:
+    'Now we prove the whole path works by pushing a real image, named REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE. It gets two tags: latest, which always moves to the newest push, and the short git commit id, which never moves and lets you roll back to an exact version. Afterwards we ask the Artifact Registry API to confirm it holds the image with both tags.',
+  summary:
+    'Here is what now exists in your project and how to refer to it. The plain gcloud and docker commands below do the same as this run, which is handy for scripts or for the next person. Last come the costs to keep in mind and where the guide goes next.',
+};
