@@ -6,7 +6,7 @@ import { getPriority, setPriority } from 'node:os';
 import { constants as fsc } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { CancelError, ExternalError } from '../errors.js';
+import { BugError, CancelError, ExternalError } from '../errors.js';
 import { quoteArg } from '../quote.js';
 import { earlyKey, type EarlyResult, type EarlyRuns } from './early.js';
 
@@ -108,8 +108,8 @@ function fromEarly(cmd: string, display: string, r: EarlyResult, opts: RunOpts):
 
 /**
  * @param early commands started before the runner existed (src/adapters/early.ts): the first call
- *   with the same command and arguments, and no per-call env, input, cwd, line tap or timeout, takes
- *   its result instead of starting the command again.
+ *   with the same command and arguments takes its result instead of starting the command again.
+ *   Such a call may not change how the process runs (env, input, cwd, timeout): that is our bug.
  */
 export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Runner {
   return async (cmd, args, opts = {}) => {
@@ -117,7 +117,10 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
     if (opts.signal?.aborted) throw new CancelError('cancelled', { cause: opts.signal.reason });
     const key = earlyKey(cmd, args);
     const started = early?.get(key);
-    if (started && !opts.env && opts.input === undefined && !opts.cwd && !opts.onLine && !opts.timeoutMs) {
+    if (started) {
+      if (opts.env || opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine) {
+        throw new BugError(`${display} was started early, and this call would run it differently`);
+      }
       early!.delete(key);
       const signal = opts.signal;
       const r = await new Promise<EarlyResult>((resolve, reject) => {

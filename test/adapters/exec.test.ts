@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRunner, displayCommand, mergeEnv, tail } from '../../src/adapters/exec.js';
-import { CancelError, ExternalError } from '../../src/errors.js';
+import { BugError, CancelError, ExternalError } from '../../src/errors.js';
 import { earlyKey, startEarly } from '../../src/adapters/early.js';
 
 const node = process.execPath;
@@ -128,12 +128,15 @@ describe('createRunner with early runs (started before the runner existed)', () 
     expect({ m: viaEarly.message, d: viaEarly.details, f: viaEarly.fix }).toEqual({ m: plain.message, d: plain.details, f: plain.fix });
   });
 
-  it('a call with its own env, input or line tap does not take the early result', async () => {
+  it.each([
+    { case: 'its own env', opts: { env: { X: '1' } } },
+    { case: 'input', opts: { input: '' } },
+    { case: 'a line tap', opts: { onLine: () => {} } },
+    { case: 'a timeout', opts: { timeoutMs: 5000 } },
+  ])('a call that would run an early command differently ($case) is our bug, never a second process', async ({ opts }) => {
     const early = startEarly([[node, pidScript]], process.env);
     const r = createRunner({ PATH: process.env.PATH }, early);
-    await r(node, pidScript, { env: { X: '1' } });
-    await r(node, pidScript, { input: '' });
-    await r(node, pidScript, { onLine: () => {} });
+    await expect(r(node, pidScript, opts)).rejects.toBeInstanceOf(BugError);
     expect(early.size).toBe(1);
     early.get(earlyKey(node, pidScript))!.kill();
   });
