@@ -324,3 +324,35 @@ describe('retry notes from a step, through the runner, in the panel and in plain
     expect(lines).toContain('  ! retrying in 4 s, attempt 3 of 5');
   });
 });
+
+describe('<App>: the plan before anything changes', () => {
+  const planned = (over: Partial<import('../../src/runner.js').PlannedStep>[]) =>
+    STEPS.map((s, i) => ({ ...s, commands: [], changes: [], ...over[i] }));
+  it.each([
+    {
+      case: 'what will change, with its commands; a step done earlier is marked; steps with nothing to show are left out',
+      dryRun: false,
+      steps: planned([
+        {},
+        { doneEarlier: true, commands: ['gcloud artifacts locations list --project=demo'] },
+        {},
+        { changes: ['creates the Docker repository demo-repo in southamerica-east1'], commands: ['gcloud artifacts repositories create demo-repo --repository-format=docker --location=southamerica-east1 --project=demo'] },
+      ]),
+      shows: ['The plan: what will change', 'Project (done earlier: only re-checked)', '→ creates the Docker repository demo-repo in southamerica-east1', '$ gcloud artifacts repositories create demo-repo'],
+      hides: ['Preflight', 'Region', 'Keeps images next to Cloud Run'],
+    },
+    {
+      case: '--dry-run: every step, with what it is for',
+      dryRun: true,
+      steps: planned([{ commands: ['docker info'] }, {}, {}, {}]),
+      shows: ['The plan: what each step does', 'Preflight', '$ docker info', 'Keeps images next to Cloud Run so pulls cost nothing.'],
+      hides: ['→ '],
+    },
+  ])('$case', async ({ dryRun, steps, shows, hides }) => {
+    const t = setup();
+    t.send({ type: 'run-start', steps: STEPS, dryRun }, { type: 'plan', steps, dryRun });
+    const f = await waitForFrame(t.lastFrame, ...shows);
+    const plan = f.slice(f.indexOf('The plan'), f.indexOf('· Preflight')); // the step list follows
+    for (const h of hides) expect(plan).not.toContain(h);
+  });
+});
