@@ -173,7 +173,8 @@ class Run {
 
   private dryRun(): RunResult {
     const state = dryRunState(this.o.flags, this.state);
-    const planned = planSteps(this.o.steps, { flags: this.o.flags, state, cwd: this.o.env.files.cwd, done: this.done });
+    const doneEarlier = new Set(this.o.steps.filter((s) => !s.before && this.done.has(s.id)).map((s) => s.id));
+    const planned = planSteps(this.o.steps, { flags: this.o.flags, state, cwd: this.o.env.files.cwd, done: doneEarlier });
     for (const p of planned) this.commandsByStep[p.id] = p.commands;
     this.sink({ type: 'plan', steps: planned, dryRun: true });
     this.sink({ type: 'run-done', state, commandsByStep: this.commandsByStep, dryRun: true });
@@ -258,9 +259,23 @@ class Run {
     const ask = step.ask;
     try {
       const answers = await this.questions(step, (prompter) => ask(this.ctx(step), { ...this.o.env, prompter }, this.o.signal));
+      const changed = Object.entries(answers).some(
+        ([k, v]) => this.state[k as keyof WizardState] !== undefined && JSON.stringify(this.state[k as keyof WizardState]) !== JSON.stringify(v),
+      );
       this.state = { ...this.state, ...answers };
+      if (changed) this.sendBackAfter(step);
     } catch (e) {
       throw new StepFailure(toWizardError(e), this.index(step));
+    }
+  }
+
+  /** A step sent back answered differently this time: what was done after it, with the old answer, runs again. */
+  private sendBackAfter(step: Step): void {
+    for (const later of this.o.steps.slice(this.index(step) + 1)) {
+      if (later.before || !this.done.has(later.id)) continue;
+      this.done.delete(later.id);
+      this.sink({ type: 'step-undone', id: later.id });
+      if (!later.readOnly) this.notice(`${later.title}: done earlier for ${step.title.toLowerCase()}'s old answer; it runs again.`);
     }
   }
 

@@ -317,8 +317,7 @@ const cases: Case[] = [
       exit: 0,
       log: [
         'store:latest',
-        // Every re-check starts at once (the `before` step's too, though it executes anyway: see the report in the early work).
-        'check:preflight',
+        // Every re-check starts at once (not the `before` step's: it executes every time).
         'check:project',
         'check:region',
         'exec:preflight',
@@ -344,7 +343,6 @@ const cases: Case[] = [
       log: [
         'store:latest',
         'confirm:Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?',
-        'check:preflight',
         'exec:preflight',
         'store:save:preflight',
         ...ASKS,
@@ -394,7 +392,6 @@ const cases: Case[] = [
       log: [
         'store:latest',
         'event:notice:Resuming saved progress (step Region, project demo-proj, region southamerica-east1). Use --restart to start over.',
-        'check:preflight',
         'check:project',
         'exec:preflight',
         'store:save:preflight,project',
@@ -424,7 +421,6 @@ const cases: Case[] = [
       log: [
         'store:latest',
         'event:notice:Resuming saved progress (step Region, project demo-proj, region southamerica-east1). Use --restart to start over.',
-        'check:preflight',
         'check:project',
         'exec:preflight',
         'store:save:preflight,project',
@@ -452,7 +448,7 @@ const cases: Case[] = [
       status: 'done',
       exit: 0,
       // (saved after preflight, then once more before the plan)
-      log: ['store:latest', ...IDS.map((id) => `check:${id}`), 'exec:preflight', `store:save:${IDS.join(',')}`, `store:save:${IDS.join(',')}`],
+      log: ['store:latest', ...REST.map((id) => `check:${id}`), 'exec:preflight', `store:save:${IDS.join(',')}`, `store:save:${IDS.join(',')}`],
       finalDone: IDS,
       events: [/notice:This setup was completed before/, 'step-done:preflight:preflight ok', ...REST.map((id) => `step-done:${id}:still in place:skipped`), 'run-done'],
       notEvents: [/step-prompt-start/, /step-undone/, /^step-start:(?!preflight)[a-z-]+$/],
@@ -1295,7 +1291,6 @@ const lockCases: LockCase[] = [
         F,
         'store:latest',
         K,
-        'check:preflight',
         'check:project',
         'check:region',
         'check:repository',
@@ -1317,7 +1312,6 @@ const lockCases: LockCase[] = [
         F,
         'store:latest',
         'lock:demo-proj/southamerica-east1/old-repo',
-        'check:preflight',
         'check:project',
         'check:region',
         'exec:preflight',
@@ -1397,12 +1391,12 @@ describe('runWizard: bugs fixed (the P/L/R lock from the flags; the plan\'s done
   });
 });
 
-describe('runWizard: known bugs (each `it.fails` turns red once fixed: then drop `.fails`)', () => {
+describe('runWizard: --dry-run on saved progress', () => {
   // src/runner.ts dryRun() passes this.done (every step done in saved progress) to planSteps(), the
   // `before` step included; a real run executes the `before` step every time and its plan never marks
   // it (confirmPlan() gets only the re-checked non-`before` steps). So `--dry-run` on saved progress
   // says "Preflight (done earlier: a quick re-check)" (src/ui/App.tsx) where the real run runs it.
-  it.fails('--dry-run on saved progress does not call the `before` step "done earlier" either (a real run executes it)', async () => {
+  it('--dry-run on saved progress does not call the `before` step "done earlier" either (a real run executes it)', async () => {
     const { r, events } = await runCase({ saved: savedRun(['preflight', 'project']), flags: { dryRun: true } });
     expect(r.status).toBe('done');
     const plan = events.find((e): e is Extract<RunEvent, { type: 'plan' }> => e.type === 'plan');
@@ -1484,5 +1478,31 @@ describe('two runners at once over real files (progress store + lock files in on
     // Now that the first is done, the second runs.
     const again = await runWizard({ steps: fakeSteps({}, []), env: envFor(c.b.cwd, []), store: storeB, lock: createRunLock({ dir }), flags: flags({ ...c.b.flags, restart: true }), signal: new AbortController().signal, sink: () => {} });
     expect(again.status).toBe('done');
+  });
+});
+
+describe('runWizard: a step sent back that is answered differently', () => {
+  it.each([
+    {
+      case: 'the saved region is no longer right and the answer changes: the steps done after it with the old one run again',
+      saved: savedRun(IDS, { project: 'demo-proj', location: 'us-east1', repository: 'demo-repo' }),
+      region: { done: false, why: 'us-east1 is not offered any more' } as CheckResult,
+      again: ['repository', 'docker-auth', 'push'],
+    },
+    {
+      case: 'the answer stays the same: nothing else runs again',
+      saved: savedRun(IDS, { project: 'demo-proj', location: 'southamerica-east1', repository: 'demo-repo' }),
+      region: { done: false, why: 'the re-check could not tell' } as CheckResult,
+      again: [],
+    },
+  ])('$case', async ({ saved, region, again }) => {
+    // The summary, like the real one, always runs again.
+    const spec: Spec = Object.fromEntries(IDS.map((id) => [id, { check: id === 'region' ? region : id === 'summary' ? { done: false } : { done: true } }]));
+    const { r, log, described } = await runCase({ saved, spec });
+    expect(r.status).toBe('done');
+    const executed = log.filter((l) => l.startsWith('exec:')).map((l) => l.slice(5));
+    expect(executed).toEqual(['preflight', 'region', ...again, 'summary']);
+    for (const id of again) expect(described).toContain(`step-undone:${id}`);
+    expect(described.filter((d) => /^notice:.*old answer; it runs again/.test(d))).toHaveLength(again.length);
   });
 });

@@ -31,7 +31,8 @@ export class EarlyWork {
   /** Starts the re-checks of the steps done earlier. One sent back to run may start its early work at once. */
   startRechecks(steps: Step[], done: ReadonlySet<StepId>, state: Partial<WizardState>): void {
     for (const s of steps) {
-      if (!done.has(s.id) || this.checks.has(s.id)) continue;
+      // A `before` step runs every time: nothing to re-check.
+      if (s.before || !done.has(s.id) || this.checks.has(s.id)) continue;
       const p = s.check(this.ctx(s, state), this.o.env, this.o.signal);
       p.then(
         (r) => !r.done && this.offer([s], state),
