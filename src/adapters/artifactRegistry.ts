@@ -357,236 +357,265 @@ interface Session {
   generation(): number;
 }
 
+/** What every call needs: the run's one session (made on first use) and the clock for its waits. */
+interface Api {
+  session(): Promise<Session>;
+  clock: Clock;
+}
+
 const CALL_TIMEOUT_MS = 60_000;
+
+async function makeSession(gcloud: GcloudPort, endpointOverride: string | undefined): Promise<Session> {
+  const url = endpointOverride ?? (await gcloud.config()).artifactRegistryEndpoint;
+  const endpoint = parseEndpoint(url);
+  const { ar, auth } = await loadLib();
+  // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
+  const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+  oauth.setCredentials({ access_token: await gcloud.accessToken() });
+  let gen = 0;
+  // One refresh at a time, shared by the calls that failed with the same token.
+  const refreshing = memo(() =>
+    gcloud
+      .accessToken({ refresh: true })
+      .then((fresh) => {
+        oauth.setCredentials({ access_token: fresh });
+        gen++;
+      })
+      .finally(() => refreshing.reset()),
+  );
+  const refresh = (seen: number) => (seen !== gen ? Promise.resolve() : refreshing.get()); // another call already replaced it
+  const client = new ar.ArtifactRegistryClient({
+    fallback: true,
+    apiEndpoint: endpoint.apiEndpoint,
+    port: endpoint.port,
+    protocol: endpoint.protocol,
+    authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
+  } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
+  return { client, endpoint, refresh, generation: () => gen };
+}
+
+/**
+ * Run one API call with: UNAUTHENTICATED → refresh the token once and retry at once;
+ * transient failures → bounded exponential backoff with jitter, each retry reported.
+ */
+async function call<T>(
+  api: Api,
+  what: string,
+  ctx: { project?: string; callText: string },
+  opts: CallOpts | undefined,
+  fn: (s: Session) => Promise<T>,
+  onFail?: (f: ApiFailure, attempt: number) => Promise<{ value: T } | undefined>,
+): Promise<T> {
+  const signal = opts?.signal;
+  let refreshed = false;
+  let s: Session;
+  try {
+    s = await raceSignal(api.session(), signal);
+  } catch (e) {
+    if (isWizardError(e)) throw e;
+    throw new ExternalError(`could not start the Artifact Registry client: ${e instanceof Error ? e.message : String(e)}`, {}, [], { cause: safeCause(e) });
+  }
+  opts?.onProgress?.({ type: 'call', text: ctx.callText });
+  let gen = 0;
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw new CancelError('cancelled', { cause: signal.reason });
+    try {
+      gen = s.generation();
+      return await raceSignal(fn(s), signal);
+    } catch (e) {
+      if (e instanceof CancelError) throw e;
+      if (isWizardError(e)) throw e;
+      const f = describeFailure(e);
+      if (onFail) {
+        const handled = await onFail(f, attempt);
+        if (handled) return handled.value;
+      }
+      if (f.code === 16 && !refreshed) {
+        refreshed = true;
+        await s.refresh(gen);
+        attempt--; // a token refresh is not a retry of a transient failure
+        continue;
+      }
+      if (isTransient(f) && attempt < MAX_ATTEMPTS) {
+        const delayMs = backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS, api.clock.random());
+        opts?.onProgress?.({ type: 'retry', text: retryText(delayMs, attempt + 1, MAX_ATTEMPTS), attempt: attempt + 1, of: MAX_ATTEMPTS, delayMs });
+        await api.clock.sleep(delayMs, { signal });
+        continue;
+      }
+      throw toApiError(e, { what, project: ctx.project, endpoint: s.endpoint, attempts: isTransient(f) ? attempt : undefined });
+    }
+  }
+}
+
+function splitRepo(name: string): { project: string; location: string; repositoryId: string } {
+  const m = /^projects\/([^/]+)\/locations\/([^/]+)\/repositories\/([^/]+)$/.exec(name);
+  if (!m) throw new UserError(`not a repository resource name: ${name}`, ['Expected projects/PROJECT/locations/LOCATION/repositories/REPOSITORY.']);
+  return { project: m[1]!, location: m[2]!, repositoryId: m[3]! };
+}
+
+async function getRepository(api: Api, name: string, opts?: CallOpts): Promise<Repository | null> {
+  const { project } = splitRepo(name);
+  return call<Repository | null>(
+    api,
+    `get repository ${name}`,
+    { project, callText: `artifactregistry.repositories.get ${name}` },
+    opts,
+    async (s) => {
+      const [repo] = await s.client.getRepository({ name }, { timeout: CALL_TIMEOUT_MS });
+      return toRepository(repo as unknown as Record<string, unknown>);
+    },
+    async (f) => (f.code === 5 && f.reason !== 'SERVICE_DISABLED' ? { value: null } : undefined),
+  );
+}
+
+function listLocations(api: Api, project: string, onProgress?: ProgressFn): Promise<string[]> {
+  return call(
+    api,
+    `list locations of project ${project}`,
+    { project, callText: `artifactregistry.locations.list projects/${project}` },
+    { onProgress },
+    async (s) => {
+      const ids: string[] = [];
+      for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+        const l = loc as { locationId?: string | null; name?: string | null };
+        const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
+        if (id) ids.push(id);
+      }
+      return ids;
+    },
+  );
+}
+
+type CreateArgs = Parameters<ArtifactRegistryPort['createRepository']>[0];
+
+/** A create-repository long-running operation, as the client returns it and as polling reads it. */
+interface CreateOperation {
+  done?: boolean | null;
+  result?: unknown;
+  name?: string;
+  error?: unknown;
+  __existing?: boolean;
+}
+
+async function createRepository(api: Api, args: CreateArgs, opts?: CallOpts): Promise<Repository> {
+  const { project, location, repositoryId, description } = args;
+  const parent = `projects/${project}/locations/${location}`;
+  const name = `${parent}/repositories/${repositoryId}`;
+  let sawTransient = false;
+  const op = await call(
+    api,
+    `create repository ${repositoryId}`,
+    { project, callText: `artifactregistry.repositories.create ${name}` },
+    opts,
+    async (s) => {
+      const [operation] = await s.client.createRepository(
+        { parent, repositoryId, repository: { format: 'DOCKER' as never, ...(description ? { description } : {}) } },
+        { timeout: CALL_TIMEOUT_MS },
+      );
+      return operation;
+    },
+    async (f) => {
+      // A retried create whose first attempt went through: the repository is there. Use it.
+      if (f.code === 6 && sawTransient) {
+        const existing = await getRepository(api, name, { signal: opts?.signal });
+        if (existing) return { value: { done: true, result: existing, name: '', __existing: true } as never };
+      }
+      if (isTransient(f)) sawTransient = true;
+      return undefined;
+    },
+  );
+  const o = op as unknown as CreateOperation;
+  if (o.__existing) return o.result as Repository;
+  const current = await pollOperation(api, o, project, repositoryId, opts);
+  if (current.error) {
+    const s = await api.session();
+    const raw = current.error as { code?: unknown; message?: unknown };
+    throw toApiError({ code: raw.code, message: raw.message } as unknown, { what: `create repository ${repositoryId}`, project, endpoint: s.endpoint });
+  }
+  if (current.result && typeof current.result === 'object' && (current.result as { name?: unknown }).name) {
+    return toRepository(current.result as Record<string, unknown>);
+  }
+  // Done without a decodable response: read the repository back.
+  const repo = await getRepository(api, name, { signal: opts?.signal });
+  if (!repo) throw new ExternalError(`create repository ${repositoryId}: the operation finished but the repository is not there`, {});
+  return repo;
+}
+
+/** Poll the long-running operation ourselves (with the injected clock) so each poll shows. */
+async function pollOperation(api: Api, op: CreateOperation, project: string, repositoryId: string, opts?: CallOpts): Promise<CreateOperation> {
+  const { clock } = api;
+  let current = op;
+  const started = clock.now();
+  let polls = 0;
+  const schedule = [100, 200, 400, 800, 1000];
+  while (!current.done) {
+    const delay = schedule[Math.min(polls, schedule.length - 1)]!;
+    polls++;
+    await clock.sleep(delay, { signal: opts?.signal });
+    const opName = current.name!;
+    current = (await call(
+      api,
+      `create repository ${repositoryId}`,
+      { project, callText: `artifactregistry.operations.get ${opName}` },
+      { signal: opts?.signal, onProgress: (n) => (n.type === 'retry' ? opts?.onProgress?.(n) : undefined) },
+      async (s) => (await s.client.checkCreateRepositoryProgress(opName)) as unknown,
+    )) as CreateOperation;
+    const secs = Math.round((clock.now() - started) / 100) / 10;
+    opts?.onProgress?.({
+      type: 'line',
+      text: current.done ? `operation finished (after ${polls} ${polls === 1 ? 'poll' : 'polls'}, ${secs} s)` : `operation still running (poll ${polls}, ${secs} s)`,
+    });
+    if (polls > 600) {
+      throw new ExternalError(`create repository ${repositoryId}: the operation did not finish`, { retryable: true }, [
+        'Run registry-setup again later: it checks whether the repository exists before creating it.',
+      ]);
+    }
+  }
+  return current;
+}
+
+async function listDockerImages(api: Api, repositoryName: string, opts?: CallOpts): Promise<DockerImage[]> {
+  const { project } = splitRepo(repositoryName);
+  return call(
+    api,
+    `list images in ${repositoryName}`,
+    { project, callText: `artifactregistry.dockerImages.list ${repositoryName}` },
+    opts,
+    async (s) => {
+      const out: DockerImage[] = [];
+      for await (const img of s.client.listDockerImagesAsync({ parent: repositoryName }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
+        out.push(toDockerImage(img as unknown as Record<string, unknown>));
+      }
+      return out;
+    },
+  );
+}
+
+function preload(): Promise<void> {
+  return loadLib()
+    .then(({ auth }) => warmHttp(auth))
+    .then(
+      () => undefined,
+      () => undefined,
+    );
+}
 
 export function createArtifactRegistry(deps: {
   gcloud: GcloudPort;
   clock: Clock;
   endpoint?: string;
 }): ArtifactRegistryPort & { /** Load the client and warm its HTTP stack (never rejects; no request is sent). */ preload(): Promise<void> } {
-  const { gcloud, clock } = deps;
-
-  async function makeSession(): Promise<Session> {
-    const url = deps.endpoint ?? (await gcloud.config()).artifactRegistryEndpoint;
-    const endpoint = parseEndpoint(url);
-    const { ar, auth } = await loadLib();
-    // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
-    const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
-    oauth.setCredentials({ access_token: await gcloud.accessToken() });
-    let gen = 0;
-    // One refresh at a time, shared by the calls that failed with the same token.
-    const refreshing = memo(() =>
-      gcloud
-        .accessToken({ refresh: true })
-        .then((fresh) => {
-          oauth.setCredentials({ access_token: fresh });
-          gen++;
-        })
-        .finally(() => refreshing.reset()),
-    );
-    const refresh = (seen: number) => (seen !== gen ? Promise.resolve() : refreshing.get()); // another call already replaced it
-    const client = new ar.ArtifactRegistryClient({
-      fallback: true,
-      apiEndpoint: endpoint.apiEndpoint,
-      port: endpoint.port,
-      protocol: endpoint.protocol,
-      authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
-    } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
-    return { client, endpoint, refresh, generation: () => gen };
-  }
-
-  const session = memo(makeSession).get;
-
-  /**
-   * Run one API call with: UNAUTHENTICATED → refresh the token once and retry at once;
-   * transient failures → bounded exponential backoff with jitter, each retry reported.
-   */
-  async function call<T>(
-    what: string,
-    ctx: { project?: string; callText: string },
-    opts: CallOpts | undefined,
-    fn: (s: Session) => Promise<T>,
-    onFail?: (f: ApiFailure, attempt: number) => Promise<{ value: T } | undefined>,
-  ): Promise<T> {
-    const signal = opts?.signal;
-    let refreshed = false;
-    let s: Session;
-    try {
-      s = await raceSignal(session(), signal);
-    } catch (e) {
-      if (isWizardError(e)) throw e;
-      throw new ExternalError(`could not start the Artifact Registry client: ${e instanceof Error ? e.message : String(e)}`, {}, [], { cause: safeCause(e) });
-    }
-    opts?.onProgress?.({ type: 'call', text: ctx.callText });
-    let gen = 0;
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new CancelError('cancelled', { cause: signal.reason });
-      try {
-        gen = s.generation();
-        return await raceSignal(fn(s), signal);
-      } catch (e) {
-        if (e instanceof CancelError) throw e;
-        if (isWizardError(e)) throw e;
-        const f = describeFailure(e);
-        if (onFail) {
-          const handled = await onFail(f, attempt);
-          if (handled) return handled.value;
-        }
-        if (f.code === 16 && !refreshed) {
-          refreshed = true;
-          await s.refresh(gen);
-          attempt--; // a token refresh is not a retry of a transient failure
-          continue;
-        }
-        if (isTransient(f) && attempt < MAX_ATTEMPTS) {
-          const delayMs = backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS, clock.random());
-          opts?.onProgress?.({ type: 'retry', text: retryText(delayMs, attempt + 1, MAX_ATTEMPTS), attempt: attempt + 1, of: MAX_ATTEMPTS, delayMs });
-          await clock.sleep(delayMs, { signal });
-          continue;
-        }
-        throw toApiError(e, { what, project: ctx.project, endpoint: s.endpoint, attempts: isTransient(f) ? attempt : undefined });
-      }
-    }
-  }
-
-  const splitRepo = (name: string) => {
-    const m = /^projects\/([^/]+)\/locations\/([^/]+)\/repositories\/([^/]+)$/.exec(name);
-    if (!m) throw new UserError(`not a repository resource name: ${name}`, ['Expected projects/PROJECT/locations/LOCATION/repositories/REPOSITORY.']);
-    return { project: m[1]!, location: m[2]!, repositoryId: m[3]! };
-  };
-
-  async function getRepository(name: string, opts?: CallOpts): Promise<Repository | null> {
-    const { project } = splitRepo(name);
-    return call<Repository | null>(
-      `get repository ${name}`,
-      { project, callText: `artifactregistry.repositories.get ${name}` },
-      opts,
-      async (s) => {
-        const [repo] = await s.client.getRepository({ name }, { timeout: CALL_TIMEOUT_MS });
-        return toRepository(repo as unknown as Record<string, unknown>);
-      },
-      async (f) => (f.code === 5 && f.reason !== 'SERVICE_DISABLED' ? { value: null } : undefined),
-    );
-  }
-
+  const api: Api = { session: memo(() => makeSession(deps.gcloud, deps.endpoint)).get, clock: deps.clock };
   // One list per project and run (the project and region steps both ask, at once on a re-run).
-  const locations = memoByKey((project: string, onProgress?: ProgressFn) =>
-    call(
-      `list locations of project ${project}`,
-      { project, callText: `artifactregistry.locations.list projects/${project}` },
-      { onProgress },
-      async (s) => {
-        const ids: string[] = [];
-        for await (const loc of s.client.listLocationsAsync({ name: `projects/${project}` }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
-          const l = loc as { locationId?: string | null; name?: string | null };
-          const id = l.locationId || (l.name ? l.name.split('/').pop() : undefined);
-          if (id) ids.push(id);
-        }
-        return ids;
-      },
-    ),
-  );
-
+  const locations = memoByKey((project: string, onProgress?: ProgressFn) => listLocations(api, project, onProgress));
   return {
-    preload() {
-      return loadLib()
-        .then(({ auth }) => warmHttp(auth))
-        .then(
-          () => undefined,
-          () => undefined,
-        );
-    },
-
+    preload,
     listLocations(project, opts) {
       // Each caller may stop waiting (its own signal) without stopping the shared list.
       return raceSignal(locations(project, opts?.onProgress), opts?.signal).then((ids) => [...ids]);
     },
-
-    getRepository,
-
-    async createRepository(args, opts) {
-      const { project, location, repositoryId, description } = args;
-      const parent = `projects/${project}/locations/${location}`;
-      const name = `${parent}/repositories/${repositoryId}`;
-      let sawTransient = false;
-      const op = await call(
-        `create repository ${repositoryId}`,
-        { project, callText: `artifactregistry.repositories.create ${name}` },
-        opts,
-        async (s) => {
-          const [operation] = await s.client.createRepository(
-            { parent, repositoryId, repository: { format: 'DOCKER' as never, ...(description ? { description } : {}) } },
-            { timeout: CALL_TIMEOUT_MS },
-          );
-          return operation;
-        },
-        async (f) => {
-          // A retried create whose first attempt went through: the repository is there. Use it.
-          if (f.code === 6 && sawTransient) {
-            const existing = await getRepository(name, { signal: opts?.signal });
-            if (existing) return { value: { done: true, result: existing, name: '', __existing: true } as never };
-          }
-          if (isTransient(f)) sawTransient = true;
-          return undefined;
-        },
-      );
-      const o = op as unknown as { done?: boolean | null; result?: unknown; name?: string; __existing?: boolean; error?: unknown };
-      if (o.__existing) return o.result as Repository;
-      // Poll the long-running operation ourselves (with the injected clock) so each poll shows.
-      let current = o;
-      const started = clock.now();
-      let polls = 0;
-      const schedule = [100, 200, 400, 800, 1000];
-      while (!current.done) {
-        const delay = schedule[Math.min(polls, schedule.length - 1)]!;
-        polls++;
-        await clock.sleep(delay, { signal: opts?.signal });
-        const opName = current.name!;
-        current = (await call(
-          `create repository ${repositoryId}`,
-          { project, callText: `artifactregistry.operations.get ${opName}` },
-          { signal: opts?.signal, onProgress: (n) => (n.type === 'retry' ? opts?.onProgress?.(n) : undefined) },
-          async (s) => (await s.client.checkCreateRepositoryProgress(opName)) as unknown,
-        )) as typeof current;
-        const secs = Math.round((clock.now() - started) / 100) / 10;
-        opts?.onProgress?.({
-          type: 'line',
-          text: current.done ? `operation finished (after ${polls} ${polls === 1 ? 'poll' : 'polls'}, ${secs} s)` : `operation still running (poll ${polls}, ${secs} s)`,
-        });
-        if (polls > 600) {
-          throw new ExternalError(`create repository ${repositoryId}: the operation did not finish`, { retryable: true }, [
-            'Run registry-setup again later: it checks whether the repository exists before creating it.',
-          ]);
-        }
-      }
-      if (current.error) {
-        const s = await session();
-        const raw = current.error as { code?: unknown; message?: unknown };
-        throw toApiError({ code: raw.code, message: raw.message } as unknown, { what: `create repository ${repositoryId}`, project, endpoint: s.endpoint });
-      }
-      if (current.result && typeof current.result === 'object' && (current.result as { name?: unknown }).name) {
-        return toRepository(current.result as Record<string, unknown>);
-      }
-      // Done without a decodable response: read the repository back.
-      const repo = await getRepository(name, { signal: opts?.signal });
-      if (!repo) throw new ExternalError(`create repository ${repositoryId}: the operation finished but the repository is not there`, {});
-      return repo;
-    },
-
-    async listDockerImages(repositoryName, opts) {
-      const { project } = splitRepo(repositoryName);
-      return call(
-        `list images in ${repositoryName}`,
-        { project, callText: `artifactregistry.dockerImages.list ${repositoryName}` },
-        opts,
-        async (s) => {
-          const out: DockerImage[] = [];
-          for await (const img of s.client.listDockerImagesAsync({ parent: repositoryName }, { timeout: CALL_TIMEOUT_MS, autoPaginate: false })) {
-            out.push(toDockerImage(img as unknown as Record<string, unknown>));
-          }
-          return out;
-        },
-      );
-    },
+    getRepository: (name, opts) => getRepository(api, name, opts),
+    createRepository: (args, opts) => createRepository(api, args, opts),
+    listDockerImages: (repositoryName, opts) => listDockerImages(api, repositoryName, opts),
   };
 }

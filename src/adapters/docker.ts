@@ -100,133 +100,177 @@ function notInstalled(e: unknown): boolean {
   return e instanceof ExternalError && e.details.exitCode === null && /not installed/.test(e.message);
 }
 
+/** A note per non-blank output line, when the caller listens. */
+function lineNote(opts?: CallOpts): ((line: string) => unknown) | undefined {
+  return opts?.onProgress ? (line: string) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined;
+}
+
+/** Runs a docker push, streaming per-layer notes; the digest Docker printed for each tag (at least one, or it throws). */
+async function pushing(run: Runner, args: string[], ref: string, opts?: CallOpts): Promise<Record<string, PushResult>> {
+  const command = `docker ${args.join(' ')}`;
+  opts?.onProgress?.({ type: 'call', text: command });
+  const digests: Record<string, PushResult> = {};
+  const onLine = (line: string) => {
+    if (!line.trim()) return;
+    const p = parsePushLine(line);
+    if (p.kind === 'digest') {
+      digests[p.tag] = { digest: p.digest, size: p.size };
+      opts?.onProgress?.({ type: 'line', text: `${p.tag}: digest ${p.digest}` });
+    } else if (p.kind === 'layer') opts?.onProgress?.({ type: 'layer', id: p.id, status: p.status });
+    else opts?.onProgress?.({ type: 'line', text: p.text });
+  };
+  const r = await run('docker', args, { reject: false, signal: opts?.signal, onLine });
+  const output = `${r.stdout}\n${r.stderr}`;
+  if (r.exitCode !== 0) {
+    if (args.includes('--all-tags') && /unknown flag: --all-tags/i.test(output)) {
+      throw new ExternalError('this Docker is too old for docker push --all-tags (Docker 20.10 or newer has it)', { command, exitCode: r.exitCode, stderrTail: tail(output), reason: 'NO_ALL_TAGS' });
+    }
+    throw pushError(ref, r.exitCode, output, command);
+  }
+  // onLine may not have seen them (e.g. a runner without streaming): look in the output too.
+  for (const line of r.stdout.split(/\r?\n/)) {
+    const p = parsePushLine(line);
+    if (p.kind === 'digest') digests[p.tag] ??= { digest: p.digest, size: p.size };
+  }
+  if (Object.keys(digests).length === 0) {
+    throw new ExternalError(`\`${command}\` ended without reporting a digest, so the push cannot be trusted`, { command, exitCode: r.exitCode, stderrTail: tail(output) });
+  }
+  return digests;
+}
+
+async function info(run: Runner, env: NodeJS.ProcessEnv, opts?: CallOpts): Promise<DockerInfo> {
+  const path = (await findOnPath('docker', env.PATH, env.PATHEXT)) ?? undefined;
+  let r;
+  try {
+    r = await run('docker', ['version', '--format', 'json'], { reject: false, signal: opts?.signal, timeoutMs: 20_000 });
+  } catch (e) {
+    if (notInstalled(e)) return { clientVersion: null, ...(path ? { path } : {}) };
+    if (e instanceof ExternalError && e.details.retryable) {
+      // Timed out: the daemon (or DOCKER_HOST) does not answer.
+      return { clientVersion: 'unknown', daemonProblem: env.DOCKER_HOST ? 'docker-host' : 'other', daemonMessage: e.message, ...(path ? { path } : {}) };
+    }
+    throw e;
+  }
+  let data: { Client?: { Version?: string } | null; Server?: { Version?: string } | null } = {};
+  try {
+    data = JSON.parse(r.stdout.trim().split(/\r?\n/)[0] || '{}');
+  } catch {
+    const m = /Version:\s*(\S+)/.exec(r.stdout);
+    if (m) data = { Client: { Version: m[1] } };
+  }
+  const out: DockerInfo = { clientVersion: data.Client?.Version ?? null };
+  if (path) out.path = path;
+  if (data.Server?.Version && r.exitCode === 0) {
+    out.serverVersion = data.Server.Version;
+    return out;
+  }
+  out.daemonProblem = classifyDaemonProblem(r.stderr, env.DOCKER_HOST);
+  const msg = headline(r.stderr);
+  if (msg) out.daemonMessage = msg;
+  return out;
+}
+
+/** `docker image ls --format '{{json .}}'` output → the tagged images (untagged and unreadable lines left out). */
+function parseImageList(stdout: string): LocalImage[] {
+  const out: LocalImage[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    let x: Record<string, string>;
+    try {
+      x = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!x.Repository || x.Repository === '<none>' || !x.Tag || x.Tag === '<none>') continue;
+    const img: LocalImage = { ref: `${x.Repository}:${x.Tag}`, id: x.ID ?? '' };
+    const size = parseSize(x.Size);
+    if (size !== undefined) img.sizeBytes = size;
+    out.push(img);
+  }
+  return out;
+}
+
+async function inspectImage(run: Runner, ref: string, opts?: CallOpts): Promise<LocalImage | null> {
+  refuseFlagLike('image reference', ref);
+  const r = await run('docker', ['image', 'inspect', '--format', '{{json .}}', ref], { reject: false, signal: opts?.signal });
+  if (r.exitCode !== 0) {
+    if (/no such image|No such object/i.test(r.stderr)) return null;
+    throw new ExternalError(`\`docker image inspect ${ref}\` failed (exit ${r.exitCode})${headline(r.stderr) ? `: ${headline(r.stderr)}` : ''}`, {
+      command: `docker image inspect ${ref}`,
+      exitCode: r.exitCode,
+      stderrTail: tail(r.stderr),
+    });
+  }
+  let x: { Id?: string; Os?: string; Architecture?: string; Size?: number };
+  try {
+    x = JSON.parse(r.stdout.trim().split(/\r?\n/)[0] ?? '{}');
+  } catch (e) {
+    throw new ExternalError(`docker printed something unexpected for image ${ref}`, { command: `docker image inspect ${ref}` }, [], { cause: e });
+  }
+  const img: LocalImage = { ref, id: x.Id ?? '' };
+  if (x.Os) img.os = x.Os;
+  if (x.Architecture) img.architecture = x.Architecture;
+  if (typeof x.Size === 'number') img.sizeBytes = x.Size;
+  return img;
+}
+
+async function build(run: Runner, args: Parameters<DockerPort['build']>[0], opts?: CallOpts): Promise<void> {
+  refuseFlagLike('image tag', args.tag);
+  refuseFlagLike('build context', args.context);
+  const a = ['build', '-t', args.tag];
+  if (args.platform) {
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(args.platform)) throw new UserError(`not a platform: ${args.platform}`, ['Use a value like linux/amd64.']);
+    a.push('--platform', args.platform);
+  }
+  if (args.noCache) a.push('--no-cache');
+  a.push(args.context);
+  opts?.onProgress?.({ type: 'call', text: `docker ${a.join(' ')}` });
+  await run('docker', a, { signal: opts?.signal, onLine: lineNote(opts) });
+}
+
+async function helperCredential(run: Runner, helper: string, host: string, opts?: CallOpts): ReturnType<DockerPort['helperCredential']> {
+  if (!/^[A-Za-z0-9._-]+$/.test(helper)) throw new BugError(`not a credential helper name: ${helper}`);
+  refuseFlagLike('registry host', host);
+  const cmd = `docker-credential-${helper}`;
+  let r;
+  try {
+    r = await run(cmd, ['get'], { input: host, reject: false, signal: opts?.signal, background: opts?.background, timeoutMs: 30_000, display: `echo ${host} | ${cmd} get` });
+  } catch (e) {
+    if (notInstalled(e)) return { ok: false, message: `${cmd} is not on the PATH` };
+    if (e instanceof ExternalError) return { ok: false, message: e.message };
+    throw e;
+  }
+  if (r.exitCode !== 0) {
+    // Helpers print their error on stdout ("credentials not found in native keychain").
+    const why = headline(r.stderr) ?? headline(r.stdout);
+    return { ok: false, message: why ? `${cmd} get failed: ${why.replace(/"Secret"\s*:\s*"[^"]*"/g, '"Secret":"…"')}` : `${cmd} get failed (exit ${r.exitCode})` };
+  }
+  let username: string | undefined;
+  let ok = false;
+  try {
+    const parsed = JSON.parse(r.stdout) as { Secret?: unknown; Username?: unknown };
+    ok = typeof parsed.Secret === 'string' && parsed.Secret.length > 0;
+    username = typeof parsed.Username === 'string' ? parsed.Username : undefined;
+  } catch {
+    return { ok: false, message: `${cmd} get printed something that is not JSON` };
+  }
+  // The secret goes out of scope here: never returned, never logged.
+  return ok ? { ok, ...(username ? { username } : {}) } : { ok, ...(username ? { username } : {}), message: `${cmd} returned no secret for ${host}` };
+}
+
 export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): DockerPort {
   const { run, env } = deps;
-  const lineNote = (opts?: CallOpts) => (opts?.onProgress ? (line: string) => line.trim() && opts.onProgress!({ type: 'line', text: line }) : undefined);
-
-  /** Runs a docker push, streaming per-layer notes; the digest Docker printed for each tag (at least one, or it throws). */
-  const pushing = async (args: string[], ref: string, opts?: CallOpts): Promise<Record<string, PushResult>> => {
-    const command = `docker ${args.join(' ')}`;
-    opts?.onProgress?.({ type: 'call', text: command });
-    const digests: Record<string, PushResult> = {};
-    const onLine = (line: string) => {
-      if (!line.trim()) return;
-      const p = parsePushLine(line);
-      if (p.kind === 'digest') {
-        digests[p.tag] = { digest: p.digest, size: p.size };
-        opts?.onProgress?.({ type: 'line', text: `${p.tag}: digest ${p.digest}` });
-      } else if (p.kind === 'layer') opts?.onProgress?.({ type: 'layer', id: p.id, status: p.status });
-      else opts?.onProgress?.({ type: 'line', text: p.text });
-    };
-    const r = await run('docker', args, { reject: false, signal: opts?.signal, onLine });
-    const output = `${r.stdout}\n${r.stderr}`;
-    if (r.exitCode !== 0) {
-      if (args.includes('--all-tags') && /unknown flag: --all-tags/i.test(output)) {
-        throw new ExternalError('this Docker is too old for docker push --all-tags (Docker 20.10 or newer has it)', { command, exitCode: r.exitCode, stderrTail: tail(output), reason: 'NO_ALL_TAGS' });
-      }
-      throw pushError(ref, r.exitCode, output, command);
-    }
-    // onLine may not have seen them (e.g. a runner without streaming): look in the output too.
-    for (const line of r.stdout.split(/\r?\n/)) {
-      const p = parsePushLine(line);
-      if (p.kind === 'digest') digests[p.tag] ??= { digest: p.digest, size: p.size };
-    }
-    if (Object.keys(digests).length === 0) {
-      throw new ExternalError(`\`${command}\` ended without reporting a digest, so the push cannot be trusted`, { command, exitCode: r.exitCode, stderrTail: tail(output) });
-    }
-    return digests;
-  };
-
   return {
-    async info(opts) {
-      const path = (await findOnPath('docker', env.PATH, env.PATHEXT)) ?? undefined;
-      let r;
-      try {
-        r = await run('docker', ['version', '--format', 'json'], { reject: false, signal: opts?.signal, timeoutMs: 20_000 });
-      } catch (e) {
-        if (notInstalled(e)) return { clientVersion: null, ...(path ? { path } : {}) };
-        if (e instanceof ExternalError && e.details.retryable) {
-          // Timed out: the daemon (or DOCKER_HOST) does not answer.
-          return { clientVersion: 'unknown', daemonProblem: env.DOCKER_HOST ? 'docker-host' : 'other', daemonMessage: e.message, ...(path ? { path } : {}) };
-        }
-        throw e;
-      }
-      let data: { Client?: { Version?: string } | null; Server?: { Version?: string } | null } = {};
-      try {
-        data = JSON.parse(r.stdout.trim().split(/\r?\n/)[0] || '{}');
-      } catch {
-        const m = /Version:\s*(\S+)/.exec(r.stdout);
-        if (m) data = { Client: { Version: m[1] } };
-      }
-      const out: DockerInfo = { clientVersion: data.Client?.Version ?? null };
-      if (path) out.path = path;
-      if (data.Server?.Version && r.exitCode === 0) {
-        out.serverVersion = data.Server.Version;
-        return out;
-      }
-      out.daemonProblem = classifyDaemonProblem(r.stderr, env.DOCKER_HOST);
-      const msg = headline(r.stderr);
-      if (msg) out.daemonMessage = msg;
-      return out;
-    },
+    info: (opts) => info(run, env, opts),
 
     async listImages(opts) {
       const r = await run('docker', ['image', 'ls', '--format', '{{json .}}'], { signal: opts?.signal });
-      const out: LocalImage[] = [];
-      for (const line of r.stdout.split(/\r?\n/)) {
-        if (!line.trim()) continue;
-        let x: Record<string, string>;
-        try {
-          x = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (!x.Repository || x.Repository === '<none>' || !x.Tag || x.Tag === '<none>') continue;
-        const img: LocalImage = { ref: `${x.Repository}:${x.Tag}`, id: x.ID ?? '' };
-        const size = parseSize(x.Size);
-        if (size !== undefined) img.sizeBytes = size;
-        out.push(img);
-      }
-      return out;
+      return parseImageList(r.stdout);
     },
 
-    async inspectImage(ref, opts) {
-      refuseFlagLike('image reference', ref);
-      const r = await run('docker', ['image', 'inspect', '--format', '{{json .}}', ref], { reject: false, signal: opts?.signal });
-      if (r.exitCode !== 0) {
-        if (/no such image|No such object/i.test(r.stderr)) return null;
-        throw new ExternalError(`\`docker image inspect ${ref}\` failed (exit ${r.exitCode})${headline(r.stderr) ? `: ${headline(r.stderr)}` : ''}`, {
-          command: `docker image inspect ${ref}`,
-          exitCode: r.exitCode,
-          stderrTail: tail(r.stderr),
-        });
-      }
-      let x: { Id?: string; Os?: string; Architecture?: string; Size?: number };
-      try {
-        x = JSON.parse(r.stdout.trim().split(/\r?\n/)[0] ?? '{}');
-      } catch (e) {
-        throw new ExternalError(`docker printed something unexpected for image ${ref}`, { command: `docker image inspect ${ref}` }, [], { cause: e });
-      }
-      const img: LocalImage = { ref, id: x.Id ?? '' };
-      if (x.Os) img.os = x.Os;
-      if (x.Architecture) img.architecture = x.Architecture;
-      if (typeof x.Size === 'number') img.sizeBytes = x.Size;
-      return img;
-    },
+    inspectImage: (ref, opts) => inspectImage(run, ref, opts),
 
-    async build(args, opts) {
-      refuseFlagLike('image tag', args.tag);
-      refuseFlagLike('build context', args.context);
-      const a = ['build', '-t', args.tag];
-      if (args.platform) {
-        if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(args.platform)) throw new UserError(`not a platform: ${args.platform}`, ['Use a value like linux/amd64.']);
-        a.push('--platform', args.platform);
-      }
-      if (args.noCache) a.push('--no-cache');
-      a.push(args.context);
-      opts?.onProgress?.({ type: 'call', text: `docker ${a.join(' ')}` });
-      await run('docker', a, { signal: opts?.signal, onLine: lineNote(opts) });
-    },
+    build: (args, opts) => build(run, args, opts),
 
     async tag(source, target, opts) {
       refuseFlagLike('image reference', source);
@@ -244,7 +288,7 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
     async push(ref, opts) {
       refuseFlagLike('image reference', ref);
       // pushing() throws unless Docker printed a digest; one tag, so one digest.
-      return Object.values(await pushing(['push', ref], ref, opts))[0]!;
+      return Object.values(await pushing(run, ['push', ref], ref, opts))[0]!;
     },
 
     async localTags(repository, opts) {
@@ -255,38 +299,10 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
 
     async pushAllTags(repository, opts) {
       refuseFlagLike('image repository', repository);
-      return pushing(['push', '--all-tags', repository], repository, opts);
+      return pushing(run, ['push', '--all-tags', repository], repository, opts);
     },
 
-    async helperCredential(helper, host, opts) {
-      if (!/^[A-Za-z0-9._-]+$/.test(helper)) throw new BugError(`not a credential helper name: ${helper}`);
-      refuseFlagLike('registry host', host);
-      const cmd = `docker-credential-${helper}`;
-      let r;
-      try {
-        r = await run(cmd, ['get'], { input: host, reject: false, signal: opts?.signal, background: opts?.background, timeoutMs: 30_000, display: `echo ${host} | ${cmd} get` });
-      } catch (e) {
-        if (notInstalled(e)) return { ok: false, message: `${cmd} is not on the PATH` };
-        if (e instanceof ExternalError) return { ok: false, message: e.message };
-        throw e;
-      }
-      if (r.exitCode !== 0) {
-        // Helpers print their error on stdout ("credentials not found in native keychain").
-        const why = headline(r.stderr) ?? headline(r.stdout);
-        return { ok: false, message: why ? `${cmd} get failed: ${why.replace(/"Secret"\s*:\s*"[^"]*"/g, '"Secret":"…"')}` : `${cmd} get failed (exit ${r.exitCode})` };
-      }
-      let username: string | undefined;
-      let ok = false;
-      try {
-        const parsed = JSON.parse(r.stdout) as { Secret?: unknown; Username?: unknown };
-        ok = typeof parsed.Secret === 'string' && parsed.Secret.length > 0;
-        username = typeof parsed.Username === 'string' ? parsed.Username : undefined;
-      } catch {
-        return { ok: false, message: `${cmd} get printed something that is not JSON` };
-      }
-      // The secret goes out of scope here: never returned, never logged.
-      return ok ? { ok, ...(username ? { username } : {}) } : { ok, ...(username ? { username } : {}), message: `${cmd} returned no secret for ${host}` };
-    },
+    helperCredential: (helper, host, opts) => helperCredential(run, helper, host, opts),
 
     findHelper(helper) {
       if (!/^[A-Za-z0-9._-]+$/.test(helper)) return Promise.resolve(null);

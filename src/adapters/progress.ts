@@ -92,23 +92,168 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[:.]/g, '-');
 }
 
-export function createProgressStore(deps: { cwd: string; configDir?: string }): ProgressStore {
-  const conf = new Conf<StoreFile>({
+function openConf(configDir: string | undefined): Conf<StoreFile> {
+  return new Conf<StoreFile>({
     projectName: 'registry-setup',
     projectSuffix: '',
-    ...(deps.configDir ? { cwd: deps.configDir } : {}),
+    ...(configDir ? { cwd: configDir } : {}),
     configName: CONFIG_NAME,
     configFileMode: 0o600,
     // conf reads the file as it starts; with this it does not throw on a damaged file (and does
-    // not change it either): we detect damage ourselves, below, and set the file aside.
+    // not change it either): we detect damage ourselves (checkFile) and set the file aside.
     clearInvalidConfig: true,
     accessPropertiesByDotNotation: false,
   } as ConstructorParameters<typeof Conf<StoreFile>>[0]);
-  const path = conf.path;
-  let notice: string | undefined;
+}
 
-  /** Hold progress.json.lock around a read-modify-write (other folders' runs share the file). */
-  const withFileLock = <T>(fn: () => T): T => withFileLockSync(`${path}.lock`, `the saved progress file ${path}`, fn);
+/** Hold progress.json.lock around a read-modify-write (other folders' runs share the file). */
+function withFileLock<T>(path: string, fn: () => T): T {
+  return withFileLockSync(`${path}.lock`, `the saved progress file ${path}`, fn);
+}
+
+/** The file's text as the store opens; null when there is none or it cannot be read. */
+function firstRead(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    // Missing, or unreadable (permissions): the latter is reported by the first read, not here.
+    return null;
+  }
+}
+
+function isLegacyText(text: string): boolean {
+  try {
+    return isLegacyV0(JSON.parse(text));
+  } catch {
+    return false; // damaged: checkFile sets it aside
+  }
+}
+
+/** Convert a format-0 file in place, keeping the original as .v0.bak; the notice for the user. */
+function convertV0(conf: Conf<StoreFile>, cwd: string): string | undefined {
+  const path = conf.path;
+  const bak = `${path}.v0.bak`;
+  try {
+    const converted = withFileLock(path, () => {
+      // Another registry-setup may have converted it while we waited: look again under the lock.
+      let now: unknown;
+      try {
+        now = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        return false;
+      }
+      if (!isLegacyV0(now)) return false;
+      copyFileSync(path, bak);
+      chmodSync(bak, 0o600);
+      conf.store = migrateV0(now, cwd, new Date());
+      return true;
+    });
+    return converted
+      ? `Saved progress from an older registry-setup (format 0) was converted to the current format; the original is kept as ${bak}.`
+      : undefined;
+  } catch (e) {
+    return `Saved progress from an older registry-setup (format 0) could not be converted (${(e as Error).message}); this run starts fresh.`;
+  }
+}
+
+/** Rename a damaged file out of the way so the run starts fresh; the notice for the user. */
+function setAsideDamaged(path: string, problem: string): string | undefined {
+  const aside = `${path}.corrupt-${stamp(new Date())}`;
+  try {
+    // Under the file lock, and only if it is still damaged: another registry-setup starting at
+    // the same moment may have set it aside (and saved a fresh one) already.
+    const moved = withFileLock(path, () => {
+      let cur: string;
+      try {
+        cur = readFileSync(path, 'utf8');
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ENOENT') return false;
+        throw e;
+      }
+      if (!problemWith(cur)) return false;
+      renameSync(path, aside);
+      return true;
+    });
+    return moved ? `The saved progress file ${path} was damaged (${problem}). It was set aside as ${aside}, and this run starts fresh.` : undefined;
+  } catch (e) {
+    return `The saved progress file ${path} is damaged (${problem}) and could not be set aside (${(e as Error).message}); progress will not be saved this run.`;
+  }
+}
+
+/** Look at the file once, as the store opens, so a format-0 or corrupted one is dealt with before anything reads it. */
+function checkFile(conf: Conf<StoreFile>, cwd: string): string | undefined {
+  const text = firstRead(conf.path);
+  if (text === null) return undefined;
+  if (text.trim() !== '' && isLegacyText(text)) return convertV0(conf, cwd);
+  const problem = problemWith(text);
+  return problem ? setAsideDamaged(conf.path, problem) : undefined;
+}
+
+function read(path: string): StoreFile {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT') return { version: SCHEMA_VERSION, runs: {} };
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new UserError(`cannot read the saved progress file ${path} (permission denied)`, [`Check who owns it: ls -l ${path}`, 'Or start over with --restart.'], { cause: e });
+    }
+    throw e;
+  }
+  const problem = problemWith(raw);
+  if (problem) {
+    throw new UserError(`the saved progress file ${path} is damaged (${problem})`, ['Run again with --restart to start over.']);
+  }
+  const data = (raw.trim() ? JSON.parse(raw) : {}) as Partial<StoreFile>;
+  if (data.version !== undefined && data.version > SCHEMA_VERSION) {
+    throw new UserError(
+      `the saved progress file ${path} was written by a newer registry-setup (format ${data.version}; this one reads format ${SCHEMA_VERSION})`,
+      ['Update registry-setup (npx registry-setup@latest), or run with --restart to discard the saved progress.'],
+    );
+  }
+  return { version: SCHEMA_VERSION, runs: data.runs && typeof data.runs === 'object' ? { ...data.runs } : {} };
+}
+
+/**
+ * conf writes through a temp file (progress.json.tmp-…) renamed over the file. Every write holds
+ * the file lock, so one found while we hold it was left by a writer that was killed.
+ */
+function removeTemps(path: string): void {
+  const prefix = `${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    try {
+      unlinkSync(join(dirname(path), n));
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function write(conf: Conf<StoreFile>, next: StoreFile): void {
+  const path = conf.path;
+  try {
+    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+    conf.store = next;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new UserError(`cannot write the saved progress file ${path} (${code})`, [`Check the permissions of ${join(path, '..')}.`], { cause: e });
+    }
+    throw e;
+  }
+}
+
+export function createProgressStore(deps: { cwd: string; configDir?: string }): ProgressStore {
+  const conf = openConf(deps.configDir);
+  const path = conf.path;
 
   // conf may just have created our own folder (~/.config/registry-setup) with the default mode:
   // keep it owner-only. A folder the caller chose is left as it is.
@@ -119,157 +264,27 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
       // not there yet, or not ours to change: the file itself is 0600 anyway
     }
   }
-
-  // Look at the file once, now: a corrupted one is set aside before anything reads it.
-  let text: string | null = null;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ENOENT') {
-      // Unreadable (permissions): reported by the first read, not here.
-      text = null;
-    }
-  }
-  if (text !== null && text.trim() !== '') {
-    let legacy: LegacyV0 | null = null;
-    try {
-      const d: unknown = JSON.parse(text);
-      if (isLegacyV0(d)) legacy = d;
-    } catch {
-      // damaged: handled below
-    }
-    if (legacy) {
-      const bak = `${path}.v0.bak`;
-      try {
-        const converted = withFileLock(() => {
-          // Another registry-setup may have converted it while we waited: look again under the lock.
-          let now: unknown;
-          try {
-            now = JSON.parse(readFileSync(path, 'utf8'));
-          } catch {
-            return false;
-          }
-          if (!isLegacyV0(now)) return false;
-          copyFileSync(path, bak);
-          chmodSync(bak, 0o600);
-          conf.store = migrateV0(now, deps.cwd, new Date());
-          return true;
-        });
-        if (converted) {
-          notice = `Saved progress from an older registry-setup (format 0) was converted to the current format; the original is kept as ${bak}.`;
-        }
-      } catch (e) {
-        notice = `Saved progress from an older registry-setup (format 0) could not be converted (${(e as Error).message}); this run starts fresh.`;
-      }
-      text = null;
-    }
-  }
-  if (text !== null) {
-    const problem = problemWith(text);
-    if (problem) {
-      const aside = `${path}.corrupt-${stamp(new Date())}`;
-      try {
-        // Under the file lock, and only if it is still damaged: another registry-setup starting at
-        // the same moment may have set it aside (and saved a fresh one) already.
-        const moved = withFileLock(() => {
-          let cur: string;
-          try {
-            cur = readFileSync(path, 'utf8');
-          } catch (e) {
-            if ((e as { code?: string }).code === 'ENOENT') return false;
-            throw e;
-          }
-          if (!problemWith(cur)) return false;
-          renameSync(path, aside);
-          return true;
-        });
-        if (moved) notice = `The saved progress file ${path} was damaged (${problem}). It was set aside as ${aside}, and this run starts fresh.`;
-      } catch (e) {
-        notice = `The saved progress file ${path} is damaged (${problem}) and could not be set aside (${(e as Error).message}); progress will not be saved this run.`;
-      }
-    }
-  }
-
-  function read(): StoreFile {
-    let raw: string;
-    try {
-      raw = readFileSync(path, 'utf8');
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ENOENT') return { version: SCHEMA_VERSION, runs: {} };
-      if (code === 'EACCES' || code === 'EPERM') {
-        throw new UserError(`cannot read the saved progress file ${path} (permission denied)`, [`Check who owns it: ls -l ${path}`, 'Or start over with --restart.'], { cause: e });
-      }
-      throw e;
-    }
-    const problem = problemWith(raw);
-    if (problem) {
-      throw new UserError(`the saved progress file ${path} is damaged (${problem})`, ['Run again with --restart to start over.']);
-    }
-    const data = (raw.trim() ? JSON.parse(raw) : {}) as Partial<StoreFile>;
-    if (data.version !== undefined && data.version > SCHEMA_VERSION) {
-      throw new UserError(
-        `the saved progress file ${path} was written by a newer registry-setup (format ${data.version}; this one reads format ${SCHEMA_VERSION})`,
-        ['Update registry-setup (npx registry-setup@latest), or run with --restart to discard the saved progress.'],
-      );
-    }
-    return { version: SCHEMA_VERSION, runs: data.runs && typeof data.runs === 'object' ? { ...data.runs } : {} };
-  }
-
-  /**
-   * conf writes through a temp file (progress.json.tmp-…) renamed over the file. Every write holds
-   * the file lock, so one found while we hold it was left by a writer that was killed.
-   */
-  function removeTemps(): void {
-    const prefix = `${basename(path)}.tmp-`;
-    let names: string[];
-    try {
-      names = readdirSync(dirname(path));
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      if (!n.startsWith(prefix)) continue;
-      try {
-        unlinkSync(join(dirname(path), n));
-      } catch {
-        // gone already
-      }
-    }
-  }
-
-  function write(next: StoreFile): void {
-    try {
-      mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-      conf.store = next;
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new UserError(`cannot write the saved progress file ${path} (${code})`, [`Check the permissions of ${join(path, '..')}.`], { cause: e });
-      }
-      throw e;
-    }
-  }
+  const notice = checkFile(conf, deps.cwd);
 
   const store: ProgressStore = {
     path,
     async latest() {
-      const run = read().runs[deps.cwd];
+      const run = read(path).runs[deps.cwd];
       return isSavedRun(run) ? (JSON.parse(JSON.stringify(run)) as SavedRun) : null;
     },
     async save(run) {
       const clean = stripSecrets({ ...run, version: 1 as const, updatedAt: run.updatedAt || new Date().toISOString() });
-      withFileLock(() => {
-        removeTemps();
-        const cur = read();
+      withFileLock(path, () => {
+        removeTemps(path);
+        const cur = read(path);
         cur.runs[deps.cwd] = clean;
-        write(cur);
+        write(conf, cur);
       });
     },
     async clear() {
       let cur: StoreFile;
       try {
-        cur = read();
+        cur = read(path);
       } catch (e) {
         // --restart means "discard": set a file we cannot use (newer or damaged) aside, kept for the user.
         if (e instanceof UserError && /newer registry-setup|is damaged/.test(e.message)) {
@@ -281,10 +296,10 @@ export function createProgressStore(deps: { cwd: string; configDir?: string }): 
         throw e;
       }
       if (!(deps.cwd in cur.runs)) return;
-      withFileLock(() => {
-        const fresh = read();
+      withFileLock(path, () => {
+        const fresh = read(path);
         delete fresh.runs[deps.cwd];
-        write(fresh);
+        write(conf, fresh);
       });
     },
   };

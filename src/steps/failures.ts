@@ -43,87 +43,79 @@ function lastLine(e: ExternalError): string {
 
 type Entry = (e: ExternalError, c: FailureContext) => UserError | ExternalError;
 
+/** The user's error for `e`: what happened, and what to do about it. */
+function toUser(e: ExternalError, message: string, fixes: string[]): UserError {
+  return new UserError(message, fixes, { cause: e });
+}
+
+const hostOf = (c: FailureContext): string => c.host ?? 'the registry';
+const repoOf = (c: FailureContext): string => c.repo ?? 'the repository';
+
 /** The adapter's error already says all there is (and carries any fix only the adapter knows). */
 const asIs: Entry = (e) => e;
 
 const permissionDenied: Entry = (e, c) => {
   const perm = e.details.metadata?.permission;
   const who = c.account ?? 'your gcloud account';
-  return new UserError(
-    `${who} may not ${c.doing} in project ${c.project}${perm ? ` (missing permission ${perm})` : ''}. That needs the role ${c.role}.`,
-    [
-      `Ask a project owner to grant it: ${grantRoleCommand(c.project, memberFor(c.account), c.role)}`,
-      'Or check that you are logged in with the right account: gcloud auth list',
-    ],
-    { cause: e },
-  );
+  return toUser(e, `${who} may not ${c.doing} in project ${c.project}${perm ? ` (missing permission ${perm})` : ''}. That needs the role ${c.role}.`, [
+    `Ask a project owner to grant it: ${grantRoleCommand(c.project, memberFor(c.account), c.role)}`,
+    'Or check that you are logged in with the right account: gcloud auth list',
+  ]);
 };
 
 const dockerCredentials: Entry = (e, c) => {
-  const host = c.host ?? 'the registry';
-  return new UserError(`Docker could not log in to ${host}: the registry refused the push (${lastLine(e)}).`, [
+  const host = hostOf(c);
+  return toUser(e, `Docker could not log in to ${host}: the registry refused the push (${lastLine(e)}).`, [
     `Docker gets the login from docker-credential-gcloud; check it is on the PATH Docker uses: echo ${host} | docker-credential-gcloud get >/dev/null && echo ok`,
     `Check your Docker config has "credHelpers": {"${host}": "gcloud"}, or run: gcloud auth configure-docker ${host}`,
     'If your gcloud login expired: gcloud auth login. Then run registry-setup again (progress is saved).',
-  ], { cause: e });
+  ]);
+};
+
+const tagImmutable: Entry = (e, c) => {
+  const tag = c.ref ? c.ref.slice(c.ref.lastIndexOf(':') + 1) : 'the tag';
+  return toUser(e, `Repository ${repoOf(c)} has immutable tags, so ${tag} cannot be moved to a new image.`, [
+    'Push under another image name: --image NAME',
+    `Or turn off "Immutable image tags" on ${repoOf(c)} in the Cloud console, then run registry-setup again.`,
+  ]);
 };
 
 /** Every reason has its row: a new reason does not compile until it is worded here. */
 const TABLE: Record<FailureReason, Entry> = {
   SERVICE_DISABLED: (e, c) =>
-    new UserError(`The Artifact Registry API is not enabled in project ${c.project}.`, [
+    toUser(e, `The Artifact Registry API is not enabled in project ${c.project}.`, [
       `Enable it: gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${c.project}`,
       'Or run registry-setup again and let it enable the API for you.',
-    ], { cause: e }),
+    ]),
   BILLING_DISABLED: (e, c) =>
-    new UserError(
+    toUser(
+      e,
       `Billing is not enabled for project ${c.project}. Artifact Registry needs a billing account linked to the project (the first 0.5 GB a month is still free).`,
       [`Link a billing account: ${billingUrl(c.project)}`, 'Then run registry-setup again; your progress is saved.'],
-      { cause: e },
     ),
   PERMISSION_DENIED: permissionDenied,
   UNAUTHENTICATED: (e) =>
-    new UserError('Google did not accept your gcloud login (it may have expired).', ['Log in again: gcloud auth login', 'Then run registry-setup again; your progress is saved.'], { cause: e }),
+    toUser(e, 'Google did not accept your gcloud login (it may have expired).', ['Log in again: gcloud auth login', 'Then run registry-setup again; your progress is saved.']),
   NOT_FOUND: asIs,
   ALREADY_EXISTS: asIs,
   INVALID_REQUEST: asIs,
   UNAVAILABLE: asIs,
   UNREACHABLE: asIs,
   GCLOUD_NO_CREDENTIAL: asIs,
-  HELPER_MISSING: (e, c) => {
-    const host = c.host ?? 'the registry';
-    return new UserError(
-      `Docker could not run docker-credential-gcloud, the program that hands it your gcloud login for ${host}: it is not on the PATH Docker uses.`,
-      [
-        'Add the Google Cloud CLI bin folder (e.g. ~/google-cloud-sdk/bin) to PATH for Docker, or run: gcloud components install docker-credential-gcloud',
-        `Fallback without the helper: gcloud auth print-access-token | docker login -u oauth2accesstoken --password-stdin ${host}`,
-      ],
-      { cause: e },
-    );
-  },
+  HELPER_MISSING: (e, c) =>
+    toUser(e, `Docker could not run docker-credential-gcloud, the program that hands it your gcloud login for ${hostOf(c)}: it is not on the PATH Docker uses.`, [
+      'Add the Google Cloud CLI bin folder (e.g. ~/google-cloud-sdk/bin) to PATH for Docker, or run: gcloud components install docker-credential-gcloud',
+      `Fallback without the helper: gcloud auth print-access-token | docker login -u oauth2accesstoken --password-stdin ${hostOf(c)}`,
+    ]),
   PUSH_NO_CREDENTIALS: dockerCredentials,
   HELPER_FAILED: dockerCredentials,
   PUSH_UNAUTHORIZED: dockerCredentials,
-  PUSH_DENIED: (e, c) => {
-    const repo = c.repo ?? 'the repository';
-    return new UserError(
-      `The registry denied the push to ${repo} (${lastLine(e)}): either your account lacks permission to push, or the repository does not exist.`,
-      [
-        `Pushing needs ${ROLES.push}: ${grantRoleCommand(c.project, memberFor(c.account), ROLES.push)}`,
-        `Check the repository exists: gcloud artifacts repositories list --project=${c.project}`,
-      ],
-      { cause: e },
-    );
-  },
-  TAG_IMMUTABLE: (e, c) => {
-    const repo = c.repo ?? 'the repository';
-    const tag = c.ref ? c.ref.slice(c.ref.lastIndexOf(':') + 1) : 'the tag';
-    return new UserError(
-      `Repository ${repo} has immutable tags, so ${tag} cannot be moved to a new image.`,
-      ['Push under another image name: --image NAME', `Or turn off "Immutable image tags" on ${repo} in the Cloud console, then run registry-setup again.`],
-      { cause: e },
-    );
-  },
+  PUSH_DENIED: (e, c) =>
+    toUser(e, `The registry denied the push to ${repoOf(c)} (${lastLine(e)}): either your account lacks permission to push, or the repository does not exist.`, [
+      `Pushing needs ${ROLES.push}: ${grantRoleCommand(c.project, memberFor(c.account), ROLES.push)}`,
+      `Check the repository exists: gcloud artifacts repositories list --project=${c.project}`,
+    ]),
+  TAG_IMMUTABLE: tagImmutable,
   PUSH_CONNECTION: asIs,
   NO_SUCH_IMAGE: asIs,
   NO_ALL_TAGS: asIs,

@@ -236,27 +236,8 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
           ? <Text bold>{entry.stepTitle ?? 'registry-setup'}</Text>
         </Text>
       );
-    case 'error': {
-      const v = errorView(entry.error, debug);
-      const lines = errorLines(v);
-      // A step's failure: the step line just above already says "✗ TITLE failed"; only the details here.
-      return (
-        <Box flexDirection="column" marginTop={entry.stepTitle ? 0 : 1}>
-          {entry.stepTitle ? null : (
-            <Text color="red" bold>
-              ✗ Failed
-            </Text>
-          )}
-          <Box flexDirection="column" marginLeft={2}>
-            {lines.map((l, i) => (
-              <Text key={i} color={i === 0 ? 'red' : l === 'What to do:' ? 'yellow' : undefined} bold={l === 'What to do:'}>
-                {l}
-              </Text>
-            ))}
-          </Box>
-        </Box>
-      );
-    }
+    case 'error':
+      return <ErrorEntry entry={entry} debug={debug} />;
     case 'failed-footer':
       if (entry.stepless) {
         return (
@@ -271,93 +252,120 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
     case 'cancelled':
       return <Text color="yellow">{entry.message}</Text>;
     case 'plan':
-      return (
-        <Box flexDirection="column" width={cols}>
-          <Text bold>{entry.dryRun ? 'The plan: what each step does, and the commands it stands for' : 'The plan: what will change, and the commands it stands for'}</Text>
-          {entry.steps
-            .filter((s) => entry.dryRun || s.commands.length || s.changes.length)
-            .map((s) => (
-              <Box key={s.id} flexDirection="column" marginTop={1}>
-                <Text bold>
-                  {s.title}
-                  {s.doneEarlier ? <Text dimColor> (done earlier: only re-checked)</Text> : null}
-                </Text>
-                {entry.dryRun ? (
-                  <Box marginLeft={3}>
-                    <Text dimColor>{s.explain}</Text>
-                  </Box>
-                ) : null}
-                {s.changes.map((c, j) => (
-                  <Box key={j} marginLeft={3}>
-                    <Text>→ {c}</Text>
-                  </Box>
-                ))}
-                <Box flexDirection="column" width={1000} flexShrink={0}>
-                  {s.commands.map((c, j) => (
-                    <Text key={j} color="cyan">
-                      {'   $ '}
-                      {c}
-                    </Text>
-                  ))}
-                </Box>
+      return <PlanEntry entry={entry} cols={cols} />;
+    case 'summary':
+      return <SummaryEntry entry={entry} cols={cols} renderSummary={renderSummary} />;
+  }
+}
+
+function ErrorEntry({ entry, debug }: { entry: Extract<Entry, { kind: 'error' }>; debug: boolean }): React.ReactElement {
+  const lines = errorLines(errorView(entry.error, debug));
+  // A step's failure: the step line just above already says "✗ TITLE failed"; only the details here.
+  return (
+    <Box flexDirection="column" marginTop={entry.stepTitle ? 0 : 1}>
+      {entry.stepTitle ? null : (
+        <Text color="red" bold>
+          ✗ Failed
+        </Text>
+      )}
+      <Box flexDirection="column" marginLeft={2}>
+        {lines.map((l, i) => (
+          <Text key={i} color={i === 0 ? 'red' : l === 'What to do:' ? 'yellow' : undefined} bold={l === 'What to do:'}>
+            {l}
+          </Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}
+
+function PlanEntry({ entry, cols }: { entry: Extract<Entry, { kind: 'plan' }>; cols: number }): React.ReactElement {
+  return (
+    <Box flexDirection="column" width={cols}>
+      <Text bold>{entry.dryRun ? 'The plan: what each step does, and the commands it stands for' : 'The plan: what will change, and the commands it stands for'}</Text>
+      {entry.steps
+        .filter((s) => entry.dryRun || s.commands.length || s.changes.length)
+        .map((s) => (
+          <Box key={s.id} flexDirection="column" marginTop={1}>
+            <Text bold>
+              {s.title}
+              {s.doneEarlier ? <Text dimColor> (done earlier: only re-checked)</Text> : null}
+            </Text>
+            {entry.dryRun ? (
+              <Box marginLeft={3}>
+                <Text dimColor>{s.explain}</Text>
+              </Box>
+            ) : null}
+            {s.changes.map((c, j) => (
+              <Box key={j} marginLeft={3}>
+                <Text>→ {c}</Text>
               </Box>
             ))}
-        </Box>
-      );
-    case 'summary': {
-      const v = summaryView(renderSummary, entry.state, entry.commandsByStep);
-      return (
-        // No border: the script must copy cleanly from the terminal.
-        <Box flexDirection="column" marginTop={1} width={cols}>
-          <Text color="green" bold>
-            ✓ Done: your registry is ready
-          </Text>
-          {v.registryUrl ? (
-            <Text>
-              Registry: <Text bold>{v.registryUrl}</Text>
-            </Text>
-          ) : null}
-          {v.imageUris.length ? <Text>Images:</Text> : null}
-          {v.imageUris.map((u) => (
-            <Text key={u}>
-              {'  '}
-              {u}
-            </Text>
-          ))}
-          {v.digest ? <Text>Digest: {v.digest}</Text> : null}
-          {v.script.length ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text bold>The same setup as commands (copy and keep):</Text>
-              {/* Wide box: Ink must not break a command in two; the terminal soft-wraps it, so it copies whole. */}
-              <Box flexDirection="column" width={1000} flexShrink={0}>
-                {v.script.map((l, i) => (
-                  <Text key={i} color="cyan">
-                    {l}
-                  </Text>
-                ))}
-              </Box>
-            </Box>
-          ) : null}
-          {v.costFacts.length ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text bold>Cost</Text>
-              {v.costFacts.map((c, i) => (
-                <Text key={i}>- {c}</Text>
+            <Box flexDirection="column" width={1000} flexShrink={0}>
+              {s.commands.map((c, j) => (
+                <Text key={j} color="cyan">
+                  {'   $ '}
+                  {c}
+                </Text>
               ))}
             </Box>
-          ) : null}
-          {v.next.length ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text bold>Next</Text>
-              {v.next.map((c, i) => (
-                <Text key={i}>- {c}</Text>
-              ))}
-            </Box>
-          ) : null}
+          </Box>
+        ))}
+    </Box>
+  );
+}
+
+function SummaryEntry({ entry, cols, renderSummary }: { entry: Extract<Entry, { kind: 'summary' }>; cols: number; renderSummary?: RenderSummary }): React.ReactElement {
+  const v = summaryView(renderSummary, entry.state, entry.commandsByStep);
+  return (
+    // No border: the script must copy cleanly from the terminal.
+    <Box flexDirection="column" marginTop={1} width={cols}>
+      <Text color="green" bold>
+        ✓ Done: your registry is ready
+      </Text>
+      {v.registryUrl ? (
+        <Text>
+          Registry: <Text bold>{v.registryUrl}</Text>
+        </Text>
+      ) : null}
+      {v.imageUris.length ? <Text>Images:</Text> : null}
+      {v.imageUris.map((u) => (
+        <Text key={u}>
+          {'  '}
+          {u}
+        </Text>
+      ))}
+      {v.digest ? <Text>Digest: {v.digest}</Text> : null}
+      {v.script.length ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text bold>The same setup as commands (copy and keep):</Text>
+          {/* Wide box: Ink must not break a command in two; the terminal soft-wraps it, so it copies whole. */}
+          <Box flexDirection="column" width={1000} flexShrink={0}>
+            {v.script.map((l, i) => (
+              <Text key={i} color="cyan">
+                {l}
+              </Text>
+            ))}
+          </Box>
         </Box>
-      );
-    }
-  }
+      ) : null}
+      <Bullets title="Cost" items={v.costFacts} />
+      <Bullets title="Next" items={v.next} />
+    </Box>
+  );
+}
+
+/** A titled list of "- " lines; nothing when the list is empty. */
+function Bullets({ title, items }: { title: string; items: string[] }): React.ReactElement | null {
+  if (!items.length) return null;
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text bold>{title}</Text>
+      {items.map((c, i) => (
+        <Text key={i}>- {c}</Text>
+      ))}
+    </Box>
+  );
 }
 
 function DoneStep({ entry }: { entry: Extract<Entry, { kind: 'step' }> }): React.ReactElement {

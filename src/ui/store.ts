@@ -160,6 +160,15 @@ function patchStep(steps: UiStep[], id: StepId, patch: Partial<UiStep>): UiStep[
   return steps.map((s) => (s.id === id ? { ...s, ...patch } : s));
 }
 
+/** A step has ended: its line, with what its live panel gathered, joins the transcript; then `after`'s entries (keyed after it). */
+function endStep(s: UiState, id: StepId, patch: Partial<UiStep>, after: (step: UiStep) => Entry[] = () => []): UiState {
+  const steps = patchStep(s.steps, id, patch);
+  const step = steps.find((x) => x.id === id)!;
+  const live = s.live?.id === id ? s.live : null;
+  const line: Entry = { key: key('step'), kind: 'step', step, items: live?.items ?? [], warnings: live?.warnings ?? [] };
+  return { ...s, steps, live: null, entries: [...s.entries, line, ...after(step)] };
+}
+
 export function reduce(s: UiState, e: RunEvent): UiState {
   switch (e.type) {
     case 'run-start': {
@@ -221,34 +230,12 @@ export function reduce(s: UiState, e: RunEvent): UiState {
     }
     case 'step-prompt-end':
       return { ...s, prompting: null };
-    case 'step-done': {
-      const steps = patchStep(s.steps, e.id, { status: 'done', summary: e.summary, rechecked: e.skipped });
-      const step = steps.find((x) => x.id === e.id)!;
-      const live = s.live?.id === e.id ? s.live : null;
-      return {
-        ...s,
-        steps,
-        live: null,
-        entries: [...s.entries, { key: key('step'), kind: 'step', step, items: live?.items ?? [], warnings: live?.warnings ?? [] }],
-      };
-    }
+    case 'step-done':
+      return endStep(s, e.id, { status: 'done', summary: e.summary, rechecked: e.skipped });
     case 'step-undone':
       return { ...s, steps: patchStep(s.steps, e.id, { status: 'pending', doneEarlier: false, recheck: false }), live: s.live?.id === e.id ? null : s.live };
-    case 'step-failed': {
-      const steps = patchStep(s.steps, e.id, { status: 'failed' });
-      const step = steps.find((x) => x.id === e.id)!;
-      const live = s.live?.id === e.id ? s.live : null;
-      return {
-        ...s,
-        steps,
-        live: null,
-        entries: [
-          ...s.entries,
-          { key: key('step'), kind: 'step', step, items: live?.items ?? [], warnings: live?.warnings ?? [] },
-          { key: key('err'), kind: 'error', stepTitle: step.title, error: e.error },
-        ],
-      };
-    }
+    case 'step-failed':
+      return endStep(s, e.id, { status: 'failed' }, (step) => [{ key: key('err'), kind: 'error', stepTitle: step.title, error: e.error }]);
     case 'plan':
       return { ...s, entries: [...s.entries, { key: key('plan'), kind: 'plan', steps: e.steps, dryRun: e.dryRun }] };
     case 'run-done':
