@@ -265,6 +265,8 @@ class Run {
       this.state = { ...this.state, ...answers };
       if (changed) this.sendBackAfter(step);
     } catch (e) {
+      // The answers so far are kept: a run stopped at a later question does not ask them again.
+      await this.save();
       throw new StepFailure(toWizardError(e), this.index(step));
     }
   }

@@ -504,7 +504,8 @@ const cases: Case[] = [
     expect: {
       status: 'cancelled',
       exit: 130,
-      log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project'],
+      // (the answers so far are saved as the questions stop)
+      log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project', 'store:save:preflight'],
       finalDone: ['preflight'],
       events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Project.'],
       notEvents: [/step-failed/, /step-start:project/],
@@ -1216,12 +1217,12 @@ describe('runWizard: an error in ask() is that step\'s failure', () => {
     {
       name: 'an external error (a read-only look-up failed)',
       spec: { repository: { ask: 'fail' } },
-      want: { id: 'repository', kind: 'external', fix: ['check the network'], log: ['store:latest', 'exec:preflight', 'store:save:preflight', ...ASKS] },
+      want: { id: 'repository', kind: 'external', fix: ['check the network'], log: ['store:latest', 'exec:preflight', 'store:save:preflight', ...ASKS, 'store:save:preflight'] },
     },
     {
       name: 'a user error (not interactive: the name is taken), with its fix lines',
       spec: { project: { ask: 'user-fail' } },
-      want: { id: 'project', kind: 'user', fix: ['Choose another name with --project'], log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project'] },
+      want: { id: 'project', kind: 'user', fix: ['Choose another name with --project'], log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project', 'store:save:preflight'] },
     },
   ])('$name', async (c) => {
     const { r, log, events, store } = await runCase(c);
@@ -1504,5 +1505,15 @@ describe('runWizard: a step sent back that is answered differently', () => {
     expect(executed).toEqual(['preflight', 'region', ...again, 'summary']);
     for (const id of again) expect(described).toContain(`step-undone:${id}`);
     expect(described.filter((d) => /^notice:.*old answer; it runs again/.test(d))).toHaveLength(again.length);
+  });
+});
+
+describe('runWizard: answers kept when the questions stop', () => {
+  it('a look-up fails at the repository question: project and region are saved, not to be asked again', async () => {
+    const { r, store } = await runCase({ spec: { repository: { ask: 'fail' } } });
+    expect(r.status).toBe('failed');
+    expect(store.current?.done).toEqual(['preflight']);
+    expect(store.current?.state).toMatchObject({ project: 'demo-proj', location: 'southamerica-east1' });
+    expect(store.current?.state.repository).toBeUndefined();
   });
 });
