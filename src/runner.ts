@@ -285,9 +285,11 @@ class Run {
   private async confirmPlan(doneEarlier: ReadonlySet<StepId>): Promise<void> {
     const { steps, flags, env } = this.o;
     await this.save();
+    // Nothing will change (a finished setup still in place): no plan to show or confirm.
+    if (steps.every((s) => s.readOnly || this.done.has(s.id))) return;
     const planned = planSteps(steps, { flags, state: this.state, cwd: env.files.cwd, dockerConfigPath: env.dockerConfig.path, done: doneEarlier });
     this.sink({ type: 'plan', steps: planned, dryRun: false });
-    if (!env.prompter.interactive || steps.every((s) => s.readOnly || this.done.has(s.id))) return;
+    if (!env.prompter.interactive) return;
     const go = await this.questions({ id: steps[steps.length - 1]!.id, title: 'The plan' }, (p) =>
       p.confirm({ message: 'Go ahead with this plan?', default: true }),
     );
