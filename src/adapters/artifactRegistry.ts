@@ -366,9 +366,9 @@ interface Api {
 const CALL_TIMEOUT_MS = 60_000;
 
 async function makeSession(gcloud: GcloudPort, endpointOverride: string | undefined): Promise<Session> {
-  const url = endpointOverride ?? (await gcloud.config()).artifactRegistryEndpoint;
+  // The library loads while gcloud answers (both take a while).
+  const [url, { ar, auth }] = await Promise.all([endpointOverride ?? gcloud.config().then((c) => c.artifactRegistryEndpoint), loadLib()]);
   const endpoint = parseEndpoint(url);
-  const { ar, auth } = await loadLib();
   // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
   const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
   oauth.setCredentials({ access_token: await gcloud.accessToken() });

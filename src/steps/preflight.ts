@@ -197,9 +197,13 @@ export const preflight: Step = {
 
   // The checks start with the run. gcloud's adapter keeps its answers for the run (one
   // config-helper process, started by boot); Docker's answer is taken above.
+  // The API client loads meanwhile too: every run's first API call (a question's look or a
+  // re-check) comes right after these checks.
   early(ctx, env) {
     ctx.early?.start(DOCKER_INFO, (signal) => env.docker.info({ signal }));
     for (const p of [env.gcloud.version(), env.gcloud.config(), env.gcloud.accessToken()]) p.catch(() => {});
+    const preload = env.api.preload?.bind(env.api);
+    if (preload) ctx.early?.start('load the API client', preload);
   },
 
   commands() {

@@ -186,12 +186,9 @@ export const project: Step = {
     };
   },
 
-  // The project list for the question (gcloud's adapter keeps it for the run), and the API client,
-  // whose first call is this step's.
+  // The project list for the question (gcloud's adapter keeps it for the run).
   early(ctx, env) {
     if (ctx.flags.project === undefined && !ctx.state.project && env.prompter.interactive) ctx.early?.start('gcloud projects list', () => env.gcloud.listProjects());
-    const preload = env.api.preload?.bind(env.api);
-    if (preload) ctx.early?.start('load the API client', preload);
   },
 
   commands({ flags, state }) {

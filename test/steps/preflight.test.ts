@@ -1,3 +1,4 @@
+import { createEarly } from '../../src/run/early.js';
 import { describe, expect, it } from 'vitest';
 import { preflight, LABELS } from '../../src/steps/preflight.js';
 import { ExternalError, UserError } from '../../src/errors.js';
@@ -126,5 +127,28 @@ describe('preflight', () => {
     const w = fakeWorld();
     expect(await preflight.check(w.ctx(), w.env)).toEqual({ done: false, why: expect.any(String) });
     expect(commandsFor(preflight, w.ctx())).toContain('docker info');
+  });
+});
+
+describe('preflight early work (started with every run)', () => {
+  it('docker info and the API client start once, however often it is offered; gcloud answers from its adapter', async () => {
+    const w = fakeWorld({
+      calls: [
+        { call: 'docker.info', result: { clientVersion: '26', serverVersion: '26' } },
+        { call: 'gcloud.version', result: 'Google Cloud SDK 528.0.0', times: 2 },
+        { call: 'gcloud.config', result: {}, times: 2 },
+        { call: 'gcloud.accessToken', result: 't', times: 2 },
+      ],
+      ordered: false,
+    });
+    let preloads = 0;
+    w.env.api.preload = async () => void preloads++;
+    const early = createEarly();
+    preflight.early!({ ...w.ctx(), early }, w.env);
+    preflight.early!({ ...w.ctx(), early }, w.env);
+    await new Promise((r) => setImmediate(r));
+    expect(preloads).toBe(1);
+    expect(await early.take('docker info')).toMatchObject({ serverVersion: '26' });
+    w.assertDone();
   });
 });
