@@ -6,6 +6,9 @@ export const ARTIFACT_REGISTRY_SERVICE = 'artifactregistry.googleapis.com';
 /** The location the guide uses in its examples. */
 export const GUIDE_DEFAULT_LOCATION = 'southamerica-east1';
 
+/** Artifact Registry's multi-region locations: each spans many regions, while a Cloud Run service runs in one. */
+export const MULTI_REGIONS: readonly string[] = ['us', 'europe', 'asia'];
+
 export const ROLES = {
   /** Needed to create a repository. */
   create: 'roles/artifactregistry.admin',

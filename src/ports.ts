@@ -298,6 +298,8 @@ export interface Env {
   clock: Clock;
   /** Whether we run as root (uid 0), for the sudo warning. */
   isRoot: boolean;
+  /** The machine's IANA time zone (e.g. Europe/Berlin), for the region question's suggestion; undefined when unknown. */
+  timeZone?: string;
 }
 
 // ---------- The wizard's state: answers and results, saved after each step ----------

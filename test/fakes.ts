@@ -427,6 +427,8 @@ export function fakeWorld(o: {
   cwd?: string;
   dockerConfigDir?: string;
   clock?: FakeClock;
+  /** The machine's IANA time zone (Env.timeZone); unknown when absent. */
+  timeZone?: string;
 } = {}): FakeWorld {
   const script = new CallScript(o.calls ?? [], o.ordered ?? true);
   const prompter = scriptedPrompter(o.answers ?? [], o.interactive ?? (o.answers?.length ? true : false));
@@ -442,6 +444,7 @@ export function fakeWorld(o: {
     prompter,
     clock,
     isRoot: o.isRoot ?? false,
+    ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
   };
   return {
     env,

@@ -54,6 +54,8 @@ export function buildEnv(i: EnvInputs): RealEnv {
     }),
     clock: realClock,
     isRoot: i.isRoot,
+    // TZ honoured; undefined when the runtime does not know the zone (e.g. a TZ it cannot read).
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || undefined,
   };
   return {
     env,

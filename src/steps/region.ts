@@ -5,7 +5,8 @@ import type { Choice, Env, GcloudConfig } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, withContext } from '../errors.js';
 import { closestLocation, validateLocation, zoneToRegion } from '../validate.js';
-import { GUIDE_DEFAULT_LOCATION, ROLES } from '../facts.js';
+import { GUIDE_DEFAULT_LOCATION, MULTI_REGIONS, ROLES } from '../facts.js';
+import { regionForTimeZone } from '../timezones.js';
 import { callOpts, missingFlag, need, safeCheck } from './common.js';
 import { explainFailure } from './failures.js';
 
@@ -40,16 +41,45 @@ export function regionProblem(v: string, locations: readonly string[]): UserErro
   );
 }
 
-/** The default: saved answer, then gcloud's artifacts/location, run/region, then the guide's region. */
-function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonly string[] | undefined): { value?: string; why?: string } {
-  const cands: [string | undefined, string][] = [
-    [ctx.state.location, 'your earlier answer'],
-    [cfg.artifactsLocation, "gcloud's artifacts/location"],
-    [cfg.runRegion, "gcloud's run/region (where your Cloud Run services go)"],
-    [GUIDE_DEFAULT_LOCATION, "the guide's region"],
+type Candidate = { value?: string; note?: string };
+
+/**
+ * The default: saved answer, then gcloud's artifacts/location, run/region, the time zone's
+ * suggestion (when there is one), then the guide's region. `note` says why, for the choice's name.
+ */
+function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonly string[] | undefined, suggested?: Candidate): Candidate {
+  const cands: Candidate[] = [
+    { value: ctx.state.location, note: 'default: your earlier answer' },
+    { value: cfg.artifactsLocation, note: "default: gcloud's artifacts/location" },
+    { value: cfg.runRegion, note: "default: gcloud's run/region (where your Cloud Run services go)" },
+    ...(suggested ? [suggested] : []),
+    { value: GUIDE_DEFAULT_LOCATION, note: "default: the guide's region" },
   ];
-  for (const [v, why] of cands) if (v && (locations ? locations.includes(v) : validateLocation(v) === true)) return { value: v, why };
+  for (const c of cands) if (c.value && (locations ? locations.includes(c.value) : validateLocation(c.value) === true)) return c;
   return {};
+}
+
+/** The region nearest the machine's time zone, when the table knows the zone and the API offers the region. */
+function timeZoneSuggestion(timeZone: string | undefined, locations: readonly string[]): Candidate | undefined {
+  const value = regionForTimeZone(timeZone, locations);
+  return value ? { value, note: `suggested: nearest to your time zone ${timeZone}` } : undefined;
+}
+
+const MULTI_REGION_NOTE = 'Cloud Run runs in a single region: a repository in that same region is what keeps pulls free.';
+
+/** The default first, then the time zone's suggestion, then the rest; reasons and multi-regions marked in the names. */
+function regionChoices(locations: readonly string[], def: Candidate, suggested: Candidate | undefined): Choice<string>[] {
+  const first = [def.value, suggested?.value].filter((l): l is string => !!l);
+  return [...new Set([...first, ...locations])].map((l) => {
+    const multi = MULTI_REGIONS.includes(l);
+    const why = l === def.value ? def.note : l === suggested?.value ? suggested.note : undefined;
+    const notes = [multi ? 'multi-region' : undefined, why].filter(Boolean);
+    return {
+      value: l,
+      name: notes.length ? `${l}  (${notes.join('; ')})` : l,
+      description: multi ? MULTI_REGION_NOTE : `Deploy Cloud Run in ${l} too: image pulls within one region are free.`,
+    };
+  });
 }
 
 export const region: Step = {
@@ -71,16 +101,13 @@ export const region: Step = {
     const saved = ctx.state.location;
     if (saved && (locations ? locations.includes(saved) : validateLocation(saved) === true)) return { location: saved, ...(locations ? { locations } : {}) };
     const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
-    const def = defaultLocation(ctx, cfg, locations);
+    // Only for someone at the terminal, who sees the reason: --yes keeps defaults a script can predict.
+    const suggested = env.prompter.interactive && locations ? timeZoneSuggestion(env.timeZone, locations) : undefined;
+    const def = defaultLocation(ctx, cfg, locations, suggested);
     let location: string;
     if (env.prompter.interactive && locations) {
-      const rest = locations.filter((l) => l !== def.value);
-      const choices: Choice<string>[] = [
-        ...(def.value ? [{ value: def.value, name: `${def.value}  (default: ${def.why})` }] : []),
-        ...rest.map((l) => ({ value: l, name: l })),
-      ];
-      location = await env.prompter.select(
-        { message: 'Region for the repository (use the same one as Cloud Run: traffic between them is then free)', choices, default: def.value },
+      location = await env.prompter.search(
+        { message: 'Region for the repository (type to filter)', choices: regionChoices(locations, def, suggested), default: def.value },
         { signal },
       );
     } else if (env.prompter.interactive) {

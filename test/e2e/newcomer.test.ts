@@ -53,6 +53,8 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       // gcloud's active project is another one: the newcomer picks theirs from the list.
       CLOUDSDK_CORE_PROJECT: OTHER,
       CI: undefined,
+      // A machine on UTC, whatever this one's zone: no time-zone suggestion, so the guide's region comes first.
+      TZ: 'UTC',
     });
 
     const configBefore = await readFile(join(dockerConfig, 'config.json'));

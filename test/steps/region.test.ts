@@ -12,6 +12,7 @@ const cfg = (c: object = {}): Expectation => ({ call: 'gcloud.config', result: c
 
 type Case = {
   case: string;
+  timeZone?: string;
   flags?: Partial<Flags>;
   state?: Partial<WizardState>;
   calls: Expectation[];
@@ -30,6 +31,8 @@ const cases: Case[] = [
   { case: 'artifacts/location not offered → next default', calls: [cfg({ artifactsLocation: 'moon-south1', runRegion: 'us-west1' })], want: 'us-west1' },
   { case: "default: the guide's southamerica-east1", calls: [cfg()], want: 'southamerica-east1' },
   { case: 'saved answer wins, not asked again, no gcloud config read (resume)', state: { ...base, location: 'us' }, calls: [], want: 'us' },
+  { case: "--yes ignores the time zone: the guide's region", timeZone: 'Europe/Berlin', calls: [cfg()], want: 'southamerica-east1' },
+  { case: '--yes ignores the time zone: run/region', timeZone: 'Europe/Berlin', calls: [cfg({ runRegion: 'us-west1' })], want: 'us-west1' },
   {
     case: 'no default at all, non-interactive → names --region',
     state: { project: P, locations: ['us-east4'] },
@@ -56,7 +59,7 @@ const cases: Case[] = [
     case: 'interactive: default first, user picks another',
     calls: [cfg({ runRegion: 'us-west1' })],
     answers: [{
-      select: /Region for the repository/,
+      search: /Region for the repository/,
       answer: (q: { choices: { value: unknown; name: string }[]; default?: unknown }) => {
         expect(q.choices[0].value).toBe('us-west1');
         expect(q.choices[0].name).toMatch(/run\/region/);
@@ -67,12 +70,26 @@ const cases: Case[] = [
     }],
     want: 'europe-west3',
   },
+  {
+    case: 'API still off: typed in, the time zone not used (the locations are not known)',
+    timeZone: 'Europe/Berlin',
+    state: { project: P, enableApi: true },
+    calls: [cfg(), { call: 'api.listLocations', args: [P], result: LOCS }],
+    answers: [{
+      input: /Region for the repository/,
+      answer: (q: { default?: string }) => {
+        expect(q.default).toBe('southamerica-east1');
+        return '';
+      },
+    }],
+    want: 'southamerica-east1',
+  },
   { case: 'no project in state is a bug', state: {}, calls: [], error: { cls: BugError, message: /project is not known/ } },
 ];
 
 describe('region step', () => {
   it.each(cases)('$case', async (c) => {
-    const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: !!c.answers });
+    const w = fakeWorld({ calls: c.calls, answers: c.answers, interactive: !!c.answers, timeZone: c.timeZone });
     const p = runStep(region, w.ctx(c.flags, c.state ?? base), w.env, new AbortController().signal);
     if (c.error) {
       const e = await p.then(() => null, (e) => e);
@@ -86,6 +103,59 @@ describe('region step', () => {
       expect(out.summary).toBe(`region ${c.want}`);
     }
     w.assertDone();
+  });
+
+  // The question as asked: which choice comes first and is highlighted, what the names say, which one is the time zone's.
+  const berlin = 'europe-west3  (suggested: nearest to your time zone Europe/Berlin)';
+  it.each([
+    { case: 'TZ=Europe/Berlin: its nearest region highlighted, with the reason', timeZone: 'Europe/Berlin', config: {}, first: ['europe-west3'], names: { 'europe-west3': berlin, 'southamerica-east1': 'southamerica-east1' }, suggested: 'europe-west3' },
+    {
+      case: "gcloud's artifacts/location beats the time zone, which is still marked, second",
+      timeZone: 'Europe/Berlin',
+      config: { artifactsLocation: 'us-central1' },
+      first: ['us-central1', 'europe-west3'],
+      names: { 'us-central1': "us-central1  (default: gcloud's artifacts/location)", 'europe-west3': berlin },
+      suggested: 'europe-west3',
+    },
+    { case: "gcloud's run/region beats the time zone", timeZone: 'Europe/Berlin', config: { runRegion: 'us-west1' }, first: ['us-west1', 'europe-west3'], names: { 'us-west1': "us-west1  (default: gcloud's run/region (where your Cloud Run services go))" }, suggested: 'europe-west3' },
+    { case: "the time zone's region is the guide's: the reason is the time zone", timeZone: 'America/Sao_Paulo', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': 'southamerica-east1  (suggested: nearest to your time zone America/Sao_Paulo)' }, suggested: 'southamerica-east1' },
+    { case: "TZ=UTC: no suggestion, the guide's region", timeZone: 'UTC', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
+    { case: "time zone unknown: the guide's region", config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
+    { case: "Asia/Tokyo, whose region the API does not list: the guide's region", timeZone: 'Asia/Tokyo', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
+    { case: 'multi-regions marked, as the default too', config: { artifactsLocation: 'us' }, first: ['us'], names: { us: "us  (multi-region; default: gcloud's artifacts/location)", 'us-west1': 'us-west1' } },
+  ] as { case: string; timeZone?: string; config: object; first: string[]; names: Record<string, string>; suggested?: string }[])('question: $case', async (c) => {
+    const w = fakeWorld({ calls: [cfg(c.config)], answers: [{ search: /Region for the repository/, answer: (q: { default?: unknown }) => q.default }], timeZone: c.timeZone });
+    const out = await runStep(region, w.ctx({}, base), w.env);
+    w.assertDone();
+    const [q] = w.prompter.asked;
+    expect(q.kind).toBe('search');
+    expect(`? ${q.message}`.length).toBeLessThanOrEqual(60);
+    const values = q.choices!.map((ch) => ch.value);
+    expect(values.slice(0, c.first.length)).toEqual(c.first);
+    expect([...values].sort()).toEqual([...LOCS].sort());
+    expect(q.default).toBe(c.first[0]);
+    expect(out.state.location).toBe(c.first[0]);
+    const names = Object.fromEntries(q.choices!.map((ch) => [ch.value, ch.name]));
+    for (const [v, name] of Object.entries(c.names)) expect(names[v]).toBe(name);
+    expect(q.choices!.filter((ch) => /suggested/.test(ch.name)).map((ch) => ch.value)).toEqual(c.suggested ? [c.suggested] : []);
+  });
+
+  it('question: a multi-region says why a single region is what keeps pulls free', async () => {
+    const w = fakeWorld({ calls: [cfg()], answers: [{ search: /Region/, answer: 'us' }] });
+    expect((await runStep(region, w.ctx({}, base), w.env)).state.location).toBe('us');
+    w.assertDone();
+    const us = w.prompter.asked[0].choices!.find((ch) => ch.value === 'us')!;
+    expect(us.name).toBe('us  (multi-region)');
+    expect(us.description).toMatch(/Cloud Run runs in a single region.*same region.*pulls free/);
+    const single = w.prompter.asked[0].choices!.find((ch) => ch.value === 'us-west1')!;
+    expect(single.description).toMatch(/Deploy Cloud Run in us-west1 too/);
+  });
+
+  it('question: a saved answer is not asked again, whatever the time zone', async () => {
+    const w = fakeWorld({ interactive: true, timeZone: 'Europe/Berlin' });
+    expect((await runStep(region, w.ctx({}, { ...base, location: 'us-west1' }), w.env)).state.location).toBe('us-west1');
+    w.assertDone();
+    expect(w.prompter.asked).toEqual([]);
   });
 
   it.each([
