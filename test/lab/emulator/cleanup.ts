@@ -103,6 +103,13 @@ function strings(v: unknown, at: string): string[] | undefined {
   return v.length ? [...(v as string[])] : undefined;
 }
 
+/** Copies `v`'s keys in `order` (proto field order, as Google prints them). */
+function ordered<T extends object>(v: T, order: Array<keyof T>): T {
+  const out = {} as T;
+  for (const k of order) if (v[k] !== undefined) out[k] = v[k];
+  return out;
+}
+
 function parseCondition(v: Record<string, unknown>, at: string): CleanupPolicyCondition {
   const out: CleanupPolicyCondition = {};
   for (const [k, raw] of Object.entries(v)) {
@@ -119,7 +126,7 @@ function parseCondition(v: Record<string, unknown>, at: string): CleanupPolicyCo
       if (list) out[f] = list;
     }
   }
-  return out;
+  return ordered(out, ['tagState', 'tagPrefixes', 'versionNamePrefixes', 'packageNamePrefixes', 'olderThan', 'newerThan']);
 }
 
 function parseMostRecent(v: Record<string, unknown>, at: string): CleanupPolicyMostRecentVersions {
@@ -139,7 +146,7 @@ function parseMostRecent(v: Record<string, unknown>, at: string): CleanupPolicyM
     if (n < 0) throw new CleanupPolicyError(`${at}.keepCount must not be negative, got ${n}.`);
     out.keepCount = n;
   }
-  return out;
+  return ordered(out, ['packageNamePrefixes', 'keepCount']);
 }
 
 function parsePolicy(key: string, v: unknown, at: string): CleanupPolicy {
@@ -156,10 +163,15 @@ function parsePolicy(key: string, v: unknown, at: string): CleanupPolicy {
   if (cond && mrv) throw new CleanupPolicyError(`Invalid JSON payload received. Oneof field 'condition_type' is already set at '${at}'. Cannot set 'mostRecentVersions'.`);
   if (!cond && !mrv) throw new CleanupPolicyError(`${at}: a ${action} policy needs a condition or mostRecentVersions.`);
   if (mrv && action !== 'KEEP') throw new CleanupPolicyError(`${at}: mostRecentVersions may only be used with a KEEP action.`);
-  const out: CleanupPolicy = { id: key, action };
-  if (cond) out.condition = parseCondition(cond, `${at}.condition`);
-  if (mrv) out.mostRecentVersions = parseMostRecent(mrv, `${at}.mostRecentVersions`);
-  return out;
+  return ordered(
+    {
+      id: key,
+      condition: cond ? parseCondition(cond, `${at}.condition`) : undefined,
+      action,
+      mostRecentVersions: mrv ? parseMostRecent(mrv, `${at}.mostRecentVersions`) : undefined,
+    },
+    ['id', 'condition', 'action', 'mostRecentVersions'],
+  );
 }
 
 /**
