@@ -6,8 +6,11 @@
 // (when the storage folder is known), else the first time this catalog saw the digest.
 // Untagged images (a manifest whose tags all moved away) are listed from the storage
 // folder's revision links, as Artifact Registry lists them too.
+//
+// drop (a deleted repository): removes the repository's folder from the storage, as
+// lab.ts's clearImages does for all of them (the registry runs without a cache).
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import type { CatalogImage, ImageCatalog } from './emulator/catalog.js';
@@ -121,6 +124,10 @@ export function registryCatalog(upstream: string, storageDir?: string): ImageCat
 
   return {
     registryNames,
+    async drop(project, location, repositoryId) {
+      if (!storageDir) throw new Error('the lab catalog drops images only from a known storage folder');
+      await rm(join(storageDir, 'docker', 'registry', 'v2', 'repositories', location, project, repositoryId), { recursive: true, force: true });
+    },
     async list(project, location, repositoryId) {
       const prefix = `${location}/${project}/${repositoryId}/`;
       const names = (await registryNames()).filter((n) => n.startsWith(prefix));

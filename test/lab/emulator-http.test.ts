@@ -344,6 +344,7 @@ describe('emulator HTTP surface', () => {
     { name: 'no projects array', body: { locations: [] } },
     { name: 'repository in an unknown project', body: { projects: [], repositories: [{ project: 'x', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }] } },
     { name: 'bad fault', body: { projects: [], faults: [{ kind: 'status', status: 418, times: 1 }] } },
+    { name: 'invalid cleanup policy', body: { projects: [{ projectId: 'demo' }], repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'r', format: 'DOCKER', cleanupPolicies: { k: { action: 'KEEP' } } }] } },
     { name: 'not JSON', body: '{' },
   ])('admin refuses a bad world ($name) with 400 and keeps the old one', async ({ body }) => {
     const e = await start();
@@ -372,8 +373,17 @@ describe('emulator HTTP surface', () => {
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'DELETE', 'PATCH', 'PUT'),
         fc.array(seg, { minLength: 1, maxLength: 8 }),
-        fc.constantFrom('', '?pageSize=1', '?pageSize=-1', '?pageToken=zz', '?repositoryId=ok-id', '?repositoryId=Bad', '?filter=state%3AENABLED', '?filter=%3A%3A'),
-        fc.oneof(fc.constant(undefined), fc.constant('{"format":1}'), fc.constant('{"format":"DOCKER","dockerConfig":{"immutableTags":true}}'), fc.constant('[]'), fc.constant('null'), fc.string({ maxLength: 10 })),
+        fc.constantFrom('', '?pageSize=1', '?pageSize=-1', '?pageToken=zz', '?repositoryId=ok-id', '?repositoryId=Bad', '?filter=state%3AENABLED', '?filter=%3A%3A', '?updateMask=cleanupPolicies', '?updateMask=cleanup_policy_dry_run,labels', '?updateMask=..,'),
+        fc.oneof(
+          fc.constant(undefined),
+          fc.constant('{"format":1}'),
+          fc.constant('{"format":"DOCKER","dockerConfig":{"immutableTags":true}}'),
+          fc.constant('{"cleanupPolicies":{"k":{"action":"Keep","condition":{"olderThan":"1d","tagState":null}}},"cleanupPolicyDryRun":1}'),
+          fc.constant('{"cleanupPolicies":{"k":{"action":2,"mostRecentVersions":{"keepCount":null}}},"labels":null}'),
+          fc.constant('[]'),
+          fc.constant('null'),
+          fc.string({ maxLength: 10 }),
+        ),
         async (method, segs, query, body) => {
           const r = await fetch(`${e.url}${segs.join('/')}${query}`, { method, headers: { authorization: 'Bearer lab-token' }, body: method === 'GET' ? undefined : body });
           const text = await r.text();
@@ -384,5 +394,359 @@ describe('emulator HTTP surface', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+// ---------------------------------------------------------------- repository lifecycle
+
+const REPO = '/v1/projects/demo/locations/us-east1/repositories/b-repo';
+const DAYS_30 = '2592000s';
+
+/** What Google answers for the policy file of lifecycle.md, however the client spelled it. */
+const CANONICAL = {
+  'delete-untagged': { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: DAYS_30 } },
+  'keep-recent': { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },
+};
+
+/** n valid policies, ids p0…p(n-1). */
+const manyPolicies = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { id: `p${i}`, action: 'DELETE', condition: { olderThan: `${i + 1}s` } }]));
+
+interface PatchOk {
+  name: string;
+  world?: Partial<WorldSpec>;
+  mask: string | null;
+  body: Record<string, unknown>;
+  policies: Record<string, unknown> | undefined;
+  dryRun: boolean;
+  /** Other fields the answer must show. */
+  shows?: Record<string, unknown>;
+}
+
+const patchOk: PatchOk[] = [
+  {
+    // As measured: gcloud sends back the whole repository it read, with the file's spelling.
+    name: "gcloud's set-cleanup-policies (file spelling \"Delete\"/\"untagged\", \"2592000.0s\", whole repository)",
+    mask: 'cleanupPolicies,cleanupPolicyDryRun',
+    body: {
+      cleanupPolicies: {
+        'delete-untagged': { action: 'Delete', condition: { olderThan: '2592000.0s', tagState: 'untagged' }, id: 'delete-untagged' },
+        'keep-recent': { action: 'Keep', id: 'keep-recent', mostRecentVersions: { keepCount: 10 } },
+      },
+      cleanupPolicyDryRun: false,
+      createTime: '2020-01-01T00:00:00Z',
+      format: 'DOCKER',
+      mode: 'STANDARD_REPOSITORY',
+      name: 'projects/demo/locations/us-east1/repositories/b-repo',
+      registryUri: 'us-east1-docker.pkg.dev/demo/b-repo',
+      sizeBytes: '0',
+      updateTime: '2020-01-01T00:00:00Z',
+    },
+    policies: CANONICAL,
+    dryRun: false,
+    shows: { format: 'DOCKER', registryUri: 'us-east1-docker.pkg.dev/demo/b-repo' },
+  },
+  {
+    // As measured: the Node client sends the mask as given, ints for enums, "1.500s", labels: {}.
+    name: 'the Node client (snake_case mask, enum ints, "1.500s")',
+    mask: 'cleanup_policies,cleanup_policy_dry_run',
+    body: {
+      labels: {},
+      cleanupPolicies: {
+        'keep-recent': { mostRecentVersions: { packageNamePrefixes: ['app'], keepCount: 10 }, id: 'keep-recent', action: 2 },
+        'delete-untagged': { condition: { tagState: 2, olderThan: DAYS_30, newerThan: '1.500s' }, id: 'delete-untagged', action: 1 },
+      },
+      cleanupPolicyDryRun: true,
+    },
+    policies: {
+      'keep-recent': { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { packageNamePrefixes: ['app'], keepCount: 10 } },
+      'delete-untagged': { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: DAYS_30, newerThan: '1.500s' } },
+    },
+    dryRun: true,
+  },
+  {
+    name: 'dry run alone (gcloud --dry-run): the policies stay',
+    world: { repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'b-repo', format: 'DOCKER', cleanupPolicies: CANONICAL }] },
+    mask: 'cleanupPolicyDryRun',
+    body: { cleanupPolicyDryRun: true, cleanupPolicies: {} },
+    policies: CANONICAL,
+    dryRun: true,
+  },
+  {
+    name: 'a masked field left out of the body is cleared',
+    world: { repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'b-repo', format: 'DOCKER', cleanupPolicies: CANONICAL, cleanupPolicyDryRun: true }] },
+    mask: 'cleanupPolicies,cleanupPolicyDryRun',
+    body: {},
+    policies: undefined,
+    dryRun: false,
+  },
+  {
+    // As measured: gcloud's delete-cleanup-policies PATCHes without updateMask.
+    name: 'no mask (gcloud delete-cleanup-policies): the updatable fields in the body, output-only ones ignored',
+    world: { repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'b-repo', format: 'DOCKER', cleanupPolicies: CANONICAL, cleanupPolicyDryRun: true }] },
+    mask: null,
+    body: { cleanupPolicies: { 'keep-recent': CANONICAL['keep-recent'] }, cleanupPolicyDryRun: true, format: 'DOCKER', sizeBytes: '0', createTime: '2020-01-01T00:00:00Z' },
+    policies: { 'keep-recent': CANONICAL['keep-recent'] },
+    dryRun: true,
+  },
+  {
+    name: 'exactly 10 policies; durations printed with 0, 3, 6 or 9 fraction digits as proto3 JSON does',
+    mask: 'cleanupPolicies',
+    body: {
+      cleanupPolicies: {
+        ...manyPolicies(6),
+        a: { action: 'DELETE', condition: { olderThan: '1.000001s' } },
+        b: { action: 'DELETE', condition: { olderThan: '2.000000001s' } },
+        c: { action: 'DELETE', condition: { olderThan: '3.500000000s' } },
+        d: { action: 'DELETE', condition: { olderThan: '007.0s' } },
+      },
+    },
+    policies: {
+      ...manyPolicies(6),
+      a: { id: 'a', action: 'DELETE', condition: { olderThan: '1.000001s' } },
+      b: { id: 'b', action: 'DELETE', condition: { olderThan: '2.000000001s' } },
+      c: { id: 'c', action: 'DELETE', condition: { olderThan: '3.500s' } },
+      d: { id: 'd', action: 'DELETE', condition: { olderThan: '7s' } },
+    },
+    dryRun: false,
+  },
+  {
+    name: 'a KEEP with a condition; empty prefix lists and TAG_STATE_UNSPECIFIED left out',
+    mask: 'cleanupPolicies',
+    body: { cleanupPolicies: { 'keep-release': { action: 'KEEP', condition: { tagState: 'TAG_STATE_UNSPECIFIED', tagPrefixes: ['v'], versionNamePrefixes: [], packageNamePrefixes: [] } } } },
+    policies: { 'keep-release': { id: 'keep-release', action: 'KEEP', condition: { tagPrefixes: ['v'] } } },
+    dryRun: false,
+  },
+];
+
+interface PatchBad {
+  name: string;
+  mask?: string;
+  body: Record<string, unknown>;
+  message: RegExp;
+}
+
+const policy = (p: Record<string, unknown>) => ({ cleanupPolicies: { p: { id: 'p', ...p } } });
+const patchBad: PatchBad[] = [
+  { name: 'more than 10 policies', body: { cleanupPolicies: manyPolicies(11) }, message: /at most 10 cleanup policies; got 11/ },
+  { name: 'an unknown action', body: policy({ action: 'DESTROY', condition: { olderThan: '1s' } }), message: /^Invalid value at 'repository\.cleanup_policies\["p"\]\.action' \(type\.googleapis\.com\/google\.devtools\.artifactregistry\.v1\.CleanupPolicy\.Action\), "DESTROY"$/ },
+  { name: 'ACTION_UNSPECIFIED (0)', body: policy({ action: 0, condition: { olderThan: '1s' } }), message: /action must be DELETE or KEEP/ },
+  { name: 'no action', body: policy({ condition: { olderThan: '1s' } }), message: /action must be DELETE or KEEP/ },
+  { name: 'a KEEP without condition or mostRecentVersions', body: policy({ action: 'KEEP' }), message: /a KEEP policy needs a condition or mostRecentVersions/ },
+  { name: 'a DELETE without condition', body: policy({ action: 'DELETE', condition: null }), message: /a DELETE policy needs a condition or mostRecentVersions/ },
+  { name: 'mostRecentVersions on a DELETE', body: policy({ action: 'DELETE', mostRecentVersions: { keepCount: 1 } }), message: /mostRecentVersions may only be used with a KEEP action/ },
+  { name: 'both condition and mostRecentVersions (one oneof)', body: policy({ action: 'KEEP', condition: {}, mostRecentVersions: { keepCount: 1 } }), message: /Oneof field 'condition_type' is already set/ },
+  { name: 'a duration in days ("30d", the file form)', body: policy({ action: 'DELETE', condition: { olderThan: '30d' } }), message: /^Invalid value at 'repository\.cleanup_policies\["p"\]\.condition\.olderThan' \(type\.googleapis\.com\/google\.protobuf\.Duration\), "30d"$/ },
+  { name: 'a duration without its unit', body: policy({ action: 'DELETE', condition: { newerThan: '2592000' } }), message: /condition\.newerThan' \(type\.googleapis\.com\/google\.protobuf\.Duration\)/ },
+  { name: 'a duration as a number', body: policy({ action: 'DELETE', condition: { olderThan: 2592000 } }), message: /google\.protobuf\.Duration\), 2592000$/ },
+  { name: 'a negative duration', body: policy({ action: 'DELETE', condition: { olderThan: '-1s' } }), message: /olderThan must not be negative/ },
+  { name: 'a duration with 10 fraction digits', body: policy({ action: 'DELETE', condition: { olderThan: '1.0000000001s' } }), message: /google\.protobuf\.Duration/ },
+  { name: 'a duration beyond 10000 years', body: policy({ action: 'DELETE', condition: { olderThan: '315576000001s' } }), message: /google\.protobuf\.Duration/ },
+  { name: 'an unknown tag state', body: policy({ action: 'DELETE', condition: { tagState: 'SOMETIMES' } }), message: /CleanupPolicyCondition\.TagState\), "SOMETIMES"/ },
+  { name: 'keepCount not a number', body: policy({ action: 'KEEP', mostRecentVersions: { keepCount: 'ten' } }), message: /keepCount' \(TYPE_INT32\), "ten"/ },
+  { name: 'a negative keepCount', body: policy({ action: 'KEEP', mostRecentVersions: { keepCount: -1 } }), message: /keepCount must not be negative/ },
+  { name: 'prefixes not a list', body: policy({ action: 'DELETE', condition: { tagPrefixes: 'v' } }), message: /tagPrefixes' \(TYPE_STRING\)/ },
+  { name: 'an unknown policy field', body: policy({ action: 'DELETE', condition: {}, priority: 1 }), message: /Unknown name "priority" at 'repository\.cleanup_policies\["p"\]'/ },
+  { name: 'an unknown condition field', body: policy({ action: 'DELETE', condition: { versionAge: '1s' } }), message: /Unknown name "versionAge"/ },
+  { name: 'a condition field named like an Object method', body: policy({ action: 'DELETE', condition: { toString: ['x'] } }), message: /Unknown name "toString"/ },
+  { name: 'a body field named like an Object method', body: JSON.parse('{"constructor":{},"__proto__":{}}'), message: /Unknown name "constructor" at 'repository'/ },
+  { name: 'an id other than its map key', body: { cleanupPolicies: { p: { id: 'q', action: 'DELETE', condition: {} } } }, message: /id "q" must equal its map key "p"/ },
+  { name: 'a policy ID of 128 characters', body: { cleanupPolicies: { ['x'.repeat(128)]: { action: 'DELETE', condition: {} } } }, message: /1 to 127 characters/ },
+  { name: 'cleanupPolicies not a map', body: { cleanupPolicies: [] }, message: /map<string, CleanupPolicy>/ },
+  { name: 'cleanupPolicyDryRun not a boolean', mask: 'cleanupPolicyDryRun', body: { cleanupPolicyDryRun: 'yes' }, message: /cleanup_policy_dry_run' \(TYPE_BOOL\), "yes"/ },
+  { name: 'an output-only field in the mask', mask: 'sizeBytes', body: {}, message: /^Invalid update mask field: sizeBytes cannot be updated\.$/ },
+  { name: 'an immutable field in the mask', mask: 'format', body: { format: 'NPM' }, message: /^Invalid update mask field: format cannot be updated\.$/ },
+  { name: 'an unknown field in the mask', mask: 'cleanupPolicies,retention', body: {}, message: /^Invalid update mask field: retention$/ },
+  { name: 'a map key in the mask', mask: 'cleanupPolicies.p', body: {}, message: /^Invalid update mask field: cleanupPolicies\.p$/ },
+  { name: 'a real field the lab does not model', mask: 'vulnerabilityScanningConfig', body: {}, message: /does not model/ },
+  { name: 'an unknown field in the body', body: { cleanupPolicies: {}, retention: 1 }, message: /^Invalid JSON payload received\. Unknown name "retention" at 'repository': Cannot find field\.$/ },
+];
+
+describe('repository lifecycle over HTTP: patch (cleanup policies), delete, refusals', () => {
+  it.each(patchOk)('PATCH accepts $name', async ({ world, mask, body, policies, dryRun, shows }) => {
+    const e = await start({ ...WORLD, ...world });
+    const before = e.world.repository('demo', 'us-east1', 'b-repo')!.updateTime;
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await call(e, 'PATCH', mask === null ? REPO : `${REPO}?updateMask=${encodeURIComponent(mask)}`, body);
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const got = (await call(e, 'GET', REPO)).json;
+    // The answer is the updated Repository, the same as a GET now shows.
+    expect(r.json).toEqual(got);
+    expect(got.cleanupPolicies).toEqual(policies);
+    // Proto3 JSON leaves out false.
+    expect('cleanupPolicyDryRun' in got).toBe(dryRun);
+    if (dryRun) expect(got.cleanupPolicyDryRun).toBe(true);
+    expect(got).toMatchObject({ name: 'projects/demo/locations/us-east1/repositories/b-repo', ...shows });
+    expect(got.updateTime > before).toBe(true);
+    expect(got.createTime).not.toBe('2020-01-01T00:00:00Z');
+  });
+
+  it.each(patchBad)('PATCH refuses $name with 400 INVALID_ARGUMENT and changes nothing', async ({ mask, body, message }) => {
+    const e = await start({ ...WORLD, repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'b-repo', format: 'DOCKER', cleanupPolicies: CANONICAL, cleanupPolicyDryRun: true }] });
+    const before = JSON.stringify(e.world.repository('demo', 'us-east1', 'b-repo'));
+    const r = await call(e, 'PATCH', `${REPO}?updateMask=${encodeURIComponent(mask ?? 'cleanupPolicies')}`, body);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toEqual({ code: 400, status: 'INVALID_ARGUMENT', message: expect.stringMatching(message) });
+    expect(JSON.stringify(e.world.repository('demo', 'us-east1', 'b-repo'))).toBe(before);
+  });
+
+  it('PATCH of a repository that does not exist is 404 NOT_FOUND', async () => {
+    const e = await start();
+    const r = await call(e, 'PATCH', '/v1/projects/demo/locations/us-east1/repositories/nope?updateMask=cleanupPolicyDryRun', { cleanupPolicyDryRun: true });
+    expect(r.status).toBe(404);
+    expect(r.json.error).toEqual({ code: 404, status: 'NOT_FOUND', message: 'Requested entity was not found.' });
+  });
+
+  it('a declared world shows its policies on GET in the API form (names and ints in, names out)', async () => {
+    const e = await start({
+      ...WORLD,
+      repositories: [
+        {
+          project: 'demo',
+          location: 'us-east1',
+          repositoryId: 'b-repo',
+          format: 'DOCKER',
+          cleanupPolicyDryRun: true,
+          cleanupPolicies: { 'keep-recent': { action: 2, mostRecentVersions: { keepCount: '10' } }, 'delete-untagged': { action: 'delete', condition: { tagState: 'untagged', olderThan: '2592000.000s' } } },
+        },
+      ],
+    });
+    const got = (await call(e, 'GET', REPO)).json;
+    expect(got.cleanupPolicies).toEqual(CANONICAL);
+    expect(got.cleanupPolicyDryRun).toBe(true);
+    const list = (await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories')).json;
+    expect(list.repositories.find((x: { name: string }) => x.name.endsWith('/b-repo')).cleanupPolicies).toEqual(CANONICAL);
+  });
+
+  it('create takes cleanup policies too (the Node client always sends cleanupPolicies: {})', async () => {
+    const e = await start();
+    const ok = await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=with-policies', { format: 1, cleanupPolicies: { 'keep-recent': { id: 'keep-recent', action: 2, mostRecentVersions: { keepCount: 10 } } }, cleanupPolicyDryRun: true });
+    expect(ok.json.response).toMatchObject({ cleanupPolicies: { 'keep-recent': CANONICAL['keep-recent'] }, cleanupPolicyDryRun: true });
+    const bad = await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=bad-policies', { format: 1, cleanupPolicies: { k: { action: 'KEEP' } } });
+    expect(bad.status).toBe(400);
+    expect(e.world.repository('demo', 'us-east1', 'bad-policies')).toBeNull();
+    expect(e.world.operations.size).toBe(1);
+  });
+
+  it('delete: an operation, still pending for N polls (the repository still there), then done; afterwards 404 everywhere', async () => {
+    const images = new MemoryImageCatalog().add('demo', 'us-east1', 'b-repo', { image: 'app', digest: `sha256:${'a'.repeat(64)}`, tags: ['latest'], sizeBytes: 1 });
+    emu = await startEmulator({ world: { ...WORLD, operationPendingPolls: 2 }, images });
+    const e = emu;
+    const op = await call(e, 'DELETE', REPO);
+    expect(op.status).toBe(200);
+    expect(op.json).toEqual({ name: expect.stringMatching(/^projects\/demo\/locations\/us-east1\/operations\/[0-9a-f-]+$/), metadata: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.OperationMetadata' } });
+    const poll = async () => (await call(e, 'GET', `/v1/${op.json.name}`)).json;
+    for (let i = 0; i < 2; i++) {
+      expect((await poll()).done).toBeUndefined();
+      expect((await call(e, 'GET', REPO)).status).toBe(200);
+    }
+    const done = await poll();
+    expect(done).toEqual({ ...op.json, done: true, response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } });
+    expect(await poll()).toEqual(done);
+    for (const [method, path] of [
+      ['GET', REPO],
+      ['GET', `${REPO}/dockerImages`],
+      ['GET', `${REPO}/packages`],
+      ['PATCH', `${REPO}?updateMask=cleanupPolicyDryRun`],
+      ['DELETE', REPO],
+    ]) {
+      const r = await call(e, method, path, method === 'PATCH' ? {} : undefined);
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.json.error).toEqual({ code: 404, status: 'NOT_FOUND', message: 'Requested entity was not found.' });
+    }
+    expect(e.world.repository('demo', 'us-east1', 'b-repo')).toBeNull();
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories')).json.repositories.map((r: { name: string }) => r.name)).toEqual(['projects/demo/locations/us-east1/repositories/a-repo']);
+  });
+
+  it("delete drops the repository's images: created again, it is empty; other repositories keep theirs", async () => {
+    const D = `sha256:${'d'.repeat(64)}`;
+    const images = new MemoryImageCatalog()
+      .add('demo', 'us-east1', 'b-repo', { image: 'app', digest: D, tags: ['latest'], sizeBytes: 1 })
+      .add('demo', 'us-east1', 'a-repo', { image: 'app', digest: D, tags: ['latest'], sizeBytes: 1 });
+    const world: WorldSpec = {
+      projects: [{ projectId: 'demo' }],
+      repositories: ['a-repo', 'b-repo'].map((repositoryId) => ({ project: 'demo', location: 'us-east1', repositoryId, format: 'DOCKER' as const })),
+    };
+    emu = await startEmulator({ world, images });
+    const e = emu;
+    expect((await call(e, 'GET', `${REPO}/dockerImages`)).json.dockerImages).toHaveLength(1);
+    expect((await call(e, 'DELETE', REPO)).json.done).toBe(true);
+    expect(await images.list('demo', 'us-east1', 'b-repo')).toEqual([]);
+    expect((await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=b-repo', { format: 'DOCKER' })).json.done).toBe(true);
+    expect((await call(e, 'GET', `${REPO}/dockerImages`)).json).toEqual({});
+    expect((await call(e, 'GET', `${REPO}/packages`)).json).toEqual({});
+    expect((await call(e, 'GET', '/v1/projects/demo/locations/us-east1/repositories/a-repo/dockerImages')).json.dockerImages).toHaveLength(1);
+  });
+
+  it('a second delete issued while the first was pending does not remove the repository created again since', async () => {
+    const e = await start({ ...WORLD, operationPendingPolls: 1 });
+    const first = (await call(e, 'DELETE', REPO)).json;
+    const second = (await call(e, 'DELETE', REPO)).json;
+    expect([first.done, second.done]).toEqual([undefined, undefined]);
+    await call(e, 'GET', `/v1/${first.name}`);
+    expect((await call(e, 'GET', `/v1/${first.name}`)).json.done).toBe(true);
+    const create = (await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=b-repo', { format: 'DOCKER' })).json;
+    await call(e, 'GET', `/v1/${create.name}`);
+    expect((await call(e, 'GET', `/v1/${create.name}`)).json.done).toBe(true);
+    await call(e, 'GET', `/v1/${second.name}`);
+    expect((await call(e, 'GET', `/v1/${second.name}`)).json).toMatchObject({ done: true, response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } });
+    expect((await call(e, 'GET', REPO)).status).toBe(200);
+  });
+
+  it('an image catalog that cannot drop the images: the next read says so once (a lab problem), then reads go on', async () => {
+    const base = new MemoryImageCatalog();
+    const images = { list: base.list.bind(base), drop: async () => Promise.reject(new Error('rm: permission denied')) };
+    emu = await startEmulator({ world: WORLD, images });
+    const e = emu;
+    await call(e, 'DELETE', REPO);
+    await call(e, 'POST', '/v1/projects/demo/locations/us-east1/repositories?repositoryId=b-repo', { format: 'DOCKER' });
+    const r = await call(e, 'GET', `${REPO}/dockerImages`);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ status: 'FAILED_PRECONDITION', message: 'lab: the image catalog could not be read: rm: permission denied' });
+    expect((await call(e, 'GET', `${REPO}/dockerImages`)).status).toBe(200);
+  });
+
+  it.each([
+    { method: 'PATCH', path: `${REPO}?updateMask=cleanupPolicies`, body: { cleanupPolicies: CANONICAL }, permission: 'artifactregistry.repositories.update', other: 'DELETE' },
+    { method: 'DELETE', path: REPO, body: undefined, permission: 'artifactregistry.repositories.delete', other: 'PATCH' },
+  ])('$method without $permission → 403 IAM_PERMISSION_DENIED naming it; nothing changes; $other still works', async ({ method, path, body, permission, other }) => {
+    const e = await start({ ...WORLD, projects: [{ projectId: 'demo', deniedPermissions: [permission] }], operationPendingPolls: 0 });
+    const before = JSON.stringify(e.world.repository('demo', 'us-east1', 'b-repo'));
+    const r = await call(e, method, path, body);
+    expect(r.status).toBe(403);
+    expect(r.json.error).toEqual({
+      code: 403,
+      status: 'PERMISSION_DENIED',
+      message: `Permission '${permission}' denied on resource '//artifactregistry.googleapis.com/projects/demo/locations/us-east1/repositories/b-repo' (or it may not exist).`,
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'IAM_PERMISSION_DENIED',
+          domain: 'artifactregistry.googleapis.com',
+          metadata: { permission, resource: 'projects/demo/locations/us-east1/repositories/b-repo' },
+        },
+      ],
+    });
+    expect(JSON.stringify(e.world.repository('demo', 'us-east1', 'b-repo'))).toBe(before);
+    expect(e.world.operations.size).toBe(0);
+    // Refused before the lookup: the same answer for a repository that is not there.
+    expect((await call(e, method, path.replace('b-repo', 'nope'), body)).json.error.details[0].reason).toBe('IAM_PERMISSION_DENIED');
+    expect((await call(e, 'GET', REPO)).status).toBe(200);
+    const ok = await call(e, other, other === 'PATCH' ? `${REPO}?updateMask=cleanupPolicyDryRun` : REPO, other === 'PATCH' ? { cleanupPolicyDryRun: true } : undefined);
+    expect(ok.status).toBe(200);
+  });
+
+  it.each([
+    { name: 'API disabled', project: { projectId: 'demo', apiEnabled: false }, reason: 'SERVICE_DISABLED' },
+    { name: 'billing off', project: { projectId: 'demo', billing: false }, reason: 'BILLING_DISABLED' },
+  ])('PATCH and DELETE with $name → 403 $reason, before IAM', async ({ project, reason }) => {
+    const e = await start({ ...WORLD, projects: [{ ...project, deniedPermissions: ['artifactregistry.repositories.update', 'artifactregistry.repositories.delete'] }] });
+    for (const [method, path] of [
+      ['PATCH', `${REPO}?updateMask=cleanupPolicyDryRun`],
+      ['DELETE', REPO],
+    ]) {
+      const r = await call(e, method, path, method === 'PATCH' ? { cleanupPolicyDryRun: true } : undefined);
+      expect(r.status).toBe(403);
+      expect(r.json.error.details[0].reason).toBe(reason);
+    }
   });
 });

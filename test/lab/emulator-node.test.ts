@@ -83,6 +83,57 @@ const errorCases: ErrCase[] = [
     metadata: { permission: 'artifactregistry.repositories.create' },
   },
   {
+    name: 'updateRepository without artifactregistry.repositories.update gives PERMISSION_DENIED (7) naming it',
+    world: base({}, { projectId: P, deniedPermissions: ['artifactregistry.repositories.update'] }),
+    call: (c) => c.updateRepository({ repository: { name: REPO, cleanupPolicyDryRun: true }, updateMask: { paths: ['cleanup_policy_dry_run'] } }),
+    code: 7,
+    reason: 'IAM_PERMISSION_DENIED',
+    message: /^Permission 'artifactregistry\.repositories\.update' denied on resource '\/\/artifactregistry\.googleapis\.com\/projects\/demo\/locations\/southamerica-east1\/repositories\/mycoolproject-repo' \(or it may not exist\)\.$/,
+    metadata: { permission: 'artifactregistry.repositories.update', resource: REPO },
+    requests: 1,
+  },
+  {
+    name: 'deleteRepository without artifactregistry.repositories.delete gives PERMISSION_DENIED (7) naming it',
+    world: base({}, { projectId: P, deniedPermissions: ['artifactregistry.repositories.delete'] }),
+    call: (c) => c.deleteRepository({ name: REPO }).then(([op]) => op.promise()),
+    code: 7,
+    reason: 'IAM_PERMISSION_DENIED',
+    message: /^Permission 'artifactregistry\.repositories\.delete' denied on resource '\/\/artifactregistry\.googleapis\.com\/projects\/demo\/locations\/southamerica-east1\/repositories\/mycoolproject-repo' \(or it may not exist\)\.$/,
+    metadata: { permission: 'artifactregistry.repositories.delete', resource: REPO },
+    requests: 1,
+  },
+  {
+    name: 'updateRepository with more than 10 cleanup policies gives INVALID_ARGUMENT (3)',
+    world: base(),
+    call: (c) =>
+      c.updateRepository({
+        repository: { name: REPO, cleanupPolicies: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`p${i}`, { id: `p${i}`, action: 'DELETE', condition: { olderThan: { seconds: 60 } } }])) },
+        updateMask: { paths: ['cleanup_policies'] },
+      }),
+    code: 3,
+    message: /at most 10 cleanup policies; got 11/,
+  },
+  {
+    name: 'updateRepository with a KEEP policy without condition or mostRecentVersions gives INVALID_ARGUMENT (3)',
+    world: base(),
+    call: (c) => c.updateRepository({ repository: { name: REPO, cleanupPolicies: { k: { id: 'k', action: 'KEEP' } } }, updateMask: { paths: ['cleanup_policies'] } }),
+    code: 3,
+    message: /a KEEP policy needs a condition or mostRecentVersions/,
+  },
+  {
+    name: 'updateRepository with an output-only field in the mask gives INVALID_ARGUMENT (3)',
+    world: base(),
+    call: (c) => c.updateRepository({ repository: { name: REPO }, updateMask: { paths: ['size_bytes'] } }),
+    code: 3,
+    message: /^Invalid update mask field: size_bytes cannot be updated\.$/,
+  },
+  {
+    name: 'updateRepository of a repository that does not exist gives NOT_FOUND (5)',
+    world: base({ repositories: [] }),
+    call: (c) => c.updateRepository({ repository: { name: REPO, cleanupPolicyDryRun: true }, updateMask: { paths: ['cleanup_policy_dry_run'] } }),
+    code: 5,
+  },
+  {
     name: 'billing off gives PERMISSION_DENIED (7) with BILLING_DISABLED',
     world: base({ repositories: [] }, { projectId: P, projectNumber: '123456789012', billing: false }),
     call: getRepo,
@@ -277,13 +328,76 @@ describe('emulator through the real Node client (REST)', () => {
     expect(emu.world.requests.filter((r) => r.path.endsWith('/repositories'))).toHaveLength(3);
   });
 
-  it('deleteRepository is an operation and removes the repository', async () => {
-    const { c, emu } = await start(base({ operationPendingPolls: 1 }));
+  it('deleteRepository().promise() waits through pending polls; then the repository and its images are gone', async () => {
+    const images = new MemoryImageCatalog().add(P, L, 'mycoolproject-repo', { image: 'app', digest: DIGEST_A, tags: ['latest'], sizeBytes: 1 });
+    const { c, emu } = await start(base({ operationPendingPolls: 2 }), images);
     const [op] = await c.deleteRepository({ name: REPO });
-    await op.promise();
+    expect(op.done).toBeFalsy();
+    expect(op.name).toMatch(new RegExp(`^${PARENT}/operations/[0-9a-f-]+$`));
+    const [repo] = await getRepo(c);
+    expect(repo.name).toBe(REPO); // still there until the operation is done
+    const [empty] = await op.promise();
+    // google.protobuf.Empty decodes to {}.
+    expect(empty).toEqual({});
+    expect(emu.world.requests.filter((r) => r.path === `/v1/${op.name}`).map((r) => r.status)).toEqual([200, 200, 200]);
     expect(emu.world.repository(P, L, 'mycoolproject-repo')).toBeNull();
-    const err = await getRepo(c).then(() => null, (e: { code?: unknown }) => e);
-    expect(err?.code).toBe(5);
+    for (const call of [getRepo, (x: ArtifactRegistryClient) => x.listDockerImages({ parent: REPO }), (x: ArtifactRegistryClient) => x.deleteRepository({ name: REPO })]) {
+      const err = await call(c).then(() => null, (e: { code?: unknown; constructor: { name: string } }) => e);
+      expect(err?.constructor.name).toBe('GoogleError');
+      expect(err?.code).toBe(5);
+    }
+    await createAndWait(c, 'mycoolproject-repo');
+    const [list] = await c.listDockerImages({ parent: REPO });
+    expect(list).toEqual([]);
+  });
+
+  it.each([
+    { name: 'snake_case paths', paths: ['cleanup_policies', 'cleanup_policy_dry_run'] },
+    { name: 'lowerCamel paths', paths: ['cleanupPolicies', 'cleanupPolicyDryRun'] },
+  ])('updateRepository with updateMask ($name) sets cleanup policies; getRepository shows them', async ({ paths }) => {
+    const { c, emu } = await start(base());
+    const [updated] = await c.updateRepository({
+      repository: {
+        name: REPO,
+        cleanupPolicies: {
+          'keep-recent': { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },
+          'delete-untagged': { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: { seconds: 2592000 }, newerThan: { seconds: 1, nanos: 500_000_000 } } },
+        },
+        cleanupPolicyDryRun: true,
+      },
+      updateMask: { paths },
+    });
+    const [got] = await getRepo(c);
+    for (const repo of [updated, got]) {
+      expect(repo.cleanupPolicyDryRun).toBe(true);
+      expect(repo.cleanupPolicies!['keep-recent']).toMatchObject({ id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } });
+      expect(repo.cleanupPolicies!['delete-untagged']).toMatchObject({
+        id: 'delete-untagged',
+        action: 'DELETE',
+        condition: { tagState: 'UNTAGGED', olderThan: { seconds: '2592000', nanos: 0 }, newerThan: { seconds: '1', nanos: 500_000_000 } },
+      });
+      expect(repo.dockerConfig?.immutableTags).toBe(true); // outside the mask: unchanged
+    }
+    // Measured: the mask goes out as given; enums as ints, durations as "Ns" strings.
+    const patch = emu.world.requests.find((r) => r.method === 'PATCH')!;
+    expect(patch.query.updateMask).toBe(paths.join(','));
+    expect(patch.body).toMatchObject({
+      cleanupPolicies: {
+        'keep-recent': { action: 2, mostRecentVersions: { keepCount: 10 } },
+        'delete-untagged': { action: 1, condition: { tagState: 2, olderThan: '2592000s', newerThan: '1.500s' } },
+      },
+      cleanupPolicyDryRun: true,
+    });
+    expect(emu.world.repository(P, L, 'mycoolproject-repo')!.cleanupPolicies['delete-untagged']).toEqual({
+      id: 'delete-untagged',
+      action: 'DELETE',
+      condition: { tagState: 'UNTAGGED', olderThan: '2592000s', newerThan: '1.500s' },
+    });
+
+    // Policies left out of a masked update are cleared (the map is replaced whole).
+    const [cleared] = await c.updateRepository({ repository: { name: REPO, cleanupPolicyDryRun: false }, updateMask: { paths } });
+    expect(cleared.cleanupPolicies).toEqual({});
+    expect(cleared.cleanupPolicyDryRun).toBe(false);
   });
 
   it('listDockerImages and getDockerImage read the image catalog', async () => {

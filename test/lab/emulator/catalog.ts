@@ -18,6 +18,9 @@ export interface CatalogImage {
 export interface ImageCatalog {
   /** Images (one entry per digest) in a repository; project is the project id. */
   list(project: string, location: string, repositoryId: string): Promise<CatalogImage[]>;
+  /** Forget every image of a repository (it was deleted). Without it, a repository created
+   *  again under the same name would show the old images. */
+  drop?(project: string, location: string, repositoryId: string): Promise<void>;
 }
 
 export const DOCKER_V2_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -46,6 +49,10 @@ export class MemoryImageCatalog implements ImageCatalog {
 
   clear(): void {
     this.repos.clear();
+  }
+
+  async drop(project: string, location: string, repositoryId: string): Promise<void> {
+    this.repos.delete(this.key(project, location, repositoryId));
   }
 
   async list(project: string, location: string, repositoryId: string): Promise<CatalogImage[]> {

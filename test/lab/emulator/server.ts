@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { MemoryImageCatalog, type CatalogImage, type ImageCatalog } from './catalog.js';
+import { CleanupPolicyError, parseCleanupPolicies, type CleanupPolicy } from './cleanup.js';
 import {
   ApiError,
   alreadyExists,
@@ -106,13 +107,55 @@ interface Reply {
   body: unknown;
 }
 
+/**
+ * The catalog as the emulator reads it. Deleting a repository deletes its images: the
+ * emulator asks the catalog to drop them when the delete is done, and reads of that
+ * repository wait until they are gone (a repository created again starts empty).
+ */
+class EmulatorCatalog implements ImageCatalog {
+  /** Drops under way, by repository; each settles to undefined or the error. */
+  private readonly dropping = new Map<string, Promise<unknown>>();
+  constructor(private readonly inner: ImageCatalog) {}
+
+  forget(project: string, location: string, repositoryId: string): void {
+    if (!this.inner.drop) return;
+    const key = `${project}/${location}/${repositoryId}`;
+    const before = this.dropping.get(key) ?? Promise.resolve();
+    const p: Promise<unknown> = before
+      .then(() => this.inner.drop!(project, location, repositoryId))
+      .then(
+        () => {
+          if (this.dropping.get(key) === p) this.dropping.delete(key);
+          return undefined;
+        },
+        (err: unknown) => err ?? new Error('drop failed'),
+      );
+    this.dropping.set(key, p);
+  }
+
+  async list(project: string, location: string, repositoryId: string): Promise<CatalogImage[]> {
+    const key = `${project}/${location}/${repositoryId}`;
+    const pending = this.dropping.get(key);
+    if (pending) {
+      const err = await pending;
+      if (err !== undefined) {
+        // Reported once (as a lab problem, by the caller); later reads see what is left.
+        if (this.dropping.get(key) === pending) this.dropping.delete(key);
+        throw err;
+      }
+    }
+    return this.inner.list(project, location, repositoryId);
+  }
+}
+
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const world = new WorldStore(opts.world);
   const images = opts.images ?? new MemoryImageCatalog();
+  const catalog = new EmulatorCatalog(images);
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
-    handle(world, images, req, res).catch((err) => {
+    handle(world, catalog, req, res).catch((err) => {
       // A bug in the emulator: still a JSON body (never leave a client hanging).
       if (!res.headersSent) send(res, 500, { error: { code: 500, status: 'INTERNAL', message: `lab emulator bug: ${String(err?.stack ?? err)}` } });
       else res.destroy();
@@ -196,7 +239,7 @@ function serviceOfPath(segs: string[]): string {
   return AR_SERVICE;
 }
 
-async function handle(world: WorldStore, images: ImageCatalog, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(world: WorldStore, images: EmulatorCatalog, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const t0 = performance.now();
   const method = (req.method ?? 'GET').toUpperCase();
   const raw = req.url ?? '/';
@@ -408,6 +451,9 @@ function repositoryJson(r: RepositoryState): Record<string, unknown> {
   out.updateTime = r.updateTime;
   if (r.format === 'DOCKER' && r.immutableTags) out.dockerConfig = { immutableTags: true };
   out.mode = r.mode;
+  // Proto3 JSON leaves out defaults: no policies, dry run off.
+  if (Object.keys(r.cleanupPolicies).length) out.cleanupPolicies = r.cleanupPolicies;
+  if (r.cleanupPolicyDryRun) out.cleanupPolicyDryRun = true;
   out.sizeBytes = '0';
   const host = FORMAT_HOST[r.format];
   if (host) out.registryUri = `${r.location}-${host}.pkg.dev/${uriProject(r.project)}/${r.repositoryId}`;
@@ -444,7 +490,7 @@ function bad(method: string, path: string): ApiError {
 
 // ---------------------------------------------------------------- Artifact Registry
 
-async function ar(world: WorldStore, images: ImageCatalog, call: Call): Promise<Reply> {
+async function ar(world: WorldStore, images: EmulatorCatalog, call: Call): Promise<Reply> {
   const { method, query, body } = call;
   const { segs, verb } = verbOf(call.segs);
   if (segs[0] !== 'projects' || segs.length < 3 || segs[2] !== 'locations') throw bad(method, call.path);
@@ -523,7 +569,8 @@ async function ar(world: WorldStore, images: ImageCatalog, call: Call): Promise<
         metadata: { '@type': AR_OP_METADATA },
         pendingPolls: world.operationPendingPolls,
         complete: () => {
-          world.deleteRepository(repo.name);
+          // Only this repository (not one created again since); its images go with it.
+          if (world.deleteRepository(repo.name, repo)) images.forget(repo.project, repo.location, repo.repositoryId);
           return { response: { '@type': PROTO_EMPTY } };
         },
       });
@@ -631,6 +678,8 @@ function createRepository(world: WorldStore, P: string, L: string, query: URLSea
   const docker = (body.dockerConfig ?? body.docker_config) as Record<string, unknown> | undefined;
   const labels = body.labels && typeof body.labels === 'object' ? (body.labels as Record<string, string>) : undefined;
   const description = typeof body.description === 'string' && body.description ? body.description : undefined;
+  const cleanupPolicies = policiesOf(body.cleanupPolicies ?? body.cleanup_policies);
+  const cleanupPolicyDryRun = dryRunOf(body.cleanupPolicyDryRun ?? body.cleanup_policy_dry_run);
 
   const op = world.newOperation('ar', `projects/${project.projectId}/locations/${L}`, {
     metadata: { '@type': AR_OP_METADATA },
@@ -649,6 +698,8 @@ function createRepository(world: WorldStore, P: string, L: string, query: URLSea
         immutableTags: format === 'DOCKER' && Boolean(docker?.immutableTags ?? docker?.immutable_tags),
         description,
         labels: labels && Object.keys(labels).length ? labels : undefined,
+        cleanupPolicies,
+        cleanupPolicyDryRun,
         createTime: now,
         updateTime: now,
       };
@@ -659,25 +710,101 @@ function createRepository(world: WorldStore, P: string, L: string, query: URLSea
   return { status: 200, body: operationJson(op) };
 }
 
+/** Repository fields by JSON name, and what a patch may do with each. */
+const REPOSITORY_FIELDS: Readonly<Record<string, 'update' | 'fixed' | 'unmodelled'>> = {
+  description: 'update',
+  labels: 'update',
+  dockerConfig: 'update',
+  cleanupPolicies: 'update',
+  cleanupPolicyDryRun: 'update',
+  // Immutable or output only.
+  name: 'fixed',
+  format: 'fixed',
+  mode: 'fixed',
+  kmsKeyName: 'fixed',
+  createTime: 'fixed',
+  updateTime: 'fixed',
+  sizeBytes: 'fixed',
+  satisfiesPzs: 'fixed',
+  satisfiesPzi: 'fixed',
+  registryUri: 'fixed',
+  // Real fields the lab does not model.
+  mavenConfig: 'unmodelled',
+  virtualRepositoryConfig: 'unmodelled',
+  remoteRepositoryConfig: 'unmodelled',
+  vulnerabilityScanningConfig: 'unmodelled',
+  disallowUnspecifiedMode: 'unmodelled',
+};
+
+/** JSON field names: Google takes lowerCamel and proto snake_case alike. */
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function policiesOf(v: unknown): Record<string, CleanupPolicy> {
+  try {
+    return parseCleanupPolicies(v);
+  } catch (e) {
+    if (e instanceof CleanupPolicyError) throw invalidArgument(e.message);
+    throw e;
+  }
+}
+
+function dryRunOf(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw invalidArgument(`Invalid value at 'repository.cleanup_policy_dry_run' (TYPE_BOOL), ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * PATCH …/repositories/R: the fields named by updateMask (lowerCamel or snake_case, comma
+ * separated) take the body's values; a field in the mask but not in the body is cleared (a map
+ * is replaced whole). Without a mask, the updatable fields present in the body are updated and
+ * the rest ignored (gcloud's delete-cleanup-policies sends the whole repository back so).
+ * All or nothing: the repository changes only when every field is valid.
+ */
 function updateRepository(world: WorldStore, P: string, L: string, R: string, query: URLSearchParams, body: Record<string, unknown>): Reply {
   const resource = `projects/${P}/locations/${L}/repositories/${R}`;
   const project = gate(world, P, 'artifactregistry.repositories.update', resource);
   needLocation(world, L);
+  const b: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const f = camel(k);
+    if (!Object.hasOwn(REPOSITORY_FIELDS, f)) throw invalidArgument(`Invalid JSON payload received. Unknown name "${k}" at 'repository': Cannot find field.`);
+    b[f] = v;
+  }
+  const maskText = query.get('updateMask') ?? query.get('update_mask') ?? '';
+  const given = maskText.split(',').map((s) => s.trim()).filter(Boolean);
+  let fields: string[];
+  if (given.length) {
+    fields = given.map((path) => {
+      const f = path.split('.').map(camel).join('.');
+      if (f === 'dockerConfig.immutableTags') return 'dockerConfig';
+      const kind = f.includes('.') || !Object.hasOwn(REPOSITORY_FIELDS, f) ? undefined : REPOSITORY_FIELDS[f];
+      if (kind === 'update') return f;
+      if (kind === 'fixed') throw invalidArgument(`Invalid update mask field: ${path} cannot be updated.`);
+      if (kind === 'unmodelled') throw invalidArgument(`Invalid update mask field: ${path} (lab: the emulator does not model this field).`);
+      throw invalidArgument(`Invalid update mask field: ${path}`);
+    });
+  } else fields = Object.keys(b).filter((f) => REPOSITORY_FIELDS[f] === 'update');
+
   const repo = world.repository(project.projectId, L, R);
   if (!repo) throw notFound();
-  const mask = (query.get('updateMask') ?? query.get('update_mask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const fields = mask.length ? mask : Object.keys(body);
-  for (const f of fields) {
-    if (f === 'description') repo.description = typeof body.description === 'string' && body.description ? body.description : undefined;
-    else if (f === 'labels') repo.labels = (body.labels as Record<string, string>) ?? undefined;
-    else if (f === 'dockerConfig' || f === 'docker_config' || f === 'dockerConfig.immutableTags' || f === 'docker_config.immutable_tags') {
-      const d = (body.dockerConfig ?? body.docker_config) as Record<string, unknown> | undefined;
-      repo.immutableTags = Boolean(d?.immutableTags ?? d?.immutable_tags);
-    } else if (f === 'name' || f === 'format' || f === 'mode' || f === 'createTime' || f === 'updateTime' || f === 'sizeBytes' || f === 'registryUri') {
-      continue; // not updatable / output only
-    } else throw invalidArgument(`Invalid update mask field: ${f}`);
+  const next: Partial<RepositoryState> = {};
+  for (const f of new Set(fields)) {
+    const v = b[f] ?? undefined;
+    if (f === 'description') {
+      if (v !== undefined && typeof v !== 'string') throw invalidArgument(`Invalid value at 'repository.description' (TYPE_STRING), ${JSON.stringify(v)}`);
+      next.description = v ? v : undefined;
+    } else if (f === 'labels') {
+      if (v !== undefined && (typeof v !== 'object' || Array.isArray(v) || Object.values(v as object).some((x) => typeof x !== 'string')))
+        throw invalidArgument(`Invalid value at 'repository.labels' (map<string, string>), ${JSON.stringify(v)}`);
+      next.labels = v && Object.keys(v).length ? (v as Record<string, string>) : undefined;
+    } else if (f === 'dockerConfig') {
+      const d = (v ?? {}) as Record<string, unknown>;
+      next.immutableTags = repo.format === 'DOCKER' && Boolean(d.immutableTags ?? d.immutable_tags);
+    } else if (f === 'cleanupPolicies') next.cleanupPolicies = policiesOf(v);
+    else if (f === 'cleanupPolicyDryRun') next.cleanupPolicyDryRun = dryRunOf(v);
   }
-  repo.updateTime = world.isoNow();
+  Object.assign(repo, next, { updateTime: world.isoNow() });
   return { status: 200, body: repositoryJson(repo) };
 }
 

@@ -8,6 +8,8 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 
+import { CleanupPolicyError, parseCleanupPolicies, type CleanupPolicy } from './cleanup.js';
+
 export type RepositoryFormat =
   | 'DOCKER'
   | 'MAVEN'
@@ -53,6 +55,10 @@ export interface RepositorySpec {
   labels?: Record<string, string>;
   /** RFC 3339; default: when the world was loaded. */
   createTime?: string;
+  /** As in the v1 API (map id → policy; enum names or ints, durations "2592000s"); checked like a patch. */
+  cleanupPolicies?: Record<string, unknown>;
+  /** Default false. */
+  cleanupPolicyDryRun?: boolean;
 }
 
 interface FaultBase {
@@ -236,6 +242,9 @@ export interface RepositoryState {
   immutableTags: boolean;
   description?: string;
   labels?: Record<string, string>;
+  /** Canonical API form (see cleanup.ts); empty = none. */
+  cleanupPolicies: Record<string, CleanupPolicy>;
+  cleanupPolicyDryRun: boolean;
   createTime: string;
   updateTime: string;
 }
@@ -352,6 +361,14 @@ export class WorldStore {
       const created = r.createTime ?? nowIso;
       const name = repositoryName(project.projectId, r.location, r.repositoryId);
       if (repositories.has(name)) throw new Error(`world: duplicate repository ${name}`);
+      let cleanupPolicies: Record<string, CleanupPolicy>;
+      try {
+        cleanupPolicies = parseCleanupPolicies(r.cleanupPolicies, 'cleanupPolicies');
+      } catch (e) {
+        if (e instanceof CleanupPolicyError) throw new Error(`world: repository ${r.repositoryId}: ${e.message}`);
+        throw e;
+      }
+      if (r.cleanupPolicyDryRun !== undefined && typeof r.cleanupPolicyDryRun !== 'boolean') throw new Error(`world: repository ${r.repositoryId}: cleanupPolicyDryRun must be a boolean`);
       repositories.set(name, {
         name,
         project: project.projectId,
@@ -362,6 +379,8 @@ export class WorldStore {
         immutableTags: r.immutableTags ?? false,
         description: r.description,
         labels: r.labels,
+        cleanupPolicies,
+        cleanupPolicyDryRun: r.cleanupPolicyDryRun ?? false,
         createTime: created,
         updateTime: created,
       });
@@ -450,7 +469,10 @@ export class WorldStore {
     this.repositories.set(r.name, r);
   }
 
-  deleteRepository(name: string): boolean {
+  /** Removes the repository; when `only` is given, only if that is still the stored object
+   *  (a stale delete operation must not remove a repository created again since). */
+  deleteRepository(name: string, only?: RepositoryState): boolean {
+    if (only && this.repositories.get(name) !== only) return false;
     return this.repositories.delete(name);
   }
 
