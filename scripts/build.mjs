@@ -57,41 +57,6 @@ const result = await build({
   external: ['@google-cloud/artifact-registry', 'google-gax', 'google-auth-library'],
   plugins: [
     {
-      // Ink measures every line of the live area on every frame, and its tokenizer asks for the width
-      // of each styled character: the same few hundred strings, over and over, on the slow Unicode
-      // path as soon as a line holds one non-ASCII character (a spinner, a bullet, a dash). A
-      // memo in front of string-width (ESM versions; default options only) makes a repeated frame
-      // cheap. Same results: the width is a pure function of the string. If string-width changes
-      // shape, the build says so and leaves it as it is.
-      name: 'string-width-memo',
-      setup(b) {
-        const head = 'export default function stringWidth(';
-        b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (a) => {
-          const src = readFileSync(a.path, 'utf8');
-          if (!src.includes('export default')) return undefined; // the CommonJS versions (not in the bundle)
-          if (src.split(head).length !== 2) {
-            console.warn(`build: ${relative(process.cwd(), a.path)} changed shape; its widths are not memoised (see scripts/build.mjs)`);
-            return undefined;
-          }
-          const memo = `
-const widthMemo = new Map();
-export default function stringWidth(input, options) {
-  const plain = options === undefined || (options.ambiguousIsNarrow !== false && !options.countAnsiEscapeCodes);
-  if (!plain || typeof input !== 'string' || input.length > 512) return stringWidthUncached(input, options);
-  let w = widthMemo.get(input);
-  if (w === undefined) {
-    w = stringWidthUncached(input, options);
-    if (widthMemo.size >= 4096) widthMemo.clear();
-    widthMemo.set(input, w);
-  }
-  return w;
-}
-`;
-          return { contents: src.replace(head, 'function stringWidthUncached(') + memo, loader: 'js' };
-        });
-      },
-    },
-    {
       name: 'yoga-native-base64',
       setup(b) {
         const slow = 'if(ua(a))try{var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c}';
