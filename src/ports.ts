@@ -198,20 +198,6 @@ export interface ProjectFiles {
   /** The folder the wizard runs in. */
   cwd: string;
   exists(relPath: string): Promise<boolean>;
-  /** A fresh temp dir (for the verification image's build context). */
-  makeTempDir(prefix: string): Promise<string>;
-  writeFile(absPath: string, content: string): Promise<void>;
-  /**
-   * Parsed JSON of a file (absolute path), or null when it does not exist.
-   * Malformed JSON → UserError naming the path. (Used by docker-auth to read the private
-   * copy that `gcloud auth configure-docker` wrote.)
-   */
-  readJson(absPath: string): Promise<unknown>;
-  /**
-   * Remove a dir made by makeTempDir (and its contents). Optional: steps skip the cleanup when
-   * it is absent, and ignore its errors.
-   */
-  removeTempDir?(absPath: string): Promise<void>;
 }
 
 // ---------- Saved progress (conf) ----------

@@ -33,7 +33,7 @@ export type CallName =
   | `docker.${keyof DockerPort & string}`
   | `dockerConfig.${'read' | 'write'}`
   | `git.${keyof GitPort & string}`
-  | `files.${'exists' | 'makeTempDir' | 'writeFile' | 'readJson' | 'removeTempDir'}`
+  | `files.${'exists'}`
   | `progress.${'latest' | 'save' | 'clear'}`;
 
 const ANY = Symbol('any');
@@ -230,10 +230,6 @@ export function fakeFiles(s: CallScript, cwd = '/home/u/mycoolproject'): Project
   return {
     cwd,
     exists: (rel) => s.call('files.exists', [rel]),
-    makeTempDir: (prefix) => s.call('files.makeTempDir', [prefix]),
-    writeFile: (p, c) => s.call('files.writeFile', [p, c]),
-    readJson: (p) => s.call('files.readJson', [p]),
-    removeTempDir: (p) => s.call('files.removeTempDir', [p]),
   };
 }
 

@@ -1,7 +1,7 @@
-// Helpers shared by the steps: call options, missing-answer errors, re-checks, temp dirs.
+// Helpers shared by the steps: call options, missing-answer errors, re-checks.
 // (What a failed call means for the user is src/steps/failures.ts.)
 
-import type { CallOpts, Env } from '../ports.js';
+import type { CallOpts } from '../ports.js';
 import type { CheckResult, StepContext } from './types.js';
 import { BugError, UserError, toWizardError } from '../errors.js';
 
@@ -37,14 +37,4 @@ export function safeCheck<A extends unknown[]>(fn: (...args: A) => Promise<Check
       return { done: false, why: `the re-check failed (${w.message.split('\n')[0]})` };
     }
   };
-}
-
-/** Best-effort removal of a temp dir we made (never fails the step). */
-export async function cleanupTempDir(env: Env, dir: string | undefined): Promise<void> {
-  if (!dir || !env.files.removeTempDir) return;
-  try {
-    await env.files.removeTempDir(dir);
-  } catch {
-    // a leftover temp dir is harmless
-  }
 }

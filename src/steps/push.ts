@@ -54,11 +54,7 @@ async function chooseSource(ctx: StepContext, env: Env, signal: AbortSignal): Pr
     if (flag === 'build' && !hasDockerfile) {
       throw badSource(`--source build needs a Dockerfile in ${env.files.cwd}, and there is none.`, ['Use --source sample to push a tiny verification image instead, or run from the folder with your Dockerfile.']);
     }
-    if (typeof flag === 'object') {
-      const v = validateLocalImageRef(flag.local);
-      if (v !== true) throw badSource(`--source ${JSON.stringify(flag.local)}: ${v}`, ['Pass build, sample, or a local image such as myapp:latest.']);
-    }
-    return flag;
+    return flag; // its syntax was checked by validate()
   }
   if (ctx.state.source) return ctx.state.source;
   const def: ImageSource = hasDockerfile ? 'build' : 'sample';

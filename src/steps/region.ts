@@ -44,12 +44,11 @@ export function regionProblem(v: string, locations: readonly string[]): UserErro
 type Candidate = { value?: string; note?: string };
 
 /**
- * The default: saved answer, then gcloud's artifacts/location, run/region, the time zone's
+ * The default (a saved answer is taken before this): gcloud's artifacts/location, run/region, the time zone's
  * suggestion (when there is one), then the guide's region. `note` says why, for the choice's name.
  */
-function defaultLocation(ctx: StepContext, cfg: GcloudConfig, locations: readonly string[] | undefined, suggested?: Candidate): Candidate {
+function defaultLocation(cfg: GcloudConfig, locations: readonly string[] | undefined, suggested?: Candidate): Candidate {
   const cands: Candidate[] = [
-    { value: ctx.state.location, note: 'default: your earlier answer' },
     { value: cfg.artifactsLocation, note: "default: gcloud's artifacts/location" },
     { value: cfg.runRegion, note: "default: gcloud's run/region (where your Cloud Run services go)" },
     ...(suggested ? [suggested] : []),
@@ -103,7 +102,7 @@ export const region: Step = {
     const cfg = await withContext('read gcloud configuration', () => env.gcloud.config());
     // Only for someone at the terminal, who sees the reason: --yes keeps defaults a script can predict.
     const suggested = env.prompter.interactive && locations ? timeZoneSuggestion(env.timeZone, locations) : undefined;
-    const def = defaultLocation(ctx, cfg, locations, suggested);
+    const def = defaultLocation(cfg, locations, suggested);
     let location: string;
     if (env.prompter.interactive && locations) {
       location = await env.prompter.search(
