@@ -1,6 +1,6 @@
 // The CLI's orchestration, with everything from the outside world injected (src/cli.tsx passes the
 // real process, streams and env builder): parse flags, pick the mode (Ink / plain lines / JSON),
-// draw the first frame before any slow work, build the env, warm up, run, report, exit code.
+// draw the first frame before any slow work, build the env, run, report, exit code.
 import { setMaxListeners } from 'node:events';
 import type { Env, ProgressStore, RunLock } from '../ports.js';
 import type { Flags, Step } from '../steps/types.js';
