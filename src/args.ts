@@ -5,11 +5,18 @@ import type { ImageSource } from './ports.js';
 import { validateImageName, validateLocalImageRef, validateLocation, validateProjectId, validateRepositoryId } from './validate.js';
 
 export const USAGE = `Usage: registry-setup [options]
+       registry-setup doctor [--fix] [--json]
+       registry-setup undo [--yes [--delete-repository]] [--json]
 
 Sets up a Docker repository in Google Artifact Registry for your project, step by step,
 for real, and explains each step: project, region, repository, Docker auth, a first
 tagged push (latest + the git short sha), and a summary with the equivalent commands.
 Progress is saved after each step; run it again to resume.
+
+Commands:
+  (none)              Run the setup (or resume it)
+  doctor              Re-check a finished setup for drift; exit 0 healthy, 1 with findings
+  undo                Remove what registry-setup created here, and nothing else
 
 Options:
   --project ID        Google Cloud project (default: gcloud's active project)
@@ -35,7 +42,26 @@ Examples:
 
 Exit codes: 0 done, 1 a step failed, 2 usage error, 130 interrupted.`;
 
-export type ParsedArgs = { kind: 'run'; flags: Flags } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage-error'; message: string };
+/** Flags of `doctor` and `undo`. */
+export interface CommandFlags {
+  json: boolean;
+  debug: boolean;
+  /** doctor: apply the safe fixes. */
+  fix: boolean;
+  /** undo: never ask (the repository is deleted only with deleteRepository too). */
+  yes: boolean;
+  /** undo: delete the repository this tool created (with --yes; interactively the name is typed). */
+  deleteRepository: boolean;
+}
+
+export type CommandName = 'doctor' | 'undo';
+
+export type ParsedArgs =
+  | { kind: 'run'; flags: Flags }
+  | { kind: 'command'; command: CommandName; flags: CommandFlags }
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'usage-error'; message: string };
 
 const OPTIONS = {
   project: { type: 'string' },
@@ -63,7 +89,41 @@ function show(v: string): string {
   return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
 }
 
+const COMMAND_OPTIONS: Record<CommandName, Record<string, { type: 'boolean'; short?: string }>> = {
+  doctor: { fix: { type: 'boolean' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  undo: {
+    yes: { type: 'boolean', short: 'y' },
+    'delete-repository': { type: 'boolean' },
+    json: { type: 'boolean' },
+    debug: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+};
+
+function parseCommand(command: CommandName, argv: string[]): ParsedArgs {
+  let values: Record<string, boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: COMMAND_OPTIONS[command], strict: true, allowPositionals: false }).values as Record<string, boolean | undefined>;
+  } catch (e) {
+    const arg = /'([^']+)'/.exec((e as Error).message ?? '')?.[1];
+    return { kind: 'usage-error', message: `${command} does not take ${arg ? show(arg.split('=')[0]) : 'that argument'}.` };
+  }
+  if (values.help) return { kind: 'help' };
+  const flags: CommandFlags = {
+    json: !!values.json,
+    debug: !!values.debug,
+    fix: !!values.fix,
+    yes: !!values.yes || !!values.json,
+    deleteRepository: !!values['delete-repository'],
+  };
+  if (flags.deleteRepository && !flags.yes) {
+    return { kind: 'usage-error', message: '--delete-repository goes with --yes (without --yes, undo asks you to type the repository name).' };
+  }
+  return { kind: 'command', command, flags };
+}
+
 export function parseFlags(argv: string[]): ParsedArgs {
+  if (argv[0] === 'doctor' || argv[0] === 'undo') return parseCommand(argv[0], argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });

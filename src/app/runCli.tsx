@@ -13,6 +13,7 @@ import { toWizardError } from '../errors.js';
 import type { InkUi } from '../ui/mount.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import { choosePlain } from './mode.js';
+import { runCommand } from './command.js';
 import type { Boot } from './boot.js';
 
 export interface EnvHooks {
@@ -61,6 +62,7 @@ export async function runCli(d: CliDeps): Promise<number> {
     line(d.stderr, USAGE);
     return 2;
   }
+  if (parsed.kind === 'command') return runCommand(d, parsed.command, parsed.flags);
   const flags = parsed.flags;
   const plain = choosePlain(flags, !!d.stdout.isTTY, d.processEnv);
   const interactive = !!d.stdin.isTTY && !!d.stdout.isTTY && !flags.yes && !flags.json && !flags.dryRun;

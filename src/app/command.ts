@@ -1,0 +1,40 @@
+// Runs `doctor` or `undo`: the same real env and saved record as the setup, plain lines (no Ink),
+// one error report for whatever escapes the command.
+import type { CommandFlags, CommandName } from '../args.js';
+import type { Command } from '../commands/types.js';
+import { redact } from '../output/format.js';
+import { toWizardError } from '../errors.js';
+import type { CliDeps } from './runCli.js';
+
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  doctor: async () => (await import('../commands/doctor.js')).doctor,
+  undo: async () => (await import('../commands/undo.js')).undo,
+};
+
+function writer(stream: NodeJS.WritableStream): (text: string) => void {
+  return (text) => stream.write(text + '\n');
+}
+
+export async function runCommand(d: CliDeps, name: CommandName, flags: CommandFlags): Promise<number> {
+  const ac = new AbortController();
+  let interrupts = 0;
+  const off = d.onSignal(() => (++interrupts === 1 ? ac.abort() : d.exitNow(130)));
+  const interactive = !!d.stdin.isTTY && !!d.stdout.isTTY && !flags.yes && !flags.json;
+  const say = writer(flags.json ? d.stderr : d.stdout);
+  try {
+    const [command, real] = await Promise.all([COMMANDS[name](), d.makeEnv({ interactive })]);
+    return await command({ flags, ...real, say, json: (doc) => writer(d.stdout)(JSON.stringify(doc, null, 2)), interactive, signal: ac.signal });
+  } catch (e) {
+    const w = toWizardError(e);
+    if (w.kind === 'cancel' || ac.signal.aborted) {
+      say('Stopped.');
+      return 130;
+    }
+    writer(d.stderr)(`registry-setup ${name}: ${redact(w.fullMessage)}`);
+    if ('fix' in w) for (const f of w.fix) writer(d.stderr)(`  - ${redact(f)}`);
+    if (flags.debug && w.stack) writer(d.stderr)(redact(w.stack));
+    return 1;
+  } finally {
+    off();
+  }
+}
