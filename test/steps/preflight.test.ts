@@ -123,7 +123,7 @@ describe('preflight', () => {
     w.assertDone();
   });
 
-  it.each([
+  it.each<{ case: string; over: Record<string, Expectation>; state: object }>([
     { case: 'an active account is saved for doctor (it notices a switch later)', over: {}, state: { account: 'ana@example.com' } },
     { case: 'none when only a token is obtainable', over: { config: { call: 'gcloud.config', result: {} }, token: { call: 'gcloud.accessToken', result: 't' } }, state: {} },
   ])('$case', async ({ over, state }) => {
