@@ -54,6 +54,7 @@ async function after<T>(lookUp: () => Promise<T>, why: string): Promise<T> {
 }
 
 export function makeProbe(env: Env, run: SavedRun, facts: Facts, signal: AbortSignal): Probe {
+  void env.api.preload?.(); // the API client loads while gcloud works on the token
   const config = memo(() => env.dockerConfig.read());
   const gcloudConfig = memo(() => env.gcloud.config());
   const token = memo(() => env.gcloud.accessToken());
@@ -123,8 +124,11 @@ const helperCredential: Check = {
   what: (f) => `docker-credential-gcloud hands Docker a login for ${f.host}`,
   async run(p) {
     if (!(await p.helperPath())) throw new Skip('the helper is not on PATH');
+    // Asked while gcloud answers for the token (both are gcloud processes); a failed login is the login check's finding.
+    const asked = p.env.docker.helperCredential(HELPER, p.facts.host, { signal: p.signal });
+    asked.catch(() => undefined);
     await after(p.token, 'needs a working gcloud login');
-    const r = await p.env.docker.helperCredential(HELPER, p.facts.host, { signal: p.signal });
+    const r = await asked;
     if (r.ok) return ok(`it answers for ${p.facts.host}${r.username ? ` (user ${r.username})` : ''}`);
     return problem(errorFinding('helper-no-credential', helperGaveNoCredential(p.facts.host, r.message)));
   },
@@ -184,7 +188,7 @@ const repository: Check = {
     needDone(p, 'repository');
     const repo = await p.repository();
     if (!repo) return problem(finding('repository-deleted', p.facts, {}));
-    return ok(`${repo.format} repository${repo.sizeBytes !== undefined ? `, ${repo.sizeBytes} bytes` : ''}`);
+    return ok(`a ${repo.format} repository`);
   },
 };
 

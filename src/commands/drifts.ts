@@ -81,7 +81,7 @@ const DRIFTS: { [K in DriftId]: Drift<K> } = {
         (d.inAuths
           ? `sends the login docker login saved under "auths" for ${f.host} instead, which stops working when its token expires (after about an hour).`
           : `has no login for ${f.host} and pushes are refused.`) +
-        (d.otherHosts.length ? ` Docker is set up with gcloud for ${d.otherHosts.join(', ')}, but this repository is in ${f.location}, whose host is ${f.host}.` : ''),
+        (d.otherHosts.length ? ` (Docker has gcloud entries for ${d.otherHosts.join(', ')}: other locations' hosts, while this repository is in ${f.location}.)` : ''),
       fix: [FIX_ENTRY, configureDocker(f)],
     }),
   },

@@ -103,7 +103,7 @@ const cases: Case[] = [
     over: { config: { call: 'dockerConfig.read', result: { credHelpers: { 'us-central1-docker.pkg.dev': 'gcloud' } } } },
     ids: ['entry-missing'],
     fixable: true,
-    says: [/set up with gcloud for us-central1-docker\.pkg\.dev, but this repository is in southamerica-east1/],
+    says: [/Docker has gcloud entries for us-central1-docker\.pkg\.dev: other locations' hosts, while this repository is in southamerica-east1/],
   },
   {
     case: 'Docker Desktop rewrote the file: entry gone, credsStore back',
@@ -172,10 +172,10 @@ const cases: Case[] = [
     says: [/pushed to us-central1-docker\.pkg\.dev, but repository mycoolproject-repo is in southamerica-east1, whose host is southamerica-east1-docker\.pkg\.dev/],
   },
   {
-    case: 'gcloud has no login (the API and the helper are not asked)',
+    case: 'gcloud has no login: one finding (the helper fails for the same reason; the API is not asked)',
     over: {
       token: { call: 'gcloud.accessToken', throws: new ExternalError('gcloud has no logged-in account to get an access token from', { reason: 'GCLOUD_NO_CREDENTIAL', exitCode: 1 }, ['Log in with: gcloud auth login']) },
-      helperCredential: null,
+      helperCredential: { call: 'docker.helperCredential', args: ['gcloud', HOST], result: { ok: false, message: 'docker-credential-gcloud get failed: no active account' } },
       repo: null,
       images: null,
       inspect: null,

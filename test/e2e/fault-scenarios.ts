@@ -74,28 +74,32 @@ export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: bo
     await writeFile(join(bin, 'docker-credential-gcloud'), '#!/bin/sh\necho "ERROR: (gcloud.auth.docker-helper) this helper is broken on purpose"\nexit 1\n', { mode: 0o755 });
     extra.PATH = `${bin}:${lab.toolEnv().PATH ?? process.env.PATH ?? ''}`;
   }
-  if (opts.withoutHelper) {
-    // One PATH folder with a link to every program of the usual PATH (gcloud, docker, git, node,
-    // python…) except docker-credential-gcloud: gcloud lives in /usr/bin next to the helper.
-    const bin = join(root, 'bin');
-    await mkdir(bin);
-    const seen = new Set<string>();
-    for (const d of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-      let names: string[];
-      try {
-        names = await readdir(d);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        if (seen.has(n) || n.startsWith('docker-credential-gcloud')) continue;
-        seen.add(n);
-        await symlink(join(d, n), join(bin, n));
-      }
-    }
-    extra.PATH = bin;
-  }
+  if (opts.withoutHelper) extra.PATH = await pathWithoutHelper(root);
   return { name, root, dir, sha, dockerConfig, xdg, tmp, env: lab.toolEnv(extra) };
+}
+
+/**
+ * One PATH folder with a link to every program of the usual PATH (gcloud, docker, git, node,
+ * python…) except docker-credential-gcloud: gcloud lives in /usr/bin next to the helper.
+ */
+export async function pathWithoutHelper(root: string): Promise<string> {
+  const bin = join(root, 'bin');
+  await mkdir(bin);
+  const seen = new Set<string>();
+  for (const d of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    let names: string[];
+    try {
+      names = await readdir(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (seen.has(n) || n.startsWith('docker-credential-gcloud')) continue;
+      seen.add(n);
+      await symlink(join(d, n), join(bin, n));
+    }
+  }
+  return bin;
 }
 
 // ---------- watching the Docker config ----------
