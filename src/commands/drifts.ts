@@ -89,7 +89,7 @@ const DRIFTS: { [K in DriftId]: Drift<K> } = {
     fixable: true,
     say: (f, d) => ({
       message:
-        `${f.configPath} has no credHelpers entry for ${f.host} any more, and its credsStore "${d.store}" answers for that host instead ` +
+        `${f.configPath} lost its credHelpers["${f.host}"] = "gcloud" entry, and its credsStore "${d.store}" answers for that host instead ` +
         `(Docker Desktop puts credsStore back when it rewrites the file): docker-credential-${d.store} has no gcloud login for ${f.host}, so pushes are refused.`,
       fix: [FIX_ENTRY, `credsStore may stay: for ${f.host} the credHelpers entry wins over it.`, configureDocker(f)],
     }),

@@ -110,7 +110,7 @@ const cases: Case[] = [
     over: { config: { call: 'dockerConfig.read', result: { auths: {}, credsStore: 'desktop' } } },
     ids: ['creds-store-takes-over'],
     fixable: true,
-    says: [/credsStore "desktop" answers for that host/, /docker-credential-desktop has no gcloud login/, /credsStore may stay/],
+    says: [/lost its credHelpers\["southamerica-east1-docker\.pkg\.dev"\] = "gcloud" entry, and its credsStore "desktop" answers for that host/, /docker-credential-desktop has no gcloud login/, /credsStore may stay/],
   },
   {
     case: 'the entry names another helper',
