@@ -475,6 +475,7 @@ interface DoctorDrift {
   fixable: boolean;
   /** The setup is still complete at the end (a deleted repository is not). */
   endsComplete: boolean;
+  scriptOnly?: boolean;
 }
 
 const doctorRuns = ['setup', 'doctor', 'doctor --fix', 'doctor'];
@@ -487,6 +488,7 @@ function doctorScenario(d: DoctorDrift): Scenario {
     expected: d.fixable ? 'doctor exit 1 naming it; doctor --fix repairs it; doctor exit 0' : 'doctor exit 1 naming it with its fix; --fix changes nothing (exit 1)',
     world: world(),
     endsComplete: d.endsComplete,
+    ...(d.scriptOnly ? { scriptOnly: true } : {}),
     async play(ctx) {
       await ctx.run();
       await d.drift(ctx);
@@ -530,6 +532,7 @@ export const DOCTOR_SCENARIOS: Scenario[] = [
     says: [`credHelpers["${HOST}"]`, /has no login for/],
     fixable: true,
     endsComplete: true,
+    scriptOnly: true, // test/e2e/doctor.test.ts runs the same drift in npm test
   }),
   doctorScenario({
     id: 'doctor-credsstore',
