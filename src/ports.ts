@@ -182,6 +182,13 @@ export interface DockerConfigFile {
    * here is root's, not that user's. Shown as a warning by the preflight step.
    */
   sudoWarning?: string;
+  /** Under sudo: the user who ran it (SUDO_USER), whose own Docker config this is not. */
+  sudoUser?: string;
+  /**
+   * Hosts DOCKER_AUTH_CONFIG holds a login for (never the login itself): Docker CLI 28.3 and later
+   * use it before config.json, so it shadows a credHelpers entry for the same host.
+   */
+  envAuthHosts?: string[];
 }
 
 // ---------- git ----------
@@ -323,4 +330,6 @@ export interface WizardState {
   rebuild?: boolean;
   /** The credHelpers entry for the registry host was added by registry-setup (not there before). */
   dockerEntryAdded?: boolean;
+  /** gcloud's active account when the setup last ran (preflight), for doctor to notice a switch. */
+  account?: string;
 }

@@ -770,6 +770,7 @@ describe('runWizard', () => {
       repositoryExists: false,
       dockerEntryAdded: true,
       rebuild: false,
+      account: 'ana@example.com',
     };
     const { store, log } = await runCase({
       edit: (steps) => {

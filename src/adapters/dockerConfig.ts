@@ -250,10 +250,25 @@ export function sudoWarning(env: NodeJS.ProcessEnv, path: string): string | unde
   );
 }
 
+/**
+ * The hosts DOCKER_AUTH_CONFIG gives a login for ({"auths": {HOST: {"auth": …}}}), keys only;
+ * undefined when it is unset or not a JSON object (Docker then ignores it too).
+ */
+export function envAuthHosts(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  try {
+    const auths = (JSON.parse(value) as { auths?: unknown }).auths;
+    return auths && typeof auths === 'object' && !Array.isArray(auths) ? Object.keys(auths) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: string }): DockerConfigFile {
   const dir = deps.env.DOCKER_CONFIG || join(deps.homedir, '.docker');
   const path = join(dir, 'config.json');
   const sudo = sudoWarning(deps.env, path);
+  const envHosts = envAuthHosts(deps.env.DOCKER_AUTH_CONFIG);
 
   async function readText(): Promise<string | null> {
     try {
@@ -274,7 +289,8 @@ export function createDockerConfigFile(deps: { env: NodeJS.ProcessEnv; homedir: 
   return {
     dir,
     path,
-    ...(sudo ? { sudoWarning: sudo } : {}),
+    ...(sudo ? { sudoWarning: sudo, sudoUser: deps.env.SUDO_USER } : {}),
+    ...(envHosts ? { envAuthHosts: envHosts } : {}),
 
     async read() {
       const text = await readText();

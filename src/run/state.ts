@@ -32,6 +32,7 @@ export const STATE_SCHEMA: { [K in keyof Required<WizardState>]: Check } = {
   repositoryExists: bool,
   dockerEntryAdded: bool,
   rebuild: bool,
+  account: str,
 };
 
 /** The part of `state` that is saved and loaded: the schema's keys, with values that pass their check. */

@@ -9,13 +9,15 @@ import { UserError, withContext } from '../errors.js';
 import { need, safeCheck } from './common.js';
 import { registryHost } from '../naming.js';
 
-const HELPER = 'gcloud';
+/** The credential helper gcloud installs (docker-credential-gcloud). */
+export const HELPER = 'gcloud';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
-function credHelpersOf(config: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
+/** The config's credHelpers (undefined when absent); one that is not an object is a UserError naming the file. */
+export function credHelpersOf(config: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
   const ch = config.credHelpers;
   if (ch === undefined || ch === null) return undefined;
   if (!isPlainObject(ch)) {
@@ -33,7 +35,7 @@ export function mergeCredHelper(original: Record<string, unknown>, host: string,
   return { ...original, credHelpers: { ...helpers, [host]: value } };
 }
 
-function helperMissing(host: string): UserError {
+export function helperMissing(host: string): UserError {
   return new UserError(
     `Docker looks for a program called docker-credential-${HELPER} on your PATH to get credentials for ${host}, and it is not there. Without it every push is refused.`,
     [

@@ -14,6 +14,8 @@ interface CheckItem {
   status: ItemStatus;
   detail?: string;
   fix?: string;
+  /** The gcloud login item's account, saved for doctor (not shown: the detail says it). */
+  account?: string;
 }
 
 export const LABELS = {
@@ -43,7 +45,7 @@ async function checkGcloud(env: Env): Promise<CheckItem[]> {
   const items: CheckItem[] = [{ label: LABELS.gcloud, status: 'ok', detail: version }];
   const account = await gcloudAccount(env);
   if (account) {
-    items.push({ label: LABELS.account, status: 'ok', detail: account });
+    items.push({ label: LABELS.account, status: 'ok', detail: account, account });
     return items;
   }
   try {
@@ -151,7 +153,7 @@ async function runChecks(ctx: StepContext, env: Env, signal?: AbortSignal): Prom
     ctx.report.item({ label, status: 'running' });
   }
   const report = (items: CheckItem[]) => {
-    for (const i of items) ctx.report.item(i);
+    for (const { account: _, ...i } of items) ctx.report.item(i);
     return items;
   };
   const groups = await Promise.all([
@@ -189,8 +191,9 @@ export const preflight: Step = {
     }
     const gcloud = items.find((i) => i.label === LABELS.gcloud)?.detail;
     const warns = items.filter((i) => i.status === 'warn').length;
+    const account = items.find((i) => i.account)?.account;
     return {
-      state: {},
+      state: account ? { account } : {},
       summary: `tools ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
     };
   },

@@ -301,6 +301,23 @@ describe('running through sudo', () => {
     const f = createDockerConfigFile({ env, homedir: '/root' });
     if (want) expect(f.sudoWarning).toMatch(want);
     else expect(f.sudoWarning).toBeUndefined();
+    expect(f.sudoUser).toBe(want ? env.SUDO_USER : undefined);
+  });
+});
+
+describe('hosts DOCKER_AUTH_CONFIG gives a login for (it shadows config.json in Docker 28.3+)', () => {
+  const cases: { case: string; value: string | undefined; hosts: string[] | undefined }[] = [
+    { case: 'unset', value: undefined, hosts: undefined },
+    { case: 'two hosts', value: JSON.stringify({ auths: { 'a-docker.pkg.dev': { auth: 'dTpw' }, 'ghcr.io': { auth: 'dTpw' } } }), hosts: ['a-docker.pkg.dev', 'ghcr.io'] },
+    { case: 'no auths key', value: '{}', hosts: undefined },
+    { case: 'auths not an object', value: '{"auths": []}', hosts: undefined },
+    { case: 'not JSON (Docker ignores it)', value: '{"auths":', hosts: undefined },
+  ];
+  it.each(cases)('$case', ({ value, hosts }) => {
+    const f = createDockerConfigFile({ env: value === undefined ? {} : { DOCKER_AUTH_CONFIG: value }, homedir: '/home/u' });
+    expect(f.envAuthHosts).toEqual(hosts);
+    // Only the hosts: the login itself is not kept.
+    expect(JSON.stringify(f)).not.toContain('dTpw');
   });
 });
 

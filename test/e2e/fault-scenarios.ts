@@ -74,28 +74,32 @@ export async function newUser(lab: Lab, name: string, opts: { withoutHelper?: bo
     await writeFile(join(bin, 'docker-credential-gcloud'), '#!/bin/sh\necho "ERROR: (gcloud.auth.docker-helper) this helper is broken on purpose"\nexit 1\n', { mode: 0o755 });
     extra.PATH = `${bin}:${lab.toolEnv().PATH ?? process.env.PATH ?? ''}`;
   }
-  if (opts.withoutHelper) {
-    // One PATH folder with a link to every program of the usual PATH (gcloud, docker, git, node,
-    // python…) except docker-credential-gcloud: gcloud lives in /usr/bin next to the helper.
-    const bin = join(root, 'bin');
-    await mkdir(bin);
-    const seen = new Set<string>();
-    for (const d of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-      let names: string[];
-      try {
-        names = await readdir(d);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        if (seen.has(n) || n.startsWith('docker-credential-gcloud')) continue;
-        seen.add(n);
-        await symlink(join(d, n), join(bin, n));
-      }
-    }
-    extra.PATH = bin;
-  }
+  if (opts.withoutHelper) extra.PATH = await pathWithoutHelper(root);
   return { name, root, dir, sha, dockerConfig, xdg, tmp, env: lab.toolEnv(extra) };
+}
+
+/**
+ * One PATH folder with a link to every program of the usual PATH (gcloud, docker, git, node,
+ * python…) except docker-credential-gcloud: gcloud lives in /usr/bin next to the helper.
+ */
+export async function pathWithoutHelper(root: string): Promise<string> {
+  const bin = join(root, 'bin');
+  await mkdir(bin);
+  const seen = new Set<string>();
+  for (const d of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    let names: string[];
+    try {
+      names = await readdir(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (seen.has(n) || n.startsWith('docker-credential-gcloud')) continue;
+      seen.add(n);
+      await symlink(join(d, n), join(bin, n));
+    }
+  }
+  return bin;
 }
 
 // ---------- watching the Docker config ----------
@@ -319,7 +323,7 @@ export interface ScenarioContext {
 
 export interface Scenario {
   id: string;
-  group: 'kill' | 'transient' | 'user' | 'push';
+  group: 'kill' | 'transient' | 'user' | 'push' | 'doctor';
   /** The fault injected, in words (the table's first column). */
   fault: string;
   /** The expected outcome, in words. */
@@ -362,9 +366,13 @@ const codes = (ctx: ScenarioContext) =>
 
 /** Problems with a sequence that must end in a complete setup. */
 function completeProblems(ctx: ScenarioContext, end: EndState): string[] {
-  const p: string[] = [];
   const r = last(ctx);
-  if (r.code !== 0) p.push(`last run exit ${r.code}: ${r.all.slice(-1500)}`);
+  return [...(r.code !== 0 ? [`last run exit ${r.code}: ${r.all.slice(-1500)}`] : []), ...completeStateProblems(end)];
+}
+
+/** Problems with an end state that must be a complete setup, whatever the last run said. */
+function completeStateProblems(end: EndState): string[] {
+  const p: string[] = [];
   if (end.repositories.length !== 1) p.push(`repositories: ${JSON.stringify(end.repositories)}`);
   const expectHelpers = { ...BEFORE.credHelpers, [HOST]: 'gcloud' };
   if (JSON.stringify(end.credHelpers) !== JSON.stringify(expectHelpers)) p.push(`credHelpers: ${JSON.stringify(end.credHelpers)}`);
@@ -450,6 +458,121 @@ export const INSIDE_KILLS: KillAt[] = [
 const INSIDE_WORLD = { operationPendingPolls: 8 } as Partial<WorldSpec>;
 const SLOW_UPLOAD: FaultSpec[] = [
   { kind: 'latency', ms: 5000, method: 'PATCH', path: '/blobs/uploads/', times: 1 } as FaultSpec,
+];
+
+// ---------- doctor after each kind of drift, then doctor --fix ----------
+
+interface DoctorDrift {
+  id: string;
+  fault: string;
+  /** Changes the user's machine or the Google side after a complete setup. */
+  drift(ctx: ScenarioContext): Promise<void>;
+  /** What the doctor runs get on top of the user's environment (e.g. a PATH without the helper). */
+  env?(ctx: ScenarioContext): Promise<Record<string, string>>;
+  /** What doctor must say about it. */
+  says: (string | RegExp)[];
+  /** doctor --fix repairs it (else --fix changes nothing and doctor still finds it). */
+  fixable: boolean;
+  /** The setup is still complete at the end (a deleted repository is not). */
+  endsComplete: boolean;
+  scriptOnly?: boolean;
+}
+
+const doctorRuns = ['setup', 'doctor', 'doctor --fix', 'doctor'];
+
+function doctorScenario(d: DoctorDrift): Scenario {
+  return {
+    id: d.id,
+    group: 'doctor',
+    fault: d.fault,
+    expected: d.fixable ? 'doctor exit 1 naming it; doctor --fix repairs it; doctor exit 0' : 'doctor exit 1 naming it with its fix; --fix changes nothing (exit 1)',
+    world: world(),
+    endsComplete: d.endsComplete,
+    ...(d.scriptOnly ? { scriptOnly: true } : {}),
+    async play(ctx) {
+      await ctx.run();
+      await d.drift(ctx);
+      const env = (await d.env?.(ctx)) ?? {};
+      for (const args of [['doctor'], ['doctor', '--fix'], ['doctor']]) await ctx.run(args, { env });
+      return ctx.runs.map((r, i) => `${doctorRuns[i]} exit ${r.code}`).join(', ');
+    },
+    check(ctx, end) {
+      const [setup, found, fix, again] = ctx.runs as [RunResult, RunResult, RunResult, RunResult];
+      const p: string[] = [];
+      if (setup.code !== 0) p.push(`the setup failed: ${setup.all.slice(-1500)}`);
+      p.push(...failedWith(found, 1, d.says));
+      if (d.fixable) {
+        if (fix.code !== 0 || !/Fixed: /.test(fix.all)) p.push(`doctor --fix did not repair it (exit ${fix.code}): ${fix.all.slice(-1500)}`);
+        if (again.code !== 0 || !/Healthy/.test(again.all)) p.push(`doctor after --fix: exit ${again.code}: ${again.all.slice(-1500)}`);
+      } else {
+        if (/Fixed: /.test(fix.all)) p.push(`doctor --fix changed something: ${fix.all.slice(-800)}`);
+        p.push(...failedWith(fix, 1, d.says), ...failedWith(again, 1, d.says));
+      }
+      if (d.endsComplete) p.push(...completeStateProblems(end));
+      return p;
+    },
+  };
+}
+
+type DockerConfigJson = { credHelpers: Record<string, string>; credsStore?: string } & Record<string, unknown>;
+
+/** The user's Docker config, edited as another tool (or a hand) would. */
+async function editConfig(ctx: ScenarioContext, edit: (c: DockerConfigJson) => void): Promise<void> {
+  const file = join(ctx.user.dockerConfig, 'config.json');
+  const config = JSON.parse(await readFile(file, 'utf8')) as DockerConfigJson;
+  edit(config);
+  await writeFile(file, JSON.stringify(config, null, '\t'));
+}
+
+export const DOCTOR_SCENARIOS: Scenario[] = [
+  doctorScenario({
+    id: 'doctor-entry-removed',
+    fault: `credHelpers["${HOST}"] removed from the Docker config`,
+    drift: (ctx) => editConfig(ctx, (c) => delete c.credHelpers[HOST]),
+    says: [`credHelpers["${HOST}"]`, /has no login for/],
+    fixable: true,
+    endsComplete: true,
+    scriptOnly: true, // test/e2e/doctor.test.ts runs the same drift in npm test
+  }),
+  doctorScenario({
+    id: 'doctor-credsstore',
+    fault: 'Docker Desktop rewrite: the entry gone, credsStore "desktop" added back',
+    drift: (ctx) => editConfig(ctx, (c) => {
+      delete c.credHelpers[HOST];
+      c.credsStore = 'desktop';
+    }),
+    says: [`credHelpers["${HOST}"]`, 'credsStore "desktop" answers for that host'],
+    fixable: true,
+    endsComplete: true,
+  }),
+  doctorScenario({
+    id: 'doctor-repository-deleted',
+    fault: 'the repository deleted (gcloud artifacts repositories delete)',
+    drift: async (ctx) => {
+      await execa('gcloud', ['artifacts', 'repositories', 'delete', REPO, `--location=${LOCATION}`, `--project=${PROJECT}`, '--quiet'], { env: ctx.user.env, extendEnv: false });
+    },
+    says: [`Repository ${REPO} is not in project ${PROJECT} (${LOCATION}) any more`, 'Run registry-setup again'],
+    fixable: false,
+    endsComplete: false,
+  }),
+  doctorScenario({
+    id: 'doctor-no-helper',
+    fault: 'docker-credential-gcloud no longer on PATH',
+    drift: async () => undefined,
+    env: async (ctx) => ({ PATH: await pathWithoutHelper(ctx.user.root) }),
+    says: [/docker-credential-gcloud on your PATH/, 'gcloud components install docker-credential-gcloud'],
+    fixable: false,
+    endsComplete: true,
+  }),
+  doctorScenario({
+    id: 'doctor-account-switched',
+    fault: 'gcloud switched to another account (CLOUDSDK_CORE_ACCOUNT)',
+    drift: async () => undefined,
+    env: async () => ({ CLOUDSDK_CORE_ACCOUNT: 'someone-else@example.com' }),
+    says: ["gcloud's active account is someone-else@example.com, but the setup ran as newcomer@example.com", 'gcloud config set account newcomer@example.com'],
+    fixable: false,
+    endsComplete: true,
+  }),
 ];
 
 const RETRY_NOTE = /retrying in [\d.]+ s, attempt 2 of 5/;
@@ -718,6 +841,8 @@ export const SCENARIOS: Scenario[] = [
       return p;
     },
   },
+  // doctor after each kind of drift, then doctor --fix.
+  ...DOCTOR_SCENARIOS,
 ];
 
 /** Puts another image at :latest in the repository (docker build + push, outside the wizard). */

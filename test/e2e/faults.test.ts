@@ -16,7 +16,7 @@ beforeAll(async () => {
   lab = found;
 });
 
-for (const group of ['transient', 'user', 'push'] as const) {
+for (const group of ['transient', 'user', 'push', 'doctor'] as const) {
   describe(`faults: ${group}`, () => {
     const list = SCENARIOS.filter((s) => s.group === group && !s.scriptOnly);
     it.each(list.map((s) => [s.id, s] as const))('%s', async (_id, sc) => {

@@ -123,6 +123,18 @@ describe('preflight', () => {
     w.assertDone();
   });
 
+  it.each<{ case: string; over: Record<string, Expectation>; state: object }>([
+    { case: 'an active account is saved for doctor (it notices a switch later)', over: {}, state: { account: 'ana@example.com' } },
+    { case: 'none when only a token is obtainable', over: { config: { call: 'gcloud.config', result: {} }, token: { call: 'gcloud.accessToken', result: 't' } }, state: {} },
+  ])('$case', async ({ over, state }) => {
+    const w = world(over);
+    const out = await runStep(preflight, w.ctx(), w.env, new AbortController().signal);
+    expect(out.state).toEqual(state);
+    // The account is the item's detail, not an extra field of what is shown.
+    expect(w.report.items.every((i) => !('account' in i))).toBe(true);
+    w.assertDone();
+  });
+
   it('check() always asks to re-run', async () => {
     const w = fakeWorld();
     expect(await preflight.check(w.ctx(), w.env)).toEqual({ done: false, why: expect.any(String) });
