@@ -147,7 +147,7 @@ async function undoHere(d: CommandDeps, locks: RunLocks, report: Report): Promis
     return 'nothing';
   }
   await take(locks, runKey(saved.state));
-  const plan = await lookAtParts(d.env, saved.state, callOpts(d));
+  const plan = await lookAtParts(d.env, saved.state, { signal: d.signal });
   decideByFlags(d, plan, saved.state);
   showPlan(d, saved, plan);
   await askRepository(d, plan);
