@@ -68,6 +68,14 @@ describe('registry-setup undo on the lab', () => {
     const tags = await setUp(u);
     expect((await describeRepo(u)).exitCode).toBe(0);
 
+    // No terminal to ask in and no --yes: the plan, then a usage error naming --yes; nothing changes.
+    const unasked = await runWizard(u, ['undo']);
+    expect(unasked.code, unasked.all).toBe(2);
+    expect(unasked.stdout).toMatch(/Will remove:/);
+    expect(unasked.stderr).toMatch(/registry-setup undo: undo removes things, and asks first; there is no terminal to ask in\.\n  - .*--yes/);
+    expect((await dockerConfig(u)).credHelpers).toEqual({ ...BEFORE.credHelpers, [HOST]: 'gcloud' });
+    expect(await savedRecord(u)).toBeDefined();
+
     const r = await runWizard(u, [...UNDO, '--json']);
     expect(r.code, r.all.slice(-2000)).toBe(0);
     const doc = JSON.parse(r.stdout) as { status: string; removed: { kind: string; name: string }[]; kept: { kind: string; name: string }[] };
