@@ -135,7 +135,11 @@ async function lookTags(env: Env, s: State, plan: UndoPlan, opts: CallOpts): Pro
     }
   }
   if (s.localImage) {
-    plan.kept.push({ kind: 'local-image', name: s.localImage, detail: `the local image the push came from; undo leaves it (remove it yourself with: docker image rm ${s.localImage})` });
+    const detail =
+      s.source === 'sample'
+        ? `registry-setup's verification image, which the push came from; undo leaves it, as other setups may use it (docker image rm ${s.localImage} removes it)`
+        : 'the local image the push came from; undo leaves it';
+    plan.kept.push({ kind: 'local-image', name: s.localImage, detail });
   }
 }
 
