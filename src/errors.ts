@@ -55,7 +55,9 @@ export type FailureReason =
   | 'PUSH_CONNECTION' // the connection dropped (Docker resumes layers)
   | 'NO_SUCH_IMAGE'
   | 'NO_ALL_TAGS' // Docker older than 20.10: no push --all-tags
-  | 'HELPER_FAILED'; // the credential helper ran and failed (Docker: error getting credentials)
+  | 'HELPER_FAILED' // the credential helper ran and failed (Docker: error getting credentials)
+  // docker image rm
+  | 'IMAGE_IN_USE'; // the tag is the last name of an image a container uses
 
 /** A command or remote API failed. */
 export class ExternalError extends WizardError {

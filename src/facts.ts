@@ -12,6 +12,8 @@ export const MULTI_REGIONS: readonly string[] = ['us', 'europe', 'asia'];
 export const ROLES = {
   /** Needed to create a repository. */
   create: 'roles/artifactregistry.admin',
+  /** Needed to delete a repository (artifactregistry.repositories.delete). */
+  delete: 'roles/artifactregistry.admin',
   /** Needed to push images. */
   push: 'roles/artifactregistry.writer',
   /** Needed to enable an API on the project. */

@@ -89,6 +89,11 @@ export interface ArtifactRegistryPort {
   getRepository(name: string, opts?: CallOpts): Promise<Repository | null>;
   /** Creates a DOCKER repository; waits for the long-running operation, reporting polls. */
   createRepository(args: { project: string; location: string; repositoryId: string; description?: string }, opts?: CallOpts): Promise<Repository>;
+  /**
+   * Deletes the repository and every image in it; waits for the long-running operation, reporting polls.
+   * Resolves true when this call deleted it, false when it was not there.
+   */
+  deleteRepository(name: string, opts?: CallOpts): Promise<boolean>;
   /** Docker images in the repository (all pages). */
   listDockerImages(repositoryName: string, opts?: CallOpts): Promise<DockerImage[]>;
   /** Loads the client ahead of the first call (early work; never rejects, sends nothing). */
@@ -147,6 +152,12 @@ export interface DockerPort {
   load(archive: Uint8Array, opts?: CallOpts): Promise<void>;
   /** `docker push REF`, streaming per-layer notes; resolves with the digest Docker printed. */
   push(ref: string, opts?: CallOpts): Promise<PushResult>;
+  /**
+   * `docker image rm --no-prune REF` for a tag: removes that name only (the image stays while it has
+   * other names). Resolves false when there is no such tag. A tag that is the last name of an image a
+   * container uses fails with reason IMAGE_IN_USE.
+   */
+  untag(ref: string, opts?: CallOpts): Promise<boolean>;
   /** Tags of the local images called `repository` (`docker image ls REPOSITORY`), e.g. ["latest", "a3f9c12"]. */
   localTags(repository: string, opts?: CallOpts): Promise<string[]>;
   /**

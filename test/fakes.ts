@@ -190,6 +190,7 @@ export function fakeApi(s: CallScript): ArtifactRegistryPort {
     listLocations: (project, opts?) => s.call('api.listLocations', [project, opts]),
     getRepository: (name, opts?) => s.call('api.getRepository', [name, opts]),
     createRepository: (args, opts?) => s.call('api.createRepository', [args, opts]),
+    deleteRepository: (name, opts?) => s.call('api.deleteRepository', [name, opts]),
     listDockerImages: (name, opts?) => s.call('api.listDockerImages', [name, opts]),
   };
 }
@@ -203,6 +204,7 @@ export function fakeDocker(s: CallScript): DockerPort {
     tag: (src, target, opts?) => s.call('docker.tag', [src, target, opts]),
     load: (archive, opts?) => s.call('docker.load', [archive, opts]),
     push: (ref, opts?) => s.call('docker.push', [ref, opts]),
+    untag: (ref, opts?) => s.call('docker.untag', [ref, opts]),
     localTags: (repository, opts?) => s.call('docker.localTags', [repository, opts]),
     pushAllTags: (repository, opts?) => s.call('docker.pushAllTags', [repository, opts]),
     helperCredential: (helper, host, opts?) => s.call('docker.helperCredential', [helper, host, opts]),

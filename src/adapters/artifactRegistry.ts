@@ -488,8 +488,8 @@ function listLocations(api: Api, project: string, onProgress?: ProgressFn): Prom
 
 type CreateArgs = Parameters<ArtifactRegistryPort['createRepository']>[0];
 
-/** A create-repository long-running operation, as the client returns it and as polling reads it. */
-interface CreateOperation {
+/** A long-running operation (create or delete a repository), as the client returns it and as polling reads it. */
+interface Operation {
   done?: boolean | null;
   result?: unknown;
   name?: string;
@@ -524,14 +524,11 @@ async function createRepository(api: Api, args: CreateArgs, opts?: CallOpts): Pr
       return undefined;
     },
   );
-  const o = op as unknown as CreateOperation;
+  const o = op as unknown as Operation;
   if (o.__existing) return o.result as Repository;
-  const current = await pollOperation(api, o, project, repositoryId, opts);
-  if (current.error) {
-    const s = await api.session();
-    const raw = current.error as { code?: unknown; message?: unknown };
-    throw toApiError({ code: raw.code, message: raw.message } as unknown, { what: `create repository ${repositoryId}`, project, endpoint: s.endpoint });
-  }
+  const kind: OperationKind = { project, what: `create repository ${repositoryId}`, check: (s, opName) => s.client.checkCreateRepositoryProgress(opName) };
+  const current = await pollOperation(api, o, kind, opts);
+  if (current.error) throw await operationError(api, current, kind);
   if (current.result && typeof current.result === 'object' && (current.result as { name?: unknown }).name) {
     return toRepository(current.result as Record<string, unknown>);
   }
@@ -541,8 +538,16 @@ async function createRepository(api: Api, args: CreateArgs, opts?: CallOpts): Pr
   return repo;
 }
 
+/** What polling an operation needs: the words for messages, and the client's check for this kind of operation. */
+interface OperationKind {
+  project: string;
+  /** "create repository x" */
+  what: string;
+  check(s: Session, opName: string): Promise<unknown>;
+}
+
 /** Poll the long-running operation ourselves (with the injected clock) so each poll shows. */
-async function pollOperation(api: Api, op: CreateOperation, project: string, repositoryId: string, opts?: CallOpts): Promise<CreateOperation> {
+async function pollOperation(api: Api, op: Operation, kind: OperationKind, opts?: CallOpts): Promise<Operation> {
   const { clock } = api;
   let current = op;
   const started = clock.now();
@@ -555,23 +560,57 @@ async function pollOperation(api: Api, op: CreateOperation, project: string, rep
     const opName = current.name!;
     current = (await call(
       api,
-      `create repository ${repositoryId}`,
-      { project, callText: `artifactregistry.operations.get ${opName}` },
+      kind.what,
+      { project: kind.project, callText: `artifactregistry.operations.get ${opName}` },
       { signal: opts?.signal, onProgress: (n) => (n.type === 'retry' ? opts?.onProgress?.(n) : undefined) },
-      async (s) => (await s.client.checkCreateRepositoryProgress(opName)) as unknown,
-    )) as CreateOperation;
+      (s) => kind.check(s, opName),
+    )) as Operation;
     const secs = Math.round((clock.now() - started) / 100) / 10;
     opts?.onProgress?.({
       type: 'line',
       text: current.done ? `operation finished (after ${polls} ${polls === 1 ? 'poll' : 'polls'}, ${secs} s)` : `operation still running (poll ${polls}, ${secs} s)`,
     });
     if (polls > 600) {
-      throw new ExternalError(`create repository ${repositoryId}: the operation did not finish`, { retryable: true }, [
-        'Run registry-setup again later: it checks whether the repository exists before creating it.',
+      throw new ExternalError(`${kind.what}: the operation did not finish`, { retryable: true }, [
+        'Run registry-setup again later: it looks at the repository before doing anything.',
       ]);
     }
   }
   return current;
+}
+
+/** A finished operation's error, as the call's own error would be. */
+async function operationError(api: Api, op: Operation, kind: Pick<OperationKind, 'project' | 'what'>): Promise<ExternalError | CancelError> {
+  const s = await api.session();
+  const raw = op.error as { code?: unknown; message?: unknown };
+  return toApiError({ code: raw.code, message: raw.message } as unknown, { what: kind.what, project: kind.project, endpoint: s.endpoint });
+}
+
+/**
+ * Deletes the repository (and so every image in it), waiting for the long-running operation.
+ * True when this call deleted it; false when it was not there (never was, or already deleted).
+ */
+async function deleteRepository(api: Api, name: string, opts?: CallOpts): Promise<boolean> {
+  const { project, repositoryId } = splitRepo(name);
+  const kind: OperationKind = { project, what: `delete repository ${repositoryId}`, check: (s, opName) => s.client.checkDeleteRepositoryProgress(opName) };
+  const op = await call<Operation | null>(
+    api,
+    kind.what,
+    { project, callText: `artifactregistry.repositories.delete ${name}` },
+    opts,
+    async (s) => {
+      const [operation] = await s.client.deleteRepository({ name }, { timeout: CALL_TIMEOUT_MS });
+      return operation as unknown as Operation;
+    },
+    // Gone already (a retried delete whose first attempt went through, or an earlier run's).
+    async (f) => (f.code === 5 && f.reason !== 'SERVICE_DISABLED' ? { value: null } : undefined),
+  );
+  if (!op) return false;
+  const current = await pollOperation(api, op, kind, opts);
+  if (!current.error) return true;
+  const err = await operationError(api, current, kind);
+  if (err instanceof ExternalError && err.details.reason === 'NOT_FOUND') return false;
+  throw err;
 }
 
 async function listDockerImages(api: Api, repositoryName: string, opts?: CallOpts): Promise<DockerImage[]> {
@@ -616,6 +655,7 @@ export function createArtifactRegistry(deps: {
     },
     getRepository: (name, opts) => getRepository(api, name, opts),
     createRepository: (args, opts) => createRepository(api, args, opts),
+    deleteRepository: (name, opts) => deleteRepository(api, name, opts),
     listDockerImages: (repositoryName, opts) => listDockerImages(api, repositoryName, opts),
   };
 }

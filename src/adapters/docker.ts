@@ -50,6 +50,8 @@ const PUSH_DENIED = /denied|forbidden|permission|name unknown|repository .* not 
 const PUSH_CONNECTION =
   /connection reset|broken pipe|EOF|i\/o timeout|TLS handshake timeout|connection refused|no such host|network is unreachable|use of closed network connection|client connection lost|http2: .*(closed|GOAWAY)|net\/http: request canceled/i;
 const NO_SUCH_IMAGE = /does not exist locally|An image does not exist|No such image/i;
+/** docker image rm of an image's last name while a container uses it ("conflict: … must force"). */
+const IMAGE_IN_USE = /conflict: unable to (remove|delete)|is using its referenced image|image is being used/i;
 
 /**
  * A failed push → a typed error with its reason (first match wins: the specific before the general;
@@ -228,6 +230,22 @@ async function build(run: Runner, args: Parameters<DockerPort['build']>[0], opts
   await run('docker', a, { signal: opts?.signal, onLine: lineNote(opts) });
 }
 
+/** `docker image rm --no-prune REF`: the tag goes; false when there was no such tag. */
+async function untag(run: Runner, ref: string, opts?: CallOpts): Promise<boolean> {
+  refuseFlagLike('image reference', ref);
+  const args = ['image', 'rm', '--no-prune', ref];
+  const command = `docker ${args.join(' ')}`;
+  opts?.onProgress?.({ type: 'call', text: command });
+  const r = await run('docker', args, { reject: false, signal: opts?.signal });
+  if (r.exitCode === 0) return true;
+  const output = `${r.stdout}\n${r.stderr}`;
+  if (NO_SUCH_IMAGE.test(output)) return false;
+  const base = { command, exitCode: r.exitCode, stderrTail: tail(output) };
+  if (IMAGE_IN_USE.test(output)) throw new ExternalError(`a container uses the image tagged ${ref}, and that tag is its last name`, { ...base, reason: 'IMAGE_IN_USE' });
+  const line = headline(r.stderr);
+  throw new ExternalError(`\`${command}\` failed (exit ${r.exitCode})${line ? `: ${line}` : ''}`, base);
+}
+
 async function helperCredential(run: Runner, helper: string, host: string, opts?: CallOpts): ReturnType<DockerPort['helperCredential']> {
   if (!/^[A-Za-z0-9._-]+$/.test(helper)) throw new BugError(`not a credential helper name: ${helper}`);
   refuseFlagLike('registry host', host);
@@ -290,6 +308,8 @@ export function createDocker(deps: { run: Runner; env: NodeJS.ProcessEnv }): Doc
       // pushing() throws unless Docker printed a digest; one tag, so one digest.
       return Object.values(await pushing(run, ['push', ref], ref, opts))[0]!;
     },
+
+    untag: (ref, opts) => untag(run, ref, opts),
 
     async localTags(repository, opts) {
       refuseFlagLike('image repository', repository);

@@ -33,7 +33,8 @@ export async function runCommand(d: CliDeps, name: CommandName, flags: CommandFl
     writer(d.stderr)(`registry-setup ${name}: ${redact(w.fullMessage)}`);
     if ('fix' in w) for (const f of w.fix) writer(d.stderr)(`  - ${redact(f)}`);
     if (flags.debug && w.stack) writer(d.stderr)(redact(w.stack));
-    return 1;
+    // A missing flag (no terminal to ask in) is a usage error, as for the setup.
+    return w.kind === 'user' && w.flag ? 2 : 1;
   } finally {
     off();
   }

@@ -9,11 +9,16 @@ import { UserError, withContext } from '../errors.js';
 import { need, safeCheck } from './common.js';
 import { registryHost } from '../naming.js';
 
-/** The credential helper gcloud installs (docker-credential-gcloud). */
+/** The helper our entry names: Docker runs docker-credential-gcloud for the host. */
 export const HELPER = 'gcloud';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** What credHelpers sends `host` to, in a parsed Docker config (undefined: no entry, or no usable credHelpers). */
+export function credHelperFor(config: Record<string, unknown>, host: string): unknown {
+  return isPlainObject(config.credHelpers) ? config.credHelpers[host] : undefined;
 }
 
 /** The config's credHelpers (undefined when absent); one that is not an object is a UserError naming the file. */
@@ -33,6 +38,13 @@ export function mergeCredHelper(original: Record<string, unknown>, host: string,
   const helpers = isPlainObject(original.credHelpers) ? original.credHelpers : {};
   // Spreading keeps the position of an existing credHelpers key; a new one goes last.
   return { ...original, credHelpers: { ...helpers, [host]: value } };
+}
+
+/** `original` without credHelpers[host]; every other key (and key order) untouched. */
+export function withoutCredHelper(original: Record<string, unknown>, host: string): Record<string, unknown> {
+  if (!isPlainObject(original.credHelpers) || !(host in original.credHelpers)) return original;
+  const { [host]: _removed, ...rest } = original.credHelpers;
+  return { ...original, credHelpers: rest };
 }
 
 export function helperMissing(host: string): UserError {

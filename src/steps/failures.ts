@@ -119,6 +119,13 @@ const TABLE: Record<FailureReason, Entry> = {
   PUSH_CONNECTION: asIs,
   NO_SUCH_IMAGE: asIs,
   NO_ALL_TAGS: asIs,
+  IMAGE_IN_USE: (e, c) => {
+    const ref = c.ref ?? 'the tag';
+    return toUser(e, `Docker will not remove ${ref}: it is the last name of an image that a container uses.`, [
+      `Remove that container first (find it with: docker ps -a --filter ancestor=${ref}), or give the image another name (docker tag ${ref} NAME).`,
+      'Then run registry-setup undo again; what it removed already stays removed.',
+    ]);
+  },
 };
 
 /** Reasons whose user error names the gcloud account (in the grant command). */

@@ -254,6 +254,38 @@ describe('images, build, tag', () => {
     fake.assertDone();
   });
 
+  it.each([
+    { case: 'a tag of an image with other names: untagged', stdout: 'Untagged: h/p/r/app:latest\n', stderr: '', exitCode: 0, want: true },
+    { case: 'no such tag: false (already gone)', stdout: '', stderr: 'Error response from daemon: No such image: h/p/r/app:latest\n', exitCode: 1, want: false },
+    {
+      case: 'the last name of an image a container uses: IMAGE_IN_USE',
+      stdout: '',
+      stderr: 'Error response from daemon: conflict: unable to remove repository reference "h/p/r/app:latest" (must force) - container 0123abcd is using its referenced image 4567ef\n',
+      exitCode: 1,
+      reason: 'IMAGE_IN_USE',
+    },
+    { case: 'anything else: unclassified, with the command and its last line', stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock\n', exitCode: 1, message: /^`docker image rm --no-prune h\/p\/r\/app:latest` failed \(exit 1\): Cannot connect/ },
+  ])('untag: $case', async ({ stdout, stderr, exitCode, want, reason, message }) => {
+    const fake = strictRunner([{ cmd: 'docker', args: ['image', 'rm', '--no-prune', 'h/p/r/app:latest'], stdout, stderr, exitCode }]);
+    const notes: ProgressNote[] = [];
+    const out = await createDocker({ run: fake.run, env: {} }).untag('h/p/r/app:latest', { onProgress: (n) => notes.push(n) }).catch((e) => e);
+    if (want !== undefined) expect(out).toBe(want);
+    else {
+      expect(out).toBeInstanceOf(ExternalError);
+      expect(out.details.reason).toBe(reason);
+      expect(out.details.command).toBe('docker image rm --no-prune h/p/r/app:latest');
+      if (message) expect(out.message).toMatch(message);
+    }
+    expect(notes[0]).toEqual({ type: 'call', text: 'docker image rm --no-prune h/p/r/app:latest' });
+    fake.assertDone();
+  });
+
+  it('untag: a value that looks like a flag never reaches docker', async () => {
+    const fake = strictRunner([]);
+    await expect(createDocker({ run: fake.run, env: {} }).untag('-f')).rejects.toBeInstanceOf(BugError);
+    fake.assertDone();
+  });
+
   it('load: docker load --quiet with the archive on stdin, output as notes; failure → ExternalError', async () => {
     const archive = new Uint8Array([1, 2, 3, 0, 255]);
     const fake = strictRunner([{ cmd: 'docker', args: ['load', '--quiet'], input: new Uint8Array([1, 2, 3, 0, 255]), stdout: 'Loaded image: app:latest\n' }]);

@@ -577,6 +577,24 @@ export const DOCTOR_SCENARIOS: Scenario[] = [
 
 const RETRY_NOTE = /retrying in [\d.]+ s, attempt 2 of 5/;
 
+export const UNDO_ARGS = ['undo', '--yes', '--delete-repository'];
+/** Kill point inside undo: its repository delete operation pending (the next poll held 3 s). */
+export const UNDO_KILL: KillAt = {
+  on: /operation still running \(poll 1,/,
+  hold: [{ kind: 'latency', ms: 3000, method: 'GET', path: '/operations/', times: 1 } as FaultSpec],
+};
+
+/** Problems with the end of a full undo: nothing of the setup left, the user's config as it was, no litter. */
+function undoneProblems(end: EndState): string[] {
+  const p: string[] = [];
+  if (end.repositories.length) p.push(`repositories: ${JSON.stringify(end.repositories)}`);
+  if (JSON.stringify(end.credHelpers) !== JSON.stringify(BEFORE.credHelpers)) p.push(`credHelpers: ${JSON.stringify(end.credHelpers)}`);
+  if (JSON.stringify(end.dockerConfigFiles) !== JSON.stringify(['config.json', 'config.json.registry-setup.bak'])) p.push(`Docker config folder: ${end.dockerConfigFiles.join(', ')}`);
+  if (!end.backupHoldsOriginal) p.push('the backup does not hold the original');
+  if (!end.progress.validJson || end.progress.mode !== '600' || end.progress.done.length) p.push(`saved progress: ${JSON.stringify(end.progress)}`);
+  return p;
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     id: 'baseline',
@@ -612,6 +630,51 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   killChain('chain-inside', 'SIGKILL inside 3 steps in a row (operation, config write, push)', INSIDE_KILLS, INSIDE_WORLD, SLOW_UPLOAD),
+
+  // Undo after a complete setup: killed while the repository's delete operation runs, then run again.
+  {
+    id: 'kill-undo',
+    group: 'kill',
+    fault: 'SIGKILL during undo --yes --delete-repository (the delete operation pending), then undo again',
+    expected: 'the second undo completes: repository gone, entry gone, every other key kept, record cleared',
+    world: world({ operationPendingPolls: 2 } as Partial<WorldSpec>),
+    endsComplete: false,
+    async play(ctx) {
+      const setup = await ctx.run();
+      const first = await ctx.run(UNDO_ARGS, { kill: UNDO_KILL });
+      const second = await ctx.run(UNDO_ARGS);
+      return `setup exit ${setup.code}, undo ${first.killed ? 'killed' : `not killed (exit ${first.code})`} → undo again exit ${second.code}`;
+    },
+    check(ctx, end) {
+      const [setup, first, second] = ctx.runs;
+      const p: string[] = [];
+      if (setup!.code !== 0) p.push(`the setup failed: ${setup!.all.slice(-1200)}`);
+      if (!first!.killed) p.push(`the first undo was not killed (exit ${first!.code}): ${first!.all.slice(-800)}`);
+      if (second!.code !== 0) p.push(`the second undo exit ${second!.code}: ${second!.all.slice(-1500)}`);
+      // The first run took the entry and the tags before it was killed; the second finds the repository gone.
+      if (!/Already gone[\s\S]*repository mycoolproject-repo/.test(second!.all)) p.push(`the second undo did not find the repository gone: ${second!.all.slice(-1500)}`);
+      return [...p, ...undoneProblems(end)];
+    },
+  },
+  {
+    id: 'permission-delete',
+    group: 'user',
+    fault: 'PERMISSION_DENIED on repositories.delete (undo --yes --delete-repository)',
+    expected: 'exit 1 naming roles/artifactregistry.admin; the entry and tags go, the repository stays on record',
+    world: world({}, { deniedPermissions: ['artifactregistry.repositories.delete'] }),
+    endsComplete: false,
+    async play(ctx) {
+      await ctx.run();
+      return codes({ ...ctx, runs: [await ctx.run(UNDO_ARGS)] });
+    },
+    check(ctx, end) {
+      const p = failedWith(last(ctx), 1, ['roles/artifactregistry.admin', 'artifactregistry.repositories.delete']);
+      if (end.repositories.length !== 1) p.push(`repositories: ${JSON.stringify(end.repositories)}`);
+      if (JSON.stringify(end.credHelpers) !== JSON.stringify(BEFORE.credHelpers)) p.push(`credHelpers: ${JSON.stringify(end.credHelpers)}`);
+      if (!end.progress.done.includes('repository')) p.push(`the record no longer holds the repository: ${JSON.stringify(end.progress)}`);
+      return p;
+    },
+  },
 
   // Transient API faults.
   {

@@ -143,6 +143,39 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(again.details.code).toBe(6);
   });
 
+  it('deleteRepository waits for the operation and reports each poll; its images go with it; a second delete finds it gone', async () => {
+    const name = 'projects/demo/locations/us-east1/repositories/old';
+    emu.setWorld(world({ operationPendingPolls: 1, repositories: [...world().repositories!, { project: 'demo', location: 'us-east1', repositoryId: 'old', format: 'DOCKER' }] }));
+    images.add('demo', 'us-east1', 'old', { image: 'app', digest: `sha256:${'a'.repeat(64)}`, tags: ['latest'], sizeBytes: 100 });
+    const { api, onProgress, notes } = setup();
+    expect(await api.deleteRepository(name, { onProgress })).toBe(true);
+    expect(notes.filter((n) => n.type === 'line').map((n) => (n as { text: string }).text)).toEqual(['operation still running (poll 1, 0.1 s)', 'operation finished (after 2 polls, 0.3 s)']);
+    expect(notes[0]).toEqual({ type: 'call', text: `artifactregistry.repositories.delete ${name}` });
+    expect(emu.world.repository('demo', 'us-east1', 'old')).toBeNull();
+    expect(await api.getRepository(name)).toBeNull();
+    expect(await images.list('demo', 'us-east1', 'old')).toEqual([]);
+    expect(await api.deleteRepository(name)).toBe(false);
+    // The other repository of the world is still there.
+    expect(await api.getRepository('projects/demo/locations/us-east1/repositories/mvn')).not.toBeNull();
+  });
+
+  it('deleteRepository without artifactregistry.repositories.delete: PERMISSION_DENIED naming it; the table words the grant', async () => {
+    emu.setWorld({
+      token: TOKEN,
+      projects: [{ projectId: 'keep', deniedPermissions: ['artifactregistry.repositories.delete'] }],
+      repositories: [{ project: 'keep', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }],
+    });
+    const { api } = setup();
+    const err = await api.deleteRepository('projects/keep/locations/us-east1/repositories/r').catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toBe('permission denied (artifactregistry.repositories.delete) on project keep');
+    expect(err.details).toMatchObject({ code: 7, reason: 'PERMISSION_DENIED' });
+    const user = failureToUser(err, { project: 'keep', account: 'newcomer@example.com', role: ROLES.delete, doing: 'delete repositories' }) as UserError;
+    expect(user.message).toMatch(/newcomer@example.com may not delete repositories in project keep \(missing permission artifactregistry.repositories.delete\)/);
+    expect(user.fix.join('\n')).toMatch(/--role=roles\/artifactregistry.admin/);
+    expect(emu.world.repository('keep', 'us-east1', 'r')).not.toBeNull();
+  });
+
   it('listDockerImages: every page (230 images, the emulator pages by 100)', async () => {
     emu.setWorld(world({ repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }] }));
     const hex = (i: number) => i.toString(16).padStart(64, '0');

@@ -38,6 +38,7 @@ const TABLE: Record<FailureReason, Row> = {
   PUSH_CONNECTION: { cls: ExternalError, message: /^PUSH_CONNECTION from the adapter$/ },
   NO_SUCH_IMAGE: { cls: ExternalError, message: /^NO_SUCH_IMAGE from the adapter$/ },
   NO_ALL_TAGS: { cls: ExternalError, message: /^NO_ALL_TAGS from the adapter$/ },
+  IMAGE_IN_USE: { cls: UserError, message: /^Docker will not remove h\.example\/p1\/r1\/app:a3f9c12: it is the last name of an image that a container uses\.$/, fix: /docker ps -a --filter ancestor=h\.example\/p1\/r1\/app:a3f9c12.*\n.*registry-setup undo again/ },
 };
 
 describe('the failure table: reason (+ context) → what the user sees', () => {

@@ -1,0 +1,182 @@
+// What `undo` would remove, from the saved record and a read-only look at each part: the credHelpers
+// entry, the local tags of the push, the repository. Only what the record says registry-setup made is
+// a candidate; anything found already there, or changed since, is left in place with the reason.
+import type { CallOpts, Env, WizardState } from '../ports.js';
+import type { StepId } from '../steps/types.js';
+import { toWizardError, withContext } from '../errors.js';
+import { ROLES, humanBytes } from '../facts.js';
+import { registryUrl } from '../naming.js';
+import { HELPER, credHelperFor, withoutCredHelper } from '../steps/docker-auth.js';
+import { explainFailure, explained, type FailureContext } from '../steps/failures.js';
+
+export type UndoKind = 'docker-entry' | 'local-tag' | 'repository' | 'local-image';
+
+/** One part, as the lines and the JSON document show it. */
+export interface UndoItem {
+  kind: UndoKind;
+  name: string;
+  detail: string;
+}
+
+type State = Partial<WizardState>;
+
+/** A part registry-setup made: how to remove it, and what the record says once it is gone. */
+export interface Removal extends UndoItem {
+  /** True when this removed it; false when it was gone already. */
+  remove(opts: CallOpts): Promise<boolean>;
+  /** The saved state without this part. */
+  forget(state: State): State;
+  /** The setup's steps that no longer stand once it is gone (they run again in a later setup). */
+  undoes: StepId[];
+}
+
+/** The repository registry-setup created, still there: removed only when the user says so. */
+export interface RepositoryRemoval extends Removal {
+  images: number;
+  bytes: number;
+}
+
+export interface UndoPlan {
+  remove: Removal[];
+  /** Gone already (an earlier undo, or the user): only the record changes. */
+  gone: Removal[];
+  /** Changed since registry-setup made it: no longer ours, so the record forgets it and it stays. */
+  disowned: Removal[];
+  kept: UndoItem[];
+  repository?: RepositoryRemoval;
+}
+
+/** Whether the record still names something registry-setup made. */
+export function oursLeft(s: State): boolean {
+  return s.dockerEntryAdded === true || (s.imageUris?.length ?? 0) > 0 || s.createdRepository === true;
+}
+
+/** "2 images" */
+export function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** What the repository holds, in words: "2 images (1.2 MB)". */
+export function holds(r: Pick<RepositoryRemoval, 'images' | 'bytes'>): string {
+  return `${count(r.images, 'image')}${r.images ? ` (${humanBytes(r.bytes)})` : ''}`;
+}
+
+function failureContext(s: State, doing: string, more: Partial<FailureContext> = {}): FailureContext {
+  return { project: s.project ?? 'PROJECT', role: ROLES.delete, doing, repo: s.repository, host: s.registryHost, ...more };
+}
+
+async function lookEntry(env: Env, s: State, plan: UndoPlan): Promise<void> {
+  const host = s.registryHost;
+  if (!host) return;
+  const { dockerConfig } = env;
+  const value = credHelperFor(await withContext(`read ${dockerConfig.path}`, () => dockerConfig.read()), host);
+  const name = `credHelpers["${host}"]`;
+  if (s.dockerEntryAdded !== true) {
+    if (value !== undefined) plan.kept.push({ kind: 'docker-entry', name, detail: `registry-setup has no record of adding it to ${dockerConfig.path}, so it stays` });
+    return;
+  }
+  const removal: Removal = {
+    kind: 'docker-entry',
+    name,
+    detail: `added to ${dockerConfig.path} by registry-setup; only this key goes (backup first, then an atomic replace)`,
+    remove: () => removeEntry(env, host),
+    forget: ({ dockerEntryAdded: _gone, ...rest }) => rest,
+    undoes: ['docker-auth', 'summary'],
+  };
+  if (value === undefined) plan.gone.push(removal);
+  else if (value === HELPER) plan.remove.push(removal);
+  else {
+    // Changed since: no longer ours. The record forgets it; the file keeps it.
+    plan.kept.push({ kind: 'docker-entry', name, detail: `it sends ${host} to "${String(value)}" now, not "${HELPER}": changed since registry-setup added it, so it stays` });
+    plan.disowned.push(removal);
+  }
+}
+
+/** Reads the file again at removal time and takes out the key only if it still names our helper. */
+async function removeEntry(env: Env, host: string): Promise<boolean> {
+  const { dockerConfig } = env;
+  const config = await withContext(`read ${dockerConfig.path}`, () => dockerConfig.read());
+  if (credHelperFor(config, host) !== HELPER) return false;
+  await withContext(`update ${dockerConfig.path}`, () => dockerConfig.write(withoutCredHelper(config, host)));
+  return true;
+}
+
+function tagRemoval(env: Env, s: State, ref: string): Removal {
+  return {
+    kind: 'local-tag',
+    name: ref,
+    detail: 'tagged by registry-setup for the push; only this name goes (docker image rm --no-prune), the image stays under its other names',
+    remove: (opts) => explained(env, failureContext(s, 'remove local tags', { ref }), () => env.docker.untag(ref, opts)),
+    forget: (st) => {
+      const left = (st.imageUris ?? []).filter((u) => u !== ref);
+      const { imageUris: _all, ...rest } = st;
+      return left.length ? { ...rest, imageUris: left } : rest;
+    },
+    undoes: ['push', 'summary'],
+  };
+}
+
+async function lookTags(env: Env, s: State, plan: UndoPlan, opts: CallOpts): Promise<void> {
+  const refs = s.imageUris ?? [];
+  const base = s.registryHost && s.project && s.repository ? `${registryUrl(s.registryHost, s.project, s.repository)}/` : undefined;
+  for (const ref of refs) {
+    const removal = tagRemoval(env, s, ref);
+    // Only names in the repository the push went to (a damaged record names nothing else of the user's).
+    if (!base || !ref.startsWith(base) || !/:[^:/]+$/.test(ref)) {
+      plan.kept.push({ kind: 'local-tag', name: ref, detail: 'not a tag in the repository registry-setup pushed to, so it stays' });
+      continue;
+    }
+    try {
+      (await env.docker.inspectImage(ref, opts)) ? plan.remove.push(removal) : plan.gone.push(removal);
+    } catch (e) {
+      const w = toWizardError(await explainFailure(e, env, failureContext(s, 'look at local images', { ref })));
+      if (w.kind === 'cancel') throw w;
+      plan.kept.push({ kind: 'local-tag', name: ref, detail: `Docker could not be asked about it (${w.message}); run registry-setup undo again once Docker answers` });
+    }
+  }
+  if (s.localImage) {
+    const detail =
+      s.source === 'sample'
+        ? `registry-setup's verification image, which the push came from; undo leaves it, as other setups may use it (docker image rm ${s.localImage} removes it)`
+        : 'the local image the push came from; undo leaves it';
+    plan.kept.push({ kind: 'local-image', name: s.localImage, detail });
+  }
+}
+
+function repositoryRemoval(env: Env, s: State, name: string, id: string): Removal {
+  return {
+    kind: 'repository',
+    name: id,
+    detail: `created by registry-setup in ${s.location ?? 'its region'}; its images go with it`,
+    remove: (opts) => explained(env, failureContext(s, 'delete repositories'), () => env.api.deleteRepository(name, opts)),
+    forget: ({ createdRepository: _c, repositoryExists: _e, repositoryName: _n, immutableTags: _i, storage: _s, ...rest }) => rest,
+    undoes: ['repository', 'push', 'summary'],
+  };
+}
+
+async function lookRepository(env: Env, s: State, plan: UndoPlan, opts: CallOpts): Promise<void> {
+  const { repositoryName: name, repository: id } = s;
+  if (!name || !id) return;
+  if (s.createdRepository !== true) {
+    if (s.createdRepository === false || s.repositoryExists === true) {
+      plan.kept.push({ kind: 'repository', name: id, detail: 'registry-setup found it already there, so undo never deletes it' });
+    }
+    return;
+  }
+  const removal = repositoryRemoval(env, s, name, id);
+  const ctx = failureContext(s, 'look at repositories');
+  const repo = await explained(env, ctx, () => env.api.getRepository(name, opts));
+  if (!repo) return void plan.gone.push(removal);
+  const images = await explained(env, ctx, () => env.api.listDockerImages(name, opts));
+  const bytes = images.reduce((n, i) => n + (i.imageSizeBytes ?? 0), 0);
+  plan.repository = { ...removal, images: images.length, bytes };
+}
+
+/** Looks at every part the record names (changes nothing). */
+export async function lookAtParts(env: Env, s: State, opts: CallOpts): Promise<UndoPlan> {
+  const plan: UndoPlan = { remove: [], gone: [], disowned: [], kept: [] };
+  await lookEntry(env, s, plan);
+  await lookTags(env, s, plan, opts);
+  await lookRepository(env, s, plan, opts);
+  return plan;
+}
