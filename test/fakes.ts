@@ -191,6 +191,7 @@ export function fakeApi(s: CallScript): ArtifactRegistryPort {
     getRepository: (name, opts?) => s.call('api.getRepository', [name, opts]),
     createRepository: (args, opts?) => s.call('api.createRepository', [args, opts]),
     listDockerImages: (name, opts?) => s.call('api.listDockerImages', [name, opts]),
+    setCleanupPolicies: (name, policies, opts?) => s.call('api.setCleanupPolicies', [name, policies, opts]),
   };
 }
 

@@ -770,6 +770,8 @@ describe('runWizard', () => {
       repositoryExists: false,
       dockerEntryAdded: true,
       rebuild: false,
+      cleanup: { keep: 5 },
+      cleanupPolicies: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }],
     };
     const { store, log } = await runCase({
       edit: (steps) => {
