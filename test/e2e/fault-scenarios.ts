@@ -439,7 +439,7 @@ export const BOUNDARY_KILLS: KillAt[] = [
   { on: /\[2\/\d\] Choose the Google Cloud project: / },
   { on: /\[6\/\d\] Push the first image\n/ },
   // The summary's listing (and push's, before it) answers late: the run is still in the summary.
-  { on: /\[7\/\d\] Summary\n/, hold: [{ kind: 'latency', ms: 2000, method: 'GET', path: '/dockerImages$', times: 10 } as FaultSpec] },
+  { on: /\[\d\/\d\] Summary\n/, hold: [{ kind: 'latency', ms: 2000, method: 'GET', path: '/dockerImages$', times: 10 } as FaultSpec] },
 ];
 /** Kill points inside steps: the pending repository operation, the Docker config write, mid-push. */
 export const INSIDE_KILLS: KillAt[] = [
