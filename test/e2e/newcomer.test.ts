@@ -88,10 +88,10 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       cli.type(KEY.ENTER);
 
       // The cleanup policy is offered, with what it would delete today (a new repository: nothing).
-      // (the prompt may wrap its message at the terminal's width)
-      await cli.waitFor(/Add\s+a\s+cleanup\s+policy\s+to\s+mycoolproject-repo,/, 60_000);
-      await cli.waitFor(/today\s+it\s+would\s+delete\s+nothing/);
+      await cli.waitFor(/Add a cleanup policy to mycoolproject-repo,/, 60_000);
       await cli.waitFor(/❯ Yes: keep the 10 most recent versions of each image/);
+      // (the prompt breaks its message at the terminal's width, even inside a word)
+      expect(stripAnsi(cli.output).replace(/\n/g, '')).toContain('With it, today it would delete nothing (0 versions in the repository).');
       cli.type(KEY.ENTER);
 
       // Everything is asked: one plan, one confirmation. Nothing has changed yet.
