@@ -161,7 +161,7 @@ async function apply(ctx: StepContext, env: Env, choice: { keep: number; replace
   };
   const updated = await withContext(`set the cleanup policy of ${repo}`, () => explained(env, denied, () => env.api.setCleanupPolicies(name, ourPolicies(choice.keep), callOpts(ctx, signal))));
   ctx.report.item({ label: 'cleanup policy', status: 'ok', detail });
-  if (images) ctx.report.item({ label: 'today', status: 'ok', detail: today(images, choice.keep, env.clock.now()) });
+  if (images) ctx.report.item({ label: 'preview', status: 'ok', detail: today(images, choice.keep, env.clock.now()) });
   return { state: { cleanupPolicies: updated.cleanupPolicies ?? ourPolicies(choice.keep) }, summary: `cleanup policy set on ${repo}: ${detail}` };
 }
 

@@ -79,7 +79,7 @@ const cases: Case[] = [
     state: existing,
     calls: [get(), get(), list(), set(5)],
     want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), summary: /^cleanup policy set on mycoolproject-repo: keep the 5 most recent versions of each image, delete untagged versions older than 30 days$/, commands: ["cat > cleanup-policy.json <<'EOF'", '[', '  {"name":"keep-most-recent","action":{"type":"Keep"},"mostRecentVersions":{"keepCount":5}},', '  {"name":"delete-untagged-30d","action":{"type":"Delete"},"condition":{"tagState":"untagged","olderThan":"30d"}}', ']', 'EOF', SET_CMD] },
-    items: /"today".*today it would delete nothing \(2 versions in the repository\)/,
+    items: /"preview".*today it would delete nothing \(2 versions in the repository\)/,
   },
   {
     case: '--cleanup keep=1: the panel says what goes today (the old untagged version)',
