@@ -9,8 +9,6 @@ export const DEFAULT_KEEP = 10;
 /** A sanity bound for --cleanup keep=N (a typo such as keep=100000 is refused). */
 export const MAX_KEEP = 1000;
 export const UNTAGGED_DAYS = 30;
-/** Google's limit of cleanup policies per repository. */
-export const MAX_POLICIES = 10;
 export const KEEP_ID = 'keep-most-recent';
 export const DELETE_ID = 'delete-untagged-30d';
 /** The file the script writes for gcloud's --policy. */
