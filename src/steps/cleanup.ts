@@ -44,7 +44,7 @@ function listed(policies: readonly CleanupPolicy[]): string {
 
 function leftAlone(repo: string, policies: readonly CleanupPolicy[], keep: number, w: { project: string; location: string }): string {
   return (
-    `${repo} already has ${policies.length} cleanup ${policies.length === 1 ? 'policy' : 'policies'} of its own (${listed(policies)}), so they were left as they are and --cleanup keep=${keep} was not applied. ` +
+    `${repo} already has ${policies.length === 1 ? 'a cleanup policy' : `${policies.length} cleanup policies`} of its own (${listed(policies)}), left as ${policies.length === 1 ? 'it is' : 'they are'}: --cleanup keep=${keep} was not applied. ` +
     `To replace them with registry-setup's policy, run registry-setup in a terminal and choose to replace them, or use: ${setCommand({ ...w, id: repo })} (with the policy file from the summary's script).`
   );
 }
@@ -211,12 +211,17 @@ export const cleanup: Step = {
   commands(ctx) {
     const choice = ctx.state.cleanup ?? flagChoice(ctx.flags);
     const w = where(ctx);
-    const keep = typeof choice === 'object' ? choice.keep : DEFAULT_KEEP;
+    const wanted = ctx.flags.cleanup;
+    const keep = typeof choice === 'object' ? choice.keep : typeof wanted === 'object' ? wanted.keep : DEFAULT_KEEP;
     const set = [`cat > ${POLICY_FILE} <<'EOF'`, ...policyFile(keep).split('\n'), 'EOF', setCommand(w)];
     if (typeof choice === 'object') return set;
-    if (choice === 'kept-existing') return [`# ${w.id} keeps its own cleanup policies; to see them:`, `gcloud artifacts repositories list-cleanup-policies ${sh(w.id)} --location=${w.location} --project=${w.project}`];
+    const commented = set.map((l) => `#   ${l}`);
+    if (choice === 'kept-existing') {
+      const list = `gcloud artifacts repositories list-cleanup-policies ${sh(w.id)} --location=${w.location} --project=${w.project}`;
+      return [`# ${w.id} keeps its own cleanup policies; to see them:`, list, `# to replace them with registry-setup's policy instead (${policyWords(keep)}):`, ...commented];
+    }
     const why = choice === undefined ? 'a cleanup policy is offered after the push' : 'no cleanup policy was set';
-    return [`# ${why}; to add one (${policyWords(keep)}):`, ...set.map((l) => `#   ${l}`)];
+    return [`# ${why}; to add one (${policyWords(keep)}):`, ...commented];
   },
 
   changes({ flags, state }) {
