@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Flags } from './steps/types.js';
 import type { ImageSource } from './ports.js';
 import { validateImageName, validateLocalImageRef, validateLocation, validateProjectId, validateRepositoryId } from './validate.js';
+import { parseCleanupFlag } from './cleanupPolicy.js';
 
 export const USAGE = `Usage: registry-setup [options]
        registry-setup doctor [--fix] [--json]
@@ -26,6 +27,10 @@ Options:
   --image NAME        Image name inside the repository (default: from this folder's name)
   --source SOURCE     What to push: build (./Dockerfile), sample (a tiny verification
                       image built offline), or a local image reference such as myapp:latest
+  --cleanup POLICY    After the push: keep=N sets a cleanup policy on the repository that
+                      keeps the N most recent versions of each image and deletes untagged
+                      versions older than 30 days; none sets none. Default: offered in a
+                      terminal; with --yes, no policy is set
   -y, --yes           Never ask: use flags and defaults (a missing answer is an error naming its flag)
       --restart       Discard saved progress and start from the first step
       --dry-run       Print the plan and the equivalent commands; change nothing
@@ -38,6 +43,7 @@ Examples:
   npx registry-setup
   npx registry-setup --project mycoolproject-prod --region southamerica-east1
   npx registry-setup --yes --project mycoolproject-prod --region us-central1 --source sample --json
+  npx registry-setup --yes --cleanup keep=5
   npx registry-setup --dry-run
 
 Exit codes: 0 done, 1 a step failed, 2 usage error, 130 interrupted.`;
@@ -69,6 +75,7 @@ const OPTIONS = {
   repository: { type: 'string' },
   image: { type: 'string' },
   source: { type: 'string' },
+  cleanup: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   restart: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -173,12 +180,19 @@ export function parseFlags(argv: string[]): ParsedArgs {
     if ('error' in s) return { kind: 'usage-error', message: s.error };
     source = s.source;
   }
+  let cleanup: Flags['cleanup'];
+  if (values.cleanup !== undefined) {
+    const c = parseCleanupFlag(values.cleanup);
+    if ('error' in c) return { kind: 'usage-error', message: c.error };
+    cleanup = c.cleanup;
+  }
   const flags: Flags = {
     project: values.project,
     region: values.region,
     repository: values.repository,
     image: values.image,
     source,
+    ...(cleanup ? { cleanup } : {}),
     yes: !!values.yes || !!values.json,
     restart: !!values.restart,
     dryRun: !!values['dry-run'],

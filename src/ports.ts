@@ -55,6 +55,26 @@ export interface Repository {
   createTime?: string;
   /** dockerConfig.immutableTags */
   immutableTags?: boolean;
+  /** Its cleanup policies, sorted by id (the API's map, as a list); [] when it has none. */
+  cleanupPolicies?: CleanupPolicy[];
+  /** The policies only report what they would delete (dry run). */
+  cleanupPolicyDryRun?: boolean;
+}
+
+/** One of a repository's cleanup policies, as the v1 API has it (durations in seconds, "2592000s"). */
+export interface CleanupPolicy {
+  id: string;
+  /** KEEP or DELETE (anything else the API may add is kept as it came). */
+  action: 'KEEP' | 'DELETE' | (string & {});
+  condition?: {
+    tagState?: 'TAGGED' | 'UNTAGGED' | 'ANY';
+    tagPrefixes?: string[];
+    versionNamePrefixes?: string[];
+    packageNamePrefixes?: string[];
+    olderThan?: string;
+    newerThan?: string;
+  };
+  mostRecentVersions?: { packageNamePrefixes?: string[]; keepCount?: number };
 }
 
 export interface DockerImage {
@@ -96,6 +116,11 @@ export interface ArtifactRegistryPort {
   deleteRepository(name: string, opts?: CallOpts): Promise<boolean>;
   /** Docker images in the repository (all pages). */
   listDockerImages(repositoryName: string, opts?: CallOpts): Promise<DockerImage[]>;
+  /**
+   * Replaces the repository's cleanup policies with `policies` and turns the dry run off (a patch
+   * with an update mask: nothing else of the repository changes). Resolves with the repository as updated.
+   */
+  setCleanupPolicies(repositoryName: string, policies: CleanupPolicy[], opts?: CallOpts): Promise<Repository>;
   /** Loads the client ahead of the first call (early work; never rejects, sends nothing). */
   preload?(): Promise<void>;
 }
@@ -343,4 +368,16 @@ export interface WizardState {
   dockerEntryAdded?: boolean;
   /** gcloud's active account when the setup last ran (preflight), for doctor to notice a switch. */
   account?: string;
+  /** The cleanup policy answer (cleanup step): see CleanupChoice. */
+  cleanup?: CleanupChoice;
+  /** The repository's cleanup policies as last seen (the cleanup step's look, or what it set). */
+  cleanupPolicies?: CleanupPolicy[];
 }
+
+/**
+ * What the cleanup step does: set our policy keeping the `keep` most recent versions (`replace`:
+ * the user chose to replace the repository's own policies), or nothing: 'declined' (no, or
+ * --cleanup none), 'not-asked' (--yes or no terminal, no --cleanup), 'kept-existing' (the
+ * repository's own policies stay).
+ */
+export type CleanupChoice = { keep: number; replace?: boolean } | 'declined' | 'not-asked' | 'kept-existing';

@@ -10,7 +10,7 @@ import { validateImageName, validateLocation, validateProjectId, validateReposit
 import type { Env, ProgressStore, SavedRun } from '../src/ports.js';
 import type { Step, StepId } from '../src/steps/types.js';
 
-const KNOWN = ['project', 'region', 'repository', 'image', 'source', 'yes', 'restart', 'dry-run', 'json', 'debug', 'help', 'version'];
+const KNOWN = ['project', 'region', 'repository', 'image', 'source', 'cleanup', 'yes', 'restart', 'dry-run', 'json', 'debug', 'help', 'version'];
 const SHORT = ['y', 'h', 'v'];
 
 const VALID = {
@@ -19,6 +19,7 @@ const VALID = {
   repository: ['mycoolproject-repo', 'r', 'a-1'],
   image: ['app', 'backend/api', 'web-1'],
   source: ['build', 'sample', 'myapp:latest'],
+  cleanup: ['keep=5', 'keep=1', 'keep=1000', 'none'],
 };
 const BOOLS = ['yes', 'restart', 'dry-run', 'json', 'debug'] as const;
 
@@ -70,6 +71,8 @@ describe('parseFlags properties', () => {
         expect(r.flags.image).toBe(set.image);
         const src = set.source as string | undefined;
         expect(r.flags.source).toEqual(src === undefined ? undefined : src === 'build' || src === 'sample' ? src : { local: src });
+        const cleanup = set.cleanup as string | undefined;
+        expect(r.flags.cleanup).toEqual(cleanup === undefined ? undefined : cleanup === 'none' ? 'none' : { keep: Number(cleanup.slice(5)) });
         expect(r.flags.restart).toBe(!!set.restart);
         expect(r.flags.dryRun).toBe(!!set['dry-run']);
         expect(r.flags.json).toBe(!!set.json);
@@ -122,9 +125,24 @@ describe('parseFlags properties', () => {
     );
   });
 
+  it.each([
+    { v: 'keep=0', says: '--cleanup keep=0: Keep between 1 and 1000 versions.' },
+    { v: 'keep=1001', says: '--cleanup keep=1001: Keep between 1 and 1000 versions.' },
+    { v: 'keep=-3', says: '--cleanup keep=-3: Enter a whole number' },
+    { v: 'keep=2.5', says: '--cleanup keep=2.5: Enter a whole number' },
+    { v: 'keep=', says: '--cleanup keep=: Enter a whole number' },
+    { v: 'keep', says: '--cleanup must be keep=N' },
+    { v: '10', says: '--cleanup must be keep=N' },
+    { v: 'None', says: '--cleanup must be keep=N' },
+    { v: 'delete=5', says: '--cleanup must be keep=N' },
+  ])('--cleanup $v → usage error: $says', ({ v, says }) => {
+    expectUsageError(['--cleanup', v], says);
+    expectUsageError([`--cleanup=${v}`], says);
+  });
+
   it('a value-taking flag with no value, or followed by another flag → usage error naming it', () => {
     fc.assert(
-      fc.property(fc.constantFrom('project', 'region', 'repository', 'image', 'source'), fc.constantFrom(...BOOLS), (name, next) => {
+      fc.property(fc.constantFrom('project', 'region', 'repository', 'image', 'source', 'cleanup'), fc.constantFrom(...BOOLS), (name, next) => {
         expectUsageError([`--${name}`], `--${name}`);
         expectUsageError([`--${name}`, `--${next}`], `--${name}`);
       }),
@@ -203,7 +221,8 @@ describe('runCli with bad flags (property)', () => {
     unknownName.map((n) => [`--${n}`]),
     fc.tuple(fc.constantFrom('project', 'region', 'repository', 'image'), fc.stringMatching(/^[A-Z_!@# ]{1,12}$/)).map(([n, v]) => [`--${n}=${v}`]),
     fc.constantFrom(...BOOLS).map((n) => [`--${n}=nope`]),
-    fc.constantFrom('project', 'region', 'source').map((n) => [`--${n}`]),
+    fc.constantFrom('project', 'region', 'source', 'cleanup').map((n) => [`--${n}`]),
+    fc.stringMatching(/^[a-z=0-9]{1,10}$/).filter((v) => !/^(none|keep=\d+)$/.test(v)).map((v) => ['--cleanup', v]),
     fc.stringMatching(/^[a-z]{1,8}$/).map((w) => [w]),
   );
   it('exit 2, "registry-setup: <message naming the flag>" then the usage on stderr, nothing on stdout, no stack, no work', async () => {

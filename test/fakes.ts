@@ -192,6 +192,7 @@ export function fakeApi(s: CallScript): ArtifactRegistryPort {
     createRepository: (args, opts?) => s.call('api.createRepository', [args, opts]),
     deleteRepository: (name, opts?) => s.call('api.deleteRepository', [name, opts]),
     listDockerImages: (name, opts?) => s.call('api.listDockerImages', [name, opts]),
+    setCleanupPolicies: (name, policies, opts?) => s.call('api.setCleanupPolicies', [name, policies, opts]),
   };
 }
 

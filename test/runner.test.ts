@@ -771,6 +771,8 @@ describe('runWizard', () => {
       dockerEntryAdded: true,
       rebuild: false,
       account: 'ana@example.com',
+      cleanup: { keep: 5 },
+      cleanupPolicies: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }],
     };
     const { store, log } = await runCase({
       edit: (steps) => {

@@ -10,7 +10,7 @@
 // Every error leaves as an ExternalError (or UserError) with a short message and its FailureReason;
 // what the user should do about a reason is worded once, by the steps (src/steps/failures.ts).
 import { CancelError, ExternalError, UserError, isWizardError, type FailureReason } from '../errors.js';
-import type { ArtifactRegistryPort, CallOpts, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
+import type { ArtifactRegistryPort, CallOpts, CleanupPolicy, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
 import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
 import { BILLING_DISABLED_TEXT, SERVICE_DISABLED_TEXT } from './googleText.js';
 import { memo, memoByKey } from '../memo.js';
@@ -118,6 +118,72 @@ export function timestamp(v: unknown): string | undefined {
   return undefined;
 }
 
+const ACTIONS: Record<number, string> = { 0: 'ACTION_UNSPECIFIED', 1: 'DELETE', 2: 'KEEP' };
+const TAG_STATES: Record<number, string> = { 0: 'TAG_STATE_UNSPECIFIED', 1: 'TAGGED', 2: 'UNTAGGED', 3: 'ANY' };
+
+/** google.protobuf.Duration ({seconds, nanos}, or "N[.f]s") → "Ns" / "N.fs". */
+export function duration(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') {
+    const m = /^(\d+)(?:\.(\d+))?s$/.exec(v);
+    return m ? `${Number(m[1])}${m[2] && Number(m[2]) ? `.${m[2].replace(/0+$/, '')}` : ''}s` : v;
+  }
+  const d = v as { seconds?: unknown; nanos?: unknown };
+  const s = num(d.seconds) ?? 0;
+  const nanos = num(d.nanos) ?? 0;
+  return nanos ? `${s}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}s` : `${s}s`;
+}
+
+const list = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined);
+
+/** Copies the defined values only, so equal policies compare equal whatever the decoder left out. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function toCleanupPolicy(id: string, raw: Record<string, unknown>): CleanupPolicy {
+  const c = raw.condition as Record<string, unknown> | null | undefined;
+  const m = (raw.mostRecentVersions ?? raw.most_recent_versions) as Record<string, unknown> | null | undefined;
+  const tagState = enumName(c?.tagState, TAG_STATES);
+  const out: CleanupPolicy = { id, action: enumName(raw.action, ACTIONS) ?? 'ACTION_UNSPECIFIED' };
+  if (c) {
+    out.condition = defined({
+      tagState: tagState && tagState !== 'TAG_STATE_UNSPECIFIED' ? (tagState as 'TAGGED' | 'UNTAGGED' | 'ANY') : undefined,
+      tagPrefixes: list(c.tagPrefixes),
+      versionNamePrefixes: list(c.versionNamePrefixes),
+      packageNamePrefixes: list(c.packageNamePrefixes),
+      olderThan: duration(c.olderThan),
+      newerThan: duration(c.newerThan),
+    });
+  }
+  if (m) out.mostRecentVersions = defined({ packageNamePrefixes: list(m.packageNamePrefixes), keepCount: num(m.keepCount) });
+  return out;
+}
+
+/** Repository.cleanupPolicies (map id → policy; enum names or ints) → a list sorted by id. */
+export function toCleanupPolicies(v: unknown): CleanupPolicy[] {
+  if (!v || typeof v !== 'object') return [];
+  return Object.entries(v as Record<string, Record<string, unknown>>)
+    .filter(([, p]) => p && typeof p === 'object')
+    .map(([id, p]) => toCleanupPolicy(id, p))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** A policy as the client takes it: enum names, durations as {seconds, nanos}. */
+function toApiPolicy(p: CleanupPolicy): Record<string, unknown> {
+  const seconds = (d: string | undefined) => {
+    const m = d ? /^(\d+)(?:\.(\d+))?s$/.exec(d) : null;
+    return m ? { seconds: Number(m[1]), nanos: Number((m[2] ?? '').padEnd(9, '0')) } : undefined;
+  };
+  const c = p.condition;
+  return defined({
+    id: p.id,
+    action: p.action,
+    condition: c ? defined({ ...c, olderThan: seconds(c.olderThan), newerThan: seconds(c.newerThan) }) : undefined,
+    mostRecentVersions: p.mostRecentVersions,
+  });
+}
+
 export function toRepository(r: Record<string, unknown>): Repository {
   const docker = r.dockerConfig as { immutableTags?: unknown } | null | undefined;
   const out: Repository = { name: String(r.name ?? ''), format: formatName(r.format) };
@@ -128,6 +194,8 @@ export function toRepository(r: Record<string, unknown>): Repository {
   const ct = timestamp(r.createTime);
   if (ct) out.createTime = ct;
   if (docker && typeof docker === 'object') out.immutableTags = docker.immutableTags === true;
+  out.cleanupPolicies = toCleanupPolicies(r.cleanupPolicies);
+  if (r.cleanupPolicyDryRun === true) out.cleanupPolicyDryRun = true;
   return out;
 }
 
@@ -630,6 +698,21 @@ async function listDockerImages(api: Api, repositoryName: string, opts?: CallOpt
   );
 }
 
+/** The update mask of a cleanup policy change: the policies (replaced whole) and the dry-run switch, as gcloud's --no-dry-run sends. */
+export const CLEANUP_MASK = ['cleanup_policies', 'cleanup_policy_dry_run'];
+
+async function setCleanupPolicies(api: Api, name: string, policies: CleanupPolicy[], opts?: CallOpts): Promise<Repository> {
+  const { project } = splitRepo(name);
+  return call(api, `set the cleanup policies of ${name}`, { project, callText: `artifactregistry.repositories.patch ${name} (updateMask ${CLEANUP_MASK.join(',')})` }, opts, async (s) => {
+    const cleanupPolicies = Object.fromEntries(policies.map((p) => [p.id, toApiPolicy(p)]));
+    const [repo] = await s.client.updateRepository(
+      { repository: { name, cleanupPolicies, cleanupPolicyDryRun: false } as never, updateMask: { paths: CLEANUP_MASK } },
+      { timeout: CALL_TIMEOUT_MS },
+    );
+    return toRepository(repo as unknown as Record<string, unknown>);
+  });
+}
+
 function preload(): Promise<void> {
   return loadLib()
     .then(({ auth }) => warmHttp(auth))
@@ -657,5 +740,6 @@ export function createArtifactRegistry(deps: {
     createRepository: (args, opts) => createRepository(api, args, opts),
     deleteRepository: (name, opts) => deleteRepository(api, name, opts),
     listDockerImages: (repositoryName, opts) => listDockerImages(api, repositoryName, opts),
+    setCleanupPolicies: (name, policies, opts) => setCleanupPolicies(api, name, policies, opts),
   };
 }

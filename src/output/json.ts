@@ -1,9 +1,10 @@
 // --json: one JSON document on stdout at the end of the run. Never a token.
 import type { RunEvent, RunResult, Sink } from '../runner.js';
-import type { WizardState } from '../ports.js';
+import type { CleanupPolicy, WizardState } from '../ports.js';
 import type { StepId } from '../steps/types.js';
 import type { AnyWizardError } from '../errors.js';
 import { errorView, redact, registryPath } from './format.js';
+import { ourKeep } from '../cleanupPolicy.js';
 
 export interface JsonStep {
   id: StepId;
@@ -28,9 +29,31 @@ export interface JsonResult {
   repository: string | null;
   registry: string | null;
   images: JsonImage[];
+  /** The cleanup step's result: whether our policy is set (and its count), and the repository's policies as last seen. */
+  cleanup?: JsonCleanup;
   steps: JsonStep[];
   warnings: string[];
   error?: { kind: AnyWizardError['kind']; message: string; fix: string[]; step?: StepId; command?: string; exitCode?: number | null };
+}
+
+export interface JsonCleanup {
+  /** registry-setup's policy is on the repository (set by this run or an earlier one). */
+  applied: boolean;
+  /** Its number of most recent versions kept, when applied. */
+  keep?: number;
+  /** What was decided: set, declined (no, or --cleanup none), not-asked (--yes without --cleanup), kept-existing. */
+  choice: 'set' | 'declined' | 'not-asked' | 'kept-existing';
+  policies: CleanupPolicy[];
+}
+
+/** The cleanup part of the document; undefined before the cleanup step answered. */
+export function cleanupOf(state: Partial<WizardState>): JsonCleanup | undefined {
+  const c = state.cleanup;
+  if (!c) return undefined;
+  const policies = state.cleanupPolicies ?? [];
+  const keep = ourKeep(policies);
+  const applied = typeof c === 'object' && keep === c.keep;
+  return { applied, ...(applied ? { keep } : {}), choice: typeof c === 'object' ? 'set' : c, policies };
 }
 
 /** Group HOST/P/R/IMAGE:TAG URIs by image: [{uri: HOST/P/R/IMAGE, tags: [latest, sha], digest}]. */
@@ -107,6 +130,7 @@ export function createJsonCollector(): { sink: Sink; result(r: Pick<RunResult, '
         repository: st.repositoryName ?? (st.project && st.location && st.repository ? `projects/${st.project}/locations/${st.location}/repositories/${st.repository}` : null),
         registry: registryPath(st) ?? null,
         images: imagesOf(st),
+        ...(cleanupOf(st) ? { cleanup: cleanupOf(st) } : {}),
         steps,
         warnings: (st.warnings ?? []).map(redact),
       };

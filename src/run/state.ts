@@ -7,6 +7,10 @@ const str: Check = (v) => typeof v === 'string';
 const bool: Check = (v) => typeof v === 'boolean';
 const strings: Check = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const source: Check = (v) => v === 'build' || v === 'sample' || (!!v && typeof v === 'object' && typeof (v as { local?: unknown }).local === 'string');
+const policy = (v: unknown): boolean => !!v && typeof v === 'object' && str((v as { id?: unknown }).id) && str((v as { action?: unknown }).action);
+const policies: Check = (v) => Array.isArray(v) && v.every(policy);
+const cleanup: Check = (v) =>
+  v === 'declined' || v === 'not-asked' || v === 'kept-existing' || (!!v && typeof v === 'object' && Number.isInteger((v as { keep?: unknown }).keep) && (v as { keep: number }).keep > 0);
 const storage: Check = (v) => !!v && typeof v === 'object' && typeof (v as { images?: unknown }).images === 'number' && typeof (v as { bytes?: unknown }).bytes === 'number';
 
 export const STATE_SCHEMA: { [K in keyof Required<WizardState>]: Check } = {
@@ -33,6 +37,8 @@ export const STATE_SCHEMA: { [K in keyof Required<WizardState>]: Check } = {
   dockerEntryAdded: bool,
   rebuild: bool,
   account: str,
+  cleanup,
+  cleanupPolicies: policies,
 };
 
 /** The part of `state` that is saved and loaded: the schema's keys, with values that pass their check. */

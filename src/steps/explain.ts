@@ -14,6 +14,8 @@ export const EXPLAIN: Record<StepId, string> = {
     'Docker needs to prove who you are when it pushes to Artifact Registry. Instead of storing a password, we add one line to your Docker config saying "for this registry host, ask gcloud": Docker then runs docker-credential-gcloud, which hands over a short-lived token from your gcloud login. Everything else in your Docker config stays as it is, and the file is backed up first.',
   push:
     'Now we prove the whole path works by pushing a real image, named REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE. It gets two tags: latest, which always moves to the newest push, and the short git commit id, which never moves and lets you roll back to an exact version. Afterwards we ask the Artifact Registry API to confirm it holds the image with both tags.',
+  cleanup:
+    'Every push adds a version, and old versions stay and count against your storage (only the first 0.5 GB a month is free) until someone deletes them. A cleanup policy has Google tidy up for you, about once a day: ours keeps the most recent versions of each image (10 unless you pick another number) and deletes untagged versions once they are older than 30 days. A Keep rule always wins, so a version it protects is never deleted; a repository can hold at most 10 policies. Policies the repository already has are shown and left alone unless you choose to replace them (with --yes or without a terminal, they always stay).',
   summary:
     'Here is what now exists in your project and how to refer to it. The plain gcloud and docker commands below do the same as this run, which is handy for scripts or for the next person. Last come the costs to keep in mind and where the guide goes next.',
 };

@@ -19,6 +19,8 @@ export interface FailureContext {
   host?: string;
   repo?: string;
   ref?: string;
+  /** A way to go on without what was refused ("run again with --cleanup none"), offered after the grant. */
+  alternative?: string;
 }
 
 /** The reason an adapter gave the failure; undefined for anything else. */
@@ -60,6 +62,7 @@ const permissionDenied: Entry = (e, c) => {
   return toUser(e, `${who} may not ${c.doing} in project ${c.project}${perm ? ` (missing permission ${perm})` : ''}. That needs the role ${c.role}.`, [
     `Ask a project owner to grant it: ${grantRoleCommand(c.project, memberFor(c.account), c.role)}`,
     'Or check that you are logged in with the right account: gcloud auth list',
+    ...(c.alternative ? [c.alternative] : []),
   ]);
 };
 

@@ -7,6 +7,7 @@ import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapt
 import { callOpts } from './common.js';
 import { takeEarly } from '../run/early.js';
 import { registryUrl as makeRegistryUrl } from '../naming.js';
+import { DEFAULT_KEEP, UNTAGGED_DAYS, describePolicy, ourKeep } from '../cleanupPolicy.js';
 
 /**
  * The listing for the storage line, keyed by the pushed digest: a run that pushes another image
@@ -31,7 +32,7 @@ export interface SummaryData {
   next: Chapter[];
 }
 
-const ORDER: StepId[] = ['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'summary'];
+const ORDER: StepId[] = ['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'cleanup', 'summary'];
 const HEADINGS: Record<StepId, string> = {
   preflight: 'check the tools',
   project: 'the project and its Artifact Registry API',
@@ -39,8 +40,23 @@ const HEADINGS: Record<StepId, string> = {
   repository: 'the Docker repository',
   'docker-auth': 'let Docker use your gcloud login for the registry',
   push: 'build, tag and push the first image',
+  cleanup: 'a cleanup policy, so old versions do not pile up',
   summary: 'summary',
 };
+
+/** The repository's cleanup policy, for the costs: what is set, or how to add one. Undefined before the cleanup step. */
+export function cleanupFact(state: Partial<WizardState>): string | undefined {
+  const { cleanup, repository, cleanupPolicies } = state;
+  if (!cleanup || !repository) return undefined;
+  const keep = ourKeep(cleanupPolicies);
+  if (keep !== undefined) {
+    return `Cleanup policy on ${repository}: the ${keep} most recent versions of each image are always kept, and untagged versions older than ${UNTAGGED_DAYS} days are deleted. Google applies it about once a day.`;
+  }
+  if (cleanup === 'kept-existing' && cleanupPolicies?.length) {
+    return `${repository} has cleanup policies of its own, left as they were: ${cleanupPolicies.map(describePolicy).join('; ')}.`;
+  }
+  return `No cleanup policy on ${repository}: every version stays, and counts against the storage, until you delete it. To add one, run registry-setup --cleanup keep=${DEFAULT_KEEP}, or the commented cleanup commands in the script above.`;
+}
 
 /** Pure: the structured result for the UI and --json. */
 export function renderSummary(state: Partial<WizardState>, commandsByStep: Partial<Record<StepId, string[]>>): SummaryData {
@@ -69,7 +85,11 @@ export function renderSummary(state: Partial<WizardState>, commandsByStep: Parti
     createdRepository: state.createdRepository,
     dockerConfigBackup: state.dockerConfigBackup,
     script: lines.join('\n') + '\n',
-    costFacts: state.storage && state.repository ? [storageFact(state.repository, state.storage), ...costFacts] : [...costFacts],
+    costFacts: [
+      ...(state.storage && state.repository ? [storageFact(state.repository, state.storage)] : []),
+      ...costFacts,
+      ...[cleanupFact(state)].filter((f): f is string => !!f),
+    ],
     tagFacts: [TAG_FACTS.latest, TAG_FACTS.sha],
     next: nextChapters.map((c) => ({ ...c })),
   };

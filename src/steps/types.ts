@@ -1,6 +1,9 @@
 import type { Early } from '../run/early.js';
 import type { Env, ProgressNote, WizardState, ImageSource } from '../ports.js';
 
+/** --cleanup: keep=N applies the cleanup policy keeping N versions; none skips it. */
+export type CleanupFlag = { keep: number } | 'none';
+
 /** Flags as parsed by src/cli.tsx (already syntactically validated). */
 export interface Flags {
   project?: string;
@@ -8,6 +11,7 @@ export interface Flags {
   repository?: string;
   image?: string;
   source?: ImageSource;
+  cleanup?: CleanupFlag;
   yes: boolean;
   restart: boolean;
   dryRun: boolean;
@@ -15,7 +19,7 @@ export interface Flags {
   debug: boolean;
 }
 
-export type StepId = 'preflight' | 'project' | 'region' | 'repository' | 'docker-auth' | 'push' | 'summary';
+export type StepId = 'preflight' | 'project' | 'region' | 'repository' | 'docker-auth' | 'push' | 'cleanup' | 'summary';
 
 /** What a step tells the live panel while it runs. */
 export interface StepReporter {

@@ -15,7 +15,9 @@ import {
   parseEndpoint,
   retryText,
   safeCause,
+  duration,
   toApiError,
+  toCleanupPolicies,
   toDockerImage,
   toRepository,
 } from '../../src/adapters/artifactRegistry.js';
@@ -76,6 +78,7 @@ describe('shapes', () => {
       sizeBytes: 12345,
       createTime: '2023-11-14T22:13:20.500Z',
       immutableTags: true,
+      cleanupPolicies: [],
     });
   });
 
@@ -88,6 +91,55 @@ describe('shapes', () => {
       uploadTime: '1970-01-01T00:00:00.000Z',
       mediaType: 'm',
     });
+  });
+});
+
+describe('cleanup policies', () => {
+  it('as the Node client decodes them (enum names, {seconds, nanos}, empty lists, the oneof name) → sorted, canonical', () => {
+    expect(
+      toCleanupPolicies({
+        'keep-most-recent': { id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10, packageNamePrefixes: [] }, conditionType: 'mostRecentVersions' },
+        'delete-untagged-30d': {
+          id: 'delete-untagged-30d',
+          action: 'DELETE',
+          condition: { tagState: 'UNTAGGED', tagPrefixes: [], versionNamePrefixes: [], packageNamePrefixes: [], olderThan: { seconds: '2592000', nanos: 0 } },
+          conditionType: 'condition',
+        },
+      }),
+    ).toEqual([
+      { id: 'delete-untagged-30d', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
+      { id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },
+    ]);
+  });
+
+  it('enums as ints, unspecified tag state left out, prefixes kept, JSON durations', () => {
+    expect(toCleanupPolicies({ a: { action: 1, condition: { tagState: 0, tagPrefixes: ['v'], newerThan: '1.500s' } }, b: { action: 2, mostRecentVersions: { keepCount: '3' } } })).toEqual([
+      { id: 'a', action: 'DELETE', condition: { tagPrefixes: ['v'], newerThan: '1.5s' } },
+      { id: 'b', action: 'KEEP', mostRecentVersions: { keepCount: 3 } },
+    ]);
+  });
+
+  it.each([
+    { v: undefined, want: [] },
+    { v: null, want: [] },
+    { v: {}, want: [] },
+    { v: 'x', want: [] },
+  ])('none: $v', ({ v, want }) => expect(toCleanupPolicies(v)).toEqual(want));
+
+  it.each([
+    { v: { seconds: '2592000', nanos: 0 }, want: '2592000s' },
+    { v: { seconds: 1, nanos: 500_000_000 }, want: '1.5s' },
+    { v: { seconds: { toString: () => '60' } }, want: '60s' },
+    { v: '2592000.0s', want: '2592000s' },
+    { v: '2592000s', want: '2592000s' },
+    { v: undefined, want: undefined },
+  ])('duration $v → $want', ({ v, want }) => expect(duration(v)).toBe(want));
+
+  it('a repository carries them, and the dry-run switch only when on', () => {
+    const r = toRepository({ name: 'projects/p/locations/l/repositories/r', format: 'DOCKER', cleanupPolicies: { k: { action: 'KEEP', mostRecentVersions: { keepCount: 2 } } }, cleanupPolicyDryRun: true });
+    expect(r.cleanupPolicies).toEqual([{ id: 'k', action: 'KEEP', mostRecentVersions: { keepCount: 2 } }]);
+    expect(r.cleanupPolicyDryRun).toBe(true);
+    expect(toRepository({ name: 'n', format: 'DOCKER', cleanupPolicyDryRun: false })).not.toHaveProperty('cleanupPolicyDryRun');
   });
 });
 

@@ -144,7 +144,7 @@ describe('the built bundle (bin/registry-setup.js → dist/cli.js)', () => {
     const doc = JSON.parse(r.stdout) as { status: string; dryRun: boolean; steps: { id: string; status: string; commands?: string[] }[] };
     expect(doc.status).toBe('done');
     expect(doc.dryRun).toBe(true);
-    expect(doc.steps.map((s) => s.id)).toEqual(['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'summary']);
+    expect(doc.steps.map((s) => s.id)).toEqual(['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'cleanup', 'summary']);
     expect(doc.steps.every((s) => s.status === 'planned')).toBe(true);
     expect(doc.steps.flatMap((s) => s.commands ?? []).join('\n')).toContain('mycoolproject-prod');
   });
@@ -153,7 +153,7 @@ describe('the built bundle (bin/registry-setup.js → dist/cli.js)', () => {
     const r = run(['--dry-run', '--project', 'mycoolproject-prod']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Dry run: nothing will be changed.');
-    expect(r.stdout).toMatch(/^\[1\/7\] .+: /m);
+    expect(r.stdout).toMatch(/^\[1\/8\] .+: /m);
     expect(r.stdout).toMatch(/^    \$ gcloud /m);
     // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/\u001B\[/);

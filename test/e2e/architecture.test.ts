@@ -61,7 +61,8 @@ describe('an image that is not linux/amd64', () => {
     await execa('docker', ['build', '--no-cache', '--platform', 'linux/arm64', '-t', local, '.'], { cwd: dir, env, extendEnv: false });
     expect(await architectureOf(local)).toBe('linux/arm64');
 
-    const args = ['--project', PROJECT, '--region', LOCATION, '--repository', REPO, '--image', 'web', '--source', local];
+    // --cleanup none: the cleanup policy's offer is not what this test is about.
+    const args = ['--project', PROJECT, '--region', LOCATION, '--repository', REPO, '--image', 'web', '--source', local, '--cleanup', 'none'];
     let output: string;
     if (c.interactive) {
       const cli = runCli(args, { cwd: dir, env });

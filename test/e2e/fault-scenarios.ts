@@ -447,7 +447,7 @@ export const BOUNDARY_KILLS: KillAt[] = [
   { on: /\[2\/\d\] Choose the Google Cloud project: / },
   { on: /\[6\/\d\] Push the first image\n/ },
   // The summary's listing (and push's, before it) answers late: the run is still in the summary.
-  { on: /\[7\/\d\] Summary\n/, hold: [{ kind: 'latency', ms: 2000, method: 'GET', path: '/dockerImages$', times: 10 } as FaultSpec] },
+  { on: /\[\d\/\d\] Summary\n/, hold: [{ kind: 'latency', ms: 2000, method: 'GET', path: '/dockerImages$', times: 10 } as FaultSpec] },
 ];
 /** Kill points inside steps: the pending repository operation, the Docker config write, mid-push. */
 export const INSIDE_KILLS: KillAt[] = [
@@ -736,6 +736,44 @@ export const SCENARIOS: Scenario[] = [
     },
     check: (ctx) =>
       failedWith(last(ctx), 1, ['roles/artifactregistry.admin', `gcloud projects add-iam-policy-binding ${PROJECT} --member=user:newcomer@example.com --role=roles/artifactregistry.admin`]),
+  },
+  {
+    id: 'permission-cleanup',
+    group: 'user',
+    fault: 'PERMISSION_DENIED on the cleanup policy update (--cleanup keep=5, no artifactregistry.repositories.update)',
+    expected: 'exit 1 naming the permission, the role and --cleanup none; the setup so far kept; after the grant the rerun resumes and sets the policy',
+    world: world({}, { deniedPermissions: ['artifactregistry.repositories.update'] }),
+    endsComplete: true,
+    async play(ctx) {
+      const args = [...BASE_ARGS, '--cleanup', 'keep=5'];
+      const a = await ctx.run(args);
+      const state = ctx as ScenarioContext & { afterFailure?: EndState; policies?: unknown };
+      state.afterFailure = await measure(ctx.lab, ctx.user);
+      // A project owner grants the role: the same repository (as the first run created it) and its images.
+      await ctx.lab.setWorld(world({ repositories: [{ project: PROJECT, location: LOCATION, repositoryId: REPO, format: 'DOCKER' }] } as Partial<WorldSpec>), { keepImages: true });
+      const b = await ctx.run(args);
+      const w = (await ctx.lab.world()) as { repositories?: { repositoryId?: string; cleanupPolicies?: Record<string, unknown> }[] };
+      state.policies = w.repositories?.find((r) => r.repositoryId === REPO)?.cleanupPolicies;
+      return `exit ${a.code} → after the grant, rerun exit ${b.code}`;
+    },
+    check(ctx, end) {
+      const { afterFailure, policies } = ctx as ScenarioContext & { afterFailure?: EndState; policies?: unknown };
+      const [a, b] = ctx.runs;
+      const p = failedWith(a!, 1, [
+        'may not change the cleanup policies of repositories in project mycoolproject-prod (missing permission artifactregistry.repositories.update)',
+        `gcloud projects add-iam-policy-binding ${PROJECT} --member=user:newcomer@example.com --role=roles/artifactregistry.admin`,
+        'run registry-setup again with --cleanup none',
+      ]);
+      // Nothing lost: every step before the cleanup is saved as done, and its work is in place.
+      const before = ['preflight', 'project', 'region', 'repository', 'docker-auth', 'push'];
+      if (JSON.stringify(afterFailure?.progress.done) !== JSON.stringify(before)) p.push(`saved progress after the failure: ${JSON.stringify(afterFailure?.progress)}`);
+      if (!afterFailure?.tagsOnOneDigest) p.push(`images after the failure: ${JSON.stringify(afterFailure?.images)}`);
+      // The rerun resumed: the push was re-checked, not redone; then the policy was set.
+      if (!/Resuming saved progress/.test(b!.all) || !/Push the first image: .*\(done earlier, still in place\)/.test(b!.all)) p.push(`the rerun did not resume: ${b!.all.slice(0, 1500)}`);
+      const keep = (policies as Record<string, { mostRecentVersions?: { keepCount?: number } }> | undefined)?.['keep-most-recent']?.mostRecentVersions?.keepCount;
+      if (keep !== 5 || Object.keys(policies ?? {}).length !== 2) p.push(`the repository's policies after the rerun: ${JSON.stringify(policies)}`);
+      return [...p, ...completeProblems(ctx, end)];
+    },
   },
   {
     id: 'permission-push',

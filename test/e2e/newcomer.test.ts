@@ -87,6 +87,13 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       await cli.waitFor(/❯ A tiny verification image/); // no Dockerfile yet: the default
       cli.type(KEY.ENTER);
 
+      // The cleanup policy is offered, with what it would delete today (a new repository: nothing).
+      await cli.waitFor(/Add a cleanup policy to mycoolproject-repo,/, 60_000);
+      await cli.waitFor(/❯ Yes: keep the 10 most recent versions of each image/);
+      // (the prompt breaks its message at the terminal's width, even inside a word)
+      expect(stripAnsi(cli.output).replace(/\n/g, '')).toContain('With it, today it would delete nothing (0 versions in the repository).');
+      cli.type(KEY.ENTER);
+
       // Everything is asked: one plan, one confirmation. Nothing has changed yet.
       await cli.waitFor(/The plan: what will change/, 60_000);
       await cli.waitFor(/Go ahead with this plan\?/, 60_000);
@@ -94,6 +101,7 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       expect(plan).toContain(`gcloud artifacts repositories create ${REPO} --repository-format=docker --location=${LOCATION} --project=${PROJECT}`);
       expect(plan).toContain(`gcloud auth configure-docker ${HOST}`);
       expect(plan).toMatch(new RegExp(`creates the Docker repository ${REPO} in ${LOCATION}`));
+      expect(plan).toContain(`sets a cleanup policy on ${REPO}: keep the 10`);
       const changes = (await lab.requests(since)).filter((q) => q.method !== 'GET');
       expect(changes, JSON.stringify(changes)).toEqual([]);
       expect(await readFile(join(dockerConfig, 'config.json'))).toEqual(configBefore);
@@ -118,6 +126,11 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
     const repo = JSON.parse(described.stdout);
     expect(repo.name).toBe(`projects/${PROJECT}/locations/${LOCATION}/repositories/${REPO}`);
     expect(repo.format).toBe('DOCKER');
+    // The cleanup policy the newcomer accepted: Keep 10, Delete untagged after 30 days.
+    expect(repo.cleanupPolicies).toEqual({
+      'keep-most-recent': { id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },
+      'delete-untagged-30d': { id: 'delete-untagged-30d', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
+    });
 
     // credHelpers has the host; every other key is as it was; the original is backed up.
     const after = JSON.parse(await readFile(join(dockerConfig, 'config.json'), 'utf8'));

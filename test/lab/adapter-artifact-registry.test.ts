@@ -6,6 +6,7 @@ import { createArtifactRegistry } from '../../src/adapters/artifactRegistry.js';
 import { CancelError, ExternalError, UserError } from '../../src/errors.js';
 import { ROLES } from '../../src/facts.js';
 import { failureToUser } from '../../src/steps/failures.js';
+import { ourKeep, ourPolicies } from '../../src/cleanupPolicy.js';
 import type { Clock, GcloudPort, ProgressNote } from '../../src/ports.js';
 import { MemoryImageCatalog, startEmulator, type Emulator } from './emulator/server.js';
 import type { WorldSpec } from './emulator/world.js';
@@ -30,8 +31,13 @@ function world(extra: Partial<WorldSpec> = {}): WorldSpec {
       { projectId: 'off', apiEnabled: false },
       { projectId: 'nobill', billing: false },
       { projectId: 'denied', deniedPermissions: ['artifactregistry.repositories.create'] },
+      { projectId: 'readonly', deniedPermissions: ['artifactregistry.repositories.update'] },
     ],
-    repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'mvn', format: 'MAVEN' }],
+    repositories: [
+      { project: 'demo', location: 'us-east1', repositoryId: 'mvn', format: 'MAVEN' },
+      { project: 'demo', location: 'us-east1', repositoryId: 'docker', format: 'DOCKER', immutableTags: true, cleanupPolicies: { old: { action: 'DELETE', condition: { olderThan: '86400s' } } } },
+      { project: 'readonly', location: 'us-east1', repositoryId: 'docker', format: 'DOCKER' },
+    ],
     ...extra,
   };
 }
@@ -257,6 +263,40 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     const user = failureToUser(err, { project, account: 'newcomer@example.com', role: ROLES.create, doing: 'create repositories' });
     expect(user).toBeInstanceOf(UserError);
     expect((user as UserError).fix.join('\n')).toMatch(fix);
+  });
+
+  it('setCleanupPolicies: one PATCH with the cleanup mask, the map replaced whole, dry run off, nothing else touched; getRepository reads them back', async () => {
+    const name = 'projects/demo/locations/us-east1/repositories/docker';
+    const { api, onProgress, notes } = setup();
+    expect((await api.getRepository(name))?.cleanupPolicies).toEqual([{ id: 'old', action: 'DELETE', condition: { olderThan: '86400s' } }]);
+    emu.world.clearRequests();
+    const updated = await api.setCleanupPolicies(name, ourPolicies(5), { onProgress });
+    expect(updated.cleanupPolicies).toEqual(ourPolicies(5));
+    expect(ourKeep((await api.getRepository(name))?.cleanupPolicies)).toBe(5);
+    const patches = nodeRequests().filter((r) => r.method === 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(patches[0]!.query.updateMask).toBe('cleanup_policies,cleanup_policy_dry_run');
+    expect(patches[0]!.body).toMatchObject({ cleanupPolicyDryRun: false });
+    expect(emu.world.repository('demo', 'us-east1', 'docker')).toMatchObject({
+      immutableTags: true,
+      cleanupPolicyDryRun: false,
+      cleanupPolicies: {
+        'keep-most-recent': { id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } },
+        'delete-untagged-30d': { id: 'delete-untagged-30d', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
+      },
+    });
+    expect(Object.keys(emu.world.repository('demo', 'us-east1', 'docker')!.cleanupPolicies).sort()).toEqual(['delete-untagged-30d', 'keep-most-recent']);
+    expect(notes[0]).toEqual({ type: 'call', text: `artifactregistry.repositories.patch ${name} (updateMask cleanup_policies,cleanup_policy_dry_run)` });
+  });
+
+  it('setCleanupPolicies without artifactregistry.repositories.update: PERMISSION_DENIED naming it, worded by the table; nothing changed', async () => {
+    const { api } = setup();
+    const err = await api.setCleanupPolicies('projects/readonly/locations/us-east1/repositories/docker', ourPolicies(5)).catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.details).toMatchObject({ code: 7, reason: 'PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.update' }, retryable: false });
+    const user = failureToUser(err, { project: 'readonly', account: 'newcomer@example.com', role: ROLES.create, doing: 'change the cleanup policies of repositories' }) as UserError;
+    expect(user.message).toBe('newcomer@example.com may not change the cleanup policies of repositories in project readonly (missing permission artifactregistry.repositories.update). That needs the role roles/artifactregistry.admin.');
+    expect(emu.world.repository('readonly', 'us-east1', 'docker')!.cleanupPolicies).toEqual({});
   });
 
   it('a create retried after a lost answer finds the repository instead of failing ALREADY_EXISTS', async () => {

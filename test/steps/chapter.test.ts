@@ -2,6 +2,7 @@
 // a newcomer's run with flags and --yes, from an empty Docker config to a verified push.
 import { describe, expect, it } from 'vitest';
 import { steps, renderSummary } from '../../src/steps/index.js';
+import { ourPolicies } from '../../src/cleanupPolicy.js';
 import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { WizardState } from '../../src/ports.js';
 import type { StepId } from '../../src/steps/types.js';
@@ -38,6 +39,15 @@ const calls: Expectation[] = [
   { call: 'docker.localTags', args: [BASE], result: ['latest', 'a3f9c12'] },
   { call: 'docker.pushAllTags', args: [BASE], result: { latest: { digest: D }, a3f9c12: { digest: D } } },
   { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'], imageSizeBytes: 528 }], times: 2 }, // verify, then the summary's storage
+  // cleanup: its question looks at the repository's policies (none)
+  { call: 'api.getRepository', args: [RN], result: { name: RN, format: 'DOCKER', cleanupPolicies: [] } },
+];
+const KEEP10 = ourPolicies(10);
+/** The offer accepted: the listing for its preview, then (executing) a fresh look, the listing again, and the patch. */
+const acceptCleanup: Expectation[] = [
+  { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'], imageSizeBytes: 528 }], times: 2 },
+  { call: 'api.getRepository', args: [RN], result: { name: RN, format: 'DOCKER', cleanupPolicies: [] } },
+  { call: 'api.setCleanupPolicies', args: [RN, KEEP10], result: { name: RN, format: 'DOCKER', cleanupPolicies: KEEP10 } },
 ];
 
 describe('chapter 02 over fakes', () => {
@@ -55,27 +65,32 @@ describe('chapter 02 over fakes', () => {
       project: P, location: L, repository: R, repositoryName: RN, registryHost: H, createdRepository: true,
       image: 'mycoolproject', source: 'sample', sha: 'a3f9c12', digest: D, imageUris: [`${BASE}:latest`, `${BASE}:a3f9c12`],
       dockerConfigBackup: '/home/u/.docker/config.json.registry-setup.bak',
+      cleanup: 'not-asked', cleanupPolicies: [],
     });
     const s = renderSummary(state, commandsByStep);
     expect(s.registryUrl).toBe(`${H}/${P}/${R}`);
     expect(s.script).toContain(`gcloud artifacts repositories create ${R} --repository-format=docker --location=${L} --project=${P}`);
     expect(s.script).toContain(`gcloud auth configure-docker ${H}`);
     expect(s.script).toContain(`docker push ${BASE}:a3f9c12`);
+    // --yes without --cleanup: no policy, and the summary says how to add one
+    expect(s.script).toContain(`#   gcloud artifacts repositories set-cleanup-policies ${R} --location=${L} --project=${P} --policy=cleanup-policy.json --no-dry-run`);
+    expect(s.costFacts.at(-1)).toMatch(/^No cleanup policy on mycoolproject-repo: .*registry-setup --cleanup keep=10/);
     // nothing secret-looking in anything saved or printed
     expect(JSON.stringify({ state, s, r: w.report.text() })).not.toMatch(/ya29\.|"Secret"/);
   });
 });
 
 describe('chapter 02 over fakes, interactive newcomer', () => {
-  it('asks, in order: project, region, repository ID, image name, what to push; defaults accepted', async () => {
+  it('asks, in order: project, region, repository ID, image name, what to push, the cleanup policy; defaults accepted', async () => {
     const answers: PromptAnswer[] = [
       { select: /Which Google Cloud project/, answer: (q: { default?: unknown }) => q.default },
       { search: /Region for the repository/, answer: (q: { default?: unknown }) => q.default },
       { input: /Repository ID/, answer: '' },
       { input: /Image name/, answer: '' },
       { select: /first push contain/, answer: 'sample' },
+      { select: /Add a cleanup policy to mycoolproject-repo/, answer: (q: { default?: unknown }) => q.default },
     ];
-    const w = fakeWorld({ calls, ordered: false, answers, interactive: true });
+    const w = fakeWorld({ calls: [...calls, ...acceptCleanup], ordered: false, answers, interactive: true });
     let state: Partial<WizardState> = {};
     for (const step of steps) {
       const out = await runStep(step, w.ctx({}, state), w.env, new AbortController().signal);
@@ -88,7 +103,8 @@ describe('chapter 02 over fakes, interactive newcomer', () => {
       `input: ${R}`,
       'input: mycoolproject',
       'select: sample',
+      'select: default',
     ]);
-    expect(state).toMatchObject({ project: P, location: L, repository: R, image: 'mycoolproject', digest: D });
+    expect(state).toMatchObject({ project: P, location: L, repository: R, image: 'mycoolproject', digest: D, cleanup: { keep: 10 }, cleanupPolicies: KEEP10 });
   });
 });

@@ -111,7 +111,7 @@ describe('summary step', () => {
   });
 
   it('steps are in the chapter order with explanations of 2–4 sentences', () => {
-    expect(steps.map((s) => s.id)).toEqual(['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'summary']);
+    expect(steps.map((s) => s.id)).toEqual(['preflight', 'project', 'region', 'repository', 'docker-auth', 'push', 'cleanup', 'summary']);
     for (const s of steps) {
       const sentences = s.explain.split(/(?<=[.!?])\s+(?=[A-Z])/).filter(Boolean);
       expect(sentences.length, `${s.id}: ${s.explain}`).toBeGreaterThanOrEqual(2);
