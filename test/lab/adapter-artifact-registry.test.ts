@@ -59,6 +59,9 @@ function fakeGcloud(tokens: string[]) {
     enableService: async () => {
       throw new Error('unexpected gcloud.enableService()');
     },
+    login: async () => {
+      throw new Error('unexpected gcloud.login()');
+    },
   };
   return { g, calls };
 }
