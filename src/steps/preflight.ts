@@ -48,7 +48,7 @@ async function checkAccount(env: Env): Promise<CheckItem> {
     }
     const w = toWizardError(e);
     if (w.kind === 'cancel') throw w;
-    return { label: LABELS.account, status: 'fail', detail: `gcloud could not get an access token: ${firstLine(w.message)}`, fix: 'Log in again: gcloud auth login' };
+    return { label: LABELS.account, status: 'fail', detail: firstLine(w.message), fix: 'Log in again: gcloud auth login' };
   }
 }
 
@@ -68,13 +68,14 @@ async function checkGcloud(env: Env): Promise<CheckItem[]> {
   return [{ label: LABELS.gcloud, status: 'ok', detail: version }, await checkAccount(env)];
 }
 
-
 /** How to start Docker's daemon on this system. */
 function startDocker(platform: string | undefined): string {
   if (platform === 'linux') return 'Start it: sudo systemctl start docker';
   if (platform === 'darwin' || platform === 'win32') return 'Start it: open Docker Desktop';
   return 'Start it: sudo systemctl start docker (Linux), or open Docker Desktop (macOS/Windows).';
 }
+
+const START_IT = 'Docker does not answer: start it, then press Enter';
 
 /** Why the daemon did not answer: what the user sees, the fix, and (when starting it may help) the question. */
 function daemonProblem(problem: DockerInfo['daemonProblem'], platform: string | undefined): Omit<CheckItem, 'label' | 'status'> {
@@ -91,10 +92,10 @@ function daemonProblem(problem: DockerInfo['daemonProblem'], platform: string | 
         detail: 'DOCKER_HOST points to a daemon that does not answer',
         fix: 'Start that daemon, or check DOCKER_HOST (or the active docker context): unset DOCKER_HOST to use the local daemon.',
         gap: 'daemon',
-        ask: 'Docker does not answer: start it, then press Enter',
+        ask: START_IT,
       };
     default:
-      return { detail: 'the Docker daemon did not answer', fix: 'Run `docker info` to see why, fix it, and run registry-setup again.', gap: 'daemon', ask: 'Docker does not answer: start it, then press Enter' };
+      return { detail: 'the Docker daemon did not answer', fix: 'Run `docker info` to see why, fix it, and run registry-setup again.', gap: 'daemon', ask: START_IT };
   }
 }
 
@@ -263,7 +264,7 @@ function checksFailed(failed: CheckItem[]): UserError {
   const head = failed.length === 1 ? 'One check failed' : `${failed.length} checks failed`;
   return new UserError(
     `${head}: ${failed.map((i) => i.label).join(', ')}.`,
-    failed.map((i) => `${i.label}: ${i.detail ?? 'failed'}.${i.fix ? ` ${i.fix}` : ''}`),
+    failed.map((i) => `${i.label}: ${(i.detail ?? 'failed').replace(/\.$/, '')}.${i.fix ? ` ${i.fix}` : ''}`),
   );
 }
 

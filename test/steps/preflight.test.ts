@@ -49,7 +49,7 @@ const cases: Case[] = [
     },
     items: { [LABELS.account]: 'fail' },
     error: /^One check failed: gcloud login\.$/,
-    fix: /^gcloud login: gcloud could not get an access token: gcloud auth print-access-token failed\. Log in again: gcloud auth login$/,
+    fix: /^gcloud login: gcloud auth print-access-token failed\. Log in again: gcloud auth login$/,
   },
   {
     case: 'docker daemon not running',
@@ -96,7 +96,7 @@ const cases: Case[] = [
   { case: 'not a git repo warns', over: { git: { call: 'git.isRepo', result: false } }, items: { [LABELS.git]: 'warn' }, warning: /only the latest tag/ },
   {
     case: 'a check that crashes becomes a failed item, not a crash',
-    over: { git: { call: 'git.isRepo', throws: new ExternalError('git exploded') } },
+    over: { git: { call: 'git.isRepo', throws: new ExternalError('git exploded.') } },
     items: { [LABELS.git]: 'fail' },
     error: /git repository/,
     fix: /^git repository \(for the sha tag\): git exploded\. Run the failing check by hand/,
@@ -114,6 +114,7 @@ describe('preflight', () => {
       // One finding per line, each with its fix; no parentheses inside parentheses.
       expect(e.fix).toHaveLength(Object.values(c.items).filter((s) => s === 'fail').length);
       expect(e.message).not.toMatch(/\([^)]*\(/);
+      expect(e.fix.join('\n')).not.toMatch(/\.\./);
       if (c.fix) expect(e.fix.join('\n')).toMatch(c.fix);
     } else {
       const out = await p;
