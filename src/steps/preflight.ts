@@ -211,7 +211,7 @@ const REMEDIES: Remedy[] = [
     gap: 'login',
     label: LABELS.account,
     async offer(ctx, env, _item, attempt, signal) {
-      const message = attempt === 0 ? 'Not logged in to gcloud. Log in now (gcloud auth login)?' : 'Still not logged in. Run gcloud auth login again?';
+      const message = attempt === 0 ? 'Not logged in to gcloud. Run gcloud auth login?' : 'Still not logged in. Run gcloud auth login again?';
       if (!(await env.prompter.confirm({ message, default: true }, { signal }))) return false;
       try {
         await env.gcloud.login(callOpts(ctx, signal));

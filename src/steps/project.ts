@@ -67,7 +67,7 @@ async function listProjects(ctx: StepContext, env: Env, signal: AbortSignal): Pr
 
 /** The question when the account has no project: chapter 01's commands, then the ID. */
 const NO_PROJECTS = [
-  'Your account has no Google Cloud project yet. Chapter 01 makes one:',
+  'No Google Cloud project yet. Chapter 01 makes one:',
   `  ${PROJECT_SETUP.create}`,
   `  ${PROJECT_SETUP.setDefault}`,
   `  ${PROJECT_SETUP.linkBilling}`,

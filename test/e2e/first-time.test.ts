@@ -99,7 +99,7 @@ describe('first-time gaps, closed in a terminal', () => {
 
     const cli = runCli(FLAGS, { cwd: user.dir, env: env as Record<string, string>, cols: 100 });
     try {
-      await cli.waitFor('Not logged in to gcloud. Log in now (gcloud auth login)?', 60_000);
+      await cli.waitFor('Not logged in to gcloud. Run gcloud auth login?', 60_000);
       cli.type(KEY.ENTER); // yes (the default)
       // The login ran on this terminal: its words are on screen.
       await cli.waitFor(`You are now logged in as [${LAB_ACCOUNT}].`, 60_000);

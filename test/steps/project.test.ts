@@ -88,7 +88,7 @@ const cases: Case[] = [
     calls: [cfg({}), { call: 'gcloud.listProjects', result: [] }, locs('brand-new-proj')],
     answers: [
       {
-        input: /^Your account has no Google Cloud project yet\.[^\n]*\n  gcloud projects create PROJECT_ID\n  gcloud config set project PROJECT_ID\n  gcloud billing projects link PROJECT_ID --billing-account=BILLING_ACCOUNT_ID\n.*type the project ID$/,
+        input: /^No Google Cloud project yet\. Chapter 01 makes one:\n  gcloud projects create PROJECT_ID\n  gcloud config set project PROJECT_ID\n  gcloud billing projects link PROJECT_ID --billing-account=BILLING_ACCOUNT_ID\n.*type the project ID$/,
         answer: 'brand-new-proj',
       },
     ],
