@@ -68,6 +68,7 @@ const code = await runCli({
       homedir: os.homedir(),
       cwd: process.cwd(),
       isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+      platform: process.platform,
       ...hooks,
     });
   },

@@ -84,3 +84,47 @@ export function storageFact(repository: string, storage: { images: number; bytes
     ? `Right now ${repository} holds ${what}: ${pct} of the ${COST.freeStorageGbPerMonth} GB free each month (shared by every repository on the billing account).`
     : `Right now ${repository} holds ${what}: more than the ${COST.freeStorageGbPerMonth} GB free each month, so about $${(((storage.bytes - free) / 1e9) * COST.pricePerGbMonthUsd).toFixed(2)} a month; deleting old versions brings it down.`;
 }
+
+/** The operating systems we name install pages for (Node's process.platform values). */
+export type Platform = 'linux' | 'darwin' | 'win32';
+
+/** Where to install each tool, per operating system; `other` when we cannot tell. */
+export const INSTALL_PAGES = {
+  gcloud: {
+    // One page, with a section for each system.
+    linux: 'https://cloud.google.com/sdk/docs/install',
+    darwin: 'https://cloud.google.com/sdk/docs/install',
+    win32: 'https://cloud.google.com/sdk/docs/install',
+    other: 'https://cloud.google.com/sdk/docs/install',
+  },
+  docker: {
+    linux: 'https://docs.docker.com/engine/install/',
+    darwin: 'https://docs.docker.com/desktop/setup/install/mac-install/',
+    win32: 'https://docs.docker.com/desktop/setup/install/windows-install/',
+    other: 'https://docs.docker.com/get-started/get-docker/',
+  },
+} as const;
+
+const SYSTEM_NAMES: Record<Platform, string> = { linux: 'Linux', darwin: 'macOS', win32: 'Windows' };
+
+function knownPlatform(platform: string | undefined): Platform | undefined {
+  return platform === 'linux' || platform === 'darwin' || platform === 'win32' ? platform : undefined;
+}
+
+/** "Install the Google Cloud CLI for Linux: https://…": the tool's page for this system. */
+export function installFix(tool: keyof typeof INSTALL_PAGES, platform: string | undefined): string {
+  const p = knownPlatform(platform);
+  const what = tool === 'gcloud' ? 'the Google Cloud CLI' : p === 'linux' ? 'Docker Engine' : p ? 'Docker Desktop' : 'Docker';
+  const cmd = tool === 'gcloud' ? 'gcloud' : 'docker';
+  return `Install ${what}${p ? ` for ${SYSTEM_NAMES[p]}` : ''} (${INSTALL_PAGES[tool][p ?? 'other']}), make sure \`${cmd}\` is on your PATH, then run registry-setup again.`;
+}
+
+/**
+ * What chapter 01 (project setup) has you run before this chapter, with PROJECT_ID as a
+ * placeholder: a project, gcloud's default project, and a billing account linked to it.
+ */
+export const PROJECT_SETUP = {
+  create: 'gcloud projects create PROJECT_ID',
+  setDefault: 'gcloud config set project PROJECT_ID',
+  linkBilling: 'gcloud billing projects link PROJECT_ID --billing-account=BILLING_ACCOUNT_ID',
+} as const;

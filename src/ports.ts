@@ -40,6 +40,12 @@ export interface GcloudPort {
   listProjects(opts?: CallOpts): Promise<GcloudProject[]>;
   /** `gcloud services enable SERVICE --project P` (waits for the operation). */
   enableService(project: string, service: string, opts?: CallOpts): Promise<void>;
+  /**
+   * `gcloud auth login` on the user's terminal (it opens a browser and may ask for a code), then
+   * forgets what gcloud said before: the config, token and projects are asked again. Only while the
+   * terminal is handed over to a step's questions.
+   */
+  login(opts?: CallOpts): Promise<void>;
 }
 
 // ---------- Artifact Registry API (in process, @google-cloud/artifact-registry) ----------
@@ -327,6 +333,8 @@ export interface Env {
   clock: Clock;
   /** Whether we run as root (uid 0), for the sudo warning. */
   isRoot: boolean;
+  /** The operating system (Node's platform name: linux, darwin, win32…), for install pages; undefined when unknown. */
+  platform?: string;
   /** The machine's IANA time zone (e.g. Europe/Berlin), for the region question's suggestion; undefined when unknown. */
   timeZone?: string;
 }

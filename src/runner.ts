@@ -327,9 +327,11 @@ class Run {
     this.running = step;
     this.sink({ type: 'step-start', id: step.id, index: i, total: steps.length, title: step.title, explain: step.explain, recheck: false });
     try {
+      const run = (prompter: Prompter) => step.execute(this.ctx(step), { ...env, prompter }, signal);
       // A question while executing stays rare (push: an image built for another platform): it takes the terminal for itself.
-      const prompter = this.prompterFor(step);
-      const outcome = await raceAbort(step.execute(this.ctx(step), { ...env, prompter }, signal), signal);
+      // A `before` step's checks may close a gap in a terminal (log in, start Docker): its questions, and
+      // any program it runs in between (gcloud auth login), share one hand-over of the terminal.
+      const outcome = await raceAbort(step.before ? this.questions(step, run) : run(this.prompterFor(step)), signal);
       this.state = { ...this.state, ...outcome.state, warnings: [...this.warnings] };
       this.done.add(step.id);
       await this.save();

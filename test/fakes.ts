@@ -182,6 +182,7 @@ export function fakeGcloud(s: CallScript): GcloudPort {
     accessToken: (opts?) => s.call('gcloud.accessToken', opts === undefined ? [] : [opts]),
     listProjects: (opts?) => s.call('gcloud.listProjects', [opts]),
     enableService: (project, service, opts?) => s.call('gcloud.enableService', [project, service, opts]),
+    login: (opts?) => s.call('gcloud.login', [opts]),
   };
 }
 
@@ -428,6 +429,8 @@ export function fakeWorld(o: {
   clock?: FakeClock;
   /** The machine's IANA time zone (Env.timeZone); unknown when absent. */
   timeZone?: string;
+  /** The operating system (Env.platform); unknown when absent. */
+  platform?: string;
 } = {}): FakeWorld {
   const script = new CallScript(o.calls ?? [], o.ordered ?? true);
   const prompter = scriptedPrompter(o.answers ?? [], o.interactive ?? (o.answers?.length ? true : false));
@@ -444,6 +447,7 @@ export function fakeWorld(o: {
     clock,
     isRoot: o.isRoot ?? false,
     ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
+    ...(o.platform !== undefined ? { platform: o.platform } : {}),
   };
   return {
     env,

@@ -11,7 +11,8 @@ const IDS: StepId[] = ['preflight', 'project', 'region', 'repository', 'docker-a
 /** Every step but the `before` one (preflight), in order. */
 const REST = IDS.slice(1);
 
-type ExecBehaviour = 'ok' | 'fail' | 'cancel' | 'hang' | 'abort-during';
+/** two-questions: asks two questions (env.prompter.confirm) while it executes, then succeeds. */
+type ExecBehaviour = 'ok' | 'fail' | 'cancel' | 'hang' | 'abort-during' | 'two-questions';
 /**
  * answer: returns its answer without a question (not interactive, or a flag gave it);
  * question / two-questions: asks that many questions (env.prompter.confirm), then answers;
@@ -85,9 +86,10 @@ function fakeSteps(spec: Spec, log: string[], abort?: AbortController): Step[] {
         if (c === 'throws') throw new ExternalError('the API is unreachable');
         return c;
       },
-      async execute(ctx): Promise<StepOutcome> {
+      async execute(ctx, env): Promise<StepOutcome> {
         log.push(`exec:${id}`);
         const b = spec[id]?.execute ?? 'ok';
+        if (b === 'two-questions') for (const q of [1, 2]) await env.prompter.confirm({ message: `${id} question ${q}`, default: true });
         if (b === 'fail') throw new ExternalError('the API said no', { command: 'gcloud x', exitCode: 1 }, ['do this']);
         if (b === 'cancel') throw new CancelError();
         if (b === 'hang') return new Promise(() => {});
@@ -1197,6 +1199,20 @@ describe('runWizard: the terminal is taken once per step that asks, under one he
       },
     },
     { name: 'not interactive: never taken', want: { status: 'done', part: ASKS } },
+    {
+      name: "a `before` step's questions while it executes (closing a gap): taken once for all of them",
+      interactive: true,
+      answers: [true, true, true],
+      spec: { preflight: { execute: 'two-questions' } },
+      want: { status: 'done', part: [...block('Preflight', 'preflight', ['preflight question 1', 'preflight question 2']), ...ASKS, ...planBlock] },
+    },
+    {
+      name: "any other step's question while it executes (push's rare one) takes the terminal for itself",
+      interactive: true,
+      answers: [true, true, true],
+      spec: { push: { execute: 'two-questions' } },
+      want: { status: 'done', part: [...ASKS, ...planBlock, ...block('Push', 'push', ['push question 1']), ...block('Push', 'push', ['push question 2'])] },
+    },
     {
       name: 'the resume question has its own heading',
       interactive: true,

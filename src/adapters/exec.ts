@@ -26,6 +26,11 @@ export interface RunOpts {
   display?: string;
   /** Run at a lower CPU priority (nice 10): early work must not slow down what the user waits for. */
   background?: boolean;
+  /**
+   * The command gets our terminal (stdin, stdout, stderr inherited: `gcloud auth login` talks to
+   * the user). Its output is then not captured; a failure carries only the exit code.
+   */
+  terminal?: boolean;
 }
 
 export interface RunResult {
@@ -118,7 +123,7 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
     const key = earlyKey(cmd, args);
     const started = early?.get(key);
     if (started) {
-      if (opts.env || opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine) {
+      if (opts.env || opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine || opts.terminal) {
         throw new BugError(`${display} was started early, and this call would run it differently`);
       }
       early!.delete(key);
@@ -148,8 +153,8 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
       shell: false,
       cwd: opts.cwd,
       reject: false,
-      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
-      ...(onLine ? { stdout: [lineTap('stdout'), 'pipe'] as const, stderr: [lineTap('stderr'), 'pipe'] as const } : {}),
+      ...(opts.terminal ? { stdio: 'inherit' as const } : opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+      ...(onLine && !opts.terminal ? { stdout: [lineTap('stdout'), 'pipe'] as const, stderr: [lineTap('stderr'), 'pipe'] as const } : {}),
       cancelSignal: opts.signal,
       timeout: opts.timeoutMs,
       stripFinalNewline: true,

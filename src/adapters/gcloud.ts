@@ -2,7 +2,8 @@
 // answer is asked for once per run and cached: the config, the access token, the project list.
 // One process at launch answers both the config and the token (`gcloud config config-helper`);
 // the version comes from the SDK's VERSION file, without a process.
-// Only the token, configure-docker, services enable and reading the config go through gcloud;
+// Only the token, configure-docker, services enable, reading the config and the login (on the
+// user's terminal, when they accept it) go through gcloud;
 // Artifact Registry calls go through the in-process Node client (artifactRegistry.ts).
 import { readFileSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
@@ -257,6 +258,17 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
     listProjects(opts?: CallOpts) {
       opts?.onProgress?.({ type: 'call', text: 'gcloud projects list --format=json' });
       return raceSignal(projects.get(), opts?.signal);
+    },
+
+    async login(opts) {
+      // The user logs in: what gcloud said before (no account, no token) no longer holds.
+      const forget = () => [helper, config, token, projects].forEach((m) => m.reset());
+      opts?.onProgress?.({ type: 'call', text: 'gcloud auth login' });
+      try {
+        await run('gcloud', ['auth', 'login'], { signal: opts?.signal, terminal: true });
+      } finally {
+        forget();
+      }
     },
 
     async enableService(project, service, opts) {

@@ -22,6 +22,8 @@ export interface EnvInputs {
   homedir: string;
   cwd: string;
   isRoot: boolean;
+  /** process.platform, for the install pages. */
+  platform: string;
   interactive: boolean;
   /** Commands src/app/boot.ts started right after the header; the runner takes their results. */
   early?: EarlyRuns;
@@ -54,6 +56,7 @@ export function buildEnv(i: EnvInputs): RealEnv {
     }),
     clock: realClock,
     isRoot: i.isRoot,
+    platform: i.platform,
     // TZ honoured; undefined when the runtime does not know the zone (e.g. a TZ it cannot read).
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || undefined,
   };

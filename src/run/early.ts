@@ -74,6 +74,8 @@ export interface Early {
   start<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): void;
   /** The started work under `key` (once; later calls get undefined), or undefined if none. */
   take<T>(key: string): Promise<T> | undefined;
+  /** The started work under `key` without taking it (other early work waits on it), or undefined. */
+  peek<T>(key: string): Promise<T> | undefined;
   /** Stop what nobody took (the run ended). */
   stop(): void;
 }
@@ -103,6 +105,9 @@ export function createEarly(parent?: AbortSignal): Early {
         taken.add(key);
       }
       return p;
+    },
+    peek<T>(key: string) {
+      return started.get(key) as Promise<T> | undefined;
     },
     stop() {
       parent?.removeEventListener('abort', onParentAbort);

@@ -1,7 +1,7 @@
 // Helpers shared by the steps: call options, missing-answer errors, re-checks.
 // (What a failed call means for the user is src/steps/failures.ts.)
 
-import type { CallOpts } from '../ports.js';
+import type { CallOpts, DockerInfo } from '../ports.js';
 import type { CheckResult, StepContext } from './types.js';
 import { BugError, UserError, toWizardError } from '../errors.js';
 
@@ -37,4 +37,12 @@ export function safeCheck<A extends unknown[]>(fn: (...args: A) => Promise<Check
       return { done: false, why: `the re-check failed (${w.message.split('\n')[0]})` };
     }
   };
+}
+
+/** Early-work key of `docker info` (preflight starts it; push waits on it before loading anything). */
+export const EARLY_DOCKER_INFO = 'docker info';
+
+/** Docker's daemon answered. */
+export function daemonUp(info: DockerInfo): boolean {
+  return !!info.serverVersion && !info.daemonProblem;
 }

@@ -1,14 +1,20 @@
 // Step 0: check the tools before touching anything. Checks run in parallel; each one is a
-// checklist item that is ok, a warning, or a blocking failure with its fix.
+// checklist item that is ok, a warning, or a blocking failure with its fix. In a terminal, the
+// gaps a newcomer can close on the spot (log in to gcloud, start Docker) are offered there, and
+// checked again; otherwise (no terminal, --yes) the run stops with every fix.
 
 import { EXPLAIN } from './explain.js';
-import type { Env } from '../ports.js';
+import type { DockerInfo, Env } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { UserError, toWizardError } from '../errors.js';
 import { takeEarly } from '../run/early.js';
-import { gcloudAccount } from './failures.js';
+import { installFix } from '../facts.js';
+import { EARLY_DOCKER_INFO, callOpts, daemonUp } from './common.js';
+import { failureReason, gcloudAccount } from './failures.js';
 
 type ItemStatus = 'ok' | 'warn' | 'fail';
+/** A failed check a terminal can close on the spot: log in, or start Docker. */
+type Gap = 'login' | 'daemon';
 interface CheckItem {
   label: string;
   status: ItemStatus;
@@ -16,6 +22,9 @@ interface CheckItem {
   fix?: string;
   /** The gcloud login item's account, saved for doctor (not shown: the detail says it). */
   account?: string;
+  gap?: Gap;
+  /** For a gap: the short question that offers to close it. */
+  ask?: string;
 }
 
 export const LABELS = {
@@ -27,70 +36,83 @@ export const LABELS = {
   git: 'git repository (for the sha tag)',
 } as const;
 
+const firstLine = (text: string): string => text.split('\n')[0] ?? '';
+
+async function checkAccount(env: Env): Promise<CheckItem> {
+  const account = await gcloudAccount(env);
+  if (account) return { label: LABELS.account, status: 'ok', detail: account, account };
+  try {
+    await env.gcloud.accessToken(); // the token itself is never shown or kept here
+    return { label: LABELS.account, status: 'ok', detail: 'no account set, but gcloud can get an access token' };
+  } catch (e) {
+    if (failureReason(e) === 'GCLOUD_NO_CREDENTIAL') {
+      return { label: LABELS.account, status: 'fail', detail: 'gcloud has no logged-in account', fix: 'Log in: gcloud auth login', gap: 'login' };
+    }
+    const w = toWizardError(e);
+    if (w.kind === 'cancel') throw w;
+    return { label: LABELS.account, status: 'fail', detail: firstLine(w.message), fix: 'Log in again: gcloud auth login' };
+  }
+}
+
 async function checkGcloud(env: Env): Promise<CheckItem[]> {
   let version: string | null = null;
   try {
     version = await env.gcloud.version();
-  } catch (e) {
+  } catch {
     version = null;
-    void e;
   }
   if (!version) {
-    const fix = 'Install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install) and make sure `gcloud` is on your PATH.';
     return [
-      { label: LABELS.gcloud, status: 'fail', detail: 'gcloud was not found', fix },
+      { label: LABELS.gcloud, status: 'fail', detail: 'gcloud was not found', fix: installFix('gcloud', env.platform) },
       { label: LABELS.account, status: 'fail', detail: 'needs gcloud', fix: 'After installing gcloud: gcloud auth login' },
     ];
   }
-  const items: CheckItem[] = [{ label: LABELS.gcloud, status: 'ok', detail: version }];
-  const account = await gcloudAccount(env);
-  if (account) {
-    items.push({ label: LABELS.account, status: 'ok', detail: account, account });
-    return items;
-  }
-  try {
-    await env.gcloud.accessToken(); // the token itself is never shown or kept here
-    items.push({ label: LABELS.account, status: 'ok', detail: 'no account set, but gcloud can get an access token' });
-  } catch (e) {
-    items.push({
-      label: LABELS.account,
-      status: 'fail',
-      detail: `no active gcloud account (${toWizardError(e).message.split('\n')[0]})`,
-      fix: 'Log in: gcloud auth login',
-    });
-  }
-  return items;
+  return [{ label: LABELS.gcloud, status: 'ok', detail: version }, await checkAccount(env)];
 }
 
-const DOCKER_INFO = 'docker info';
+/** How to start Docker's daemon on this system. */
+function startDocker(platform: string | undefined): string {
+  if (platform === 'linux') return 'Start it: sudo systemctl start docker';
+  if (platform === 'darwin' || platform === 'win32') return 'Start it: open Docker Desktop';
+  return 'Start it: sudo systemctl start docker (Linux), or open Docker Desktop (macOS/Windows).';
+}
 
-async function checkDocker(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckItem[]> {
-  const { value: info } = await takeEarly(ctx.early, DOCKER_INFO, () => env.docker.info({ signal }));
+const START_IT = 'Docker does not answer: start it, then press Enter';
+
+/** Why the daemon did not answer: what the user sees, the fix, and (when starting it may help) the question. */
+function daemonProblem(problem: DockerInfo['daemonProblem'], platform: string | undefined): Omit<CheckItem, 'label' | 'status'> {
+  switch (problem) {
+    case 'not-running':
+      return { detail: 'the Docker daemon is not running', fix: startDocker(platform), gap: 'daemon', ask: 'Docker is not running: start it, then press Enter' };
+    case 'permission-denied':
+      return {
+        detail: 'permission denied on the Docker socket',
+        fix: "Add yourself to the docker group: sudo usermod -aG docker $USER, then log out and back in. Avoid sudo: it would use root's Docker config and gcloud login, not yours.",
+      };
+    case 'docker-host':
+      return {
+        detail: 'DOCKER_HOST points to a daemon that does not answer',
+        fix: 'Start that daemon, or check DOCKER_HOST (or the active docker context): unset DOCKER_HOST to use the local daemon.',
+        gap: 'daemon',
+        ask: START_IT,
+      };
+    default:
+      return { detail: 'the Docker daemon did not answer', fix: 'Run `docker info` to see why, fix it, and run registry-setup again.', gap: 'daemon', ask: START_IT };
+  }
+}
+
+/** What `docker info` said, as checklist items. */
+function dockerItems(info: DockerInfo, platform: string | undefined): CheckItem[] {
   if (!info.clientVersion) {
-    return [{ label: LABELS.docker, status: 'fail', detail: 'the docker command was not found', fix: 'Install Docker (https://docs.docker.com/engine/install/) and make sure `docker` is on your PATH.' }];
+    return [{ label: LABELS.docker, status: 'fail', detail: 'the docker command was not found', fix: installFix('docker', platform) }];
   }
   const items: CheckItem[] = [];
-  if (info.serverVersion && !info.daemonProblem) {
+  if (daemonUp(info)) {
     items.push({ label: LABELS.docker, status: 'ok', detail: `client ${info.clientVersion}, daemon ${info.serverVersion}` });
   } else {
-    const why = info.daemonMessage ? ` (${info.daemonMessage.split('\n')[0]})` : '';
-    const byProblem: Record<string, { detail: string; fix: string }> = {
-      'not-running': {
-        detail: 'the Docker daemon is not running',
-        fix: 'Start it: sudo systemctl start docker (Linux), or open Docker Desktop (macOS/Windows).',
-      },
-      'permission-denied': {
-        detail: 'permission denied on the Docker socket',
-        fix: 'Add yourself to the docker group: sudo usermod -aG docker $USER, then log out and back in. Avoid sudo: it would use root\'s Docker config and gcloud login, not yours.',
-      },
-      'docker-host': {
-        detail: 'DOCKER_HOST points to a daemon that does not answer',
-        fix: 'Check DOCKER_HOST (or the active docker context): unset DOCKER_HOST to use the local daemon.',
-      },
-      other: { detail: 'the Docker daemon did not answer', fix: 'Run `docker info` to see why, fix it, and run registry-setup again.' },
-    };
-    const p = byProblem[info.daemonProblem ?? 'other'] ?? byProblem.other;
-    items.push({ label: LABELS.docker, status: 'fail', detail: p.detail + why, fix: p.fix });
+    const p = daemonProblem(info.daemonProblem, platform);
+    const why = info.daemonMessage ? ` (${firstLine(info.daemonMessage)})` : '';
+    items.push({ label: LABELS.docker, status: 'fail', ...p, detail: p.detail + why });
   }
   if (info.path && info.path.includes('/snap/')) {
     items.push({
@@ -101,6 +123,11 @@ async function checkDocker(ctx: StepContext, env: Env, signal?: AbortSignal): Pr
     });
   }
   return items;
+}
+
+async function checkDocker(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckItem[]> {
+  const { value: info } = await takeEarly(ctx.early, EARLY_DOCKER_INFO, () => env.docker.info({ signal }));
+  return dockerItems(info, env.platform);
 }
 
 async function checkHelper(env: Env): Promise<CheckItem> {
@@ -144,18 +171,23 @@ async function settle(label: string, p: Promise<CheckItem | CheckItem[]>): Promi
   } catch (e) {
     const w = toWizardError(e);
     if (w.kind === 'cancel') throw w;
-    return [{ label, status: 'fail', detail: w.message.split('\n')[0], fix: 'Run the failing check by hand to see why, then run registry-setup again.' }];
+    return [{ label, status: 'fail', detail: firstLine(w.message), fix: 'Run the failing check by hand to see why, then run registry-setup again.' }];
   }
+}
+
+/** Shows items in the checklist as they come. */
+function reported(ctx: StepContext): (items: CheckItem[]) => CheckItem[] {
+  return (items) => {
+    for (const { account: _, ...i } of items) ctx.report.item(i);
+    return items;
+  };
 }
 
 async function runChecks(ctx: StepContext, env: Env, signal?: AbortSignal): Promise<CheckItem[]> {
   for (const label of [LABELS.gcloud, LABELS.account, LABELS.docker, LABELS.helper, LABELS.git]) {
     ctx.report.item({ label, status: 'running' });
   }
-  const report = (items: CheckItem[]) => {
-    for (const { account: _, ...i } of items) ctx.report.item(i);
-    return items;
-  };
+  const report = reported(ctx);
   const groups = await Promise.all([
     settle(LABELS.gcloud, checkGcloud(env)).then(report),
     settle(LABELS.docker, checkDocker(ctx, env, signal)).then(report),
@@ -164,6 +196,78 @@ async function runChecks(ctx: StepContext, env: Env, signal?: AbortSignal): Prom
     Promise.resolve(report([rootItem(env)])),
   ]);
   return groups.flat();
+}
+
+// ---------- closing gaps in a terminal ----------
+
+interface Remedy {
+  gap: Gap;
+  label: string;
+  /** Offers to close the gap (`attempt` 0 the first time); false: the user leaves it open. */
+  offer(ctx: StepContext, env: Env, item: CheckItem, attempt: number, signal: AbortSignal): Promise<boolean>;
+  recheck(env: Env, signal: AbortSignal): Promise<CheckItem[]>;
+}
+
+const REMEDIES: Remedy[] = [
+  {
+    gap: 'login',
+    label: LABELS.account,
+    async offer(ctx, env, _item, attempt, signal) {
+      const message = attempt === 0 ? 'Not logged in to gcloud. Run gcloud auth login?' : 'Still not logged in. Run gcloud auth login again?';
+      if (!(await env.prompter.confirm({ message, default: true }, { signal }))) return false;
+      try {
+        await env.gcloud.login(callOpts(ctx, signal));
+      } catch (e) {
+        // A login that did not finish: the re-check says what is still missing.
+        if (toWizardError(e).kind === 'cancel') throw e;
+      }
+      return true;
+    },
+    recheck: async (env) => [await checkAccount(env)],
+  },
+  {
+    gap: 'daemon',
+    label: LABELS.docker,
+    async offer(_ctx, env, item, attempt, signal) {
+      const message = attempt === 0 && item.ask ? item.ask : 'Docker still does not answer: start it, then press Enter';
+      await env.prompter.input({ message }, { signal }); // Escape or Ctrl-C stops the run
+      return true;
+    },
+    recheck: async (env, signal) => dockerItems(await env.docker.info({ signal }), env.platform),
+  },
+];
+
+/** `items`, with the re-checked ones in their places (and any new ones after). */
+function merge(items: CheckItem[], fresh: CheckItem[]): CheckItem[] {
+  const byLabel = new Map(fresh.map((f) => [f.label, f]));
+  return [...items.map((i) => byLabel.get(i.label) ?? i), ...fresh.filter((f) => !items.some((i) => i.label === f.label))];
+}
+
+/**
+ * In a terminal, when every failed check is a gap the user can close here (log in, start Docker):
+ * offer each in turn and check again, until it is closed or the user leaves it.
+ */
+async function closeGaps(ctx: StepContext, env: Env, items: CheckItem[], signal: AbortSignal): Promise<CheckItem[]> {
+  const failed = items.filter((i) => i.status === 'fail');
+  if (!env.prompter.interactive || !failed.length || failed.some((i) => !i.gap)) return items;
+  for (const r of REMEDIES) {
+    for (let attempt = 0; ; attempt++) {
+      const item = items.find((i) => i.gap === r.gap && i.status === 'fail');
+      if (!item) break;
+      if (!(await r.offer(ctx, env, item, attempt, signal))) return items;
+      items = merge(items, reported(ctx)(await settle(r.label, r.recheck(env, signal))));
+    }
+  }
+  return items;
+}
+
+/** The run stops on failed checks: one finding per line, each with its fix. */
+function checksFailed(failed: CheckItem[]): UserError {
+  const head = failed.length === 1 ? 'One check failed' : `${failed.length} checks failed`;
+  return new UserError(
+    `${head}: ${failed.map((i) => i.label).join(', ')}.`,
+    failed.map((i) => `${i.label}: ${(i.detail ?? 'failed').replace(/\.$/, '')}.${i.fix ? ` ${i.fix}` : ''}`),
+  );
 }
 
 export const preflight: Step = {
@@ -180,15 +284,10 @@ export const preflight: Step = {
 
   async execute(ctx, env, signal) {
     ctx.report.activity('checking gcloud, Docker, the credential helper and git');
-    const items = await runChecks(ctx, env, signal);
+    const items = await closeGaps(ctx, env, await runChecks(ctx, env, signal), signal);
     for (const i of items) if (i.status === 'warn') ctx.report.warn(`${i.detail ?? i.label}${i.fix ? ` — ${i.fix}` : ''}`);
     const failed = items.filter((i) => i.status === 'fail');
-    if (failed.length) {
-      throw new UserError(
-        `${failed.length === 1 ? 'One check failed' : `${failed.length} checks failed`}: ${failed.map((i) => `${i.label} (${i.detail ?? 'failed'})`).join('; ')}.`,
-        failed.map((i) => i.fix).filter((f): f is string => !!f),
-      );
-    }
+    if (failed.length) throw checksFailed(failed);
     const gcloud = items.find((i) => i.label === LABELS.gcloud)?.detail;
     const warns = items.filter((i) => i.status === 'warn').length;
     const account = items.find((i) => i.account)?.account;
@@ -203,7 +302,7 @@ export const preflight: Step = {
   // The API client loads meanwhile too: every run's first API call (a question's look or a
   // re-check) comes right after these checks.
   early(ctx, env) {
-    ctx.early?.start(DOCKER_INFO, (signal) => env.docker.info({ signal }));
+    ctx.early?.start(EARLY_DOCKER_INFO, (signal) => env.docker.info({ signal }));
     for (const p of [env.gcloud.version(), env.gcloud.config(), env.gcloud.accessToken()]) p.catch(() => {});
     const preload = env.api.preload?.bind(env.api);
     if (preload) ctx.early?.start('load the API client', preload);

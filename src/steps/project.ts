@@ -1,12 +1,12 @@
 // Step 1: which Google Cloud project, and is the Artifact Registry API usable there.
 
 import { EXPLAIN } from './explain.js';
-import type { Choice, Env, WizardState } from '../ports.js';
+import type { Choice, Env, GcloudProject, WizardState } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, toWizardError, withContext } from '../errors.js';
 import { validateProjectId } from '../validate.js';
 import { retry } from '../retry.js';
-import { ARTIFACT_REGISTRY_SERVICE, ROLES } from '../facts.js';
+import { ARTIFACT_REGISTRY_SERVICE, PROJECT_SETUP, ROLES } from '../facts.js';
 import { callOpts, missingFlag, need } from './common.js';
 import { explainFailure, failureReason } from './failures.js';
 
@@ -36,26 +36,43 @@ async function askProject(ctx: StepContext, env: Env, fallback: string | undefin
     );
     if (use !== PICK_OTHER) return use;
   }
-  let projects: { projectId: string; name?: string }[] = [];
-  ctx.report.activity('gcloud projects list');
-  try {
-    projects = await env.gcloud.listProjects(callOpts(ctx, signal));
-  } catch (e) {
-    const w = toWizardError(e);
-    if (w.kind === 'cancel') throw w;
-    ctx.report.warn(`Could not list your projects (${w.message.split('\n')[0]}); type the project ID instead.`);
-  }
-  if (projects.length) {
+  const projects = await listProjects(ctx, env, signal);
+  if (projects?.length) {
     const choices: Choice<string>[] = projects
       .filter((pr) => validateProjectId(pr.projectId) === true)
       .sort((a, b) => a.projectId.localeCompare(b.projectId))
       .map((pr) => ({ value: pr.projectId, name: pr.name && pr.name !== pr.projectId ? `${pr.projectId} (${pr.name})` : pr.projectId }));
     choices.push({ value: TYPE_ID, name: 'Type a project ID…' });
-    const picked = await p.search<string>({ message: 'Pick a project (type to filter)', choices, default: fallback }, { signal });
+    const message = fallback ? 'Pick a project (type to filter)' : 'No default project: pick one (type to filter)';
+    const picked = await p.search<string>({ message, choices, default: fallback }, { signal });
     if (picked !== TYPE_ID) return picked;
   }
-  return p.input({ message: 'Project ID', default: fallback, validate: validateProjectId }, { signal });
+  // The account has no project at all: say so, and how chapter 01 makes one.
+  const message = projects?.length === 0 && !fallback ? NO_PROJECTS : 'Project ID';
+  return p.input({ message, default: fallback, validate: validateProjectId }, { signal });
 }
+
+/** The account's projects; undefined when gcloud could not list them (then the ID is typed). */
+async function listProjects(ctx: StepContext, env: Env, signal: AbortSignal): Promise<GcloudProject[] | undefined> {
+  ctx.report.activity('gcloud projects list');
+  try {
+    return await env.gcloud.listProjects(callOpts(ctx, signal));
+  } catch (e) {
+    const w = toWizardError(e);
+    if (w.kind === 'cancel') throw w;
+    ctx.report.warn(`Could not list your projects (${w.message.split('\n')[0]}); type the project ID instead.`);
+    return undefined;
+  }
+}
+
+/** The question when the account has no project: chapter 01's commands, then the ID. */
+const NO_PROJECTS = [
+  'No Google Cloud project yet. Chapter 01 makes one:',
+  `  ${PROJECT_SETUP.create}`,
+  `  ${PROJECT_SETUP.setDefault}`,
+  `  ${PROJECT_SETUP.linkBilling}`,
+  'Run them in another terminal, then type the project ID',
+].join('\n');
 
 /** The project ID from the saved state or gcloud's configuration (asking when allowed). */
 async function chooseProject(ctx: StepContext, env: Env, signal: AbortSignal): Promise<string> {
@@ -67,9 +84,16 @@ async function chooseProject(ctx: StepContext, env: Env, signal: AbortSignal): P
     ctx.report.warn(`gcloud's active project ${JSON.stringify(fallback)} is not a valid project ID; ignoring it.`);
     fallback = undefined;
   }
-  if (env.prompter.interactive) return askProject(ctx, env, fallback, signal);
+  if (env.prompter.interactive) {
+    const picked = await askProject(ctx, env, fallback, signal);
+    if (!fallback) ctx.report.warn(`gcloud has no default project, and the next chapters' commands expect one: ${PROJECT_SETUP.setDefault.replace('PROJECT_ID', picked)}`);
+    return picked;
+  }
   if (fallback) return fallback;
-  throw missingFlag('The Google Cloud project', '--project', ['or set a default project: gcloud config set project YOUR_PROJECT_ID']);
+  throw missingFlag('The Google Cloud project', '--project', [
+    `or set gcloud's default project: ${PROJECT_SETUP.setDefault}`,
+    `No project yet? Chapter 01 makes one: ${PROJECT_SETUP.create}, then links billing: ${PROJECT_SETUP.linkBilling}`,
+  ]);
 }
 
 const enableCommand = (project: string) => `gcloud services enable ${ARTIFACT_REGISTRY_SERVICE} --project=${project}`;

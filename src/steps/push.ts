@@ -2,7 +2,7 @@
 
 import { EXPLAIN } from './explain.js';
 import { basename } from 'node:path';
-import type { Choice, Env, ImageSource, LocalImage, PushResult } from '../ports.js';
+import type { Choice, DockerInfo, Env, ImageSource, LocalImage, PushResult } from '../ports.js';
 import type { Step, StepContext } from './types.js';
 import { ExternalError, UserError, withContext } from '../errors.js';
 import { validateImageName, validateLocalImageRef, validateTag } from '../validate.js';
@@ -11,7 +11,7 @@ import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
 import { takeEarly } from '../run/early.js';
-import { callOpts, need, safeCheck } from './common.js';
+import { EARLY_DOCKER_INFO, callOpts, daemonUp, need, safeCheck } from './common.js';
 import { quoteArg as sh } from '../quote.js';
 import { explainFailure, explained, failureReason, helperGaveNoCredential, type FailureContext } from './failures.js';
 
@@ -361,13 +361,16 @@ export const push: Step = {
 
   // When the push will use the verification image (--source sample, or no Dockerfile and nothing
   // else chosen), load it in the background: one tiny local image, no credential helper asked.
+  // Only once Docker's daemon has answered (preflight's docker info): nothing starts while it is down.
   early(ctx, env) {
     const p = ctx.early;
     if (!p) return;
     const source = ctx.flags.source ?? ctx.state.source;
     if (source !== undefined && source !== 'sample') return;
+    const daemon = p.peek<DockerInfo>(EARLY_DOCKER_INFO); // now: preflight takes it when it starts
     p.start(SAMPLE_LOAD, async (signal) => {
       if (source === undefined && (env.prompter.interactive || (await env.files.exists('Dockerfile')))) throw new Error('not the verification image');
+      if (!daemonUp(await (daemon ?? env.docker.info({ signal, background: true })))) throw new Error('Docker is not running');
       await env.docker.load(verificationArchive(), { ...callOpts(ctx, signal), background: true });
     });
   },

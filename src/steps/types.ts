@@ -76,7 +76,10 @@ export interface Step {
   title: string;
   /** Our own words: what this step is and why (shown, expandable, in the panel). */
   explain: string;
-  /** Read-only checks of this machine that run before any question (preflight). */
+  /**
+   * Read-only checks of this machine that run before any question (preflight). In a terminal they
+   * may offer to close a gap (log in, start Docker): the terminal is handed over once for all of it.
+   */
   before?: boolean;
   validate?(flags: Flags): void;
   /** Asks what is missing (env.prompter, only when interactive) and returns the answers. Changes nothing. */

@@ -32,6 +32,18 @@ describe('createRunner (real processes, no shell)', () => {
     expect(r.exitCode).toBe(exitCode);
   });
 
+  it.each([
+    { case: 'terminal: the command gets our stdin, stdout and stderr (gcloud auth login talks to the user)', terminal: true, same: true },
+    { case: 'otherwise its output is piped to us', terminal: false, same: false },
+  ])('$case', async ({ terminal, same }) => {
+    const { fstatSync } = await import('node:fs');
+    const ids = (fd: number) => `${fstatSync(fd).dev}:${fstatSync(fd).ino}`;
+    // The child exits 0 when its stdout and stderr are the very files ours are.
+    const script = 'const f=require("fs");const id=(fd)=>f.fstatSync(fd).dev+":"+f.fstatSync(fd).ino;process.exit(id(1)===process.argv[1]&&id(2)===process.argv[2]?0:5)';
+    const r = await run(node, ['-e', script, ids(1), ids(2)], { terminal, reject: false });
+    expect(r.exitCode).toBe(same ? 0 : 5);
+  });
+
   it('does not inherit the parent environment beyond the base env', async () => {
     process.env.REGISTRY_SETUP_TEST_LEAK = 'leak';
     try {

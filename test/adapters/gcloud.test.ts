@@ -83,6 +83,44 @@ describe('createGcloud over a strict fake runner', () => {
     fake.assertDone();
   });
 
+  it('login(): `gcloud auth login` on our terminal, then the config, token and projects are asked again', async () => {
+    const dir = configDir();
+    const fake = strictRunner([
+      { cmd: 'gcloud', args: HELPER_ARGS, exitCode: 1, stderr: NO_LOGIN },
+      { cmd: 'gcloud', args: ['config', 'list', '--format=json'], stdout: JSON.stringify({ core: { project: 'demo' } }) },
+      { cmd: 'gcloud', args: ['projects', 'list', '--format=json'], exitCode: 1, stderr: NO_LOGIN },
+      { cmd: 'gcloud', args: ['auth', 'login'] },
+      { cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({ core: { project: 'demo', account: 'ana@example.com' } }, 'tok-after') },
+      { cmd: 'gcloud', args: ['projects', 'list', '--format=json'], stdout: JSON.stringify([{ projectId: 'demo' }]) },
+    ]);
+    const g = createGcloud({ run: fake.run, env: { CLOUDSDK_CONFIG: dir } });
+    expect((await g.config()).account).toBeUndefined();
+    expect(await g.listProjects().catch((e) => e.details.reason)).toBe(NO_CREDENTIAL);
+    const notes: string[] = [];
+    await g.login({ onProgress: (n) => n.type === 'call' && notes.push(n.text) });
+    expect(notes).toEqual(['gcloud auth login']);
+    expect(fake.calls.find((c) => c.args.join(' ') === 'auth login')?.opts).toEqual({ signal: undefined, terminal: true });
+    expect((await g.config()).account).toBe('ana@example.com');
+    expect(await g.accessToken()).toBe('tok-after');
+    expect(await g.listProjects()).toEqual([{ projectId: 'demo' }]);
+    fake.assertDone();
+  });
+
+  it('login() that fails (exit 1): the error as it is, and what gcloud said before is forgotten all the same', async () => {
+    const fake = strictRunner([
+      { cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({ core: { project: 'demo' } }) },
+      { cmd: 'gcloud', args: ['auth', 'login'], exitCode: 1 },
+      { cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({ core: { project: 'demo', account: 'ana@example.com' } }, 't') },
+    ]);
+    const g = createGcloud({ run: fake.run, env: {} });
+    expect((await g.config()).account).toBeUndefined();
+    const err = await g.login().catch((e) => e);
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toMatch(/^`gcloud auth login` failed \(exit 1\)/);
+    expect((await g.config()).account).toBe('ana@example.com');
+    fake.assertDone();
+  });
+
   it.each([
     { case: 'no active configuration name → from CLOUDSDK_ACTIVE_CONFIG_NAME', env: { CLOUDSDK_ACTIVE_CONFIG_NAME: 'work' }, out: JSON.stringify({ configuration: { properties: {} } }), want: { configurationName: 'work' } },
     { case: 'endpoint override and artifacts/location', env: {}, out: helperOut({ api_endpoint_overrides: { artifactregistry: 'http://127.0.0.1:9/' }, artifacts: { location: 'us-east1' } }, 't'), want: { artifactRegistryEndpoint: 'http://127.0.0.1:9/', artifactsLocation: 'us-east1', configurationName: 'default' } },

@@ -65,6 +65,9 @@ function fakeGcloud(tokens: string[]) {
     enableService: async () => {
       throw new Error('unexpected gcloud.enableService()');
     },
+    login: async () => {
+      throw new Error('unexpected gcloud.login()');
+    },
   };
   return { g, calls };
 }

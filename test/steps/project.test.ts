@@ -25,6 +25,7 @@ type Case = {
   error?: { cls: Function; message: RegExp; fix?: RegExp; flag?: string };
   activities?: RegExp;
   warnings?: RegExp;
+  noWarnings?: boolean;
 };
 
 const cases: Case[] = [
@@ -34,9 +35,14 @@ const cases: Case[] = [
   { case: 'non-interactive uses gcloud default', calls: [cfg(), locs()], want: { project: P } },
   { case: 'saved state wins over gcloud default (resume)', state: { project: 'other-proj1' }, calls: [locs('other-proj1')], want: { project: 'other-proj1' } },
   {
-    case: 'non-interactive with no default names --project',
+    case: 'non-interactive with no default names --project, with chapter 01\'s commands',
     calls: [cfg({})],
-    error: { cls: UserError, message: /Google Cloud project is needed/, flag: '--project', fix: /gcloud config set project/ },
+    error: {
+      cls: UserError,
+      message: /Google Cloud project is needed/,
+      flag: '--project',
+      fix: /gcloud config set project PROJECT_ID\nNo project yet\? .*gcloud projects create PROJECT_ID, .*gcloud billing projects link PROJECT_ID --billing-account=BILLING_ACCOUNT_ID/,
+    },
   },
   {
     case: 'invalid gcloud default is ignored with a warning',
@@ -66,14 +72,39 @@ const cases: Case[] = [
     want: { project: 'proj-123' },
   },
   {
-    case: 'interactive: no default, type an ID (bad one re-asked)',
+    case: 'interactive: no default, type an ID (bad one re-asked); said so, with the command that sets one',
     interactive: true,
     calls: [cfg({}), { call: 'gcloud.listProjects', result: [{ projectId: 'alpha-one' }] }, locs('typed-proj')],
     answers: [
-      { search: /Pick a project/, answer: '\u0000type-an-id' },
-      { input: /Project ID/, answer: ['Bad', 'typed-proj'] },
+      { search: /^No default project: pick one \(type to filter\)$/, answer: '\u0000type-an-id' },
+      { input: /^Project ID$/, answer: ['Bad', 'typed-proj'] },
     ],
     want: { project: 'typed-proj' },
+    warnings: /^gcloud has no default project, .*: gcloud config set project typed-proj$/,
+  },
+  {
+    case: 'interactive: no project at all: said so, with chapter 01\'s commands, then the ID',
+    interactive: true,
+    calls: [cfg({}), { call: 'gcloud.listProjects', result: [] }, locs('brand-new-proj')],
+    answers: [
+      {
+        input: /^No Google Cloud project yet\. Chapter 01 makes one:\n  gcloud projects create PROJECT_ID\n  gcloud config set project PROJECT_ID\n  gcloud billing projects link PROJECT_ID --billing-account=BILLING_ACCOUNT_ID\n.*type the project ID$/,
+        answer: 'brand-new-proj',
+      },
+    ],
+    want: { project: 'brand-new-proj' },
+    warnings: /gcloud config set project brand-new-proj/,
+  },
+  {
+    case: 'interactive: a default, "Another project…", and no list: plain ID question, no warning',
+    interactive: true,
+    calls: [cfg(), { call: 'gcloud.listProjects', result: [] }, locs('other-proj1')],
+    answers: [
+      { select: /Which Google Cloud project/, answer: '\u0000pick-another' },
+      { input: /^Project ID$/, answer: 'other-proj1' },
+    ],
+    want: { project: 'other-proj1' },
+    noWarnings: true,
   },
   {
     case: 'interactive: listing projects fails → warn and type',
@@ -212,6 +243,7 @@ describe('project step', () => {
     }
     if (c.activities) expect(w.report.activities.join('\n')).toMatch(c.activities);
     if (c.warnings) expect(w.report.warnings.join('\n')).toMatch(c.warnings);
+    if (c.noWarnings) expect(w.report.warnings).toEqual([]);
     w.assertDone();
   });
 

@@ -575,20 +575,45 @@ describe('push step', () => {
 });
 
 describe('push prefetch: the verification image loads while earlier steps run', () => {
+  const UP = { clientVersion: '26', serverVersion: '26' };
+  const DOWN = { clientVersion: '26', daemonProblem: 'not-running' };
+  /** The run's early store, with preflight's `docker info` started (what it will answer). */
+  const withDockerInfo = (info: object | undefined) => {
+    const early = createEarly();
+    if (info) early.start('docker info', async () => info);
+    return early;
+  };
   it.each([
-    { case: '--source sample: loaded early (niced), and the step takes it', flags: { source: 'sample' as const }, interactive: false, early: [{ call: 'docker.load' }] as Expectation[], loadedEarly: true },
-    { case: 'no --source, no Dockerfile, --yes: loaded early', flags: {}, interactive: false, early: [hasDockerfile(false), { call: 'docker.load' }] as Expectation[], loadedEarly: true },
-    { case: 'no --source, a Dockerfile: nothing loaded early', flags: {}, interactive: false, early: [hasDockerfile(true)], loadedEarly: false },
-  ])('$case', async ({ flags, early, loadedEarly }) => {
+    { case: '--source sample: loaded early (niced), and the step takes it', flags: { source: 'sample' as const }, info: UP, early: [{ call: 'docker.load' }] as Expectation[], loadedEarly: true },
+    { case: 'no --source, no Dockerfile, --yes: loaded early', flags: {}, info: UP, early: [hasDockerfile(false), { call: 'docker.load' }] as Expectation[], loadedEarly: true },
+    { case: 'no --source, a Dockerfile: nothing loaded early', flags: {}, info: UP, early: [hasDockerfile(true)], loadedEarly: false },
+    { case: "Docker's daemon is down (preflight's docker info): nothing loaded, nothing shown", flags: { source: 'sample' as const }, info: DOWN, early: [] as Expectation[], loadedEarly: false },
+    {
+      case: 'no docker info started (a resumed run): Docker is asked first, then it loads',
+      flags: { source: 'sample' as const },
+      info: undefined,
+      early: [{ call: 'docker.info', result: UP }, { call: 'docker.load' }] as Expectation[],
+      loadedEarly: true,
+    },
+    {
+      case: 'no docker info started, and the daemon is down: nothing loaded',
+      flags: { source: 'sample' as const },
+      info: undefined,
+      early: [{ call: 'docker.info', result: DOWN }] as Expectation[],
+      loadedEarly: false,
+    },
+  ])('$case', async ({ flags, info, early, loadedEarly }) => {
     const w = fakeWorld({ calls: early });
-    const prefetched = createEarly();
+    const prefetched = withDockerInfo(info);
     push.early!({ ...w.ctx(flags, {}), early: prefetched }, w.env);
     await untilCalls(w, early.length);
-    w.assertDone();
     const got = prefetched.take('load the verification image');
     expect(got).toBeDefined();
     if (loadedEarly) await expect(got).resolves.toBeUndefined();
     else await expect(got).rejects.toThrow();
+    w.assertDone();
+    // preflight still gets its own answer: the push only looked at it
+    if (info) await expect(prefetched.take('docker info')).resolves.toEqual(info);
   });
 
   it.each([
@@ -613,8 +638,9 @@ describe('push prefetch: the verification image loads while earlier steps run', 
         verified(),
       ],
     });
-    const prefetched = createEarly();
+    const prefetched = withDockerInfo(UP);
     push.early!({ ...w.ctx({ source: 'sample' }, {}), early: prefetched }, w.env);
+    await untilCalls(w, 1);
     const out = await runStep(push, { ...w.ctx({ source: 'sample' }, state), early: prefetched }, w.env, new AbortController().signal);
     expect(out.state.source).toBe('sample');
     w.assertDone();
