@@ -24,6 +24,8 @@ Options:
       --dry-run       Print the plan and the equivalent commands; change nothing
       --json          Print one JSON result on stdout (progress goes to stderr); implies --yes
       --debug         Show stack traces and more detail when something fails
+      --plain         Plain lines for screen readers: no colours, spinner or redraws;
+                      questions are asked one line at a time (type a number or a value)
   -h, --help          Show this help
   -v, --version       Show the version
 
@@ -32,6 +34,9 @@ Examples:
   npx registry-setup --project mycoolproject-prod --region southamerica-east1
   npx registry-setup --yes --project mycoolproject-prod --region us-central1 --source sample --json
   npx registry-setup --dry-run
+
+Colours: NO_COLOR=1 turns them off; TERM=dumb, --plain, or output that is not a
+terminal gives plain lines.
 
 Exit codes: 0 done, 1 a step failed, 2 usage error, 130 interrupted.`;
 
@@ -48,6 +53,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
+  plain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -124,6 +130,7 @@ export function parseFlags(argv: string[]): ParsedArgs {
     dryRun: !!values['dry-run'],
     json: !!values.json,
     debug: !!values.debug,
+    plain: !!values.plain,
   };
   return { kind: 'run', flags };
 }
