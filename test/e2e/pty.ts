@@ -25,6 +25,8 @@ export function stripAnsi(s: string): string {
 export interface CliSession {
   /** Everything the CLI printed so far, ANSI stripped. */
   readonly output: string;
+  /** Everything the terminal received so far, as it came (escape sequences included). */
+  readonly raw: string;
   /** Wait until `pattern` appears in the output after the current mark; returns the match. */
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Set the mark to the end of the output so far (later waits look only at newer output). */
@@ -69,6 +71,9 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
   const session: CliSession = {
     get output() {
       return stripAnsi(raw);
+    },
+    get raw() {
+      return raw;
     },
     mark() {
       from = stripAnsi(raw).length;
