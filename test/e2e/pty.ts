@@ -44,7 +44,19 @@ export interface CliSession {
   kill(signal?: string): void;
 }
 
-export function runCli(args: string[], opts: { cwd: string; env: Record<string, string>; cols?: number; rows?: number }): CliSession {
+export function runCli(
+  args: string[],
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    cols?: number;
+    rows?: number;
+    /** Each chunk as it arrives (the recorder times them). */
+    onData?: (data: string) => void;
+    /** Run as this user (the recorder runs the wizard as an ordinary user, not as the lab's root). */
+    user?: { uid: number; gid: number };
+  },
+): CliSession {
   const bin = resolve(REPO_ROOT, 'bin', 'registry-setup.js');
   const pty: IPty = spawn(process.execPath, [bin, ...args], {
     name: 'xterm-256color',
@@ -52,12 +64,14 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
     rows: opts.rows ?? 40,
     cwd: opts.cwd,
     env: { TERM: 'xterm-256color', ...opts.env },
+    ...opts.user,
   });
   let raw = '';
   let from = 0;
   const waiters = new Set<() => void>();
   let lastData = Date.now();
   pty.onData((d) => {
+    opts.onData?.(d);
     raw += d;
     lastData = Date.now();
     for (const w of [...waiters]) w();
