@@ -1,6 +1,7 @@
-// End to end, on the lab: `--plain` in a real terminal, as a screen reader user runs it. Every line
-// is written once (no cursor movement, no redraw, no spinner, no colour: not one escape sequence in
-// what the terminal receives), and the questions are still asked, one line each, answered by typing.
+// End to end, on the lab: `--plain` (or TERM=dumb) in a real terminal, as a screen reader user runs
+// it. Every line is written once (no cursor movement, no redraw, no spinner, no colour: not one escape
+// sequence in what the terminal receives), and the questions are still asked, one line each, answered
+// by typing. And NO_COLOR: the live display stays, without a single colour.
 
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,15 +23,18 @@ beforeAll(async () => {
   lab = found;
 });
 
-describe('--plain in a terminal', () => {
-  it('asks each question on its own lines, takes typed answers, and never sends an escape sequence', async () => {
+describe('--plain, or TERM=dumb, in a terminal', () => {
+  it.each([
+    { case: '--plain', args: ['--plain'], term: 'xterm-256color' },
+    { case: 'TERM=dumb', args: [], term: 'dumb' },
+  ])('$case: asks each question on its own lines, takes typed answers, and never sends an escape sequence', async ({ args, term }) => {
     await lab.setWorld({ token: 'plain-token', projects: [{ projectId: PROJECT, name: 'My Cool Project', apiEnabled: true, billing: true }] });
     const root = await mkdtemp(join(tmpdir(), 'rs-e2e-plain-'));
     const { dir } = await djangoProject(root, 'mycoolproject');
     const dockerConfig = await lab.newDockerConfig('e2e-plain', {});
     const env = lab.toolEnv({ DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: join(root, 'xdg'), CI: undefined, TZ: 'UTC' });
     // The raw bytes the terminal receives, escapes and all (the session's output strips them).
-    const cli = runCli(['--plain'], { cwd: dir, env, cols: 80 });
+    const cli = runCli(args, { cwd: dir, env, cols: 80, term });
     try {
       // A short list, every choice described; a number picks.
       await cli.waitFor(/Which Google Cloud project should hold the repository\?\n  1\) mycoolproject-prod \(gcloud's active project\)\n  2\) Another project…\n/, 60_000);
@@ -64,7 +68,6 @@ describe('--plain in a terminal', () => {
       cli.kill();
     }
     const bytes = cli.raw;
-    (await import("node:fs")).writeFileSync("/tmp/a11y-plain.txt", bytes);
     expect(cli.output).toContain(`${LOCATION}-docker.pkg.dev/${PROJECT}/mycoolproject-repo`);
     // Not one escape sequence: no colour, no cursor movement (CSI … A/K/G), no hidden cursor.
     expect(bytes.match(/\u001B.{0,8}/gs) ?? []).toEqual([]);
@@ -72,5 +75,24 @@ describe('--plain in a terminal', () => {
     expect(bytes).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
     expect(bytes.replace(/\r\n/g, '\n')).not.toContain('\r');
     expect(bytes).not.toContain('plain-token');
+  });
+
+  it('NO_COLOR=1 keeps the live display but colours nothing: no SGR sequence at all', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rs-e2e-nocolor-'));
+    const { dir } = await djangoProject(root, 'mycoolproject');
+    const env = lab.toolEnv({ XDG_CONFIG_HOME: join(root, 'xdg'), CI: undefined, NO_COLOR: '1' });
+    const cli = runCli(['--dry-run', '--project', PROJECT, '--region', LOCATION], { cwd: dir, env, cols: 100 });
+    try {
+      expect(await cli.exited, cli.output.slice(-3000)).toBe(0);
+    } finally {
+      cli.kill();
+    }
+    expect(cli.output).toContain('dry run');
+    // Escape sequences that colour or style text (SGR, "ESC [ … m"); Ink's cursor moves are allowed.
+    expect(cli.raw.match(/\u001B\[[0-9;]*m/g) ?? []).toEqual([]);
+    // The same run without NO_COLOR does colour (so the check above can fail).
+    const coloured = runCli(['--dry-run', '--project', PROJECT, '--region', LOCATION], { cwd: dir, env: { ...env, NO_COLOR: '' }, cols: 100 });
+    expect(await coloured.exited).toBe(0);
+    expect(coloured.raw).toMatch(/\u001B\[[0-9;]*m/);
   });
 });

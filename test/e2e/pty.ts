@@ -53,17 +53,20 @@ export function runCli(
     rows?: number;
     /** Each chunk as it arrives (the recorder times them). */
     onData?: (data: string) => void;
+    /** The terminal type (TERM); xterm-256color unless given. */
+    term?: string;
     /** Run as this user (the recorder runs the wizard as an ordinary user, not as the lab's root). */
     user?: { uid: number; gid: number };
   },
 ): CliSession {
   const bin = resolve(REPO_ROOT, 'bin', 'registry-setup.js');
   const pty: IPty = spawn(process.execPath, [bin, ...args], {
-    name: 'xterm-256color',
+    // node-pty sets TERM to this name, whatever the env says.
+    name: opts.term ?? 'xterm-256color',
     cols: opts.cols ?? 110,
     rows: opts.rows ?? 40,
     cwd: opts.cwd,
-    env: { TERM: 'xterm-256color', ...opts.env },
+    env: { ...opts.env, TERM: opts.term ?? 'xterm-256color' },
     ...opts.user,
   });
   let raw = '';
