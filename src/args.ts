@@ -6,8 +6,8 @@ import { validateImageName, validateLocalImageRef, validateLocation, validatePro
 import { parseCleanupFlag } from './cleanupPolicy.js';
 
 export const USAGE = `Usage: registry-setup [options]
-       registry-setup doctor [--fix] [--json]
-       registry-setup undo [--yes [--delete-repository]] [--json]
+       registry-setup doctor [--fix] [--json] [--plain]
+       registry-setup undo [--yes [--delete-repository]] [--json] [--plain]
 
 Sets up a Docker repository in Google Artifact Registry for your project, step by step,
 for real, and explains each step: project, region, repository, Docker auth, a first
@@ -36,6 +36,8 @@ Options:
       --dry-run       Print the plan and the equivalent commands; change nothing
       --json          Print one JSON result on stdout (progress goes to stderr); implies --yes
       --debug         Show stack traces and more detail when something fails
+      --plain         Plain lines for screen readers: no colours, spinner or redraws;
+                      questions are asked one line at a time (type a number or a value)
   -h, --help          Show this help
   -v, --version       Show the version
 
@@ -46,11 +48,16 @@ Examples:
   npx registry-setup --yes --cleanup keep=5
   npx registry-setup --dry-run
 
+Colours: NO_COLOR=1 turns them off; TERM=dumb, --plain, or output that is not a
+terminal gives plain lines.
+
 Exit codes: 0 done, 1 a step failed, 2 usage error, 130 interrupted.`;
 
 /** Flags of `doctor` and `undo`. */
 export interface CommandFlags {
   json: boolean;
+  /** Questions as plain numbered lines (screen readers); the output is plain lines anyway. */
+  plain: boolean;
   debug: boolean;
   /** doctor: apply the safe fixes. */
   fix: boolean;
@@ -81,6 +88,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
+  plain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -97,11 +105,12 @@ function show(v: string): string {
 }
 
 const COMMAND_OPTIONS: Record<CommandName, Record<string, { type: 'boolean'; short?: string }>> = {
-  doctor: { fix: { type: 'boolean' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  doctor: { fix: { type: 'boolean' }, json: { type: 'boolean' }, plain: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   undo: {
     yes: { type: 'boolean', short: 'y' },
     'delete-repository': { type: 'boolean' },
     json: { type: 'boolean' },
+    plain: { type: 'boolean' },
     debug: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -118,6 +127,7 @@ function parseCommand(command: CommandName, argv: string[]): ParsedArgs {
   if (values.help) return { kind: 'help' };
   const flags: CommandFlags = {
     json: !!values.json,
+    plain: !!values.plain,
     debug: !!values.debug,
     fix: !!values.fix,
     yes: !!values.yes || !!values.json,
@@ -198,6 +208,7 @@ export function parseFlags(argv: string[]): ParsedArgs {
     dryRun: !!values['dry-run'],
     json: !!values.json,
     debug: !!values.debug,
+    plain: !!values.plain,
   };
   return { kind: 'run', flags };
 }

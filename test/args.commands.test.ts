@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFlags, type CommandFlags } from '../src/args.js';
 
-const NONE: CommandFlags = { json: false, debug: false, fix: false, yes: false, deleteRepository: false };
+const NONE: CommandFlags = { json: false, plain: false, debug: false, fix: false, yes: false, deleteRepository: false };
 
 describe('doctor and undo: their own flags', () => {
   const cases: [string, string[], ReturnType<typeof parseFlags>][] = [
@@ -10,6 +10,7 @@ describe('doctor and undo: their own flags', () => {
     ['undo alone', ['undo'], { kind: 'command', command: 'undo', flags: NONE }],
     ['undo -y --delete-repository', ['undo', '-y', '--delete-repository'], { kind: 'command', command: 'undo', flags: { ...NONE, yes: true, deleteRepository: true } }],
     ['undo --json implies --yes', ['undo', '--json'], { kind: 'command', command: 'undo', flags: { ...NONE, json: true, yes: true } }],
+    ['undo --plain', ['undo', '--plain'], { kind: 'command', command: 'undo', flags: { ...NONE, plain: true } }],
     ['doctor --help', ['doctor', '--help'], { kind: 'help' }],
     ['undo --delete-repository without --yes', ['undo', '--delete-repository'], { kind: 'usage-error', message: '--delete-repository goes with --yes (without --yes, undo asks you to type the repository name).' }],
     ['doctor with a setup flag', ['doctor', '--project', 'p'], { kind: 'usage-error', message: 'doctor does not take "--project".' }],

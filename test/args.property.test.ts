@@ -10,7 +10,7 @@ import { validateImageName, validateLocation, validateProjectId, validateReposit
 import type { Env, ProgressStore, SavedRun } from '../src/ports.js';
 import type { Step, StepId } from '../src/steps/types.js';
 
-const KNOWN = ['project', 'region', 'repository', 'image', 'source', 'cleanup', 'yes', 'restart', 'dry-run', 'json', 'debug', 'help', 'version'];
+const KNOWN = ['project', 'region', 'repository', 'image', 'source', 'cleanup', 'yes', 'restart', 'dry-run', 'json', 'debug', 'plain', 'help', 'version'];
 const SHORT = ['y', 'h', 'v'];
 
 const VALID = {
@@ -21,7 +21,7 @@ const VALID = {
   source: ['build', 'sample', 'myapp:latest'],
   cleanup: ['keep=5', 'keep=1', 'keep=1000', 'none'],
 };
-const BOOLS = ['yes', 'restart', 'dry-run', 'json', 'debug'] as const;
+const BOOLS = ['yes', 'restart', 'dry-run', 'json', 'debug', 'plain'] as const;
 
 /** One valid option with its tokens and what it sets. */
 const validOption = fc.oneof(
@@ -77,6 +77,7 @@ describe('parseFlags properties', () => {
         expect(r.flags.dryRun).toBe(!!set['dry-run']);
         expect(r.flags.json).toBe(!!set.json);
         expect(r.flags.debug).toBe(!!set.debug);
+        expect(r.flags.plain).toBe(!!set.plain);
         expect(r.flags.yes).toBe(!!set.yes || !!set.json);
       }),
       { numRuns: 300 },

@@ -7,7 +7,7 @@
 import { BugError, CancelError } from '../errors.js';
 import type { CallOpts, Choice, Prompter } from '../ports.js';
 import { confirm, input, select } from '@inquirer/prompts';
-import { searchPrompt as search } from './searchPrompt.js';
+import { questionTheme, searchPrompt as search } from './searchPrompt.js';
 
 const inquirer = { select, search, input, confirm };
 type Inquirer = typeof inquirer;
@@ -27,8 +27,8 @@ function inquirerChoice<T>(c: Choice<T>): { value: T; name: string; description?
 }
 
 /** What a list question (select, search) tells Inquirer besides its choices. */
-function listQuestion<T>(qn: { message: string; default?: T }): { message: string; default?: T; pageSize: number } {
-  return { message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}), pageSize: 12 };
+function listQuestion<T>(qn: { message: string; default?: T }): { message: string; default?: T; pageSize: number; theme: typeof questionTheme } {
+  return { message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}), pageSize: 12, theme: questionTheme };
 }
 
 type Ctx = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; signal: AbortSignal; clearPromptOnDone: boolean };
@@ -84,6 +84,7 @@ export function createPrompter(deps: {
         q.input(
           {
             message: qn.message,
+            theme: questionTheme,
             ...(qn.default !== undefined ? { default: qn.default } : {}),
             ...(qn.validate ? { validate: (v: string) => qn.validate!(v.trim()) } : {}),
           },
@@ -93,7 +94,7 @@ export function createPrompter(deps: {
     },
 
     confirm(qn, opts) {
-      return ask(qn.message, opts, (q, ctx) => q.confirm({ message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}) }, ctx));
+      return ask(qn.message, opts, (q, ctx) => q.confirm({ message: qn.message, theme: questionTheme, ...(qn.default !== undefined ? { default: qn.default } : {}) }, ctx));
     },
   };
 }

@@ -29,6 +29,13 @@ import {
   useState,
   type Status,
 } from '@inquirer/core';
+import { TONE } from '../ui/palette.js';
+
+/**
+ * The marks every question shows, in colours that read on light and dark backgrounds (Inquirer's
+ * own '?' is blue, faint on black). Its spinner only shows for slow validation, which we never do.
+ */
+export const questionTheme = { prefix: { idle: styleText(TONE.accent, '?'), done: styleText(TONE.ok, figures.tick) } };
 
 export interface SearchChoice<Value> {
   value: Value;
@@ -67,7 +74,7 @@ const searchTheme: SearchTheme = {
 
 const prompt = createPrompt((config: SearchConfig<unknown>, done: (value: unknown) => void) => {
   const { pageSize = 7 } = config;
-  const theme = makeTheme<SearchTheme>(searchTheme);
+  const theme = makeTheme<SearchTheme>(searchTheme, questionTheme);
   const [status, setStatus] = useState<Status>('idle');
   const [term, setTerm] = useState('');
   const items = useMemo(() => config.source(term), [term]);

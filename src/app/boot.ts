@@ -7,7 +7,8 @@
 // --help, --version and usage errors are left to runCli; --dry-run starts nothing (it runs no command).
 import { parseFlags } from '../args.js';
 import type { EarlyRuns } from '../adapters/early.js';
-import { choosePlain } from './mode.js';
+import chalk from 'chalk';
+import { choosePlain, colorsOff } from './mode.js';
 import { headerText } from '../ui/header.js';
 
 export interface Boot {
@@ -25,6 +26,8 @@ export interface BootDeps {
 }
 
 export function boot(d: BootDeps): Boot {
+  // chalk (Ink's colours as well as the header's) honours TERM=dumb and FORCE_COLOR, not NO_COLOR.
+  if (colorsOff(d.processEnv)) chalk.level = 0;
   const parsed = parseFlags(d.argv);
   if (parsed.kind !== 'run') return { headerShown: false };
   const plain = choosePlain(parsed.flags, !!d.stdout.isTTY, d.processEnv);

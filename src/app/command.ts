@@ -5,6 +5,7 @@ import type { Command } from '../commands/types.js';
 import { redact } from '../output/format.js';
 import { toWizardError } from '../errors.js';
 import type { CliDeps } from './runCli.js';
+import { choosePlain } from './mode.js';
 
 const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   doctor: async () => (await import('../commands/doctor.js')).doctor,
@@ -22,7 +23,7 @@ export async function runCommand(d: CliDeps, name: CommandName, flags: CommandFl
   const interactive = !!d.stdin.isTTY && !!d.stdout.isTTY && !flags.yes && !flags.json;
   const say = writer(flags.json ? d.stderr : d.stdout);
   try {
-    const [command, real] = await Promise.all([COMMANDS[name](), d.makeEnv({ interactive })]);
+    const [command, real] = await Promise.all([COMMANDS[name](), d.makeEnv({ interactive, plain: choosePlain(flags, !!d.stdout.isTTY, d.processEnv) })]);
     return await command({ flags, ...real, say, json: (doc) => writer(d.stdout)(JSON.stringify(doc, null, 2)), interactive, signal: ac.signal });
   } catch (e) {
     const w = toWizardError(e);

@@ -13,6 +13,7 @@ import { createProgressStore } from '../adapters/progress.js';
 import { createRunLock } from '../adapters/lock.js';
 import { createProjectFiles } from '../adapters/files.js';
 import { createPrompter } from '../adapters/prompter.js';
+import { createLinePrompter } from '../adapters/linePrompter.js';
 import { realClock } from '../adapters/clock.js';
 
 export interface EnvInputs {
@@ -25,6 +26,8 @@ export interface EnvInputs {
   /** process.platform, for the install pages. */
   platform: string;
   interactive: boolean;
+  /** Plain lines on screen: questions are asked one line at a time too (no redraws). */
+  plain?: boolean;
   /** Commands src/app/boot.ts started right after the header; the runner takes their results. */
   early?: EarlyRuns;
 }
@@ -49,7 +52,7 @@ export function buildEnv(i: EnvInputs): RealEnv {
     dockerConfig: createDockerConfigFile({ env: i.processEnv, homedir: i.homedir }),
     git: createGit({ run, cwd: i.cwd }),
     files: createProjectFiles(i.cwd),
-    prompter: createPrompter({
+    prompter: (i.plain ? createLinePrompter : createPrompter)({
       input: i.stdin,
       output: i.stdout,
       interactive: i.interactive,

@@ -18,6 +18,8 @@ import type { Boot } from './boot.js';
 
 export interface EnvHooks {
   interactive: boolean;
+  /** Plain lines (no Ink): questions one line at a time as well. */
+  plain: boolean;
   /** Commands src/app/boot.ts started right after the header (handed to the runner). */
   early?: EarlyRuns;
 }
@@ -112,7 +114,7 @@ export async function runCli(d: CliDeps): Promise<number> {
   let result: RunResult | undefined;
   let fatal: unknown;
   try {
-    const real = await d.makeEnv({ interactive, early });
+    const real = await d.makeEnv({ interactive, plain, early });
     const terminal = ui ? { beforeQuestions: ui.beforePrompt, afterQuestions: ui.afterPrompt } : undefined;
     result = await runWizard({ steps: d.steps, env: real.env, store: real.store, lock: real.lock, flags, signal: ac.signal, sink, terminal });
   } catch (e) {

@@ -1,5 +1,5 @@
-// Plain mode (no TTY, CI=true, TERM=dumb, or --json's progress on stderr): one line per event,
-// no spinners, no colours, no cursor escapes.
+// Plain mode (no TTY, CI=true, TERM=dumb, --plain, or --json's progress on stderr): one line per
+// event, no spinners, no colours, no cursor escapes.
 import type { RunEvent, Sink } from '../runner.js';
 import type { StepId } from '../steps/types.js';
 import { HEADLINE } from '../ui/header.js';
@@ -13,10 +13,20 @@ export interface PlainOptions {
   summary?: boolean;
 }
 
+// Escape sequences and control characters a tool's output may carry (colours, cursor moves, \r
+// progress): plain lines never move the cursor or colour anything, whatever they quote.
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[@-Z\\-_])|[\u0000-\u0008\u000B-\u001F\u007F]/g;
+
+/** `text` without escape sequences or control characters (newlines and tabs stay). */
+export function withoutEscapes(text: string): string {
+  return text.replace(ESCAPES, '');
+}
+
 const FINAL_LAYER = /^(pushed|layer already exists|mounted from|already exists)/i;
 
 export function createPlainSink(o: PlainOptions): Sink {
-  const out = (l: string) => o.write(redact(l));
+  const out = (l: string) => o.write(withoutEscapes(redact(l)));
   let total = 0;
   let anyDone = false;
   const index = new Map<StepId, number>();

@@ -17,6 +17,8 @@ export interface Flags {
   dryRun: boolean;
   json: boolean;
   debug: boolean;
+  /** --plain: plain lines and line-by-line questions, for screen readers (a presentation choice; steps ignore it). */
+  plain?: boolean;
 }
 
 export type StepId = 'preflight' | 'project' | 'region' | 'repository' | 'docker-auth' | 'push' | 'cleanup' | 'summary';

@@ -8,6 +8,7 @@ import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
 import { errorLines, errorView, summaryView, type RenderSummary } from '../output/format.js';
 import { Spinner } from './Spinner.js';
 import { DRY_RUN_MARK, HEADLINE } from './header.js';
+import { TONE } from './palette.js';
 
 export interface AppProps {
   store: UiStore;
@@ -100,7 +101,7 @@ function itemMark(status: StepItem['status']): React.ReactElement {
     case 'ok':
       return <Text color="green">✓</Text>;
     case 'warn':
-      return <Text color="yellow">!</Text>;
+      return <Text color={TONE.warn}>!</Text>;
     case 'fail':
       return <Text color="red">✗</Text>;
     default:
@@ -122,7 +123,7 @@ function Item({ item }: { item: StepItem }): React.ReactElement {
       </Box>
       {item.fix && item.status !== 'ok' ? (
         <Box marginLeft={2}>
-          <Text color="yellow">→ {item.fix}</Text>
+          <Text color={TONE.warn}>→ {item.fix}</Text>
         </Box>
       ) : null}
     </Box>
@@ -133,9 +134,9 @@ function Warning({ text }: { text: string }): React.ReactElement {
   return (
     <Box marginLeft={2}>
       <Box width={2} flexShrink={0}>
-        <Text color="yellow">!</Text>
+        <Text color={TONE.warn}>!</Text>
       </Box>
-      <Text color="yellow">{text}</Text>
+      <Text>{text}</Text>
     </Box>
   );
 }
@@ -168,7 +169,7 @@ function RunningStep({ step, live, showExplain, canToggle, expanded }: { step: U
       ) : null}
       {live.retry ? (
         <Box marginLeft={2}>
-          <Text color="yellow">↻ {live.retry}</Text>
+          <Text color={TONE.warn}>↻ {live.retry}</Text>
         </Box>
       ) : null}
       {live.layers.slice(-5).map((l) => (
@@ -221,13 +222,17 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
             <Text bold color="cyan">
               registry-setup
             </Text>
-            {entry.dryRun ? <Text color="yellow">{DRY_RUN_MARK}</Text> : null}
+            {entry.dryRun ? <Text color={TONE.warn}>{DRY_RUN_MARK}</Text> : null}
           </Text>
           <Text dimColor>{HEADLINE}</Text>
         </Box>
       );
     case 'notice':
-      return <Text color="blue">ℹ {entry.text}</Text>;
+      return (
+        <Text>
+          <Text color={TONE.accent}>ℹ</Text> {entry.text}
+        </Text>
+      );
     case 'step':
       return <DoneStep entry={entry} />;
     case 'question':
@@ -250,7 +255,7 @@ function EntryView({ entry, debug, renderSummary }: { entry: Entry; debug: boole
       }
       return <Text dimColor>Your progress is saved: fix the problem above, then run `registry-setup` again to continue from this step.</Text>;
     case 'cancelled':
-      return <Text color="yellow">{entry.message}</Text>;
+      return <Text color={TONE.warn}>{entry.message}</Text>;
     case 'plan':
       return <PlanEntry entry={entry} cols={cols} />;
     case 'summary':
@@ -270,7 +275,7 @@ function ErrorEntry({ entry, debug }: { entry: Extract<Entry, { kind: 'error' }>
       )}
       <Box flexDirection="column" marginLeft={2}>
         {lines.map((l, i) => (
-          <Text key={i} color={i === 0 ? 'red' : l === 'What to do:' ? 'yellow' : undefined} bold={l === 'What to do:'}>
+          <Text key={i} color={i === 0 ? 'red' : undefined} bold={l === 'What to do:'}>
             {l}
           </Text>
         ))}
@@ -371,7 +376,7 @@ function Bullets({ title, items }: { title: string; items: string[] }): React.Re
 function DoneStep({ entry }: { entry: Extract<Entry, { kind: 'step' }> }): React.ReactElement {
   const { step } = entry;
   const mark =
-    step.status === 'done' ? <Text color="green">✓</Text> : step.status === 'failed' ? <Text color="red">✗</Text> : <Text color="yellow">■</Text>;
+    step.status === 'done' ? <Text color="green">✓</Text> : step.status === 'failed' ? <Text color="red">✗</Text> : <Text color={TONE.warn}>■</Text>;
   return (
     <Box flexDirection="column">
       <Text>

@@ -23,6 +23,7 @@ describe('boot: the header first, then gcloud, before anything heavy loads', () 
     { case: 'stdout not a terminal: plain lines, no header here; gcloud started', argv: [], tty: false, header: false, started: true },
     { case: 'CI=true: plain lines; gcloud started', argv: [], tty: true, env: { CI: 'true' }, header: false, started: true },
     { case: 'TERM=dumb: plain lines; gcloud started', argv: [], tty: true, env: { TERM: 'dumb' }, header: false, started: true },
+    { case: '--plain in a terminal: plain lines, no header here; gcloud started', argv: ['--plain'], tty: true, header: false, started: true },
     { case: '--json: no header; gcloud started', argv: ['--json'], tty: true, header: false, started: true },
     { case: '--dry-run without a terminal: nothing', argv: ['--dry-run'], tty: false, header: false, started: false },
     { case: '--help: left to runCli', argv: ['--help'], tty: true, header: false, started: false },

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFlags, USAGE } from '../../src/args.js';
-import { runCli, type CliDeps } from '../../src/app/runCli.js';
+import { runCli, type CliDeps, type EnvHooks } from '../../src/app/runCli.js';
 import { choosePlain } from '../../src/app/mode.js';
 import type { Step, StepId } from '../../src/steps/types.js';
 import type { Env, ProgressStore, RunLock, SavedRun } from '../../src/ports.js';
@@ -31,6 +31,7 @@ describe('parseFlags', () => {
     ['--source local image', ['--source', 'myapp:latest'], { source: { local: 'myapp:latest' } }],
     ['--image path', ['--image', 'backend/api'], { image: 'backend/api' }],
     ['everything', ['--restart', '--dry-run', '--debug'], { restart: true, dryRun: true, debug: true }],
+    ['--plain', ['--plain'], { plain: true, yes: false }],
   ];
   it.each(good)('%s', (_name, argv, want) => {
     const r = parseFlags(argv);
@@ -79,16 +80,18 @@ describe('parseFlags', () => {
 });
 
 describe('choosePlain', () => {
-  const cases: [string, boolean, NodeJS.ProcessEnv, boolean, boolean][] = [
+  const cases: [string, boolean, NodeJS.ProcessEnv, boolean, boolean, boolean?][] = [
     ['TTY, nothing special', true, {}, false, false],
+    ['--plain in a terminal (screen readers)', true, {}, false, true, true],
+    ['NO_COLOR alone keeps the live display (colours off only)', true, { NO_COLOR: '1' }, false, false],
     ['not a TTY', false, {}, false, true],
     ['CI=true', true, { CI: 'true' }, false, true],
     ['CI=false', true, { CI: 'false' }, false, false],
     ['TERM=dumb', true, { TERM: 'dumb' }, false, true],
     ['--json', true, {}, true, true],
   ];
-  it.each(cases)('%s', (_n, tty, env, json, want) => {
-    expect(choosePlain({ json }, tty, env)).toBe(want);
+  it.each(cases)('%s', (_n, tty, env, json, want, plain) => {
+    expect(choosePlain({ json, plain }, tty, env)).toBe(want);
   });
 });
 
@@ -260,6 +263,33 @@ describe('runCli', () => {
     const doc = JSON.parse(c.stdout.text);
     expect(doc).toMatchObject({ status: 'done', project: 'demo-proj', registry: 'us-central1-docker.pkg.dev/demo-proj/r', images: [{ uri: 'us-central1-docker.pkg.dev/demo-proj/r/app', tags: ['latest'], digest: 'sha256:1' }] });
     expect(c.stderr.text).toContain('[2/3] project: project ok');
+  });
+
+  it.each([
+    { case: '--plain in a terminal: no Ink, and the questions asked line by line', argv: ['--plain'], env: {}, plainQuestions: true },
+    { case: 'TERM=dumb in a terminal: the same', argv: [], env: { TERM: 'dumb' }, plainQuestions: true },
+    { case: 'a terminal otherwise: Ink, and its questions', argv: [], env: {}, plainQuestions: false },
+  ])('$case', async ({ argv, env, plainQuestions }) => {
+    const c = fakeCli({ argv });
+    c.deps.processEnv = env;
+    c.deps.stdin = { isTTY: true } as NodeJS.ReadStream;
+    (c.deps.stdout as { isTTY: boolean }).isTTY = true;
+    let mounted = false;
+    c.deps.mountInk = () => {
+      mounted = true;
+      return { store: undefined as never, sink: () => {}, beforePrompt: async () => {}, afterPrompt: () => {}, finish: async () => {} };
+    };
+    let hooks: EnvHooks | undefined;
+    c.deps.makeEnv = async (h) => {
+      hooks = h;
+      return { env: { prompter: { interactive: true, confirm: async () => true, select: async (q: { choices: { value: unknown }[] }) => q.choices[0].value }, clock: { now: () => 0 }, files: { cwd: '/w/app' }, dockerConfig: { path: '/h/.docker/config.json' } } as unknown as Env, store: { path: '/p', latest: async () => null, save: async () => {}, clear: async () => {} } };
+    };
+    expect(await runCli(c.deps), c.stdout.text + c.stderr.text).toBe(0);
+    expect(hooks).toMatchObject({ interactive: true, plain: plainQuestions });
+    expect(mounted).toBe(!plainQuestions);
+    if (plainQuestions) expect(c.stdout.text).toContain('[1/3] preflight: preflight ok');
+    // eslint-disable-next-line no-control-regex
+    if (plainQuestions) expect(c.stdout.text).not.toMatch(/\u001B/);
   });
 
   it('plain mode: lines on stdout, the summary at the end, exit 0', async () => {

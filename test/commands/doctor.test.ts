@@ -55,7 +55,7 @@ function deps(w: FakeWorld, flags: Partial<CommandFlags> = {}) {
   const out: string[] = [];
   const docs: unknown[] = [];
   const d: CommandDeps = {
-    flags: { json: false, debug: false, fix: false, yes: false, deleteRepository: false, ...flags },
+    flags: { json: false, plain: false, debug: false, fix: false, yes: false, deleteRepository: false, ...flags },
     env: w.env,
     store: w.progress,
     say: (l) => void out.push(l),

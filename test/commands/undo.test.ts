@@ -269,7 +269,7 @@ function deps(c: Case) {
   const { lock, log } = recordingLock(c.held);
   const lines: string[] = [];
   const docs: unknown[] = [];
-  const flags: CommandFlags = { json: false, debug: false, fix: false, yes: false, deleteRepository: false, ...c.flags };
+  const flags: CommandFlags = { json: false, plain: false, debug: false, fix: false, yes: false, deleteRepository: false, ...c.flags };
   const d: CommandDeps = { flags, env: w.env, store: w.progress, lock, say: (l) => void lines.push(l), json: (doc) => void docs.push(doc), interactive: !!c.terminal, signal: new AbortController().signal };
   return { w, d, lines, docs, log };
 }

@@ -25,6 +25,8 @@ export function stripAnsi(s: string): string {
 export interface CliSession {
   /** Everything the CLI printed so far, ANSI stripped. */
   readonly output: string;
+  /** Everything the terminal received so far, as it came (escape sequences included). */
+  readonly raw: string;
   /** Wait until `pattern` appears in the output after the current mark; returns the match. */
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Set the mark to the end of the output so far (later waits look only at newer output). */
@@ -42,20 +44,37 @@ export interface CliSession {
   kill(signal?: string): void;
 }
 
-export function runCli(args: string[], opts: { cwd: string; env: Record<string, string>; cols?: number; rows?: number }): CliSession {
+export function runCli(
+  args: string[],
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    cols?: number;
+    rows?: number;
+    /** Each chunk as it arrives (the recorder times them). */
+    onData?: (data: string) => void;
+    /** The terminal type (TERM); xterm-256color unless given. */
+    term?: string;
+    /** Run as this user (the recorder runs the wizard as an ordinary user, not as the lab's root). */
+    user?: { uid: number; gid: number };
+  },
+): CliSession {
   const bin = resolve(REPO_ROOT, 'bin', 'registry-setup.js');
   const pty: IPty = spawn(process.execPath, [bin, ...args], {
-    name: 'xterm-256color',
+    // node-pty sets TERM to this name, whatever the env says.
+    name: opts.term ?? 'xterm-256color',
     cols: opts.cols ?? 110,
     rows: opts.rows ?? 40,
     cwd: opts.cwd,
-    env: { TERM: 'xterm-256color', ...opts.env },
+    env: { ...opts.env, TERM: opts.term ?? 'xterm-256color' },
+    ...opts.user,
   });
   let raw = '';
   let from = 0;
   const waiters = new Set<() => void>();
   let lastData = Date.now();
   pty.onData((d) => {
+    opts.onData?.(d);
     raw += d;
     lastData = Date.now();
     for (const w of [...waiters]) w();
@@ -69,6 +88,9 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
   const session: CliSession = {
     get output() {
       return stripAnsi(raw);
+    },
+    get raw() {
+      return raw;
     },
     mark() {
       from = stripAnsi(raw).length;
