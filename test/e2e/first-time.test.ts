@@ -19,7 +19,7 @@ const LOCATION = 'southamerica-east1';
 const REPO = 'mycoolproject-repo';
 const IMAGE = 'firsttime';
 /** Every answer by flag: the only questions left are the gap's and the plan's. */
-const FLAGS = ['--project', PROJECT, '--region', LOCATION, '--repository', REPO, '--image', IMAGE, '--source', 'sample'];
+const FLAGS = ['--project', PROJECT, '--region', LOCATION, '--repository', REPO, '--image', IMAGE, '--source', 'sample', '--cleanup', 'none'];
 
 let lab: Lab;
 
