@@ -343,7 +343,7 @@ class Run {
     const i = this.index(step);
     this.commandsByStep[step.id] = commandsOf(step, { flags: this.o.flags, state: this.state, cwd: this.o.env.files.cwd });
     this.results[i] = { id: step.id, title: step.title, status: 'done', ...(skipped ? { rechecked: true } : {}), summary };
-    this.sink({ type: 'step-done', id: step.id, summary, skipped });
+    this.sink({ type: 'step-done', id: step.id, summary, skipped, commands: this.commandsByStep[step.id] });
   }
 
   private async save(): Promise<void> {

@@ -191,7 +191,7 @@ export const preflight: Step = {
     const warns = items.filter((i) => i.status === 'warn').length;
     return {
       state: {},
-      summary: `tools ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
+      summary: `ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
     };
   },
 

@@ -42,7 +42,10 @@ export interface CliSession {
   kill(signal?: string): void;
 }
 
-export function runCli(args: string[], opts: { cwd: string; env: Record<string, string>; cols?: number; rows?: number }): CliSession {
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; cols?: number; rows?: number; /** Every chunk as read (raw, with escapes). */ onData?: (d: string) => void },
+): CliSession {
   const bin = resolve(REPO_ROOT, 'bin', 'registry-setup.js');
   const pty: IPty = spawn(process.execPath, [bin, ...args], {
     name: 'xterm-256color',
@@ -58,6 +61,7 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
   pty.onData((d) => {
     raw += d;
     lastData = Date.now();
+    opts.onData?.(d);
     for (const w of [...waiters]) w();
   });
   const exited = new Promise<number>((res) => pty.onExit(({ exitCode }) => res(exitCode)));
