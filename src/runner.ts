@@ -144,7 +144,11 @@ class Run {
   private async loadProgress(): Promise<Resumed> {
     const { steps, store, flags, env } = this.o;
     const askResume = env.prompter.interactive
-      ? (where: string) => this.questions({ id: steps[0]!.id, title: 'Saved progress' }, (p) => p.confirm({ message: `Resume where you stopped (${where})?`, default: true }))
+      ? (where: string) => {
+          // Where it stopped goes on a line of its own: the question stays short enough for any terminal.
+          this.notice(`Saved progress: ${where}.`);
+          return this.questions({ id: steps[0]!.id, title: 'Saved progress' }, (p) => p.confirm({ message: 'Resume where you stopped?', default: true }));
+        }
       : undefined;
     try {
       return await resume({ steps, store, flags, notice: (t) => this.notice(t), askResume });

@@ -79,8 +79,9 @@ export const dockerAuth: Step = {
       ctx.report.item({
         label: `credHelpers["${host}"]`,
         status: 'ok',
-        detail: `set to "${HELPER}" in ${configPath}, as gcloud auth configure-docker does${backupPath ? ` (backup: ${backupPath})` : ''}`,
+        detail: `set to "${HELPER}" in ${configPath}, as gcloud auth configure-docker does`,
       });
+      if (backupPath) ctx.report.item({ label: 'backup', status: 'ok', detail: backupPath });
     }
     if (typeof original.credsStore === 'string' && original.credsStore) {
       ctx.report.item({

@@ -70,7 +70,7 @@ describe('chapter 02 over fakes, interactive newcomer', () => {
   it('asks, in order: project, region, repository ID, image name, what to push; defaults accepted', async () => {
     const answers: PromptAnswer[] = [
       { select: /Which Google Cloud project/, answer: (q: { default?: unknown }) => q.default },
-      { search: /Region for the repository/, answer: (q: { default?: unknown }) => q.default },
+      { search: /^Region/, answer: (q: { default?: unknown }) => q.default },
       { input: /Repository ID/, answer: '' },
       { input: /Image name/, answer: '' },
       { select: /first push contain/, answer: 'sample' },

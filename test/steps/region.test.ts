@@ -59,7 +59,7 @@ const cases: Case[] = [
     case: 'interactive: default first, user picks another',
     calls: [cfg({ runRegion: 'us-west1' })],
     answers: [{
-      search: /Region for the repository/,
+      search: /^Region/,
       answer: (q: { choices: { value: unknown; name: string }[]; default?: unknown }) => {
         expect(q.choices[0].value).toBe('us-west1');
         expect(q.choices[0].name).toMatch(/run\/region/);
@@ -76,7 +76,7 @@ const cases: Case[] = [
     state: { project: P, enableApi: true },
     calls: [cfg(), { call: 'api.listLocations', args: [P], result: LOCS }],
     answers: [{
-      input: /Region for the repository/,
+      input: /^Region/,
       answer: (q: { default?: string }) => {
         expect(q.default).toBe('southamerica-east1');
         return '';
@@ -124,7 +124,7 @@ describe('region step', () => {
     { case: "Asia/Tokyo, whose region the API does not list: the guide's region", timeZone: 'Asia/Tokyo', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
     { case: 'multi-regions marked, as the default too', config: { artifactsLocation: 'us' }, first: ['us'], names: { us: "us  (multi-region; default: gcloud's artifacts/location)", 'us-west1': 'us-west1' } },
   ] as { case: string; timeZone?: string; config: object; first: string[]; names: Record<string, string>; suggested?: string }[])('question: $case', async (c) => {
-    const w = fakeWorld({ calls: [cfg(c.config)], answers: [{ search: /Region for the repository/, answer: (q: { default?: unknown }) => q.default }], timeZone: c.timeZone });
+    const w = fakeWorld({ calls: [cfg(c.config)], answers: [{ search: /^Region/, answer: (q: { default?: unknown }) => q.default }], timeZone: c.timeZone });
     const out = await runStep(region, w.ctx({}, base), w.env);
     w.assertDone();
     const [q] = w.prompter.asked;
