@@ -69,11 +69,11 @@ describe('chapter 02 over fakes', () => {
 describe('chapter 02 over fakes, interactive newcomer', () => {
   it('asks, in order: project, region, repository ID, image name, what to push; defaults accepted', async () => {
     const answers: PromptAnswer[] = [
-      { select: /Which Google Cloud project/, answer: (q: { default?: unknown }) => q.default },
+      { select: /Project for the repository/, answer: (q: { default?: unknown }) => q.default },
       { search: /^Region/, answer: (q: { default?: unknown }) => q.default },
       { input: /Repository ID/, answer: '' },
       { input: /Image name/, answer: '' },
-      { select: /first push contain/, answer: 'sample' },
+      { select: /What to push first/, answer: 'sample' },
     ];
     const w = fakeWorld({ calls, ordered: false, answers, interactive: true });
     let state: Partial<WizardState> = {};
