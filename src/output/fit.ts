@@ -82,7 +82,7 @@ function shellWords(cmd: string): string[] {
 export function middle(word: string, cols: number): string {
   if (widthOf(word) <= cols) return word;
   const slash = word.lastIndexOf('/');
-  const wanted = slash > 0 && widthOf(word.slice(slash)) <= cols / 2 ? word.slice(slash) : '';
+  const wanted = slash > 0 && widthOf(word.slice(slash)) <= cols * 0.6 ? word.slice(slash) : '';
   const tail = wanted || [...word].slice(-Math.floor(cols / 3)).join('');
   let head = '';
   for (const ch of word) {

@@ -60,7 +60,7 @@ const cases: Case[] = [
     calls: [cfg({ runRegion: 'us-west1' })],
     answers: [{
       search: /^Region/,
-      answer: (q: { choices: { value: unknown; name: string }[]; default?: unknown }) => {
+      answer: (q: { choices: { value: unknown; name: string; description?: string }[]; default?: unknown }) => {
         expect(q.choices[0].value).toBe('us-west1');
         expect(q.choices[0].description).toMatch(/run\/region/);
         expect(q.default).toBe('us-west1');
