@@ -352,7 +352,7 @@ export const push: Step = {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
     }
     await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, reading, signal);
-    ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${image}: ${tags.join(' and ')} on one digest, as the API lists it` });
+    ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${image}@${digest}, tags ${tags.join(' and ')}` });
 
     return {
       state: { image, source, localImage: local, sha, imageUris: refs, digest, rebuild: rebuilt },
