@@ -299,6 +299,8 @@ export interface Choice<T> {
   value: T;
   name: string;
   description?: string;
+  /** What the answered question's line shows (default: name). */
+  short?: string;
 }
 
 export interface Prompter {

@@ -144,7 +144,11 @@ class Run {
   private async loadProgress(): Promise<Resumed> {
     const { steps, store, flags, env } = this.o;
     const askResume = env.prompter.interactive
-      ? (where: string) => this.questions({ id: steps[0]!.id, title: 'Saved progress' }, (p) => p.confirm({ message: `Resume where you stopped (${where})?`, default: true }))
+      ? (where: string) => {
+          // Where it stopped goes on a line of its own: the question stays short enough for any terminal.
+          this.notice(`Saved progress: ${where}.`);
+          return this.questions({ id: steps[0]!.id, title: 'Saved progress' }, (p) => p.confirm({ message: 'Resume where you stopped?', default: true }));
+        }
       : undefined;
     try {
       return await resume({ steps, store, flags, notice: (t) => this.notice(t), askResume });
@@ -345,7 +349,7 @@ class Run {
     const i = this.index(step);
     this.commandsByStep[step.id] = commandsOf(step, { flags: this.o.flags, state: this.state, cwd: this.o.env.files.cwd });
     this.results[i] = { id: step.id, title: step.title, status: 'done', ...(skipped ? { rechecked: true } : {}), summary };
-    this.sink({ type: 'step-done', id: step.id, summary, skipped });
+    this.sink({ type: 'step-done', id: step.id, summary, skipped, commands: this.commandsByStep[step.id] });
   }
 
   private async save(): Promise<void> {

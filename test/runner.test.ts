@@ -344,7 +344,7 @@ const cases: Case[] = [
       exit: 0,
       log: [
         'store:latest',
-        'confirm:Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?',
+        'confirm:Resume where you stopped?',
         'exec:preflight',
         'store:save:preflight',
         ...ASKS,
@@ -366,7 +366,7 @@ const cases: Case[] = [
       status: 'cancelled',
       exit: 130,
       // (read again after the question, to say where the run resumes)
-      log: ['store:latest', 'confirm:Resume where you stopped (step Region, project demo-proj, region southamerica-east1)?', 'store:latest'],
+      log: ['store:latest', 'confirm:Resume where you stopped?', 'store:latest'],
       finalDone: ['preflight', 'project'],
       events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Region.'],
     },
@@ -379,7 +379,7 @@ const cases: Case[] = [
     expect: {
       status: 'done',
       exit: 0,
-      log: ['store:latest', 'confirm:Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?', 'store:clear', ...FRESH.slice(0, 6), PLAN_Q, ...FRESH.slice(6)],
+      log: ['store:latest', 'confirm:Resume where you stopped?', 'store:clear', ...FRESH.slice(0, 6), PLAN_Q, ...FRESH.slice(6)],
       finalDone: IDS,
     },
   },
@@ -1064,7 +1064,7 @@ describe('runWizard: one confirmation of the plan, in a terminal, when something
       answers: [true],
       saved: savedRun(['project', 'region', 'repository', 'docker-auth', 'push']),
       spec: { project: { check: { done: true } }, region: { check: { done: true } }, repository: { check: { done: true } }, 'docker-auth': { check: { done: true } }, push: { check: { done: true } } },
-      want: { status: 'done', confirms: ['confirm:Resume where you stopped (step Preflight, project demo-proj, region southamerica-east1)?'], executed: ['summary'] },
+      want: { status: 'done', confirms: ['confirm:Resume where you stopped?'], executed: ['summary'] },
     },
     { name: 'completed before: not asked', interactive: true, saved: savedRun(IDS), spec: ALL_DONE, want: { status: 'done', confirms: [], executed: [] } },
     {
@@ -1219,7 +1219,7 @@ describe('runWizard: the terminal is taken once per step that asks, under one he
       answers: [true, true],
       saved: savedRun(['preflight']),
       spec: { preflight: { check: { done: true } } },
-      want: { status: 'done', part: [...block('Saved progress', 'preflight', ['Resume where you stopped (step Project, project demo-proj, region southamerica-east1)?']), ...ASKS, ...planBlock] },
+      want: { status: 'done', part: [...block('Saved progress', 'preflight', ['Resume where you stopped?']), ...ASKS, ...planBlock] },
     },
     {
       name: 'an ask that fails after a question gives the terminal back',

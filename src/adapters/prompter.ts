@@ -22,8 +22,8 @@ export function filterChoices<T>(choices: Choice<T>[], term: string | undefined)
 }
 
 /** A choice as Inquirer takes it (no description key when there is none). */
-function inquirerChoice<T>(c: Choice<T>): { value: T; name: string; description?: string } {
-  return { value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) };
+function inquirerChoice<T>(c: Choice<T>): { value: T; name: string; description?: string; short?: string } {
+  return { value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}), ...(c.short ? { short: c.short } : {}) };
 }
 
 /** What a list question (select, search) tells Inquirer besides its choices. */

@@ -41,6 +41,8 @@ export interface SearchChoice<Value> {
   value: Value;
   name: string;
   description?: string;
+  /** What the answered line shows (default: name). */
+  short?: string;
 }
 
 export interface SearchConfig<Value> {
@@ -67,7 +69,8 @@ const searchTheme: SearchTheme = {
   icon: { cursor: figures.pointer },
   style: {
     searchTerm: (text) => styleText('cyan', text),
-    description: (text) => styleText('cyan', text),
+    // The reason under the list: dim, apart from the choices.
+    description: (text) => styleText('dim', text),
     keysHelpTip: (keys) => keys.map(([key, action]) => `${styleText('bold', key)} ${styleText('dim', action)}`).join(styleText('dim', ' • ')),
   },
 };
@@ -129,7 +132,7 @@ const prompt = createPrompt((config: SearchConfig<unknown>, done: (value: unknow
   });
 
   if (status === 'done' && selected) {
-    return [prefix, message, theme.style.answer(selected.name)].filter(Boolean).join(' ').trimEnd();
+    return [prefix, message, theme.style.answer(selected.short ?? selected.name)].filter(Boolean).join(' ').trimEnd();
   }
 
   const header = [prefix, message, theme.style.searchTerm(term)].filter(Boolean).join(' ').trimEnd();

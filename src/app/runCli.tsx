@@ -95,6 +95,8 @@ export async function runCli(d: CliDeps): Promise<number> {
       renderSummary: d.renderSummary,
       onInterrupt: interrupt,
       headerShown: d.boot?.headerShown === true,
+      // Someone who passes the answers as flags knows the way: a compact transcript (e still shows more).
+      explain: !answeredByFlags(flags),
     });
     sink = ui.sink;
   } else {
@@ -148,4 +150,9 @@ export async function runCli(d: CliDeps): Promise<number> {
   // A missing or bad flag value found by a step (e.g. --yes without --project) is a usage error.
   if (result.status === 'failed' && result.error?.kind === 'user' && result.error.flag) return 2;
   return exitCodeFor(result);
+}
+
+/** --yes, or any answer given as a flag. */
+function answeredByFlags(flags: Flags): boolean {
+  return flags.yes || [flags.project, flags.region, flags.repository, flags.image, flags.source].some((v) => v !== undefined);
 }

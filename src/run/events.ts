@@ -38,7 +38,8 @@ export type RunEvent =
   /** A step's questions begin (one heading per step) / are over. */
   | { type: 'step-prompt-start'; id?: StepId; title?: string; message: string }
   | { type: 'step-prompt-end'; id?: StepId }
-  | { type: 'step-done'; id: StepId; summary: string; skipped: boolean }
+  /** commands: the guide's commands for it, with the values now known (as in the summary's script). */
+  | { type: 'step-done'; id: StepId; summary: string; skipped: boolean; commands?: string[] }
   /** A step done earlier whose re-check sent it back to run: it is to run again. */
   | { type: 'step-undone'; id: StepId }
   | { type: 'step-failed'; id: StepId; error: AnyWizardError }

@@ -64,11 +64,9 @@ function hostOf(state: StepContext['state'], flags: StepContext['flags']): strin
   return region ? registryHost(region) : undefined;
 }
 
-/** Docker finds docker-credential-gcloud on PATH (it is not run: the push asks it). */
-async function requireHelper(ctx: StepContext, env: Env, host: string): Promise<void> {
-  const path = await env.docker.findHelper(HELPER);
-  if (!path) throw helperMissing(host);
-  ctx.report.item({ label: `docker-credential-${HELPER}`, status: 'ok', detail: `on PATH (${path}); Docker runs it for ${host} when it pushes` });
+/** Docker finds docker-credential-gcloud on PATH (it is not run: the push asks it). The tool checks showed it already. */
+async function requireHelper(env: Env, host: string): Promise<void> {
+  if (!(await env.docker.findHelper(HELPER))) throw helperMissing(host);
 }
 
 export const dockerAuth: Step = {
@@ -95,8 +93,9 @@ export const dockerAuth: Step = {
       ctx.report.item({
         label: `credHelpers["${host}"]`,
         status: 'ok',
-        detail: `set to "${HELPER}" in ${configPath}, as gcloud auth configure-docker does${backupPath ? ` (backup: ${backupPath})` : ''}`,
+        detail: `set to "${HELPER}" in ${configPath}, as gcloud auth configure-docker does`,
       });
+      if (backupPath) ctx.report.item({ label: 'backup', status: 'ok', detail: backupPath });
     }
     if (typeof original.credsStore === 'string' && original.credsStore) {
       ctx.report.item({
@@ -105,10 +104,10 @@ export const dockerAuth: Step = {
         detail: `your config also has credsStore "${original.credsStore}"; it stays, and for ${host} Docker uses the credHelpers entry, which wins`,
       });
     }
-    await requireHelper(ctx, env, host);
+    await requireHelper(env, host);
     return {
       state: { ...(backupPath ? { dockerConfigBackup: backupPath } : {}), ...(changed && helpers?.[host] === undefined ? { dockerEntryAdded: true } : {}) },
-      summary: changed ? `Docker uses gcloud for ${host} (${configPath} updated${backupPath ? `, backup ${backupPath}` : ''})` : `Docker already used gcloud for ${host}`,
+      summary: changed ? `gcloud for ${host} (Docker config updated${backupPath ? ', backed up first' : ''})` : `gcloud for ${host} (already set)`,
     };
   },
 
@@ -130,6 +129,6 @@ export const dockerAuth: Step = {
     const helpers = credHelpersOf(config, env.dockerConfig.path);
     if (helpers?.[host] !== HELPER) return { done: false, why: `${env.dockerConfig.path} has no credHelpers entry for ${host}` };
     if (!(await env.docker.findHelper(HELPER))) return { done: false, why: `docker-credential-${HELPER} is not on PATH` };
-    return { done: true, summary: `Docker uses gcloud for ${host}` };
+    return { done: true, summary: `gcloud for ${host}` };
   }),
 };

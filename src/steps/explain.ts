@@ -19,3 +19,27 @@ export const EXPLAIN: Record<StepId, string> = {
   summary:
     'Here is what now exists in your project and how to refer to it. The plain gcloud and docker commands below do the same as this run, which is handy for scripts or for the next person. Last come the costs to keep in mind and where the guide goes next.',
 };
+
+/** Each step's short name in the transcript ("✓ Region      southamerica-east1"). */
+export const LABEL: Record<StepId, string> = {
+  preflight: 'Tools',
+  project: 'Project',
+  region: 'Region',
+  repository: 'Repository',
+  'docker-auth': 'Docker auth',
+  push: 'Push',
+  cleanup: 'Cleanup',
+  summary: 'Summary',
+};
+
+/** What a newcomer keeps on screen under a finished step, the first time: the chapter's facts, briefly. */
+export const TEACH: Record<StepId, string> = {
+  preflight: 'gcloud holds your Google login, Docker builds and pushes images, and docker-credential-gcloud lets Docker borrow the gcloud login.',
+  project: 'The repository belongs to this project, which also pays for it. Google APIs are switched on per project, Artifact Registry included.',
+  region: 'The region is part of the registry address. Run Cloud Run in this same region: pulling images within one region costs nothing.',
+  repository: 'A private, Docker-format shelf for images in one project and region. Images in it are named HOST/PROJECT/REPOSITORY/IMAGE:TAG.',
+  'docker-auth': 'One credHelpers entry in your Docker config sends this registry to docker-credential-gcloud, which hands Docker a short-lived token from gcloud: no password is stored.',
+  push: '"latest" moves to every new push; the git sha tag never moves, so a deploy can name an exact version and roll back to it.',
+  cleanup: 'Old versions count against the free 0.5 GB a month. Google applies the policy about once a day; a version a Keep rule protects is never deleted.',
+  summary: 'Below: what exists now, the same setup as a script to keep, and what it costs (the first 0.5 GB stored each month is free).',
+};

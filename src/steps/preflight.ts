@@ -293,7 +293,7 @@ export const preflight: Step = {
     const account = items.find((i) => i.account)?.account;
     return {
       state: account ? { account } : {},
-      summary: `tools ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
+      summary: `ready${gcloud ? ` (${gcloud})` : ''}${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`,
     };
   },
 

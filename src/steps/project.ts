@@ -25,9 +25,9 @@ async function askProject(ctx: StepContext, env: Env, fallback: string | undefin
   if (fallback) {
     const use = await p.select<string>(
       {
-        message: 'Which Google Cloud project should hold the repository?',
+        message: 'Project for the repository',
         choices: [
-          { value: fallback, name: `${fallback} (gcloud's active project)` },
+          { value: fallback, name: `${fallback} (gcloud's active project)`, short: fallback },
           { value: PICK_OTHER, name: 'Another project…' },
         ],
         default: fallback,
@@ -41,7 +41,7 @@ async function askProject(ctx: StepContext, env: Env, fallback: string | undefin
     const choices: Choice<string>[] = projects
       .filter((pr) => validateProjectId(pr.projectId) === true)
       .sort((a, b) => a.projectId.localeCompare(b.projectId))
-      .map((pr) => ({ value: pr.projectId, name: pr.name && pr.name !== pr.projectId ? `${pr.projectId} (${pr.name})` : pr.projectId }));
+      .map((pr) => ({ value: pr.projectId, name: pr.name && pr.name !== pr.projectId ? `${pr.projectId} (${pr.name})` : pr.projectId, short: pr.projectId }));
     choices.push({ value: TYPE_ID, name: 'Type a project ID…' });
     const message = fallback ? 'Pick a project (type to filter)' : 'No default project: pick one (type to filter)';
     const picked = await p.search<string>({ message, choices, default: fallback }, { signal });
@@ -175,7 +175,7 @@ export const project: Step = {
     if (ctx.flags.project && ctx.flags.project !== p) return { done: false, why: `--project ${ctx.flags.project} differs from the saved ${p}` };
     try {
       await env.api.listLocations(p, { signal });
-      return { done: true, summary: `project ${p}` };
+      return { done: true, summary: p };
     } catch (e) {
       const w = toWizardError(e);
       if (w.kind === 'cancel') throw w;
@@ -206,7 +206,7 @@ export const project: Step = {
     }
     return {
       state: { project: id, locations, ...(enabling ? { apiEnabledHere: true, enableApi: false } : {}) },
-      summary: enabling ? `project ${id} (Artifact Registry API enabled just now)` : `project ${id}`,
+      summary: enabling ? `${id} (Artifact Registry API enabled just now)` : id,
     };
   },
 

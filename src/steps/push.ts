@@ -44,7 +44,7 @@ async function chooseImageName(ctx: StepContext, env: Env, signal: AbortSignal):
   if (ctx.state.image && validateImageName(ctx.state.image) === true) return ctx.state.image;
   const def = deriveImageName(basename(env.files.cwd));
   if (!env.prompter.interactive) return def;
-  return env.prompter.input({ message: 'Image name inside the repository', default: def, validate: validateImageName }, { signal });
+  return env.prompter.input({ message: 'Image name', default: def, validate: validateImageName }, { signal });
 }
 
 async function chooseSource(ctx: StepContext, env: Env, signal: AbortSignal): Promise<ImageSource> {
@@ -61,15 +61,16 @@ async function chooseSource(ctx: StepContext, env: Env, signal: AbortSignal): Pr
   if (!env.prompter.interactive) return def;
 
   const choices: Choice<SourceKind>[] = [];
-  if (hasDockerfile) choices.push({ value: 'build', name: 'Build ./Dockerfile', description: `docker build in ${env.files.cwd}` });
-  choices.push({ value: 'local', name: 'An image that is already on this machine', description: 'pick from docker image ls' });
+  if (hasDockerfile) choices.push({ value: 'build', name: 'Build ./Dockerfile', description: `docker build in ${env.files.cwd}`, short: 'build ./Dockerfile' });
+  choices.push({ value: 'local', name: 'An image already on this machine', description: 'pick from docker image ls', short: 'a local image' });
   choices.push({
     value: 'sample',
-    name: 'A tiny verification image (no Dockerfile needed, built offline)',
-    description: 'FROM scratch plus one text file: proves login and push work before you write the Dockerfile',
+    name: 'A tiny verification image',
+    description: 'No Dockerfile needed, made offline: one text file that proves login and push work before you write the Dockerfile.',
+    short: 'the verification image',
   });
   for (;;) {
-    const kind = await env.prompter.select<SourceKind>({ message: 'What should the first push contain?', choices, default: kindOf(def) }, { signal });
+    const kind = await env.prompter.select<SourceKind>({ message: 'What to push first', choices, default: kindOf(def) }, { signal });
     if (kind !== 'local') return kind;
     ctx.report.activity('docker image ls');
     const images = (await env.docker.listImages(callOpts(ctx, signal))).filter((i) => validateLocalImageRef(i.ref) === true);
@@ -351,11 +352,11 @@ export const push: Step = {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
     }
     await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, reading, signal);
-    ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${base}@${digest} with tags ${tags.join(', ')}` });
+    ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${image}@${digest}, tags ${tags.join(' and ')}` });
 
     return {
       state: { image, source, localImage: local, sha, imageUris: refs, digest, rebuild: rebuilt },
-      summary: `pushed ${base}:${tags.join(' and :')} (${digest.slice(0, 19)}…)`,
+      summary: `${image}:${tags.join(' and :')} (${digest.slice(0, 19)}…)`,
     };
   },
 
@@ -406,6 +407,6 @@ export const push: Step = {
     const entry = images.find((i) => i.uri === `${base}@${digest}`);
     if (!entry) return { done: false, why: `${base}@${digest} is no longer in the registry` };
     const missing = tags.filter((t) => !entry.tags.includes(t));
-    return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base} has ${tags.join(' and ')}` };
+    return missing.length ? { done: false, why: `tag ${missing.join(', ')} moved` } : { done: true, summary: `${base.slice(base.lastIndexOf('/') + 1)}:${tags.join(' and :')} still there` };
   }),
 };

@@ -41,7 +41,8 @@ export function regionProblem(v: string, locations: readonly string[]): UserErro
   );
 }
 
-type Candidate = { value?: string; note?: string };
+/** `tag`: the word in the choice's name ("default", "suggested"); `note`: why, on the dim line under the list. */
+type Candidate = { value?: string; tag?: string; note?: string };
 
 /**
  * The default (a saved answer is taken before this): gcloud's artifacts/location, run/region, the time zone's
@@ -49,10 +50,10 @@ type Candidate = { value?: string; note?: string };
  */
 function defaultLocation(cfg: GcloudConfig, locations: readonly string[] | undefined, suggested?: Candidate): Candidate {
   const cands: Candidate[] = [
-    { value: cfg.artifactsLocation, note: "default: gcloud's artifacts/location" },
-    { value: cfg.runRegion, note: "default: gcloud's run/region (where your Cloud Run services go)" },
+    { value: cfg.artifactsLocation, tag: 'default', note: "Your default: gcloud's artifacts/location." },
+    { value: cfg.runRegion, tag: 'default', note: "Your default: gcloud's run/region, where your Cloud Run services go." },
     ...(suggested ? [suggested] : []),
-    { value: GUIDE_DEFAULT_LOCATION, note: "default: the guide's region" },
+    { value: GUIDE_DEFAULT_LOCATION, tag: 'default', note: "The guide's region (São Paulo)." },
   ];
   for (const c of cands) if (c.value && (locations ? locations.includes(c.value) : validateLocation(c.value) === true)) return c;
   return {};
@@ -61,23 +62,23 @@ function defaultLocation(cfg: GcloudConfig, locations: readonly string[] | undef
 /** The region nearest the machine's time zone, when the table knows the zone and the API offers the region. */
 function timeZoneSuggestion(timeZone: string | undefined, locations: readonly string[]): Candidate | undefined {
   const value = regionForTimeZone(timeZone, locations);
-  return value ? { value, note: `suggested: nearest to your time zone ${timeZone}` } : undefined;
+  return value ? { value, tag: 'suggested', note: `Suggested: the nearest region to your time zone, ${timeZone}.` } : undefined;
 }
 
 const MULTI_REGION_NOTE = 'Cloud Run runs in a single region: a repository in that same region is what keeps pulls free.';
 
-/** The default first, then the time zone's suggestion, then the rest; reasons and multi-regions marked in the names. */
+/**
+ * The default first, then the time zone's suggestion, then the rest. The names stay short (multi-regions
+ * and the default or suggestion marked); the reason is the choice's description, its own line under the list.
+ */
 function regionChoices(locations: readonly string[], def: Candidate, suggested: Candidate | undefined): Choice<string>[] {
   const first = [def.value, suggested?.value].filter((l): l is string => !!l);
   return [...new Set([...first, ...locations])].map((l) => {
     const multi = MULTI_REGIONS.includes(l);
-    const why = l === def.value ? def.note : l === suggested?.value ? suggested.note : undefined;
-    const notes = [multi ? 'multi-region' : undefined, why].filter(Boolean);
-    return {
-      value: l,
-      name: notes.length ? `${l}  (${notes.join('; ')})` : l,
-      description: multi ? MULTI_REGION_NOTE : `Deploy Cloud Run in ${l} too: image pulls within one region are free.`,
-    };
+    const why = l === def.value ? def : l === suggested?.value ? suggested : undefined;
+    const tags = [multi ? 'multi-region' : undefined, why?.tag].filter(Boolean);
+    const fact = multi ? MULTI_REGION_NOTE : `Deploy Cloud Run in ${l} too: image pulls within one region are free.`;
+    return { value: l, name: tags.length ? `${l}  (${tags.join(', ')})` : l, description: why?.note ? `${why.note} ${fact}` : fact, short: l };
   });
 }
 
@@ -106,11 +107,11 @@ export const region: Step = {
     let location: string;
     if (env.prompter.interactive && locations) {
       location = await env.prompter.search(
-        { message: 'Region for the repository (type to filter)', choices: regionChoices(locations, def, suggested), default: def.value },
+        { message: 'Region (type to filter)', choices: regionChoices(locations, def, suggested), default: def.value },
         { signal },
       );
     } else if (env.prompter.interactive) {
-      location = await env.prompter.input({ message: 'Region for the repository', default: def.value, validate: validateLocation }, { signal });
+      location = await env.prompter.input({ message: 'Region', default: def.value, validate: validateLocation }, { signal });
     } else if (def.value) {
       location = def.value;
     } else {
@@ -125,8 +126,7 @@ export const region: Step = {
     const locations = await withContext('list locations', () => locationsFor(ctx, env, project, signal));
     const problem = regionProblem(location, locations);
     if (problem) throw problem;
-    ctx.report.item({ label: 'region', status: 'ok', detail: `${location}: deploy Cloud Run here too, so image pulls stay free` });
-    return { state: { location, locations }, summary: `region ${location}` };
+    return { state: { location, locations }, summary: location };
   },
 
   commands({ flags, state }) {
@@ -141,6 +141,6 @@ export const region: Step = {
     const project = ctx.state.project;
     if (!project) return { done: false, why: 'no project chosen yet' };
     const locations = await locationsFor(ctx, env, project, signal);
-    return locations.includes(loc) ? { done: true, summary: `region ${loc}` } : { done: false, why: `${loc} is not offered for ${project}` };
+    return locations.includes(loc) ? { done: true, summary: loc } : { done: false, why: `${loc} is not offered for ${project}` };
   }),
 };

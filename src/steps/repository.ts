@@ -68,6 +68,8 @@ async function waitForOtherCreate(ctx: StepContext, env: Env, name: string, id: 
   }
 }
 
+const reused = (id: string, location: string) => `${id} in ${location} (already there: reused)`;
+
 export const repository: Step = {
   id: 'repository',
   title: 'Create the Docker repository',
@@ -109,20 +111,18 @@ export const repository: Step = {
     // What the question's look found is used as it is; unknown (the API was off then): look now.
     const exists = ctx.state.repositoryExists ?? !!(await lookUp(ctx, env, project, location, id, signal));
     if (exists && ctx.state.repositoryName) {
-      ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: 'already exists (Docker format): reusing it' });
-      return { state: { createdRepository: false }, summary: `reusing the existing Docker repository ${id} in ${location}` };
+      return { state: { createdRepository: false }, summary: reused(id, location) };
     }
     const repo = exists ? await lookUp(ctx, env, project, location, id, signal) : null;
     const bad = repo && unusableBecause(repo);
     if (bad) throw new UserError(`Repository ${id} already exists in ${location}, but ${bad}.`, [`Choose another name with --repository (for example --repository ${deriveAlt(id)})`]);
     const created = !repo;
     const result = repo ?? (await create(ctx, env, project, location, id, signal));
-    ctx.report.item({ label: `repository ${id}`, status: 'ok', detail: created ? `created in ${location}` : 'already exists (Docker format): reusing it' });
     const state = found(result);
     const where = parseRepositoryName(result.name)?.location ?? location;
     return {
       state: { ...state, createdRepository: created, repositoryExists: true },
-      summary: created ? `created ${state.repository} in ${where}` : `reusing the existing Docker repository ${state.repository} in ${where}`,
+      summary: created ? `${state.repository} created in ${where}` : reused(state.repository ?? id, where),
     };
   },
 
@@ -151,7 +151,7 @@ export const repository: Step = {
     const repo = await env.api.getRepository(name, { signal });
     if (!repo) return { done: false, why: `${name} no longer exists` };
     const bad = unusableBecause(repo);
-    return bad ? { done: false, why: bad } : { done: true, summary: `repository ${parseRepositoryName(repo.name)?.repository ?? name}` };
+    return bad ? { done: false, why: bad } : { done: true, summary: parseRepositoryName(repo.name)?.repository ?? name };
   }),
 };
 

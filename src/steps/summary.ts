@@ -121,11 +121,11 @@ export const summary: Step = {
       }
     }
     const s = renderSummary({ ...ctx.state, ...(storage ? { storage } : {}) }, {});
-    const parts = [s.registryUrl ? `registry ${s.registryUrl}` : 'setup finished'];
+    // The registry's address and the digest follow in the summary itself: not repeated here.
+    const parts: string[] = [];
     if (s.imageUris.length) parts.push(`${s.imageUris.length} tag${s.imageUris.length > 1 ? 's' : ''} pushed`);
-    if (s.digest) parts.push(s.digest.slice(0, 19) + '…');
     if (storage) parts.push(`${humanBytes(storage.bytes)} stored`);
-    return { state: storage ? { storage } : {}, summary: parts.join(', ') };
+    return { state: storage ? { storage } : {}, summary: parts.join(', ') || 'setup finished' };
   },
 
   // On a re-run (something was pushed before), the listing starts with the other re-checks.

@@ -36,6 +36,8 @@ export interface MountOptions {
   onInterrupt: () => void;
   /** The header is already on screen (src/app/boot.ts): the transcript starts without it. */
   headerShown?: boolean;
+  /** Explanations on at first (teaching lines under finished steps); e toggles. */
+  explain?: boolean;
 }
 
 const HIDE_CURSOR = '\u001B[?25l';
@@ -63,7 +65,7 @@ export function mountInk(o: MountOptions): InkUi {
   // every line of the live area, and during a push Docker's per-layer lines would otherwise cost a
   // frame each, CPU that gcloud's processes need on a small machine.
   const instance: Instance = render(
-    <App store={store} debug={o.debug} renderSummary={o.renderSummary} onInterrupt={o.onInterrupt} />,
+    <App store={store} debug={o.debug} renderSummary={o.renderSummary} onInterrupt={o.onInterrupt} explain={o.explain} />,
     { stdout: o.stdout, stdin: o.stdin, stderr: o.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
   );
   let handedOver = false;

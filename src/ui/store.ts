@@ -38,7 +38,8 @@ export interface LivePanel {
 export type Entry =
   | { key: string; kind: 'header'; dryRun: boolean }
   | { key: string; kind: 'notice'; text: string }
-  | { key: string; kind: 'step'; step: UiStep; items: StepItem[]; warnings: string[] }
+  /** commands: the guide's commands for the step, with the user's values (shown under it the first time). */
+  | { key: string; kind: 'step'; step: UiStep; items: StepItem[]; warnings: string[]; commands?: string[] }
   | { key: string; kind: 'question'; stepTitle?: string; index?: number; total?: number; message: string }
   | { key: string; kind: 'error'; stepTitle?: string; error: AnyWizardError }
   | { key: string; kind: 'plan'; steps: PlannedStep[]; dryRun: boolean }
@@ -56,6 +57,8 @@ export interface UiState {
   finished: boolean;
   /** 'starting' until the runner says run-start (first frame is drawn before any slow work). */
   phase: 'starting' | 'running' | 'finished';
+  /** A resumed run: the transcript stays compact (no teaching under the steps). */
+  compact?: boolean;
 }
 
 export const LIVE_LINES = 5;
@@ -161,12 +164,18 @@ function patchStep(steps: UiStep[], id: StepId, patch: Partial<UiStep>): UiStep[
 }
 
 /** A step has ended: its line, with what its live panel gathered, joins the transcript; then `after`'s entries (keyed after it). */
-function endStep(s: UiState, id: StepId, patch: Partial<UiStep>, after: (step: UiStep) => Entry[] = () => []): UiState {
+function endStep(s: UiState, id: StepId, patch: Partial<UiStep>, after: (step: UiStep) => Entry[] = () => [], commands?: string[]): UiState {
   const steps = patchStep(s.steps, id, patch);
   const step = steps.find((x) => x.id === id)!;
   const live = s.live?.id === id ? s.live : null;
-  const line: Entry = { key: key('step'), kind: 'step', step, items: live?.items ?? [], warnings: live?.warnings ?? [] };
+  const line: Entry = { key: key('step'), kind: 'step', step, items: live?.items ?? [], warnings: live?.warnings ?? [], ...(commands ? { commands } : {}) };
   return { ...s, steps, live: null, entries: [...s.entries, line, ...after(step)] };
+}
+
+/** A step's commands, unless the plan on screen showed them already (written just above, with the same values). */
+function notInPlan(entries: Entry[], id: StepId, commands: string[] | undefined): string[] | undefined {
+  const planned = entries.some((en) => en.kind === 'plan' && en.steps.some((p) => p.id === id && p.commands.length));
+  return planned ? undefined : commands;
 }
 
 export function reduce(s: UiState, e: RunEvent): UiState {
@@ -181,7 +190,7 @@ export function reduce(s: UiState, e: RunEvent): UiState {
       };
     }
     case 'resume':
-      return { ...s, steps: s.steps.map((x) => (e.done.includes(x.id) ? { ...x, doneEarlier: true } : x)) };
+      return { ...s, compact: s.compact || e.done.length > 0, steps: s.steps.map((x) => (e.done.includes(x.id) ? { ...x, doneEarlier: true } : x)) };
     case 'notice':
       return { ...s, entries: [...s.entries, { key: key('notice'), kind: 'notice', text: e.text }] };
     case 'step-start':
@@ -231,13 +240,16 @@ export function reduce(s: UiState, e: RunEvent): UiState {
     case 'step-prompt-end':
       return { ...s, prompting: null };
     case 'step-done':
-      return endStep(s, e.id, { status: 'done', summary: e.summary, rechecked: e.skipped });
+      return endStep(s, e.id, { status: 'done', summary: e.summary, rechecked: e.skipped }, undefined, notInPlan(s.entries, e.id, e.commands));
     case 'step-undone':
       return { ...s, steps: patchStep(s.steps, e.id, { status: 'pending', doneEarlier: false, recheck: false }), live: s.live?.id === e.id ? null : s.live };
     case 'step-failed':
       return endStep(s, e.id, { status: 'failed' }, (step) => [{ key: key('err'), kind: 'error', stepTitle: step.title, error: e.error }]);
-    case 'plan':
-      return { ...s, entries: [...s.entries, { key: key('plan'), kind: 'plan', steps: e.steps, dryRun: e.dryRun }] };
+    case 'plan': {
+      // Steps finished on screen already (the tool checks) are not planned again.
+      const steps = e.steps.filter((p) => s.steps.find((x) => x.id === p.id)?.status !== 'done');
+      return { ...s, entries: [...s.entries, { key: key('plan'), kind: 'plan', steps, dryRun: e.dryRun }] };
+    }
     case 'run-done':
       return {
         ...s,

@@ -62,7 +62,7 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
     const cli = runCli([], { cwd: dir, env });
     let afterConfirm = 0;
     try {
-      await cli.waitFor('Which Google Cloud project should hold the repository?', 60_000);
+      await cli.waitFor('Project for the repository', 60_000);
       cli.type(KEY.DOWN); // "Another project…"
       cli.type(KEY.ENTER);
       await cli.waitFor('Pick a project (type to filter)');
@@ -72,7 +72,7 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       await cli.settled(); // the filter runs asynchronously; Enter is ignored until it is done
       cli.type(KEY.ENTER);
 
-      await cli.waitFor(/Region for the repository/, 60_000);
+      await cli.waitFor(/Region \(type to filter\)/, 60_000);
       await cli.waitFor(/❯ southamerica-east1/); // the guide's region is offered first
       cli.type(KEY.ENTER);
 
@@ -80,10 +80,10 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       await cli.waitFor(REPO); // derived from the project, as the guide names it
       cli.type(KEY.ENTER);
 
-      await cli.waitFor(/Image name inside the repository/, 60_000);
+      await cli.waitFor(/Image name/, 60_000);
       cli.type(KEY.ENTER);
 
-      await cli.waitFor(/What should the first push contain\?/, 60_000);
+      await cli.waitFor(/What to push first/, 60_000);
       await cli.waitFor(/❯ A tiny verification image/); // no Dockerfile yet: the default
       cli.type(KEY.ENTER);
 
@@ -97,7 +97,8 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       // Everything is asked: one plan, one confirmation. Nothing has changed yet.
       await cli.waitFor(/The plan: what will change/, 60_000);
       await cli.waitFor(/Go ahead with this plan\?/, 60_000);
-      const plan = stripAnsi(cli.output);
+      // A long command is shown over several rows, each but the last ending in a shell continuation.
+      const plan = stripAnsi(cli.output).replace(/ \\\n\s+/g, ' ');
       expect(plan).toContain(`gcloud artifacts repositories create ${REPO} --repository-format=docker --location=${LOCATION} --project=${PROJECT}`);
       expect(plan).toContain(`gcloud auth configure-docker ${HOST}`);
       expect(plan).toMatch(new RegExp(`creates the Docker repository ${REPO} in ${LOCATION}`));

@@ -83,11 +83,11 @@ describe('chapter 02 over fakes', () => {
 describe('chapter 02 over fakes, interactive newcomer', () => {
   it('asks, in order: project, region, repository ID, image name, what to push, the cleanup policy; defaults accepted', async () => {
     const answers: PromptAnswer[] = [
-      { select: /Which Google Cloud project/, answer: (q: { default?: unknown }) => q.default },
-      { search: /Region for the repository/, answer: (q: { default?: unknown }) => q.default },
+      { select: /Project for the repository/, answer: (q: { default?: unknown }) => q.default },
+      { search: /^Region/, answer: (q: { default?: unknown }) => q.default },
       { input: /Repository ID/, answer: '' },
       { input: /Image name/, answer: '' },
-      { select: /first push contain/, answer: 'sample' },
+      { select: /What to push first/, answer: 'sample' },
       { select: /Add a cleanup policy to mycoolproject-repo/, answer: (q: { default?: unknown }) => q.default },
     ];
     const w = fakeWorld({ calls: [...calls, ...acceptCleanup], ordered: false, answers, interactive: true });

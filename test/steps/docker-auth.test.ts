@@ -43,7 +43,7 @@ const cases: Case[] = [
       },
       ...helperFound,
     ],
-    want: { state: { dockerConfigBackup: '/home/u/.docker/config.json.registry-setup.bak', dockerEntryAdded: true }, summary: /Docker uses gcloud for southamerica-east1-docker.pkg.dev .*updated/ },
+    want: { state: { dockerConfigBackup: '/home/u/.docker/config.json.registry-setup.bak', dockerEntryAdded: true }, summary: /^gcloud for southamerica-east1-docker.pkg.dev \(Docker config updated, backed up first\)$/ },
     items: /as gcloud auth configure-docker does[\s\S]*credsStore "desktop".*credHelpers entry, which wins/,
   },
   {
@@ -54,7 +54,7 @@ const cases: Case[] = [
   {
     case: 'already configured: nothing written',
     calls: [{ call: 'dockerConfig.read', result: { credHelpers: { [HOST]: 'gcloud' } } }, ...helperFound],
-    want: { state: {}, summary: /already used gcloud/ },
+    want: { state: {}, summary: /already set/ },
   },
   {
     case: 'another helper for this host is replaced with a warning (not recorded as ours to remove)',

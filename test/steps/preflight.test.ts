@@ -118,7 +118,7 @@ describe('preflight', () => {
       if (c.fix) expect(e.fix.join('\n')).toMatch(c.fix);
     } else {
       const out = await p;
-      expect(out.summary).toMatch(/tools ready/);
+      expect(out.summary).toMatch(/^ready/);
       expect(out.commands?.length).toBeGreaterThan(0);
     }
     const final = w.report.finalItems();

@@ -29,7 +29,7 @@ type Case = {
 };
 
 const cases: Case[] = [
-  { case: 'valid --project, API usable', flags: { project: P }, calls: [locs()], want: { project: P, summary: /^project mycoolproject-prod$/, commands: [] } },
+  { case: 'valid --project, API usable', flags: { project: P }, calls: [locs()], want: { project: P, summary: /^mycoolproject-prod$/, commands: [] } },
   { case: 'domain-scoped --project', flags: { project: 'example.com:shop-app' }, calls: [locs('example.com:shop-app')], want: { project: 'example.com:shop-app' } },
   { case: 'invalid --project is rejected before any call', flags: { project: 'My_Project' }, calls: [], error: { cls: UserError, message: /--project .*6 to 30 characters/, flag: '--project' } },
   { case: 'non-interactive uses gcloud default', calls: [cfg(), locs()], want: { project: P } },
@@ -54,7 +54,7 @@ const cases: Case[] = [
     case: 'interactive: confirm gcloud default',
     interactive: true,
     calls: [cfg(), locs()],
-    answers: [{ select: /Which Google Cloud project/, answer: P }],
+    answers: [{ select: /Project for the repository/, answer: P }],
     want: { project: P },
   },
   {
@@ -66,7 +66,7 @@ const cases: Case[] = [
       locs('proj-123'),
     ],
     answers: [
-      { select: /Which Google Cloud project/, answer: '\u0000pick-another' },
+      { select: /Project for the repository/, answer: '\u0000pick-another' },
       { search: /Pick a project/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices).toHaveLength(301); return 'proj-123'; } },
     ],
     want: { project: 'proj-123' },

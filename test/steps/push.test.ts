@@ -128,7 +128,7 @@ const cases: Case[] = [
       ...tagAndPush('mycoolproject:latest'),
       verified(),
     ],
-    answers: [{ select: /first push contain/, answer: 'build' }, { confirm: /Cloud Run runs only linux\/amd64.*Rebuild/, answer: true }],
+    answers: [{ select: /What to push first/, answer: 'build' }, { confirm: /Cloud Run runs only linux\/amd64.*Rebuild/, answer: true }],
     want: { localImage: 'mycoolproject:latest' },
     commands: /^docker build --platform linux\/amd64 --no-cache -t mycoolproject:latest \./,
   },
@@ -460,7 +460,7 @@ const cases: Case[] = [
     ],
     answers: [
       { input: /Image name/, answer: '' },
-      { select: /first push contain/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices.map((c) => c.value)).toEqual(['build', 'local', 'sample']); return 'local'; } },
+      { select: /What to push first/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices.map((c) => c.value)).toEqual(['build', 'local', 'sample']); return 'local'; } },
       { search: /Local image/, answer: 'mycoolproject:dev' },
     ],
     want: { image: 'mycoolproject', source: { local: 'mycoolproject:dev' } },
@@ -478,8 +478,8 @@ const cases: Case[] = [
     ],
     answers: [
       { input: /Image name/, answer: 'mycoolproject' },
-      { select: /first push contain/, answer: 'local' },
-      { select: /first push contain/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices.map((c) => c.value)).toEqual(['sample']); return 'sample'; } },
+      { select: /What to push first/, answer: 'local' },
+      { select: /What to push first/, answer: (q: { choices: { value: unknown }[] }) => { expect(q.choices.map((c) => c.value)).toEqual(['sample']); return 'sample'; } },
     ],
     want: { source: 'sample' },
     warnings: /no tagged local images/,
@@ -500,7 +500,7 @@ describe('push step', () => {
       const out = await p;
       expect(out.state).toMatchObject(c.want!);
       if (c.commands) expect(out.commands!.join('\n')).toMatch(c.commands);
-      expect(out.summary).toMatch(/^pushed /);
+      expect(out.summary).toMatch(/^mycoolproject:latest( and :\w+)? \(sha256:/);
     }
     if (c.warnings) expect(w.report.warnings.join('\n')).toMatch(c.warnings);
     if (c.notes) expect(w.report.notes.map((n) => ('text' in n ? n.text : '')).join('\n')).toMatch(c.notes);

@@ -59,10 +59,10 @@ const cases: Case[] = [
     case: 'interactive: default first, user picks another',
     calls: [cfg({ runRegion: 'us-west1' })],
     answers: [{
-      search: /Region for the repository/,
-      answer: (q: { choices: { value: unknown; name: string }[]; default?: unknown }) => {
+      search: /^Region/,
+      answer: (q: { choices: { value: unknown; name: string; description?: string }[]; default?: unknown }) => {
         expect(q.choices[0].value).toBe('us-west1');
-        expect(q.choices[0].name).toMatch(/run\/region/);
+        expect(q.choices[0].description).toMatch(/run\/region/);
         expect(q.default).toBe('us-west1');
         expect(q.choices).toHaveLength(LOCS.length);
         return 'europe-west3';
@@ -76,7 +76,7 @@ const cases: Case[] = [
     state: { project: P, enableApi: true },
     calls: [cfg(), { call: 'api.listLocations', args: [P], result: LOCS }],
     answers: [{
-      input: /Region for the repository/,
+      input: /^Region/,
       answer: (q: { default?: string }) => {
         expect(q.default).toBe('southamerica-east1');
         return '';
@@ -100,31 +100,32 @@ describe('region step', () => {
     } else {
       const out = await p;
       expect(out.state.location).toBe(c.want);
-      expect(out.summary).toBe(`region ${c.want}`);
+      expect(out.summary).toBe(c.want);
     }
     w.assertDone();
   });
 
   // The question as asked: which choice comes first and is highlighted, what the names say, which one is the time zone's.
-  const berlin = 'europe-west3  (suggested: nearest to your time zone Europe/Berlin)';
+  const berlin = 'europe-west3  (suggested)';
   it.each([
-    { case: 'TZ=Europe/Berlin: its nearest region highlighted, with the reason', timeZone: 'Europe/Berlin', config: {}, first: ['europe-west3'], names: { 'europe-west3': berlin, 'southamerica-east1': 'southamerica-east1' }, suggested: 'europe-west3' },
+    { case: 'TZ=Europe/Berlin: its nearest region highlighted, with the reason', timeZone: 'Europe/Berlin', config: {}, first: ['europe-west3'], why: /nearest region to your time zone, Europe\/Berlin/, names: { 'europe-west3': berlin, 'southamerica-east1': 'southamerica-east1' }, suggested: 'europe-west3' },
     {
       case: "gcloud's artifacts/location beats the time zone, which is still marked, second",
       timeZone: 'Europe/Berlin',
       config: { artifactsLocation: 'us-central1' },
       first: ['us-central1', 'europe-west3'],
-      names: { 'us-central1': "us-central1  (default: gcloud's artifacts/location)", 'europe-west3': berlin },
+      why: /gcloud's artifacts\/location/,
+      names: { 'us-central1': 'us-central1  (default)', 'europe-west3': berlin },
       suggested: 'europe-west3',
     },
-    { case: "gcloud's run/region beats the time zone", timeZone: 'Europe/Berlin', config: { runRegion: 'us-west1' }, first: ['us-west1', 'europe-west3'], names: { 'us-west1': "us-west1  (default: gcloud's run/region (where your Cloud Run services go))" }, suggested: 'europe-west3' },
-    { case: "the time zone's region is the guide's: the reason is the time zone", timeZone: 'America/Sao_Paulo', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': 'southamerica-east1  (suggested: nearest to your time zone America/Sao_Paulo)' }, suggested: 'southamerica-east1' },
-    { case: "TZ=UTC: no suggestion, the guide's region", timeZone: 'UTC', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
-    { case: "time zone unknown: the guide's region", config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
-    { case: "Asia/Tokyo, whose region the API does not list: the guide's region", timeZone: 'Asia/Tokyo', config: {}, first: ['southamerica-east1'], names: { 'southamerica-east1': "southamerica-east1  (default: the guide's region)" } },
-    { case: 'multi-regions marked, as the default too', config: { artifactsLocation: 'us' }, first: ['us'], names: { us: "us  (multi-region; default: gcloud's artifacts/location)", 'us-west1': 'us-west1' } },
-  ] as { case: string; timeZone?: string; config: object; first: string[]; names: Record<string, string>; suggested?: string }[])('question: $case', async (c) => {
-    const w = fakeWorld({ calls: [cfg(c.config)], answers: [{ search: /Region for the repository/, answer: (q: { default?: unknown }) => q.default }], timeZone: c.timeZone });
+    { case: "gcloud's run/region beats the time zone", timeZone: 'Europe/Berlin', config: { runRegion: 'us-west1' }, first: ['us-west1', 'europe-west3'], why: /gcloud's run\/region, where your Cloud Run services go/, names: { 'us-west1': 'us-west1  (default)' }, suggested: 'europe-west3' },
+    { case: "the time zone's region is the guide's: the reason is the time zone", timeZone: 'America/Sao_Paulo', config: {}, first: ['southamerica-east1'], why: /time zone, America\/Sao_Paulo/, names: { 'southamerica-east1': 'southamerica-east1  (suggested)' }, suggested: 'southamerica-east1' },
+    { case: "TZ=UTC: no suggestion, the guide's region", timeZone: 'UTC', config: {}, first: ['southamerica-east1'], why: /The guide's region/, names: { 'southamerica-east1': 'southamerica-east1  (default)' } },
+    { case: "time zone unknown: the guide's region", config: {}, first: ['southamerica-east1'], why: /The guide's region/, names: { 'southamerica-east1': 'southamerica-east1  (default)' } },
+    { case: "Asia/Tokyo, whose region the API does not list: the guide's region", timeZone: 'Asia/Tokyo', config: {}, first: ['southamerica-east1'], why: /The guide's region/, names: { 'southamerica-east1': 'southamerica-east1  (default)' } },
+    { case: 'multi-regions marked, as the default too', config: { artifactsLocation: 'us' }, first: ['us'], why: /artifacts\/location.*single region/, names: { us: 'us  (multi-region, default)', 'us-west1': 'us-west1' } },
+  ] as { case: string; timeZone?: string; config: object; first: string[]; why: RegExp; names: Record<string, string>; suggested?: string }[])('question: $case', async (c) => {
+    const w = fakeWorld({ calls: [cfg(c.config)], answers: [{ search: /^Region/, answer: (q: { default?: unknown }) => q.default }], timeZone: c.timeZone });
     const out = await runStep(region, w.ctx({}, base), w.env);
     w.assertDone();
     const [q] = w.prompter.asked;
@@ -137,6 +138,8 @@ describe('region step', () => {
     expect(out.state.location).toBe(c.first[0]);
     const names = Object.fromEntries(q.choices!.map((ch) => [ch.value, ch.name]));
     for (const [v, name] of Object.entries(c.names)) expect(names[v]).toBe(name);
+    // The reason is the highlighted choice's description (its own line under the list), not its name.
+    expect(q.choices![0]!.description).toMatch(c.why);
     expect(q.choices!.filter((ch) => /suggested/.test(ch.name)).map((ch) => ch.value)).toEqual(c.suggested ? [c.suggested] : []);
   });
 

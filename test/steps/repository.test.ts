@@ -34,12 +34,12 @@ const cases: Case[] = [
   {
     case: 'derived default, not found → created',
     calls: [get('mycoolproject-repo', null), create('mycoolproject-repo')],
-    want: { repository: 'mycoolproject-repo', repositoryName: NAME('mycoolproject-repo'), registryHost: 'southamerica-east1-docker.pkg.dev', createdRepository: true, immutableTags: false, summary: /^created mycoolproject-repo in southamerica-east1$/, commands: [CREATE_CMD] },
+    want: { repository: 'mycoolproject-repo', repositoryName: NAME('mycoolproject-repo'), registryHost: 'southamerica-east1-docker.pkg.dev', createdRepository: true, immutableTags: false, summary: /^mycoolproject-repo created in southamerica-east1$/, commands: [CREATE_CMD] },
   },
   {
     case: 'existing DOCKER repo is reused (nothing created)',
     calls: [get('mycoolproject-repo', repo('mycoolproject-repo', { immutableTags: true }))],
-    want: { repository: 'mycoolproject-repo', createdRepository: false, immutableTags: true, summary: /reusing the existing Docker repository/ },
+    want: { repository: 'mycoolproject-repo', createdRepository: false, immutableTags: true, summary: /^mycoolproject-repo in southamerica-east1 \(already there: reused\)$/ },
   },
   {
     case: '--repository flag used as is',

@@ -66,20 +66,19 @@ describe('summary step', () => {
       case: 'what the repository holds is listed once and set against the free storage',
       listed: { result: [img(D, ['latest', 'a3f9c12'], 528), img('sha256:' + 'e'.repeat(64), ['old'], 245_000_000)] },
       storage: { images: 2, bytes: 245_000_528 },
-      summary: /2 tags pushed, sha256:ccc.*, 245\.0 MB stored$/,
+      summary: /^2 tags pushed, 245\.0 MB stored$/,
       fact: /^Right now mycoolproject-repo holds 2 images, about 245\.0 MB in all: 49% of the 0\.5 GB free each month/,
     },
     {
       case: 'a listing that fails never fails the summary: no storage line',
       listed: { throws: new Error('503') },
       storage: undefined,
-      summary: /2 tags pushed, sha256:ccc[^,]*$/,
+      summary: /^2 tags pushed$/,
       fact: /^Storage: the first 0\.5 GB/,
     },
   ])('$case', async ({ listed, storage, summary: want, fact }) => {
     const w = fakeWorld({ calls: [{ call: 'api.listDockerImages', args: [full.repositoryName], ...listed }] });
     const out = await runStep(summary, w.ctx({}, full), w.env, new AbortController().signal);
-    expect(out.summary).toMatch(/^registry southamerica-east1-docker.pkg.dev\/mycoolproject-prod\/mycoolproject-repo, /);
     expect(out.summary).toMatch(want);
     expect(out.state).toEqual(storage ? { storage } : {});
     expect(renderSummary({ ...full, ...out.state }, {}).costFacts[0]).toMatch(fact);

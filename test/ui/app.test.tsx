@@ -8,6 +8,7 @@ import type { StepId } from '../../src/steps/types.js';
 import { BugError, ExternalError, UserError } from '../../src/errors.js';
 import type { RenderSummary } from '../../src/output/format.js';
 import { KEY_E, CTRL_C, plain, waitFor, waitForFrame } from './helpers.js';
+import { labelOf } from '../../src/ui/lines.js';
 
 const STEPS: StepInfo[] = [
   { id: 'preflight', title: 'Preflight', explain: 'Checks that gcloud and Docker are ready before anything changes.' },
@@ -16,9 +17,9 @@ const STEPS: StepInfo[] = [
   { id: 'repository', title: 'Repository', explain: 'Creates the Docker repository that will hold your images.' },
 ];
 
-function setup(opts: { debug?: boolean; renderSummary?: RenderSummary; onInterrupt?: () => void } = {}) {
+function setup(opts: { debug?: boolean; renderSummary?: RenderSummary; onInterrupt?: () => void; explain?: boolean } = {}) {
   const store = new UiStore(STEPS);
-  const r = render(<App store={store} debug={opts.debug} renderSummary={opts.renderSummary} onInterrupt={opts.onInterrupt} />);
+  const r = render(<App store={store} debug={opts.debug} renderSummary={opts.renderSummary} onInterrupt={opts.onInterrupt} explain={opts.explain} />);
   const send = (...events: RunEvent[]) => events.forEach((e) => store.dispatch(e));
   return { store, ...r, send, frame: () => plain(r.lastFrame()) };
 }
@@ -48,7 +49,7 @@ describe('<App>', () => {
     const t = setup();
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0));
     t.send({ type: 'step-done', id: 'preflight', summary: 'all checks passed', skipped: false }, start('project', 1));
-    const f = await waitForFrame(t.lastFrame, '✓ Preflight all checks passed', 'Project', 'step 2 of 4');
+    const f = await waitForFrame(t.lastFrame, /✓ Tools {2,}all checks passed/, 'Project', 'step 2 of 4');
     expect(f).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Project/);
     expect(f).toContain('· Region');
     expect(f).toContain('· Repository');
@@ -81,7 +82,7 @@ describe('<App>', () => {
     let f = await waitForFrame(t.lastFrame, '✓ gcloud 502.0.0', '✗ docker daemon permission denied', '→ add yourself to the docker group', '! not a git repository');
     expect(f.indexOf('gcloud')).toBeLessThan(f.indexOf('docker daemon'));
     t.send({ type: 'step-done', id: 'preflight', summary: 'ready, 1 warning', skipped: false });
-    f = await waitForFrame(t.lastFrame, '✓ Preflight ready, 1 warning');
+    f = await waitForFrame(t.lastFrame, /✓ Tools {2,}ready, 1 warning/);
     expect(f).toContain('✓ gcloud 502.0.0');
     expect(f).toContain('! not a git repository');
   });
@@ -137,7 +138,7 @@ describe('<App>', () => {
     t.send({ type: 'step-failed', id: 'repository', error: err }, { type: 'run-failed', state: {}, error: err, stepId: 'repository' });
     const f = await waitForFrame(
       t.lastFrame,
-      'Repository failed',
+      /✗ Repository {2,}failed/,
       'configure Docker auth: exit status 1',
       'What to do:',
       '- Run `gcloud auth login`',
@@ -158,13 +159,13 @@ describe('<App>', () => {
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('project', 1));
     t.send({ type: 'step-failed', id: 'project', error: bug });
     const f = await waitForFrame(t.lastFrame, 'undefined is not a function', 'This is a bug in registry-setup', 'Stack (--debug):', 'at thing (/x/y.ts:1:2)');
-    expect(f).toContain('Project failed');
+    expect(f).toMatch(/✗ Project {2,}failed/);
 
     cleanup();
     const u = setup();
     u.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0));
     u.send({ type: 'step-failed', id: 'preflight', error: new UserError('Docker is not running', ['Start Docker Desktop', 'or: sudo systemctl start docker']) });
-    await waitForFrame(u.lastFrame, 'Preflight failed', 'Docker is not running', '- Start Docker Desktop', '- or: sudo systemctl start docker');
+    await waitForFrame(u.lastFrame, /✗ Tools {2,}failed/, 'Docker is not running', '- Start Docker Desktop', '- or: sudo systemctl start docker');
   });
 
   it('summary: registry, images, digest, the script, cost facts, next', async () => {
@@ -216,7 +217,7 @@ describe('<App>', () => {
     t.send({ type: 'step-done', id: 'preflight', summary: 'ok', skipped: true }, start('project', 1, true));
     await waitForFrame(t.lastFrame, 'done earlier, re-checking');
     t.send({ type: 'step-done', id: 'project', summary: 'demo-proj', skipped: true });
-    await waitForFrame(t.lastFrame, '✓ Project demo-proj (done earlier, re-checked)');
+    await waitForFrame(t.lastFrame, /✓ Project {2,}demo-proj \(done earlier, re-checked\)/);
   });
 
   it('a token in an error never reaches the screen', async () => {
@@ -239,9 +240,10 @@ describe('<App> failures and notices', () => {
     const id = STEPS[index].id;
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start(id, index));
     t.send({ type: 'step-failed', id, error: error as never }, { type: 'run-failed', state: {}, error: error as never, stepId: id });
-    const f = await waitForFrame(t.lastFrame, `✗ ${STEPS[index].title} failed`, error.message.slice(0, 30), 'Your progress is saved');
+    const label = labelOf(id, STEPS[index].title);
+    const f = await waitForFrame(t.lastFrame, new RegExp(`✗ ${label} +failed`), error.message.slice(0, 30), 'Your progress is saved');
     expect(f.match(/✗/g)).toHaveLength(1);
-    expect(f.split('\n').filter((l) => l.includes(STEPS[index].title))).toHaveLength(1);
+    expect(f.split('\n').filter((l) => l.includes(label))).toHaveLength(1);
   });
 
   it('a failure before any step has its own heading, once', async () => {
@@ -257,7 +259,7 @@ describe('<App> failures and notices', () => {
     const t = setup();
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0), { type: 'step-done', id: 'preflight', summary: 'ok', skipped: false });
     t.send({ type: 'run-failed', state: {}, error: new UserError('another registry-setup is already working on p/l/r (pid 7, started x)') });
-    const f = await waitForFrame(t.lastFrame, '✓ Preflight ok', '✗ Failed', 'Your progress so far is saved');
+    const f = await waitForFrame(t.lastFrame, /✓ Tools {2,}ok/, '✗ Failed', 'Your progress so far is saved');
     expect(f.match(/✗/g)).toHaveLength(1);
   });
 
@@ -318,7 +320,7 @@ describe('retry notes from a step, through the runner, in the panel and in plain
     expect(f).not.toContain('attempt 2 of 5');
     next();
     expect((await done).status).toBe('done');
-    const end = await waitForFrame(r.lastFrame, '✓ Preflight created');
+    const end = await waitForFrame(r.lastFrame, /✓ Tools {2,}created/);
     expect(end).not.toContain('retrying');
     expect(lines).toContain('  ! retrying in 2 s, attempt 2 of 5');
     expect(lines).toContain('  ! retrying in 4 s, attempt 3 of 5');
@@ -354,5 +356,38 @@ describe('<App>: the plan before anything changes', () => {
     const f = await waitForFrame(t.lastFrame, ...shows);
     const plan = f.slice(f.indexOf('The plan'), f.indexOf('· Preflight')); // the step list follows
     for (const h of hides) expect(plan).not.toContain(h);
+  });
+});
+
+describe('<App>: teaching under a finished step', () => {
+  const CMD = 'gcloud artifacts repositories create demo-repo --repository-format=docker --location=southamerica-east1 --project=demo-proj';
+  const TAUGHT = /A private, Docker-format shelf/;
+  const done = (skipped = false): RunEvent => ({ type: 'step-done', id: 'repository', summary: 'demo-repo created in southamerica-east1', skipped, commands: [CMD] });
+  it.each([
+    { case: 'a first run: what and why, and the command with its values', explain: true, before: [] as RunEvent[], keyE: false, skipped: false, taught: true },
+    { case: 'answers given as flags: compact', explain: false, before: [], keyE: false, skipped: false, taught: false },
+    { case: 'answers given as flags, then e: teaching from then on', explain: false, before: [], keyE: true, skipped: false, taught: true },
+    { case: 'a resumed run: compact', explain: true, before: [{ type: 'resume', done: ['project'], savedKey: 'k', complete: false } as RunEvent], keyE: false, skipped: false, taught: false },
+    { case: 'a step re-checked, not run: nothing to teach', explain: true, before: [], keyE: false, skipped: true, taught: false },
+  ])('$case', async (c) => {
+    const t = setup({ explain: c.explain });
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, ...c.before, start('repository', 3));
+    await waitForFrame(t.lastFrame, 'step 4 of 4');
+    if (c.keyE) {
+      t.stdin.write(KEY_E);
+      await waitForFrame(t.lastFrame, 'e: hide');
+    }
+    t.send(done(c.skipped), { type: 'run-done', state: {}, commandsByStep: {}, dryRun: false });
+    const f = await waitForFrame(t.lastFrame, /✓ Repository {2,}demo-repo created/);
+    expect(TAUGHT.test(f)).toBe(c.taught);
+    expect(f.includes('$ gcloud artifacts repositories create demo-repo')).toBe(c.taught);
+  });
+
+  it('commands the plan showed are not repeated under the step', async () => {
+    const t = setup();
+    const plan: RunEvent = { type: 'plan', dryRun: false, steps: STEPS.map((s) => ({ ...s, changes: [], commands: s.id === 'repository' ? [CMD] : [] })) };
+    t.send({ type: 'run-start', steps: STEPS, dryRun: false }, plan, start('repository', 3), done(), { type: 'run-done', state: {}, commandsByStep: {}, dryRun: false });
+    const f = await waitForFrame(t.lastFrame, TAUGHT);
+    expect(f.match(/\$ gcloud artifacts repositories create demo-repo/g)).toHaveLength(1);
   });
 });

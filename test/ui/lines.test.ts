@@ -1,0 +1,90 @@
+// The transcript's layout (src/ui/lines.ts over src/output/fit.ts): every row fits the width it
+// is laid out for, long words are cut where they read best, commands stay readable shell.
+import { describe, expect, it } from 'vitest';
+import { hang, middle, truncate, widthOf, wrap, wrapCommand } from '../../src/output/fit.js';
+import { errorRows, itemRows, planRows, stepHeadRows, summaryRows, teachingRows, textRows, warningRows, type Row } from '../../src/ui/lines.js';
+import type { UiStep } from '../../src/ui/store.js';
+
+const text = (r: Row) => r.segs.map((s) => s.text).join('');
+const REF = 'southamerica-east1-docker.pkg.dev/mycoolproject-prod/mycoolproject-repo/mycoolproject';
+const PATH = '/home/someone/.docker/config.json.registry-setup.bak';
+const step = (over: Partial<UiStep>): UiStep => ({ id: 'push', title: 'Push the first image', explain: 'x', status: 'done', ...over });
+
+describe('fit', () => {
+  it.each([
+    { case: 'words', text: 'one two three four', cols: 9, want: ['one two', 'three', 'four'] },
+    { case: 'a path is cut after a slash', text: `see ${PATH}`, cols: 20, want: ['see', '/home/someone/', '.docker/config.json.', 'registry-setup.bak'] },
+    { case: 'wide characters count twice', text: '日本語 日本語', cols: 7, want: ['日本語', '日本語'] },
+    { case: 'empty text is one empty line', text: '', cols: 10, want: [''] },
+  ])('wrap: $case', ({ text: t, cols, want }) => {
+    expect(wrap(t, cols)).toEqual(want);
+  });
+
+  it.each([
+    { case: 'hanging indent', out: hang('aaaa bbbb cccc', 16, '✓ Ab  '), want: ['✓ Ab  aaaa bbbb', '      cccc'] },
+    { case: 'truncate with …', out: [truncate('abcdefghij', 6)], want: ['abcde…'] },
+    { case: 'truncate leaves a short line alone', out: [truncate('abc', 6)], want: ['abc'] },
+  ])('$case', ({ out, want }) => {
+    expect(out).toEqual(want);
+  });
+
+  it('middle: fits, keeps the head and the image:tag tail', () => {
+    const m = middle(`${REF}:latest`, 40);
+    expect(widthOf(m)).toBeLessThanOrEqual(40);
+    expect(m).toMatch(/^southamerica-east1.*…\/mycoolproject:latest$/);
+  });
+
+  it.each([
+    {
+      case: 'broken between words with shell continuations',
+      cmd: 'gcloud artifacts repositories create mycoolproject-repo --repository-format=docker --location=southamerica-east1 --project=mycoolproject-prod',
+      cols: 60,
+      want: ['$ gcloud artifacts repositories create mycoolproject-repo \\', '    --repository-format=docker \\', '    --location=southamerica-east1 \\', '    --project=mycoolproject-prod'],
+    },
+    { case: '$( ) is one word', cmd: 'docker push example/app:$(git rev-parse --short HEAD)', cols: 50, want: ['$ docker push \\', '    example/app:$(git rev-parse --short HEAD)'] },
+    { case: 'a short command stays one line', cmd: 'docker info', cols: 40, want: ['$ docker info'] },
+  ])('wrapCommand: $case', ({ cmd, cols, want }) => {
+    const lines = wrapCommand(cmd, cols, '$ ');
+    expect(lines).toEqual(want);
+    for (const l of lines) expect(widthOf(l), l).toBeLessThanOrEqual(cols);
+    // Read back as the shell would (continuations joined): the same command.
+    expect(lines.join('\n').replace(/ \\\n\s+/g, ' ').replace(/^\$ /, '')).toBe(cmd);
+  });
+});
+
+describe('transcript rows fit the terminal', () => {
+  const layouts: [string, (cols: number) => Row[]][] = [
+    ['a step line', (c) => stepHeadRows(step({ summary: `mycoolproject:latest and :a3f9c12 (sha256:${'f'.repeat(12)}…) ${REF}` }), c)],
+    ['a failed step line', (c) => stepHeadRows(step({ status: 'failed' }), c)],
+    ['a checklist item with a fix', (c) => itemRows({ label: 'backup', status: 'warn', detail: PATH, fix: `restore it: cp ${PATH} ~/.docker/config.json` }, c)],
+    ['a warning', (c) => warningRows(`${PATH} sent the host to the helper "desktop"; it will use "gcloud" from now on.`, c)],
+    ['teaching with commands', (c) => teachingRows('push', [`docker tag registry-setup-verify:latest ${REF}:latest`, `docker push ${REF}:latest`], c)],
+    ['an error panel', (c) => errorRows(['create repository: permission denied', 'What to do:', `  - Ask for roles/artifactregistry.admin on ${REF}`, '  | ERROR: (gcloud) PERMISSION_DENIED: the caller does not have permission'], c)],
+    ['a notice', (c) => textRows(`Saved progress: step Push the first image, project mycoolproject-prod, ${REF}.`, c, 'ℹ ')],
+    [
+      'a plan',
+      (c) => planRows([{ id: 'repository', title: 'Create the Docker repository', explain: 'x', doneEarlier: true, changes: [`creates ${REF}`], commands: [`gcloud artifacts repositories create r --location=southamerica-east1 --project=p`] }], false, c),
+    ],
+    ['a summary but its script', (c) => summaryRows({ registryUrl: REF, imageUris: [`${REF}:latest`], digest: `sha256:${'a'.repeat(64)}`, script: [`docker push ${REF}:latest`], costFacts: ['The first 0.5 GB stored each month is free.'], next: ['03 Cloud SQL'] }, c)],
+  ];
+  const cases = layouts.flatMap(([name, f]) => [30, 60, 80, 120].map((cols) => ({ name, f, cols })));
+  it.each(cases)('$name at $cols columns', ({ f, cols }) => {
+    const rows = f(cols);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows.filter((x) => !x.asIs)) expect(widthOf(text(r)), text(r)).toBeLessThanOrEqual(cols);
+  });
+
+  it('a step line: label and result aligned, the result wrapped under itself', () => {
+    const rows = stepHeadRows(step({ id: 'region', title: 'Choose the region', summary: 'southamerica-east1' }), 80).map(text);
+    expect(rows).toEqual(['✓ Region       southamerica-east1']);
+    const long = stepHeadRows(step({ id: 'docker-auth', summary: 'gcloud for southamerica-east1-docker.pkg.dev (Docker config updated, backed up first)' }), 60).map(text);
+    expect(long[0]).toMatch(/^✓ Docker auth  gcloud for/);
+    expect(long[1]).toMatch(/^ {15}\S/);
+  });
+
+  it('the summary keeps its script as it is (rows marked to print whole)', () => {
+    const script = [`docker push ${REF}:latest`];
+    const rows = summaryRows({ imageUris: [], script, costFacts: [], next: [] }, 30);
+    expect(rows.filter((r) => r.asIs).map(text)).toEqual(script);
+  });
+});
