@@ -184,7 +184,7 @@ const gapCases: GapCase[] = [
     interactive: true,
     answers: [{ confirm: /^Not logged in to gcloud\. Run gcloud auth login\?$/, answer: true }],
     asked: [/Run gcloud auth login\?$/],
-    outcome: { summary: /tools ready/ },
+    outcome: { summary: /^ready/ },
     items: { [LABELS.account]: 'ok' },
   },
   {
@@ -233,7 +233,7 @@ const gapCases: GapCase[] = [
       { input: /^Docker still does not answer: start it, then press Enter$/, answer: '' },
     ],
     asked: [/Docker is not running/, /Docker still does not answer/],
-    outcome: { summary: /tools ready/ },
+    outcome: { summary: /^ready/ },
     items: { [LABELS.docker]: 'ok' },
   },
   {
@@ -242,7 +242,7 @@ const gapCases: GapCase[] = [
     interactive: true,
     answers: [{ input: /^Docker does not answer: start it, then press Enter$/, answer: '' }],
     asked: [/Docker does not answer/],
-    outcome: { summary: /tools ready/ },
+    outcome: { summary: /^ready/ },
   },
   {
     case: 'Docker stopped, and the user presses Escape at the question: stopped',
@@ -269,7 +269,7 @@ const gapCases: GapCase[] = [
       { input: /Docker is not running/, answer: '' },
     ],
     asked: [/Run gcloud auth login\?$/, /Docker is not running/],
-    outcome: { summary: /tools ready/ },
+    outcome: { summary: /^ready/ },
     items: { [LABELS.account]: 'ok', [LABELS.docker]: 'ok' },
   },
   {

@@ -100,7 +100,7 @@ const cases: Case[] = [
     interactive: true,
     calls: [cfg(), { call: 'gcloud.listProjects', result: [] }, locs('other-proj1')],
     answers: [
-      { select: /Which Google Cloud project/, answer: '\u0000pick-another' },
+      { select: /Project for the repository/, answer: '\u0000pick-another' },
       { input: /^Project ID$/, answer: 'other-proj1' },
     ],
     want: { project: 'other-proj1' },
