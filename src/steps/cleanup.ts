@@ -36,6 +36,9 @@ function flagChoice(flags: Flags): CleanupChoice | undefined {
 
 const policyWords = (keep: number) => `keep the ${keep} most recent versions of each image, delete untagged versions older than ${UNTAGGED_DAYS} days`;
 const addLater = (keep = DEFAULT_KEEP) => `registry-setup --cleanup keep=${keep}`;
+/** The policy as the step's result line says it (after the label "Cleanup"). */
+const inShort = (keep: number) => `keep ${keep} most recent, delete untagged after ${UNTAGGED_DAYS} days`;
+const KEPT_OWN = 'its own policies, left as they are';
 
 /** The repository's own policies, in words, for the question and the warning. */
 function listed(policies: readonly CleanupPolicy[]): string {
@@ -88,13 +91,13 @@ function today(images: DockerImage[] | undefined, keep: number, now: number): st
 }
 
 /** The repository has policies of its own: replace them? (default: no) */
-async function replaceThem(env: Env, repo: string, policies: readonly CleanupPolicy[], signal: AbortSignal): Promise<boolean> {
+async function replaceThem(env: Env, policies: readonly CleanupPolicy[], signal: AbortSignal): Promise<boolean> {
   const answer = await env.prompter.select<'keep' | 'replace'>(
     {
-      message: `${repo} already has cleanup policies: ${listed(policies)}. What should happen to them?`,
+      message: 'Its own cleanup policies',
       choices: [
-        { value: 'keep', name: 'Leave them as they are', description: 'registry-setup sets no policy of its own' },
-        { value: 'replace', name: 'Replace them with registry-setup\'s policy', description: `${policyWords(DEFAULT_KEEP)} (the number can be changed next)` },
+        { value: 'keep', name: 'Leave them as they are', description: `${listed(policies)}. registry-setup sets no policy of its own.`, short: 'left as they are' },
+        { value: 'replace', name: "Replace them with registry-setup's", description: `Ours: ${policyWords(DEFAULT_KEEP)} (the number can be changed next).`, short: 'replace them' },
       ],
       default: 'keep',
     },
@@ -103,37 +106,48 @@ async function replaceThem(env: Env, repo: string, policies: readonly CleanupPol
   return answer === 'replace';
 }
 
+/** What keeping `keep` versions means, today's preview included: a choice's dim line. */
+const whatItDoes = (keep: number, images: DockerImage[] | undefined, now: number) =>
+  `Keeps the ${keep} most recent versions of each image; untagged versions older than ${UNTAGGED_DAYS} days go. ${capital(today(images, keep, now))}.`;
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const noPolicy = { value: 'no' as const, name: 'No cleanup policy for now', description: `Add one later with ${addLater()}.`, short: 'none for now' };
+
 /** The offer, with what it would delete today: the number of versions to keep, or undefined for no. */
-async function offer(env: Env, repo: string, images: DockerImage[] | undefined, signal: AbortSignal): Promise<number | undefined> {
+async function offer(env: Env, images: DockerImage[] | undefined, signal: AbortSignal): Promise<number | undefined> {
   const now = env.clock.now();
   const choice = await env.prompter.select<'default' | 'other' | 'no'>(
     {
-      message: `Add a cleanup policy to ${repo}, so old versions do not pile up? With it, ${today(images, DEFAULT_KEEP, now)}.`,
+      message: 'Cleanup policy',
       choices: [
-        { value: 'default', name: `Yes: ${policyWords(DEFAULT_KEEP)}`, description: 'Google applies it about once a day; what a Keep rule keeps is never deleted' },
-        { value: 'other', name: 'Yes, but keep another number of recent versions' },
-        { value: 'no', name: 'No cleanup policy for now', description: `add one later with ${addLater()}` },
+        { value: 'default', name: `Keep the ${DEFAULT_KEEP} most recent versions`, description: whatItDoes(DEFAULT_KEEP, images, now), short: `keep ${DEFAULT_KEEP} recent versions` },
+        { value: 'other', name: 'Keep another number of versions', description: 'Asked next, with what it would delete today.', short: 'another number' },
+        noPolicy,
       ],
       default: 'default',
     },
     { signal },
   );
   if (choice !== 'other') return choice === 'default' ? DEFAULT_KEEP : undefined;
-  const keep = Number(
-    await env.prompter.input({ message: `How many of the most recent versions of each image should always be kept? (1 to ${MAX_KEEP})`, default: String(DEFAULT_KEEP), validate: validateKeep }, { signal }),
+  const keep = Number(await env.prompter.input({ message: `Versions to keep (1 to ${MAX_KEEP})`, default: String(DEFAULT_KEEP), validate: validateKeep }, { signal }));
+  const yes = await env.prompter.select<'yes' | 'no'>(
+    {
+      message: `Keep ${keep}: add this policy?`,
+      choices: [{ value: 'yes', name: 'Yes, add it', description: whatItDoes(keep, images, now), short: 'yes' }, noPolicy],
+      default: 'yes',
+    },
+    { signal },
   );
-  const yes = await env.prompter.confirm({ message: `Keeping the ${keep} most recent versions, ${today(images, keep, now)}. Add this cleanup policy?`, default: true }, { signal });
-  return yes ? keep : undefined;
+  return yes === 'yes' ? keep : undefined;
 }
 
 /** Nothing to set: the outcome says why, and how to add one later. */
 function skipped(ctx: StepContext, repo: string, choice: CleanupChoice | undefined): StepOutcome {
   if (choice === 'kept-existing') {
-    const n = ctx.state.cleanupPolicies?.length ?? 0;
-    ctx.report.item({ label: 'cleanup policies', status: 'ok', detail: `${repo} keeps its own ${n === 1 ? 'policy' : `${n} policies`}, unchanged` });
-    return { state: {}, summary: `left the cleanup policies of ${repo} as they are` };
+    const own = ctx.state.cleanupPolicies ?? [];
+    if (own.length) ctx.report.item({ label: `${repo} keeps`, status: 'ok', detail: listed(own) });
+    return { state: {}, summary: KEPT_OWN };
   }
-  return { state: {}, summary: `no cleanup policy set (add one later: ${addLater()})` };
+  return { state: {}, summary: `none set (add one later: ${addLater()})` };
 }
 
 /** Sets our policy; the repository's own policies stay unless the user chose to replace them. */
@@ -142,14 +156,12 @@ async function apply(ctx: StepContext, env: Env, choice: { keep: number; replace
   const name = need(ctx.state.repositoryName, 'the repository', 'cleanup');
   const repo = parseRepositoryName(name)?.repository ?? name;
   const current = await readPolicies(ctx, env, name, signal);
-  const detail = policyWords(choice.keep);
   if (ourKeep(current) === choice.keep) {
-    ctx.report.item({ label: 'cleanup policy', status: 'ok', detail: `already in place: ${detail}` });
-    return { state: { cleanupPolicies: current }, summary: `cleanup policy already in place on ${repo}` };
+    return { state: { cleanupPolicies: current }, summary: `${inShort(choice.keep)} (already in place)` };
   }
   if (foreignPolicies(current) && !choice.replace) {
     ctx.report.warn(leftAlone(repo, current, choice.keep, where({ flags: ctx.flags, state: ctx.state })));
-    return { state: { cleanup: 'kept-existing', cleanupPolicies: current }, summary: `left the cleanup policies of ${repo} as they are` };
+    return { state: { cleanup: 'kept-existing', cleanupPolicies: current }, summary: KEPT_OWN };
   }
   const images = await listImages(ctx, env, name, signal);
   ctx.report.activity(`setting the cleanup policy of ${repo} (${setCommand(where({ flags: ctx.flags, state: ctx.state }))})`);
@@ -160,9 +172,8 @@ async function apply(ctx: StepContext, env: Env, choice: { keep: number; replace
     alternative: 'Or go on without a cleanup policy: run registry-setup again with --cleanup none (everything done so far is kept).',
   };
   const updated = await withContext(`set the cleanup policy of ${repo}`, () => explained(env, denied, () => env.api.setCleanupPolicies(name, ourPolicies(choice.keep), callOpts(ctx, signal))));
-  ctx.report.item({ label: 'cleanup policy', status: 'ok', detail });
   if (images) ctx.report.item({ label: 'preview', status: 'ok', detail: today(images, choice.keep, env.clock.now()) });
-  return { state: { cleanupPolicies: updated.cleanupPolicies ?? ourPolicies(choice.keep) }, summary: `cleanup policy set on ${repo}: ${detail}` };
+  return { state: { cleanupPolicies: updated.cleanupPolicies ?? ourPolicies(choice.keep) }, summary: inShort(choice.keep) };
 }
 
 export const cleanup: Step = {
@@ -196,8 +207,8 @@ export const cleanup: Step = {
     const ours = ourKeep(policies);
     if (ours !== undefined) return { cleanup: { keep: ours }, ...seen }; // already there: nothing to ask
     if (!env.prompter.interactive) return { cleanup: 'not-asked', ...seen };
-    if (foreign && !(await replaceThem(env, repo, policies!, signal))) return { cleanup: 'kept-existing', ...seen };
-    const keep = await offer(env, repo, await imagesNow(ctx, env, signal), signal);
+    if (foreign && !(await replaceThem(env, policies!, signal))) return { cleanup: 'kept-existing', ...seen };
+    const keep = await offer(env, await imagesNow(ctx, env, signal), signal);
     return { cleanup: keep === undefined ? 'declined' : { keep, ...(foreign ? { replace: true } : {}) }, ...seen };
   },
 
@@ -237,11 +248,11 @@ export const cleanup: Step = {
     const flag = ctx.flags.cleanup;
     if (!name || !saved) return { done: false, why: 'no cleanup policy answer yet' };
     if (flag && flag !== 'none' && !(typeof saved === 'object' && saved.keep === flag.keep)) return { done: false, why: `--cleanup keep=${flag.keep} differs from the saved answer` };
-    if (typeof saved !== 'object' || flag === 'none') return { done: true, summary: 'no cleanup policy set by registry-setup' };
+    if (typeof saved !== 'object' || flag === 'none') return { done: true, summary: 'none set by registry-setup' };
     const repo = await env.api.getRepository(name, { signal });
     if (!repo) return { done: false, why: `${name} no longer exists` };
     return ourKeep(repo.cleanupPolicies) === saved.keep
-      ? { done: true, summary: `cleanup policy in place (${policyWords(saved.keep)})` }
+      ? { done: true, summary: inShort(saved.keep) }
       : { done: false, why: 'the cleanup policy is no longer in place' };
   }),
 };

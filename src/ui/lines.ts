@@ -63,11 +63,30 @@ export function warningRows(text: string, cols: number): Row[] {
   return rows(hang(text, Math.max(MIN_COLS, cols), '  ! ', 4), 'warn');
 }
 
+/**
+ * The commands with each here-document (a file the script writes: `cat > F <<'EOF'`, its lines,
+ * EOF) as one short line: the file itself is in the summary's script.
+ */
+function withoutHereDocs(commands: readonly string[]): string[] {
+  const out: string[] = [];
+  let end: string | undefined;
+  for (const l of commands) {
+    if (end !== undefined) {
+      if (l === end) end = undefined;
+      continue;
+    }
+    const doc = /^(.*?)\s*<<-?\s*'?(\w+)'?\s*$/.exec(l);
+    out.push(doc ? `${doc[1]} # its text: in the script at the end` : l);
+    end = doc?.[2];
+  }
+  return out;
+}
+
 /** What the step was for (our words) and the guide's commands with the user's values, under its line. */
 export function teachingRows(id: StepId, commands: readonly string[], cols: number): Row[] {
   const c = Math.max(MIN_COLS, cols);
   const out = rows(hang(TEACH[id] ?? '', c, '    '), 'dim');
-  const shown = commands.filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+  const shown = withoutHereDocs(commands).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
   // A long recipe (the verification image's) is in the summary's script; its last commands say enough.
   const last = shown.length > 4 ? shown.slice(-3) : shown;
   if (shown.length > last.length) out.push(row(`    … ${shown.length - last.length} more in the script at the end`, 'dim'));

@@ -88,7 +88,7 @@ describe('chapter 02 over fakes, interactive newcomer', () => {
       { input: /Repository ID/, answer: '' },
       { input: /Image name/, answer: '' },
       { select: /What to push first/, answer: 'sample' },
-      { select: /Add a cleanup policy to mycoolproject-repo/, answer: (q: { default?: unknown }) => q.default },
+      { select: /^Cleanup policy$/, answer: (q: { default?: unknown }) => q.default },
     ];
     const w = fakeWorld({ calls: [...calls, ...acceptCleanup], ordered: false, answers, interactive: true });
     let state: Partial<WizardState> = {};

@@ -57,14 +57,14 @@ const cases: Case[] = [
     case: '--cleanup none: nothing looked at, nothing set; the script shows how to add one, commented',
     flags: { yes: true, cleanup: 'none' },
     calls: [],
-    want: { cleanup: 'declined', summary: /^no cleanup policy set \(add one later: registry-setup --cleanup keep=10\)$/, commands: [expect.stringMatching(/^# no cleanup policy was set; to add one/) as unknown as string, "#   cat > cleanup-policy.json <<'EOF'", '#   [', expect.stringContaining('"keepCount":10') as unknown as string, expect.any(String) as unknown as string, '#   ]', '#   EOF', `#   ${SET_CMD}`] },
+    want: { cleanup: 'declined', summary: /^none set \(add one later: registry-setup --cleanup keep=10\)$/, commands: [expect.stringMatching(/^# no cleanup policy was set; to add one/) as unknown as string, "#   cat > cleanup-policy.json <<'EOF'", '#   [', expect.stringContaining('"keepCount":10') as unknown as string, expect.any(String) as unknown as string, '#   ]', '#   EOF', `#   ${SET_CMD}`] },
   },
   {
     case: '--yes without --cleanup, a repository still to be created: no policy, no call',
     flags: { yes: true },
     state: { project: P, location: L, repository: R, repositoryExists: false },
     calls: [],
-    want: { cleanup: 'not-asked', cleanupPolicies: [], summary: /^no cleanup policy set/ },
+    want: { cleanup: 'not-asked', cleanupPolicies: [], summary: /^none set/ },
   },
   {
     case: '--yes without --cleanup, an existing repository: its policies are read (for the summary), nothing set',
@@ -78,7 +78,7 @@ const cases: Case[] = [
     flags: { yes: true, cleanup: { keep: 5 } },
     state: existing,
     calls: [get(), get(), list(), set(5)],
-    want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), summary: /^cleanup policy set on mycoolproject-repo: keep the 5 most recent versions of each image, delete untagged versions older than 30 days$/, commands: ["cat > cleanup-policy.json <<'EOF'", '[', '  {"name":"keep-most-recent","action":{"type":"Keep"},"mostRecentVersions":{"keepCount":5}},', '  {"name":"delete-untagged-30d","action":{"type":"Delete"},"condition":{"tagState":"untagged","olderThan":"30d"}}', ']', 'EOF', SET_CMD] },
+    want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), summary: /^keep 5 most recent, delete untagged after 30 days$/, commands: ["cat > cleanup-policy.json <<'EOF'", '[', '  {"name":"keep-most-recent","action":{"type":"Keep"},"mostRecentVersions":{"keepCount":5}},', '  {"name":"delete-untagged-30d","action":{"type":"Delete"},"condition":{"tagState":"untagged","olderThan":"30d"}}', ']', 'EOF', SET_CMD] },
     items: /"preview".*today it would delete nothing \(2 versions in the repository\)/,
   },
   {
@@ -94,7 +94,7 @@ const cases: Case[] = [
     flags: { yes: true, cleanup: { keep: 5 } },
     state: existing,
     calls: [get(ourPolicies(5)), get(ourPolicies(5))],
-    want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), summary: /already in place/ },
+    want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), summary: /^keep 5 most recent, delete untagged after 30 days \(already in place\)$/ },
   },
   {
     case: 'our own policy with another count is updated (it is ours: no warning)',
@@ -108,7 +108,7 @@ const cases: Case[] = [
     flags: { yes: true, cleanup: { keep: 5 } },
     state: existing,
     calls: [get(FOREIGN)],
-    want: { cleanup: 'kept-existing', cleanupPolicies: FOREIGN, summary: /^left the cleanup policies of mycoolproject-repo as they are$/, commands: [
+    want: { cleanup: 'kept-existing', cleanupPolicies: FOREIGN, summary: /^its own policies, left as they are$/, commands: [
       `# ${R} keeps its own cleanup policies; to see them:`,
       `gcloud artifacts repositories list-cleanup-policies ${R} --location=${L} --project=${P}`,
       "# to replace them with registry-setup's policy instead (keep the 5 most recent versions of each image, delete untagged versions older than 30 days):",
@@ -141,7 +141,8 @@ const cases: Case[] = [
     case: 'interactive, the default accepted: the question shows what it would delete today',
     state: existing,
     calls: [get(), list(), get(), list(), set(10)],
-    answers: [{ select: /^Add a cleanup policy to mycoolproject-repo, so old versions do not pile up\? With it, today it would delete nothing \(2 versions in the repository\)\.$/, answer: 'default' }],
+    answers: [{ select: /^Cleanup policy$/, answer: 'default' }],
+    asked: /"description":"Keeps the 10 most recent versions of each image; untagged versions older than 30 days go\. Today it would delete nothing \(2 versions in the repository\)\.","short":"keep 10 recent versions"/,
     want: { cleanup: { keep: 10 }, cleanupPolicies: ourPolicies(10) },
   },
   {
@@ -149,10 +150,11 @@ const cases: Case[] = [
     state: existing,
     calls: [get(), list(), get(), list(), set(1)],
     answers: [
-      { select: /Add a cleanup policy/, answer: 'other' },
-      { input: /How many of the most recent versions/, answer: ['0', 'x', '1'] },
-      { confirm: /^Keeping the 1 most recent versions, today it would delete 1 untagged version older than 30 days, 1\.0 MB: app@222222222222 \(2023-10-05\)\. Add this cleanup policy\?$/, answer: true },
+      { select: /^Cleanup policy$/, answer: 'other' },
+      { input: /^Versions to keep \(1 to 1000\)$/, answer: ['0', 'x', '1'] },
+      { select: /^Keep 1: add this policy\?$/, answer: 'yes' },
     ],
+    asked: /"message":"Keep 1: add this policy\?".*Today it would delete 1 untagged version older than 30 days, 1\.0 MB: app@222222222222 \(2023-10-05\)\./,
     want: { cleanup: { keep: 1 } },
   },
   {
@@ -160,17 +162,17 @@ const cases: Case[] = [
     state: existing,
     calls: [get(), list()],
     answers: [
-      { select: /Add a cleanup policy/, answer: 'other' },
-      { input: /How many/, answer: '3' },
-      { confirm: /Add this cleanup policy\?/, answer: false },
+      { select: /^Cleanup policy$/, answer: 'other' },
+      { input: /Versions to keep/, answer: '3' },
+      { select: /add this policy\?/, answer: 'no' },
     ],
-    want: { cleanup: 'declined', summary: /^no cleanup policy set/ },
+    want: { cleanup: 'declined', summary: /^none set/ },
   },
   {
     case: 'interactive, no: declined',
     state: existing,
     calls: [get(), list()],
-    answers: [{ select: /Add a cleanup policy/, answer: 'no' }],
+    answers: [{ select: /^Cleanup policy$/, answer: 'no' }],
     want: { cleanup: 'declined' },
   },
   {
@@ -178,24 +180,25 @@ const cases: Case[] = [
     // (its name is known by the time the step executes)
     state: { project: P, location: L, repository: R, repositoryExists: false, repositoryName: RN },
     calls: [get(), list([]), set(10)],
-    answers: [{ select: /today it would delete nothing \(0 versions in the repository\)/, answer: 'default' }],
+    answers: [{ select: /^Cleanup policy$/, answer: 'default' }],
+    asked: /Today it would delete nothing \(0 versions in the repository\)/,
     want: { cleanup: { keep: 10 } },
   },
   {
     case: 'interactive, policies of its own, left as they are (the default): no offer',
     state: existing,
     calls: [get(FOREIGN)],
-    answers: [{ select: /already has cleanup policies: keep-prod: Keep tagged versions tagged prod\*\. What should happen to them\?/, answer: (q: { default?: unknown }) => q.default }],
+    answers: [{ select: /^Its own cleanup policies$/, answer: (q: { default?: unknown }) => q.default }],
+    asked: /"description":"keep-prod: Keep tagged versions tagged prod\*\. registry-setup sets no policy of its own\."/,
     want: { cleanup: 'kept-existing', cleanupPolicies: FOREIGN },
-    items: /keeps its own policy, unchanged/,
   },
   {
     case: 'interactive, policies of its own, replaced: then the offer; set over them',
     state: existing,
     calls: [get(FOREIGN), list(), get(FOREIGN), list(), set(10)],
     answers: [
-      { select: /already has cleanup policies/, answer: 'replace' },
-      { select: /Add a cleanup policy/, answer: 'default' },
+      { select: /^Its own cleanup policies$/, answer: 'replace' },
+      { select: /^Cleanup policy$/, answer: 'default' },
     ],
     want: { cleanup: { keep: 10, replace: true }, cleanupPolicies: ourPolicies(10) },
   },
@@ -261,6 +264,7 @@ describe('cleanup step', () => {
     if (c.warnings) expect(w.report.warnings.join('\n')).toMatch(c.warnings);
     else expect(w.report.warnings).toEqual([]);
     if (c.items) expect(JSON.stringify(w.report.items)).toMatch(c.items);
+    if (c.asked) expect(JSON.stringify(w.prompter.asked)).toMatch(c.asked);
     w.assertDone();
   });
 

@@ -82,6 +82,13 @@ describe('transcript rows fit the terminal', () => {
     expect(long[1]).toMatch(/^ {15}\S/);
   });
 
+  it("teaching: a here-document (the cleanup policy's file) is one line, its text left to the script", () => {
+    const set = 'gcloud artifacts repositories set-cleanup-policies r --location=l --project=p --policy=cleanup-policy.json --no-dry-run';
+    const cmds = ["cat > cleanup-policy.json <<'EOF'", '[', '  {"name":"keep-most-recent"}', ']', 'EOF', set];
+    const rows = teachingRows('cleanup', cmds, 200).map(text).filter((r) => r.trimStart().startsWith('$'));
+    expect(rows).toEqual(['    $ cat > cleanup-policy.json # its text: in the script at the end', `    $ ${set}`]);
+  });
+
   it('the summary keeps its script as it is (rows marked to print whole)', () => {
     const script = [`docker push ${REF}:latest`];
     const rows = summaryRows({ imageUris: [], script, costFacts: [], next: [] }, 30);
