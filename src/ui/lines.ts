@@ -63,6 +63,9 @@ export function warningRows(text: string, cols: number): Row[] {
   return rows(hang(text, Math.max(MIN_COLS, cols), '  ! ', 4), 'warn');
 }
 
+/** A here-document's first line (`cat > F <<'EOF'`): the command before `<<`, and the word that ends it. */
+const HERE_DOC = /^(.*?)\s*<<-?\s*'?(\w+)'?\s*$/;
+
 /**
  * The commands with each here-document (a file the script writes: `cat > F <<'EOF'`, its lines,
  * EOF) as one short line: the file itself is in the summary's script.
@@ -75,9 +78,26 @@ function withoutHereDocs(commands: readonly string[]): string[] {
       if (l === end) end = undefined;
       continue;
     }
-    const doc = /^(.*?)\s*<<-?\s*'?(\w+)'?\s*$/.exec(l);
+    const doc = HERE_DOC.exec(l);
     out.push(doc ? `${doc[1]} # its text: in the script at the end` : l);
     end = doc?.[2];
+  }
+  return out;
+}
+
+/** Commands as rows after `first` ("$ "); a here-document's lines are a file's text, wrapped as text, not as commands. */
+function commandRows(commands: readonly string[], cols: number, first: string): Row[] {
+  const lead = ' '.repeat(widthOf(first));
+  const out: Row[] = [];
+  let end: string | undefined;
+  for (const l of commands) {
+    if (end !== undefined) {
+      if (l === end) end = undefined;
+      out.push(...rows(end === undefined ? [lead + l] : hang(l.trim(), cols, `${lead}  `), 'command'));
+      continue;
+    }
+    out.push(...rows(wrapCommand(l, cols, first), 'command'));
+    end = HERE_DOC.exec(l)?.[2];
   }
   return out;
 }
@@ -90,7 +110,7 @@ export function teachingRows(id: StepId, commands: readonly string[], cols: numb
   // A long recipe (the verification image's) is in the summary's script; its last commands say enough.
   const last = shown.length > 4 ? shown.slice(-3) : shown;
   if (shown.length > last.length) out.push(row(`    … ${shown.length - last.length} more in the script at the end`, 'dim'));
-  for (const cmd of last) out.push(...rows(wrapCommand(cmd, c, '    $ '), 'command'));
+  out.push(...commandRows(last, c, '    $ '));
   return out;
 }
 
@@ -125,7 +145,7 @@ export function planRows(steps: PlanStepView[], dryRun: boolean, cols: number): 
     out.push(row(''), { segs: [{ text: truncate(s.title, c), tone: 'bold' }, ...(s.doneEarlier ? [{ text: truncate(' (done earlier: only re-checked)', c - widthOf(s.title)), tone: 'dim' as Tone }] : [])] });
     if (dryRun) out.push(...rows(hang(s.explain, c, '   '), 'dim'));
     for (const ch of s.changes) out.push(...rows(hang(ch, c, '   → ', 5)));
-    for (const cmd of s.commands) out.push(...rows(wrapCommand(cmd, c, '   $ '), 'command'));
+    out.push(...commandRows(s.commands, c, '   $ '));
   }
   return out;
 }

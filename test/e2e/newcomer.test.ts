@@ -88,10 +88,10 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       cli.type(KEY.ENTER);
 
       // The cleanup policy is offered, with what it would delete today (a new repository: nothing).
-      await cli.waitFor(/Add a cleanup policy to mycoolproject-repo,/, 60_000);
-      await cli.waitFor(/❯ Yes: keep the 10 most recent versions of each image/);
-      // (the prompt breaks its message at the terminal's width, even inside a word)
-      expect(stripAnsi(cli.output).replace(/\n/g, '')).toContain('With it, today it would delete nothing (0 versions in the repository).');
+      await cli.waitFor(/Cleanup policy/, 60_000);
+      await cli.waitFor(/❯ Keep the 10 most recent versions/);
+      // The preview is the highlighted choice's dim line (the prompt breaks it at the terminal's width).
+      await cli.waitFor(/Today it would delete nothing\s+\(0 versions in the\s+repository\)\./);
       cli.type(KEY.ENTER);
 
       // Everything is asked: one plan, one confirmation. Nothing has changed yet.
@@ -128,6 +128,7 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
     expect(repo.name).toBe(`projects/${PROJECT}/locations/${LOCATION}/repositories/${REPO}`);
     expect(repo.format).toBe('DOCKER');
     // The cleanup policy the newcomer accepted: Keep 10, Delete untagged after 30 days.
+    expect(stripAnsi(shown)).toMatch(/✓ Cleanup +keep 10 most recent, delete untagged after 30 days/);
     expect(repo.cleanupPolicies).toEqual({
       'keep-most-recent': { id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },
       'delete-untagged-30d': { id: 'delete-untagged-30d', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },

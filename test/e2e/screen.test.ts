@@ -35,8 +35,8 @@ async function machine(name: string, extra: Record<string, string | undefined> =
   return { dir, env };
 }
 
-const NEWCOMER = [/Project for the repository/, /Region \(type to filter\)/, /Repository ID/, /Image name/, /What to push first/, /Go ahead with this plan/];
-const HEADINGS = ['? Choose the Google Cloud project', '? Choose the region', '? Create the Docker repository', '? Push the first image', '? The plan'];
+const NEWCOMER = [/Project for the repository/, /Region \(type to filter\)/, /Repository ID/, /Image name/, /What to push first/, /Cleanup policy/, /Go ahead with this plan/];
+const HEADINGS = ['? Choose the Google Cloud project', '? Choose the region', '? Create the Docker repository', '? Push the first image', '? Add a cleanup policy', '? The plan'];
 
 /** Answers each question with its default, as a newcomer pressing Enter would. */
 async function pressEnterAt(s: ScreenSession, questions: RegExp[]): Promise<void> {
@@ -87,7 +87,10 @@ describe.each(WIDTHS)('at %i columns', (cols) => {
     expect(code, s.text()).toBe(0);
     expectClean(s);
     expect(s.rows().filter((r) => r.text.startsWith('? ')).map((r) => r.text)).toEqual(HEADINGS);
-    expect(stepLabels(s.rows())).toEqual(['Tools', 'Project', 'Region', 'Repository', 'Docker auth', 'Push', 'Summary']);
+    expect(stepLabels(s.rows())).toEqual(['Tools', 'Project', 'Region', 'Repository', 'Docker auth', 'Push', 'Cleanup', 'Summary']);
+    // The offer taken with Enter: keep 10, and what it would delete today on the choice's dim line.
+    expect(s.text()).toMatch(/^✓ Cleanup +keep 10 most recent, delete untagged/m);
+    expect(s.text()).toMatch(/✔ Cleanup policy keep 10 recent versions/);
     expect(s.text()).toMatch(TEACHING);
   });
 
@@ -103,6 +106,8 @@ describe.each(WIDTHS)('at %i columns', (cols) => {
     expect(code, s.text()).toBe(0);
     expectClean(s);
     expect(s.text()).toMatch(/re-checked/);
+    // The cleanup answer given before the Ctrl-C is kept: not asked again, applied now.
+    expect(s.text()).toMatch(/^✓ Cleanup +keep 10 most recent, delete untagged/m);
     expect(s.text()).not.toMatch(TEACHING);
   });
 

@@ -89,6 +89,21 @@ describe('transcript rows fit the terminal', () => {
     expect(rows).toEqual(['    $ cat > cleanup-policy.json # its text: in the script at the end', `    $ ${set}`]);
   });
 
+  it("the plan: a here-document's lines are the file's text, whole and wrapped, not commands", () => {
+    const body = ['[', '  {"name":"keep-most-recent","action":{"type":"Keep"},"mostRecentVersions":{"keepCount":10}},', ']'];
+    const cmds = ["cat > cleanup-policy.json <<'EOF'", ...body, 'EOF', 'gcloud artifacts repositories set-cleanup-policies r --policy=cleanup-policy.json'];
+    const rows = planRows([{ id: 'cleanup', title: 'Add a cleanup policy', explain: 'x', changes: [], commands: cmds }], false, 60).map(text);
+    for (const r of rows) expect(widthOf(r), r).toBeLessThanOrEqual(60);
+    const at = rows.indexOf("   $ cat > cleanup-policy.json <<'EOF'");
+    const end = rows.indexOf('     EOF');
+    expect(at).toBeGreaterThan(0);
+    expect(end).toBeGreaterThan(at);
+    const file = rows.slice(at + 1, end);
+    expect(file.every((r) => r.startsWith('       ') && !r.includes('$'))).toBe(true);
+    expect(file.map((r) => r.trim()).join('')).toBe(body.map((l) => l.trim()).join(''));
+    expect(rows.at(-2)).toMatch(/^ {3}\$ gcloud artifacts repositories set-cleanup-policies/);
+  });
+
   it('the summary keeps its script as it is (rows marked to print whole)', () => {
     const script = [`docker push ${REF}:latest`];
     const rows = summaryRows({ imageUris: [], script, costFacts: [], next: [] }, 30);
