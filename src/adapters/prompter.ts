@@ -7,7 +7,9 @@
 import { BugError, CancelError } from '../errors.js';
 import type { CallOpts, Choice, Prompter } from '../ports.js';
 import { confirm, input, select } from '@inquirer/prompts';
+import { styleText } from 'node:util';
 import { questionTheme, searchPrompt as search } from './searchPrompt.js';
+import { wrap } from '../output/fit.js';
 
 const inquirer = { select, search, input, confirm };
 type Inquirer = typeof inquirer;
@@ -26,9 +28,20 @@ function inquirerChoice<T>(c: Choice<T>): { value: T; name: string; description?
   return { value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}), ...(c.short ? { short: c.short } : {}) };
 }
 
+type ListTheme = typeof questionTheme & { style: { description: (text: string) => string } };
+
+/**
+ * The reason under a list, dim, broken between words to fit the terminal: Inquirer itself would cut
+ * it at the right edge, mid-word. One column is left free, so no row ends exactly at the edge.
+ */
+function listTheme(output: NodeJS.WritableStream): ListTheme {
+  const cols = () => (output as { columns?: number }).columns || 80;
+  return { ...questionTheme, style: { description: (text) => wrap(text, cols() - 1).map((l) => styleText('dim', l)).join('\n') } };
+}
+
 /** What a list question (select, search) tells Inquirer besides its choices. */
-function listQuestion<T>(qn: { message: string; default?: T }): { message: string; default?: T; pageSize: number; theme: typeof questionTheme } {
-  return { message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}), pageSize: 12, theme: questionTheme };
+function listQuestion<T>(qn: { message: string; default?: T }, theme: ListTheme): { message: string; default?: T; pageSize: number; theme: ListTheme } {
+  return { message: qn.message, ...(qn.default !== undefined ? { default: qn.default } : {}), pageSize: 12, theme };
 }
 
 type Ctx = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; signal: AbortSignal; clearPromptOnDone: boolean };
@@ -38,6 +51,7 @@ export function createPrompter(deps: {
   output: NodeJS.WritableStream;
   interactive: boolean;
 }): Prompter {
+  const theme = listTheme(deps.output);
   async function ask<T>(message: string, opts: CallOpts | undefined, fn: (q: Inquirer, ctx: Ctx) => Promise<T>): Promise<T> {
     if (!deps.interactive) throw new BugError(`a question was asked in a non-interactive run: ${message}`);
     const outer = opts?.signal;
@@ -70,12 +84,12 @@ export function createPrompter(deps: {
     interactive: deps.interactive,
 
     select(qn, opts) {
-      return ask(qn.message, opts, (q, ctx) => q.select({ ...listQuestion(qn), choices: qn.choices.map(inquirerChoice) }, ctx)) as Promise<typeof qn.choices[number]['value']>;
+      return ask(qn.message, opts, (q, ctx) => q.select({ ...listQuestion(qn, theme), choices: qn.choices.map(inquirerChoice) }, ctx)) as Promise<typeof qn.choices[number]['value']>;
     },
 
     search(qn, opts) {
       return ask(qn.message, opts, (q, ctx) =>
-        q.search({ ...listQuestion(qn), source: (term: string | undefined) => filterChoices(qn.choices, term).map(inquirerChoice) }, ctx),
+        q.search({ ...listQuestion(qn, theme), source: (term: string | undefined) => filterChoices(qn.choices, term).map(inquirerChoice) }, ctx),
       ) as Promise<typeof qn.choices[number]['value']>;
     },
 

@@ -53,6 +53,8 @@ export interface SearchConfig<Value> {
   default?: Value;
   /** Lines of the list shown at once (7, like @inquirer/search, when absent). */
   pageSize?: number;
+  /** Over the default look (the prompter's description style, broken to the terminal's width). */
+  theme?: { style?: { description?: (text: string) => string } };
 }
 
 type SearchTheme = {
@@ -77,7 +79,7 @@ const searchTheme: SearchTheme = {
 
 const prompt = createPrompt((config: SearchConfig<unknown>, done: (value: unknown) => void) => {
   const { pageSize = 7 } = config;
-  const theme = makeTheme<SearchTheme>(searchTheme, questionTheme);
+  const theme = makeTheme<SearchTheme>(searchTheme, questionTheme, config.theme ?? {});
   const [status, setStatus] = useState<Status>('idle');
   const [term, setTerm] = useState('');
   const items = useMemo(() => config.source(term), [term]);

@@ -58,6 +58,21 @@ describe('prompter on injected streams', () => {
     expect(await answer).toBe('southamerica-east1');
   });
 
+  it.each(['select', 'search'] as const)('%s: the description is broken between words to the terminal\'s width', async (kind) => {
+    const t = terminal();
+    (t.output as PassThrough & { columns?: number }).columns = 40;
+    const p = createPrompter({ input: t.input, output: t.output, interactive: true });
+    const description = 'Keeps the 10 most recent versions of each image; untagged versions older than 30 days go.';
+    const answer = p[kind]({ message: 'Cleanup policy', choices: [{ value: 'yes', name: 'Keep 10', description }] });
+    await t.waitFor('go.');
+    const lines = t.screen().split('\n').map((l) => l.trimEnd());
+    for (const l of lines) expect(l.length, l).toBeLessThan(40);
+    // Every word whole on some line: nothing cut at the edge.
+    for (const w of description.split(' ')) expect(lines.some((l) => l.split(' ').includes(w)), w).toBe(true);
+    t.type(KEY.enter);
+    expect(await answer).toBe('yes');
+  });
+
   it('search: typing filters (case-insensitive, name and value), enter picks', async () => {
     const t = terminal();
     const p = createPrompter({ input: t.input, output: t.output, interactive: true });

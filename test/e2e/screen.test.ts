@@ -35,14 +35,16 @@ async function machine(name: string, extra: Record<string, string | undefined> =
   return { dir, env };
 }
 
-const NEWCOMER = [/Project for the repository/, /Region \(type to filter\)/, /Repository ID/, /Image name/, /What to push first/, /Cleanup policy/, /Go ahead with this plan/];
+const CLEANUP = /Cleanup policy/;
+const NEWCOMER = [/Project for the repository/, /Region \(type to filter\)/, /Repository ID/, /Image name/, /What to push first/, CLEANUP, /Go ahead with this plan/];
 const HEADINGS = ['? Choose the Google Cloud project', '? Choose the region', '? Create the Docker repository', '? Push the first image', '? Add a cleanup policy', '? The plan'];
 
 /** Answers each question with its default, as a newcomer pressing Enter would. */
-async function pressEnterAt(s: ScreenSession, questions: RegExp[]): Promise<void> {
+async function pressEnterAt(s: ScreenSession, questions: RegExp[], look?: (q: RegExp) => Promise<void>): Promise<void> {
   for (const q of questions) {
     await s.cli.waitFor(q, 60_000);
     await s.cli.settled();
+    await look?.(q);
     s.cli.type(KEY.ENTER);
   }
 }
@@ -62,10 +64,10 @@ function expectClean(s: ScreenSession): void {
   expect(labels).toEqual([...new Set(labels)]);
 }
 
-async function run(m: Machine, cols: number, questions: RegExp[], opts: { stopAt?: RegExp } = {}): Promise<{ s: ScreenSession; code: number }> {
+async function run(m: Machine, cols: number, questions: RegExp[], opts: { stopAt?: RegExp; look?: (s: ScreenSession, q: RegExp) => Promise<void> } = {}): Promise<{ s: ScreenSession; code: number }> {
   const s = runScreen([], { cwd: m.dir, env: m.env, cols });
   try {
-    await pressEnterAt(s, questions);
+    await pressEnterAt(s, questions, opts.look && ((q) => opts.look!(s, q)));
     if (opts.stopAt) {
       await s.waitForScreen(opts.stopAt);
       s.cli.type(KEY.CTRL_C);
@@ -83,7 +85,13 @@ const TEACHING = /pulling images within one region costs nothing|the git sha tag
 describe.each(WIDTHS)('at %i columns', (cols) => {
   it('a newcomer run: one heading per step with questions, one line per step, teaching under it', async () => {
     await lab.setWorld(oneProject());
-    const { s, code } = await run(await machine(`new${cols}`), cols, NEWCOMER);
+    // While the cleanup offer waits: what it would delete today is the highlighted choice's dim line, and it fits.
+    const look = async (s: ScreenSession, q: RegExp) => {
+      if (q !== CLEANUP) return;
+      await s.waitForScreen(/❯ Keep the 10 most recent versions\n(.*\n)*.*Today it would delete\s+nothing/);
+      expect(tooWide(s.rows(), cols), s.text()).toEqual([]);
+    };
+    const { s, code } = await run(await machine(`new${cols}`), cols, NEWCOMER, { look });
     expect(code, s.text()).toBe(0);
     expectClean(s);
     expect(s.rows().filter((r) => r.text.startsWith('? ')).map((r) => r.text)).toEqual(HEADINGS);
