@@ -37,13 +37,13 @@ describe('--plain, or TERM=dumb, in a terminal', () => {
     const cli = runCli(args, { cwd: dir, env, cols: 80, term });
     try {
       // A short list, every choice described; a number picks.
-      await cli.waitFor(/Which Google Cloud project should hold the repository\?\n  1\) mycoolproject-prod \(gcloud's active project\)\n  2\) Another project…\n/, 60_000);
+      await cli.waitFor(/Project for the repository\n  1\) mycoolproject-prod \(gcloud's active project\)\n  2\) Another project…\n/, 60_000);
       await cli.waitFor(/Type a number \(1-2\) or part of a name; Enter for mycoolproject-prod[^\n]*: $/);
       cli.type('1\r');
       await cli.waitFor("  → mycoolproject-prod (gcloud's active project)");
 
       // A long list: numbered choices, then one prompt line; typing part of a name narrows it.
-      await cli.waitFor(/Region for the repository[^\n]*\n  1\) /, 60_000);
+      await cli.waitFor(/Region \(type to filter\)\n  1\) /, 60_000);
       await cli.waitFor(/Type a number \(1-\d+\) or part of a name; Enter for [^\n]*: $/);
       cli.mark();
       cli.type('west3\r');
@@ -54,10 +54,20 @@ describe('--plain, or TERM=dumb, in a terminal', () => {
       // Text questions: the default in words, Enter takes it.
       await cli.waitFor(/Repository ID[^\n]*\(Enter for mycoolproject-repo\): $/, 60_000);
       cli.type('\r');
-      await cli.waitFor(/Image name inside the repository \(Enter for mycoolproject\): $/, 60_000);
+      await cli.waitFor(/Image name \(Enter for mycoolproject\): $/, 60_000);
       cli.type('\r');
-      await cli.waitFor(/What should the first push contain\?\n  1\) /, 60_000);
+      await cli.waitFor(/What to push first\n  1\) /, 60_000);
       await cli.waitFor(/Enter for A tiny verification image[^\n]*: $/);
+      cli.type('\r');
+
+      // The cleanup offer: each choice with its reason on the same line (what it would delete today
+      // first); another number is asked as text, then confirmed with today's preview for it.
+      await cli.waitFor(/Cleanup policy\n  1\) Keep the 10 most recent versions: [^\n]*Today it would delete nothing \(0 versions in the repository\)\.\n  2\) Keep another number[^\n]*\n  3\) No cleanup policy for now: [^\n]*--cleanup keep=10/, 60_000);
+      cli.type('2\r');
+      await cli.waitFor(/Versions to keep \(1 to 1000\) \(Enter for 10\): $/);
+      cli.type('5\r');
+      await cli.waitFor(/Keep 5: add this policy\?\n  1\) Yes, add it: Keeps the 5 most recent[^\n]*\n  2\) No cleanup policy for now/);
+      await cli.waitFor(/Enter for Yes, add it: $/);
       cli.type('\r');
 
       await cli.waitFor(/Go ahead with this plan\? \(yes or no, Enter for yes\): $/, 60_000);
@@ -69,6 +79,7 @@ describe('--plain, or TERM=dumb, in a terminal', () => {
     }
     const bytes = cli.raw;
     expect(cli.output).toContain(`${LOCATION}-docker.pkg.dev/${PROJECT}/mycoolproject-repo`);
+    expect(cli.output).toMatch(/^\[7\/8\] Add a cleanup policy: keep 5 most recent, delete untagged after 30 days$/m);
     // Not one escape sequence: no colour, no cursor movement (CSI … A/K/G), no hidden cursor.
     expect(bytes.match(/\u001B.{0,8}/gs) ?? []).toEqual([]);
     // No spinner frames, and no line drawn twice over itself.
