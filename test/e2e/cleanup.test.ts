@@ -33,6 +33,8 @@ describe('--yes --cleanup keep=5 on the lab', () => {
     expect(first.stdout).toContain(`gcloud artifacts repositories set-cleanup-policies ${REPO} --location=${LOCATION} --project=${PROJECT} --policy=cleanup-policy.json --no-dry-run`);
     expect(first.stdout).toContain('{"name":"keep-most-recent","action":{"type":"Keep"},"mostRecentVersions":{"keepCount":5}}');
     expect(first.stdout).toMatch(/Cleanup policy on mycoolproject-repo: the 5 most recent versions of each image are always kept/);
+    // The step's own line: the policy, in short.
+    expect(first.all).toMatch(/^\[7\/8\] Add a cleanup policy: keep 5 most recent, delete untagged after 30 days$/m);
 
     const described = await execa('gcloud', ['artifacts', 'repositories', 'describe', REPO, `--location=${LOCATION}`, `--project=${PROJECT}`, '--format=json'], {
       env: lab.toolEnv(),

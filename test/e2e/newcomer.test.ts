@@ -91,7 +91,7 @@ describe('a newcomer runs registry-setup in a real terminal', () => {
       await cli.waitFor(/Cleanup policy/, 60_000);
       await cli.waitFor(/❯ Keep the 10 most recent versions/);
       // The preview is the highlighted choice's dim line (the prompt breaks it at the terminal's width).
-      await cli.waitFor(/Today it would delete nothing\s+\(0 versions in the\s+repository\)\./);
+      await cli.waitFor(/Today it would\s+delete\s+nothing\s+\(0\s+versions\s+in\s+the\s+repository\)\./);
       cli.type(KEY.ENTER);
 
       // Everything is asked: one plan, one confirmation. Nothing has changed yet.
