@@ -105,11 +105,11 @@ function showPlan(d: CommandDeps, saved: SavedRun, plan: UndoPlan): void {
 async function askRepository(d: CommandDeps, plan: UndoPlan): Promise<void> {
   const r = plan.repository;
   if (!r || !d.interactive) return;
-  d.say(`Deleting repository ${r.name} deletes the ${holds(r)} in it, for good.`);
+  d.say(`Deleting repository ${r.name} deletes the ${holds(r)} in it, for good. Enter alone keeps it.`);
   const typed = await d.env.prompter.input(
     {
-      message: `Type ${r.name} to delete it, or press Enter to keep it`,
-      validate: (v) => (v.trim() === r.name || v.trim() === '' ? true : `That is not ${r.name}. Type ${r.name} exactly to delete it, or leave it empty to keep it.`),
+      message: `Type ${r.name} to delete it`,
+      validate: (v) => (v.trim() === r.name || v.trim() === '' ? true : `Not ${r.name}; Enter alone keeps it.`),
     },
     { signal: d.signal },
   );
@@ -126,7 +126,9 @@ async function confirm(d: CommandDeps, plan: UndoPlan): Promise<void> {
       'Run it in a terminal, or pass --yes (with --delete-repository to delete the repository too).',
     ], { flag: '--yes' });
   }
-  if (await d.env.prompter.confirm({ message: `Remove ${what(plan.remove)}?`, default: false }, { signal: d.signal })) return;
+  // What goes is its own line (it may wrap); the question stays short.
+  d.say(`To remove: ${what(plan.remove)}.`);
+  if (await d.env.prompter.confirm({ message: 'Remove them?', default: false }, { signal: d.signal })) return;
   d.say('Nothing was removed.');
   throw new CancelError('declined at the plan');
 }

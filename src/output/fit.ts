@@ -51,6 +51,16 @@ export function hang(text: string, cols: number, first: string, indent = widthOf
   return wrap(text, inner).map((l, i) => (i === 0 ? first : lead) + l);
 }
 
+/** A line's mark and indent, which its wrapped rows hang under: "  ✗ ", "    - ", "  [ok  ] ". */
+const MARK_LEAD = /^\s*(?:\[[^\]]*\] |[✗✓!→•-] )?/;
+
+/** A plain line of output in `cols` columns: broken between words, the rest under its mark. */
+export function fitLine(line: string, cols: number): string[] {
+  if (widthOf(line) <= cols) return [line];
+  const lead = MARK_LEAD.exec(line)![0];
+  return hang(line.slice(lead.length), cols, lead);
+}
+
 /** A line cut to `cols` columns, with … at the end when cut. */
 export function truncate(text: string, cols: number): string {
   if (widthOf(text) <= cols) return text;

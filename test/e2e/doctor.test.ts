@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
+import { runScreen, tooWide } from './screen.js';
 import { BEFORE, HOST, IMAGE, PROJECT, REPO, newUser, removeUser, runWizard, world, type User } from './fault-scenarios.js';
 
 let lab: Lab;
@@ -48,6 +49,17 @@ describe('doctor after the credHelpers entry was removed', () => {
     expect(broken.code, broken.all).toBe(1);
     expect(broken.all).toContain(`credHelpers["${HOST}"]`);
     expect(broken.all).toMatch(/1 problem:\n {2}✗ .*has no credHelpers entry for southamerica-east1-docker\.pkg\.dev.*\[--fix repairs it\]/);
+
+    // In a 60-column terminal the same report fits: the finding and its fixes wrap under their marks.
+    const narrow = runScreen(['doctor'], { cwd: user.dir, env: user.env, cols: 60 });
+    try {
+      expect(await narrow.cli.exited, narrow.text()).toBe(1);
+      await narrow.waitForScreen(/\[--fix\s+repairs it\]/);
+    } finally {
+      narrow.cli.kill();
+    }
+    expect(tooWide(narrow.rows(), 60), narrow.text()).toEqual([]);
+    expect(narrow.text()).toMatch(/^ {2}✗ .*\n {4}\S/m);
 
     const json = await runWizard(user, ['doctor', '--json']);
     expect(json.code).toBe(1);

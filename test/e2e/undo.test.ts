@@ -9,7 +9,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, type Lab } from '../lab/lab.js';
 import { BASE_ARGS, BEFORE, HOST, IMAGE, LOCATION, PROJECT, REPO, newUser, progressFile, removeUser, runScenario, runWizard, scenario, world, type User } from './fault-scenarios.js';
-import { KEY, runCli, stripAnsi } from './pty.js';
+import { KEY, stripAnsi } from './pty.js';
+import { runScreen, tooWide } from './screen.js';
 
 const TOKEN = 'undo-lab-token';
 const UNDO = ['undo', '--yes', '--delete-repository'];
@@ -121,17 +122,20 @@ describe('registry-setup undo on the lab', () => {
     await lab.setWorld(world({ token: TOKEN }));
     const u = await user('undo-tty');
     await setUp(u);
-    const cli = runCli(['undo'], { cwd: u.dir, env: u.env });
+    // At 60 columns: the plan's lines wrap under their marks, the questions are short.
+    const s = runScreen(['undo'], { cwd: u.dir, env: u.env, cols: 60 });
+    const cli = s.cli;
     try {
-      await cli.waitFor(new RegExp(`Deleting repository ${REPO} deletes the 1 image \\(.*\\) in it, for good`), 60_000);
+      await cli.waitFor(new RegExp(`Deleting repository ${REPO} deletes the 1\\s+image \\(.*\\) in it,\\s+for good`), 60_000);
       await cli.waitFor(`Type ${REPO} to delete it`);
       await cli.typeText('mycoolproject');
       cli.type(KEY.ENTER);
-      await cli.waitFor(`That is not ${REPO}`);
+      await cli.waitFor(`Not ${REPO}; Enter alone keeps it.`);
       for (let i = 0; i < 'mycoolproject'.length; i++) cli.type(KEY.BACKSPACE);
       await cli.typeText(REPO);
       cli.type(KEY.ENTER);
-      await cli.waitFor(`Remove the credHelpers entry, 2 local tags and repository ${REPO}?`);
+      await cli.waitFor(new RegExp(`To remove: the credHelpers entry, 2 local tags and\\s+repository ${REPO}\\.`));
+      await cli.waitFor('Remove them?');
       // Nothing changed before the confirmation.
       expect((await describeRepo(u)).exitCode).toBe(0);
       expect((await dockerConfig(u)).credHelpers).toEqual({ ...BEFORE.credHelpers, [HOST]: 'gcloud' });
@@ -142,6 +146,7 @@ describe('registry-setup undo on the lab', () => {
       cli.kill();
     }
     expect(stripAnsi(cli.output)).toMatch(new RegExp(`removed: repository ${REPO}`));
+    expect(tooWide(s.rows(), 60), s.text()).toEqual([]);
     expect((await describeRepo(u)).stderr).toMatch(/NOT_FOUND/);
     expect(await dockerConfig(u)).toEqual(BEFORE);
   });

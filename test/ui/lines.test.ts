@@ -1,7 +1,7 @@
 // The transcript's layout (src/ui/lines.ts over src/output/fit.ts): every row fits the width it
 // is laid out for, long words are cut where they read best, commands stay readable shell.
 import { describe, expect, it } from 'vitest';
-import { hang, middle, truncate, widthOf, wrap, wrapCommand } from '../../src/output/fit.js';
+import { fitLine, hang, middle, truncate, widthOf, wrap, wrapCommand } from '../../src/output/fit.js';
 import { errorRows, itemRows, planRows, stepHeadRows, summaryRows, teachingRows, textRows, warningRows, type Row } from '../../src/ui/lines.js';
 import type { UiStep } from '../../src/ui/store.js';
 
@@ -49,6 +49,23 @@ describe('fit', () => {
     for (const l of lines) expect(widthOf(l), l).toBeLessThanOrEqual(cols);
     // Read back as the shell would (continuations joined): the same command.
     expect(lines.join('\n').replace(/ \\\n\s+/g, ' ').replace(/^\$ /, '')).toBe(cmd);
+  });
+});
+
+describe('fitLine (doctor and undo in a terminal)', () => {
+  it.each([
+    { case: 'a short line stays', line: '  [ok  ] gcloud login', want: ['  [ok  ] gcloud login'] },
+    {
+      case: 'a finding hangs under its mark',
+      line: '  ✗ /root/.docker/config.json has no credHelpers entry for southamerica-east1-docker.pkg.dev [--fix repairs it]',
+      want: ['  ✗ /root/.docker/config.json has no credHelpers entry', '    for southamerica-east1-docker.pkg.dev [--fix', '    repairs it]'],
+    },
+    { case: 'a fix under its dash', line: '    - Run registry-setup doctor --fix, or run gcloud auth configure-docker again', want: ['    - Run registry-setup doctor --fix, or run gcloud', '      auth configure-docker again'] },
+    { case: 'a checked item under its status', line: '  [skip] latest is linux/amd64: the repository could not be read', want: ['  [skip] latest is linux/amd64: the repository could', '         not be read'] },
+  ])('$case', ({ line, want }) => {
+    const rows = fitLine(line, 55);
+    expect(rows).toEqual(want);
+    for (const r of rows) expect(widthOf(r)).toBeLessThanOrEqual(55);
   });
 });
 
