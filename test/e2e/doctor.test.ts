@@ -54,7 +54,7 @@ describe('doctor after the credHelpers entry was removed', () => {
     const narrow = runScreen(['doctor'], { cwd: user.dir, env: user.env, cols: 60 });
     try {
       expect(await narrow.cli.exited, narrow.text()).toBe(1);
-      await narrow.waitForScreen(/\[--fix\s+repairs it\]/);
+      await narrow.waitForScreen(/\[--fix\s+repairs\s+it\]/);
     } finally {
       narrow.cli.kill();
     }

@@ -126,7 +126,7 @@ describe('registry-setup undo on the lab', () => {
     const s = runScreen(['undo'], { cwd: u.dir, env: u.env, cols: 60 });
     const cli = s.cli;
     try {
-      await cli.waitFor(new RegExp(`Deleting repository ${REPO} deletes the 1\\s+image \\(.*\\) in it,\\s+for good`), 60_000);
+      await cli.waitFor(new RegExp(`Deleting repository ${REPO}\\s+deletes\\s+the\\s+1\\s+image\\s+\\(.*\\)\\s+in\\s+it,\\s+for\\s+good`), 60_000);
       await cli.waitFor(`Type ${REPO} to delete it`);
       await cli.typeText('mycoolproject');
       cli.type(KEY.ENTER);
