@@ -96,8 +96,8 @@ async function answer(cli: CliSession, question: RegExp, readMs: number, keys: (
 }
 
 async function drive(cli: CliSession): Promise<void> {
-  await answer(cli, /Which Google Cloud project should hold the repository\?/, 1500);
-  await answer(cli, /Region for the repository[\s\S]*europe-west3/, 2500, async (c) => {
+  await answer(cli, /Project for the repository/, 1500);
+  await answer(cli, /Region \(type to filter\)[\s\S]*europe-west3/, 2500, async (c) => {
     await typeSlowly(c, 'europe');
     await c.waitFor(/❯ europe-west3/);
     await c.settled(300);
@@ -105,8 +105,9 @@ async function drive(cli: CliSession): Promise<void> {
     c.type(KEY.ENTER);
   });
   await answer(cli, /Repository ID/, 1200);
-  await answer(cli, /Image name inside the repository/, 1200);
-  await answer(cli, /What should the first push contain\?/, 1800);
+  await answer(cli, /Image name/, 1200);
+  await answer(cli, /What to push first/, 1800);
+  await answer(cli, /Cleanup policy[\s\S]*Today it would/, 2500);
   await answer(cli, /Go ahead with this plan\?/, 3500);
 }
 

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLab, LAB_ACCOUNT, type Lab } from '../lab/lab.js';
 import { djangoProject } from '../lab/project.js';
 import { KEY, runCli } from './pty.js';
+import { runScreen, tooWide } from './screen.js';
 
 const PROJECT = 'mycoolproject-prod';
 const LOCATION = 'southamerica-east1';
@@ -122,7 +123,9 @@ describe('first-time gaps, closed in a terminal', () => {
     const sock = join(sockDir, 'docker.sock');
     const env = lab.toolEnv({ ...user.env, DOCKER_HOST: `unix://${sock}` });
     let daemon: Server | undefined;
-    const cli = runCli(FLAGS, { cwd: user.dir, env: env as Record<string, string>, cols: 100 });
+    // At 60 columns: the questions are short enough to stay one row each, and nothing on screen is wider.
+    const s = runScreen(FLAGS, { cwd: user.dir, env: env as Record<string, string>, cols: 60 });
+    const cli = s.cli;
     try {
       await cli.waitFor('Docker does not answer: start it, then press Enter', 60_000);
       cli.mark();
@@ -140,6 +143,8 @@ describe('first-time gaps, closed in a terminal', () => {
       await cli.waitFor(/Go ahead with this plan\?/, 90_000);
       cli.type(KEY.ENTER);
       expect(await cli.exited, cli.output.slice(-4000)).toBe(0);
+      expect(s.text()).toMatch(/^✔ Docker does not answer: start it, then press Enter *$/m);
+      expect(tooWide(s.rows(), 60), s.text()).toEqual([]);
     } finally {
       cli.kill();
       await new Promise<void>((res) => (daemon ? daemon.close(() => res()) : res()));
