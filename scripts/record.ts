@@ -54,7 +54,8 @@ function forgetLocalImages(lab: Lab): void {
   const env = lab.toolEnv();
   const refs = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { env, encoding: 'utf8' })
     .split('\n')
-    .filter((r) => /-docker\.pkg\.dev\/|^registry-setup-verify:/.test(r));
+    // An untagged leftover (REPO:<none>) cannot be named that way, and shows nowhere in the push.
+    .filter((r) => /-docker\.pkg\.dev\/|^registry-setup-verify:/.test(r) && !r.endsWith(':<none>'));
   if (refs.length) execFileSync('docker', ['image', 'rm', '--force', ...refs], { env, stdio: 'ignore' });
 }
 
@@ -107,7 +108,7 @@ async function drive(cli: CliSession): Promise<void> {
   await answer(cli, /Repository ID/, 1200);
   await answer(cli, /Image name/, 1200);
   await answer(cli, /What to push first/, 1800);
-  await answer(cli, /Cleanup policy[\s\S]*Today it would/, 2500);
+  await answer(cli, /Cleanup policy[\s\S]*Today\s+it\s+would/, 2500);
   await answer(cli, /Go ahead with this plan\?/, 3500);
 }
 
