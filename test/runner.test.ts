@@ -775,6 +775,8 @@ describe('runWizard', () => {
       account: 'ana@example.com',
       cleanup: { keep: 5 },
       cleanupPolicies: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }],
+      cleanupSet: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }],
+      cleanupReplaced: { policies: [{ id: 'keep-prod', action: 'KEEP', condition: { tagPrefixes: ['prod'] } }], dryRun: true },
     };
     const { store, log } = await runCase({
       edit: (steps) => {
