@@ -154,7 +154,8 @@ function forgetCleanup(st: State): State {
 
 /** "keep-most-recent (keep 10) and delete-untagged-30d" */
 function policyNames(list: readonly CleanupPolicy[]): string {
-  const names = list.map((p) => (p.mostRecentVersions?.keepCount !== undefined ? `${p.id} (keep ${p.mostRecentVersions.keepCount})` : p.id));
+  const keepFirst = [...list].sort((a, b) => Number(a.action !== 'KEEP') - Number(b.action !== 'KEEP'));
+  const names = keepFirst.map((p) => (p.mostRecentVersions?.keepCount !== undefined ? `${p.id} (keep ${p.mostRecentVersions.keepCount})` : p.id));
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? 'none');
 }
 
@@ -163,7 +164,8 @@ function policyDetail(u: PolicyUndo): string {
     ? `; then ${u.restore.length === 1 ? 'your earlier policy comes' : `your ${u.restore.length} earlier policies come`} back as they were${u.dryRun ? ' (in dry run: they only log)' : ''}: ${u.restore.map(describePolicy).join('; ')}`
     : '';
   const others = u.next.length - u.restore.length;
-  return `set by registry-setup; only ${u.ours.length === 1 ? 'it goes' : 'these go'}${others ? ` (the repository's ${count(others, 'other policy')} stay)` : ''}${back}`;
+  const stay = others === 1 ? "the repository's other policy stays" : `the repository's ${others} other policies stay`;
+  return `set by registry-setup; only ${u.ours.length === 1 ? 'it goes' : 'these go'}${others ? ` (${stay})` : ''}${back}`;
 }
 
 function policyRemoval(env: Env, s: State, repo: string, u: PolicyUndo): Removal {
