@@ -23,7 +23,8 @@ function where({ flags, state }: PlanContext): { project: string; location: stri
   return { project, location, id };
 }
 
-function setCommand(w: { project: string; location: string; id: string }): string {
+/** gcloud's command that sets the policy file's policies, dry run off. */
+export function setCommand(w: { project: string; location: string; id: string }): string {
   return `gcloud artifacts repositories set-cleanup-policies ${sh(w.id)} --location=${w.location} --project=${w.project} --policy=${POLICY_FILE} --no-dry-run`;
 }
 
