@@ -93,7 +93,7 @@ const repoWith = (cleanupPolicies: unknown[], dryRun = false): Expectation => ({
 const SET_AGAIN = /Set it again: registry-setup --cleanup keep=5[\s\S]*gcloud artifacts repositories set-cleanup-policies mycoolproject-repo --location=southamerica-east1 --project=mycoolproject-prod --policy=cleanup-policy\.json --no-dry-run/;
 
 const cases: Case[] = [
-  { case: 'healthy (credsStore next to our entry is harmless)', ids: [], says: [/credHelpers\["southamerica-east1-docker\.pkg\.dev"\] is "gcloud"/, /Healthy/, /\[skip\] registry-setup's cleanup policy .*: registry-setup set no cleanup policy here/] },
+  { case: 'healthy (credsStore next to our entry is harmless)', ids: [], says: [/credHelpers\["southamerica-east1-docker\.pkg\.dev"\] is "gcloud"/, /Healthy/, /\[ok {2}\] registry-setup's cleanup policy .*: registry-setup set no cleanup policy here: nothing to check/] },
   { case: 'our cleanup policy in place (read with the repository: no call of its own)', run: POLICY_RUN, over: { repo: repoWith(ourPolicies(5)) }, ids: [], says: [/\[ok {2}\] registry-setup's cleanup policy is on mycoolproject-repo, and not in dry run: delete-untagged-30d, keep-most-recent, deleting for real/] },
   {
     case: 'our cleanup policy gone (not fixed by --fix: it would delete images unasked)',
