@@ -1,7 +1,7 @@
 // The cleanup policy registry-setup offers (keep the N most recent versions of each image, delete
 // untagged versions older than 30 days), what it would delete today, and gcloud's file form of it.
 // Pure: no ports, no I/O.
-import type { CleanupPolicy, DockerImage } from './ports.js';
+import type { CleanupPolicy, DockerImage, ReplacedPolicies } from './ports.js';
 import type { CleanupFlag } from './steps/types.js';
 import { humanBytes } from './facts.js';
 
@@ -55,6 +55,68 @@ export function ourKeep(policies: readonly CleanupPolicy[] | undefined): number 
 /** Policies that are there and are not ours: the user's own, left alone unless they choose otherwise. */
 export function foreignPolicies(policies: readonly CleanupPolicy[] | undefined): boolean {
   return !!policies?.length && ourKeep(policies) === undefined;
+}
+
+/** A policy as canonical text (keys sorted), so the same policy compares equal however it was built. */
+function canon(p: CleanupPolicy): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sort(p));
+}
+
+/** Whether `p` is one of `list`, id and content alike. */
+export function among(list: readonly CleanupPolicy[] | undefined, p: CleanupPolicy): boolean {
+  return !!list?.some((q) => canon(q) === canon(p));
+}
+
+/**
+ * What the record holds before registry-setup writes `wanted` over the repository's `current`
+ * policies: every version it wrote (so a kill between the save and the write still knows the one in
+ * place as its own), and what it replaces that is not its own (the user's, to put back on undo).
+ */
+export function recordBeforeSet(
+  record: { cleanupSet?: CleanupPolicy[]; cleanupReplaced?: ReplacedPolicies },
+  current: readonly CleanupPolicy[],
+  dryRun: boolean,
+  wanted: readonly CleanupPolicy[],
+): { cleanupSet: CleanupPolicy[]; cleanupReplaced?: ReplacedPolicies } {
+  const theirs = current.filter((p) => !among(record.cleanupSet, p));
+  const replaced = theirs.length ? { policies: theirs, dryRun } : record.cleanupReplaced;
+  const set = [...(record.cleanupSet ?? [])];
+  for (const p of wanted) if (!among(set, p)) set.push(p);
+  return { cleanupSet: set, ...(replaced ? { cleanupReplaced: replaced } : {}) };
+}
+
+/** What undo does to a repository's policies: see undoPolicies. */
+export interface PolicyUndo {
+  /** Ours, still as registry-setup set them: they go. */
+  ours: CleanupPolicy[];
+  /** Our ids with other content now (edited since): they stay. */
+  edited: CleanupPolicy[];
+  /** The replaced policies that come back (those whose id is free once ours are gone). */
+  restore: CleanupPolicy[];
+  /** The replaced policies that do not come back: ours are gone already, so the policies are the user's again. */
+  notRestored: CleanupPolicy[];
+  /** The repository's policies afterwards, and its dry run. */
+  next: CleanupPolicy[];
+  dryRun: boolean;
+}
+
+/**
+ * Undo's change to `current` (with its `dryRun`): registry-setup's policies (`set`) go, each only
+ * while its id and content are still what was set; the ones it replaced come back, unless an id is
+ * taken or none of ours is left (then the policies were changed since, and are left as they are).
+ * The dry run stays on if it is on now, or if the policies that come back had it.
+ */
+export function undoPolicies(current: readonly CleanupPolicy[], dryRun: boolean, set: readonly CleanupPolicy[], replaced?: ReplacedPolicies): PolicyUndo {
+  const ours = current.filter((p) => among(set, p));
+  const edited = current.filter((p) => !among(set, p) && set.some((q) => q.id === p.id));
+  const left = current.filter((p) => !among(set, p));
+  const back = (replaced?.policies ?? []).filter((p) => !left.some((q) => q.id === p.id));
+  const restore = ours.length ? back : [];
+  const notRestored = ours.length ? [] : back;
+  const next = [...left, ...restore].sort((a, b) => a.id.localeCompare(b.id));
+  return { ours, edited, restore, notRestored, next, dryRun: dryRun || (restore.length > 0 && replaced?.dryRun === true) };
 }
 
 /** Our policies in gcloud's --policy file form (what `set-cleanup-policies` reads). */

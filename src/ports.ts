@@ -123,10 +123,11 @@ export interface ArtifactRegistryPort {
   /** Docker images in the repository (all pages). */
   listDockerImages(repositoryName: string, opts?: CallOpts): Promise<DockerImage[]>;
   /**
-   * Replaces the repository's cleanup policies with `policies` and turns the dry run off (a patch
-   * with an update mask: nothing else of the repository changes). Resolves with the repository as updated.
+   * Replaces the repository's cleanup policies with `policies` (an empty list removes them all) and
+   * sets the dry run (true: the policies only log what they would delete), in one patch with an update
+   * mask: nothing else of the repository changes. Resolves with the repository as updated.
    */
-  setCleanupPolicies(repositoryName: string, policies: CleanupPolicy[], opts?: CallOpts): Promise<Repository>;
+  setCleanupPolicies(repositoryName: string, policies: CleanupPolicy[], dryRun: boolean, opts?: CallOpts): Promise<Repository>;
   /** Loads the client ahead of the first call (early work; never rejects, sends nothing). */
   preload?(): Promise<void>;
 }
@@ -382,6 +383,19 @@ export interface WizardState {
   cleanup?: CleanupChoice;
   /** The repository's cleanup policies as last seen (the cleanup step's look, or what it set). */
   cleanupPolicies?: CleanupPolicy[];
+  /**
+   * The policies registry-setup wrote to the repository (saved before the write): what undo removes,
+   * each only while its id and content are still these. During a change of keepCount it holds both versions.
+   */
+  cleanupSet?: CleanupPolicy[];
+  /** The repository's own policies the cleanup step replaced (saved before the write), and their dry run: what undo puts back. */
+  cleanupReplaced?: ReplacedPolicies;
+}
+
+/** Policies registry-setup replaced, as they were. */
+export interface ReplacedPolicies {
+  policies: CleanupPolicy[];
+  dryRun: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@
 // Pure logic: no Ink, no process.*. Its parts: run/resume.ts, run/locks.ts, run/plan.ts, run/early.ts.
 import type { CallOpts, Env, ProgressStore, Prompter, RunLock, WizardState } from './ports.js';
 import type { Flags, Step, StepContext, StepId, StepReporter } from './steps/types.js';
-import { CancelError, toWizardError, type AnyWizardError } from './errors.js';
+import { CancelError, toWizardError, withContext, type AnyWizardError } from './errors.js';
 import type { RunResult, Sink, StepResult } from './run/events.js';
 import { RunLocks, folderLockKey } from './run/locks.js';
 import { resume, type Resumed } from './run/resume.js';
@@ -198,7 +198,13 @@ class Run {
   }
 
   private ctx(step: Step): StepContext {
-    return { flags: this.o.flags, state: { ...this.state, warnings: [...this.warnings] }, report: this.reporter(step.id), early: this.early.store };
+    return { flags: this.o.flags, state: { ...this.state, warnings: [...this.warnings] }, report: this.reporter(step.id), early: this.early.store, save: (s) => this.checkpoint(s) };
+  }
+
+  /** A step's values saved ahead of its outside change: a failure to save stops the step (unlike the saves between steps). */
+  private async checkpoint(state: Partial<WizardState>): Promise<void> {
+    this.state = { ...this.state, ...state };
+    await withContext(`save progress to ${this.o.store.path}`, () => this.persist());
   }
 
   private index(step: Step): number {
@@ -352,10 +358,15 @@ class Run {
     this.sink({ type: 'step-done', id: step.id, summary, skipped, commands: this.commandsByStep[step.id] });
   }
 
-  private async save(): Promise<void> {
+  private persist(): Promise<void> {
     const { steps, store, env } = this.o;
+    return store.save(savedRun(this.state, steps.filter((s) => this.done.has(s.id)).map((s) => s.id), env.clock.now()));
+  }
+
+  private async save(): Promise<void> {
+    const { store } = this.o;
     try {
-      await store.save(savedRun(this.state, steps.filter((s) => this.done.has(s.id)).map((s) => s.id), env.clock.now()));
+      await this.persist();
     } catch (e) {
       this.notice(`Could not save progress to ${store.path}: ${toWizardError(e).fullMessage}`);
     }

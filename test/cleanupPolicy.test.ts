@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describePolicy, foreignPolicies, ourKeep, ourPolicies, parseCleanupFlag, preview, previewText, validateKeep } from '../src/cleanupPolicy.js';
-import type { CleanupPolicy, DockerImage } from '../src/ports.js';
+import { among, describePolicy, foreignPolicies, ourKeep, ourPolicies, parseCleanupFlag, preview, previewText, recordBeforeSet, undoPolicies, validateKeep } from '../src/cleanupPolicy.js';
+import type { CleanupPolicy, DockerImage, ReplacedPolicies } from '../src/ports.js';
 
 const NOW = Date.parse('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -90,4 +90,43 @@ describe('--cleanup values', () => {
     ['0', 'Keep between 1 and 1000 versions.'],
     ['1e3', 'Enter a whole number of versions, e.g. 10.'],
   ])('validateKeep(%j)', (v, want) => expect(validateKeep(v as string)).toBe(want));
+});
+
+describe('what undo does to the policies registry-setup set', () => {
+  const [DEL, KEEP] = ourPolicies(5) as [CleanupPolicy, CleanupPolicy];
+  const KEEP3: CleanupPolicy = { ...KEEP, mostRecentVersions: { keepCount: 3 } };
+  const THEIRS: CleanupPolicy = { id: 'keep-prod', action: 'KEEP', condition: { tagState: 'TAGGED', tagPrefixes: ['prod'] } };
+  const SAME_ID: CleanupPolicy = { id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 2 } };
+  const MINE: CleanupPolicy = { id: 'delete-dev', action: 'DELETE', condition: { tagPrefixes: ['dev'] } };
+  const ids = (l: CleanupPolicy[]) => l.map((p) => p.id);
+  it.each([
+    { case: 'ours, untouched: all go', current: [DEL, KEEP], want: { ours: [DEL.id, KEEP.id], edited: [], restore: [], notRestored: [], next: [], dryRun: false } },
+    { case: 'ours with the replaced ones: they come back', current: [DEL, KEEP], replaced: { policies: [THEIRS], dryRun: false }, want: { ours: [DEL.id, KEEP.id], restore: ['keep-prod'], next: ['keep-prod'], dryRun: false } },
+    { case: 'replaced ones in dry run come back in dry run', current: [DEL, KEEP], replaced: { policies: [THEIRS], dryRun: true }, want: { next: ['keep-prod'], dryRun: true } },
+    { case: 'a dry run turned on since stays on', current: [DEL, KEEP], dryRun: true, want: { next: [], dryRun: true } },
+    { case: 'a replaced one with our id comes back once ours is gone', current: [DEL, KEEP], replaced: { policies: [SAME_ID], dryRun: false }, want: { restore: ['keep-most-recent'], next: ['keep-most-recent'] } },
+    { case: 'ours edited: it stays, and takes its id (the replaced one with that id does not come back)', current: [DEL, KEEP3], replaced: { policies: [SAME_ID, THEIRS], dryRun: false }, want: { ours: [DEL.id], edited: ['keep-most-recent'], restore: ['keep-prod'], next: ['keep-most-recent', 'keep-prod'] } },
+    { case: 'one of the user\'s next to ours stays', current: [DEL, MINE, KEEP], want: { ours: [DEL.id, KEEP.id], next: ['delete-dev'] } },
+    { case: 'ours gone and the policies changed since: nothing goes, nothing comes back', current: [MINE], replaced: { policies: [THEIRS], dryRun: false }, want: { ours: [], restore: [], notRestored: ['keep-prod'], next: ['delete-dev'] } },
+    { case: 'ours gone and the replaced ones back (an undo done before): nothing to do', current: [THEIRS], replaced: { policies: [THEIRS], dryRun: false }, want: { ours: [], restore: [], notRestored: [], next: ['keep-prod'] } },
+  ] as { case: string; current: CleanupPolicy[]; dryRun?: boolean; replaced?: ReplacedPolicies; want: Record<string, string[] | boolean> }[])('$case', (c) => {
+    const u = undoPolicies(c.current, c.dryRun ?? false, ourPolicies(5), c.replaced);
+    const got: Record<string, string[] | boolean> = { ours: ids(u.ours), edited: ids(u.edited), restore: ids(u.restore), notRestored: ids(u.notRestored), next: ids(u.next), dryRun: u.dryRun };
+    expect(got).toMatchObject(c.want);
+  });
+
+  it.each([
+    { case: 'nothing there: only what is set', record: {}, current: [], want: { cleanupSet: ourPolicies(5) } },
+    { case: 'policies of its own: they are what undo puts back, with their dry run', record: {}, current: [THEIRS], dryRun: true, want: { cleanupSet: ourPolicies(5), cleanupReplaced: { policies: [THEIRS], dryRun: true } } },
+    { case: 'ours in place with another count: both versions on record, nothing replaced', record: { cleanupSet: ourPolicies(10) }, current: ourPolicies(10), want: { cleanupSet: [...ourPolicies(10), KEEP] } },
+    { case: 'ours in place, what was replaced before stays on record', record: { cleanupSet: ourPolicies(10), cleanupReplaced: { policies: [THEIRS], dryRun: false } }, current: ourPolicies(10), want: { cleanupSet: [...ourPolicies(10), KEEP], cleanupReplaced: { policies: [THEIRS], dryRun: false } } },
+    { case: 'ours of another setup (not on this record) are replaced: put back on undo', record: {}, current: ourPolicies(10), want: { cleanupSet: ourPolicies(5), cleanupReplaced: { policies: ourPolicies(10), dryRun: false } } },
+  ] as { case: string; record: { cleanupSet?: CleanupPolicy[]; cleanupReplaced?: ReplacedPolicies }; current: CleanupPolicy[]; dryRun?: boolean; want: unknown }[])('before the write: $case', (c) => {
+    expect(recordBeforeSet(c.record, c.current, c.dryRun ?? false, ourPolicies(5))).toEqual(c.want);
+  });
+
+  it('the same policy compares equal whatever the order of its keys', () => {
+    expect(among([{ action: 'KEEP', mostRecentVersions: { keepCount: 5 }, id: 'keep-most-recent' } as CleanupPolicy], KEEP)).toBe(true);
+    expect(among([KEEP3], KEEP)).toBe(false);
+  });
 });

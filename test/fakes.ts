@@ -34,7 +34,9 @@ export type CallName =
   | `dockerConfig.${'read' | 'write'}`
   | `git.${keyof GitPort & string}`
   | `files.${'exists'}`
-  | `progress.${'latest' | 'save' | 'clear'}`;
+  | `progress.${'latest' | 'save' | 'clear'}`
+  /** StepContext.save: a step's checkpoint before an outside change. */
+  | 'step.save';
 
 const ANY = Symbol('any');
 export const any: unknown = ANY;
@@ -193,7 +195,7 @@ export function fakeApi(s: CallScript): ArtifactRegistryPort {
     createRepository: (args, opts?) => s.call('api.createRepository', [args, opts]),
     deleteRepository: (name, opts?) => s.call('api.deleteRepository', [name, opts]),
     listDockerImages: (name, opts?) => s.call('api.listDockerImages', [name, opts]),
-    setCleanupPolicies: (name, policies, opts?) => s.call('api.setCleanupPolicies', [name, policies, opts]),
+    setCleanupPolicies: (name, policies, dryRun, opts?) => s.call('api.setCleanupPolicies', [name, policies, dryRun, opts]),
   };
 }
 
@@ -456,7 +458,7 @@ export function fakeWorld(o: {
     clock,
     report,
     progress: fakeProgressStore(script),
-    ctx: (flags = {}, state = {}) => ({ flags: defaultFlags(flags), state, report }),
+    ctx: (flags = {}, state = {}) => ({ flags: defaultFlags(flags), state, report, save: (st) => script.call('step.save', [st]) }),
     assertDone() {
       script.assertDone();
       prompter.assertDone();

@@ -104,7 +104,7 @@ function fakeSteps(spec: Spec, log: string[], abort?: AbortController): Step[] {
   });
 }
 
-function memStore(initial: SavedRun | null, log: string[]): ProgressStore & { saves: SavedRun[]; current: SavedRun | null } {
+function memStore(initial: SavedRun | null, log: string[], refuse?: (run: SavedRun) => boolean): ProgressStore & { saves: SavedRun[]; current: SavedRun | null } {
   const s = {
     path: '/tmp/progress.json',
     saves: [] as SavedRun[],
@@ -114,6 +114,7 @@ function memStore(initial: SavedRun | null, log: string[]): ProgressStore & { sa
       return s.current;
     },
     async save(run: SavedRun) {
+      if (refuse?.(run)) throw new ExternalError('disk full');
       log.push(`store:save:${run.done.join(',')}`);
       s.saves.push(structuredClone(run));
       s.current = structuredClone(run);
@@ -243,12 +244,14 @@ interface Setup {
   /** Events also written into the log as `event:…`, for order checks. */
   logEvents?: RunEvent['type'][];
   edit?: (steps: Step[], log: string[], ac: AbortController) => void;
+  /** Saves the store refuses (the disk is full). */
+  refuseSave?: (run: SavedRun) => boolean;
 }
 
 async function runCase(c: Setup) {
   const log: string[] = [];
   const ac = new AbortController();
-  const store = memStore(c.saved ? structuredClone(c.saved) : null, log);
+  const store = memStore(c.saved ? structuredClone(c.saved) : null, log, c.refuseSave);
   const answers = [...(c.answers ?? [])];
   const steps = fakeSteps(c.spec ?? {}, log, ac);
   c.edit?.(steps, log, ac);
@@ -775,6 +778,8 @@ describe('runWizard', () => {
       account: 'ana@example.com',
       cleanup: { keep: 5 },
       cleanupPolicies: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }],
+      cleanupSet: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }],
+      cleanupReplaced: { policies: [{ id: 'keep-prod', action: 'KEEP', condition: { tagPrefixes: ['prod'] } }], dryRun: true },
     };
     const { store, log } = await runCase({
       edit: (steps) => {
@@ -789,6 +794,38 @@ describe('runWizard', () => {
     expect(afterAsks.state).toEqual(Object.fromEntries(Object.entries(every).filter(([k]) => k !== 'immutableTags')));
     expect(afterAsks.key).toBe('p1/southamerica-east1/demo-repo');
     expect(Object.keys(STATE_SCHEMA).sort()).toEqual(Object.keys(every).sort());
+  });
+
+  it("a step's save (before its outside change) is written at once, with the step not yet done; a failed save stops the step", async () => {
+    const { store, log, r } = await runCase({
+      edit: (steps, l) => {
+        const exec = steps[3]!.execute;
+        steps[3]!.execute = async (ctx, env, signal) => {
+          await ctx.save({ cleanupSet: [{ id: 'keep-most-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }] });
+          l.push('outside change');
+          return exec(ctx, env, signal);
+        };
+      },
+    });
+    expect(r.status).toBe('done');
+    const at = log.indexOf('outside change');
+    expect(log[at - 1]).toBe('store:save:preflight,project,region');
+    expect(store.saves.find((x) => x.state.cleanupSet)?.done).toEqual(['preflight', 'project', 'region']);
+    expect(store.current?.state.cleanupSet).toHaveLength(1);
+
+    const refused = await runCase({
+      refuseSave: (run) => !!run.state.cleanupSet,
+      edit: (steps, l) => {
+        steps[3]!.execute = async (ctx) => {
+          await ctx.save({ cleanupSet: [] });
+          l.push('outside change');
+          return { state: {}, summary: 'x' };
+        };
+      },
+    });
+    expect(refused.r.status).toBe('failed');
+    expect(refused.r.error?.fullMessage).toMatch(/^save progress to \/tmp\/progress\.json: disk full$/);
+    expect(refused.log).not.toContain('outside change');
   });
 
   it('an abandoned step that keeps reporting after Ctrl-C is not heard any more', async () => {

@@ -701,12 +701,12 @@ async function listDockerImages(api: Api, repositoryName: string, opts?: CallOpt
 /** The update mask of a cleanup policy change: the policies (replaced whole) and the dry-run switch, as gcloud's --no-dry-run sends. */
 export const CLEANUP_MASK = ['cleanup_policies', 'cleanup_policy_dry_run'];
 
-async function setCleanupPolicies(api: Api, name: string, policies: CleanupPolicy[], opts?: CallOpts): Promise<Repository> {
+async function setCleanupPolicies(api: Api, name: string, policies: CleanupPolicy[], dryRun: boolean, opts?: CallOpts): Promise<Repository> {
   const { project } = splitRepo(name);
   return call(api, `set the cleanup policies of ${name}`, { project, callText: `artifactregistry.repositories.patch ${name} (updateMask ${CLEANUP_MASK.join(',')})` }, opts, async (s) => {
     const cleanupPolicies = Object.fromEntries(policies.map((p) => [p.id, toApiPolicy(p)]));
     const [repo] = await s.client.updateRepository(
-      { repository: { name, cleanupPolicies, cleanupPolicyDryRun: false } as never, updateMask: { paths: CLEANUP_MASK } },
+      { repository: { name, cleanupPolicies, cleanupPolicyDryRun: dryRun } as never, updateMask: { paths: CLEANUP_MASK } },
       { timeout: CALL_TIMEOUT_MS },
     );
     return toRepository(repo as unknown as Record<string, unknown>);
@@ -740,6 +740,6 @@ export function createArtifactRegistry(deps: {
     createRepository: (args, opts) => createRepository(api, args, opts),
     deleteRepository: (name, opts) => deleteRepository(api, name, opts),
     listDockerImages: (repositoryName, opts) => listDockerImages(api, repositoryName, opts),
-    setCleanupPolicies: (name, policies, opts) => setCleanupPolicies(api, name, policies, opts),
+    setCleanupPolicies: (name, policies, dryRun, opts) => setCleanupPolicies(api, name, policies, dryRun, opts),
   };
 }

@@ -2,7 +2,8 @@
 // checks (for the report), and a run that answers ok, skipped (with why) or the findings.
 // Shared look-ups (the Docker config, the gcloud token, the repository) are made once per round.
 
-import type { Env, GcloudConfig, Repository, SavedRun, WizardState } from '../ports.js';
+import type { CleanupPolicy, Env, GcloudConfig, Repository, SavedRun, WizardState } from '../ports.js';
+import { DEFAULT_KEEP, KEEP_ID, among } from '../cleanupPolicy.js';
 import { CancelError, ExternalError, UserError, type FailureReason } from '../errors.js';
 import { memo } from '../memo.js';
 import { ROLES } from '../facts.js';
@@ -214,8 +215,33 @@ const latest: Check = {
   },
 };
 
+/** The keep count of registry-setup's policy: the saved answer, else the Keep policy it set. */
+function keepOf(s: Partial<WizardState>, set: CleanupPolicy[]): number {
+  if (typeof s.cleanup === 'object') return s.cleanup.keep;
+  return set.find((x) => x.id === KEEP_ID)?.mostRecentVersions?.keepCount ?? DEFAULT_KEEP;
+}
+
+/** registry-setup's cleanup policy, from the repository the repository check read (no call of its own). */
+const cleanupPolicy: Check = {
+  id: 'cleanup-policy',
+  what: (f) => `registry-setup's cleanup policy is on ${f.repository}, and not in dry run`,
+  async run(p) {
+    const set = p.state.cleanupSet ?? [];
+    if (!set.length) return ok('registry-setup set no cleanup policy here: nothing to check');
+    needDone(p, 'cleanup');
+    const repo = await after(p.repository, 'the repository could not be read');
+    if (!repo) throw new Skip('the repository is gone');
+    const current = repo.cleanupPolicies ?? [];
+    const missing = [...new Set(set.map((x) => x.id))].filter((id) => !current.some((c) => c.id === id && among(set, c)));
+    const keep = keepOf(p.state, set);
+    if (missing.length) return problem(finding('cleanup-policy-gone', p.facts, { missing, keep }));
+    if (repo.cleanupPolicyDryRun) return problem(finding('cleanup-policy-dry-run', p.facts, { keep }));
+    return ok(`${current.filter((c) => among(set, c)).map((c) => c.id).join(', ')}, deleting for real`);
+  },
+};
+
 /** In the order they are reported. */
-export const CHECKS: readonly Check[] = [dockerEntry, dockerEnv, helper, helperCredential, dockerUser, region, gcloudLogin, account, repository, latest];
+export const CHECKS: readonly Check[] = [dockerEntry, dockerEnv, helper, helperCredential, dockerUser, region, gcloudLogin, account, repository, cleanupPolicy, latest];
 
 /** Finding ids for failed calls, by the reason the adapter gave (the words come from the failures table). */
 const REASON_IDS: Partial<Record<FailureReason, string>> = {

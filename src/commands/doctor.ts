@@ -1,6 +1,7 @@
 // registry-setup doctor: re-checks the setup saved for this folder against the drift users hit
 // (the Docker entry gone, shadowed or taken over, the helper off PATH, sudo, another region, the
-// gcloud login, the repository, latest's platform). Exit 0 when healthy, 1 with findings.
+// gcloud login, the repository, registry-setup's cleanup policy, latest's platform). Exit 0 when
+// healthy, 1 with findings.
 // --fix applies the safe fixes (our credHelpers entry, backed up and replaced atomically), then
 // checks again. --json prints one document: {healthy, findings, checked, fixed?}; never a secret.
 

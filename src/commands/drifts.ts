@@ -4,6 +4,8 @@
 
 import { ROLES, grantRoleCommand, memberFor } from '../facts.js';
 import { isWizardError } from '../errors.js';
+import { POLICY_FILE } from '../cleanupPolicy.js';
+import { setCommand } from '../steps/cleanup.js';
 
 /** One thing wrong with the setup, as doctor reports it (and --json prints it). */
 export interface Finding {
@@ -43,6 +45,8 @@ export interface Details {
   'repository-deleted': Record<string, never>;
   'latest-missing': Record<string, never>;
   'latest-platform': { platform: string };
+  'cleanup-policy-gone': { missing: string[]; keep: number };
+  'cleanup-policy-dry-run': { keep: number };
 }
 
 export type DriftId = keyof Details;
@@ -159,6 +163,20 @@ const DRIFTS: { [K in DriftId]: Drift<K> } = {
       fix: [`Push it again: docker push ${f.ref}:latest (or run registry-setup again).`],
     }),
   },
+  'cleanup-policy-gone': {
+    fixable: false,
+    say: (f, d) => ({
+      message: `The cleanup policy registry-setup set on ${f.repository} is not there as it was set (${d.missing.join(', ')} removed or changed): old versions pile up in the repository again.`,
+      fix: [...setPolicyAgain(f, d.keep), 'If you changed it on purpose, nothing to do.'],
+    }),
+  },
+  'cleanup-policy-dry-run': {
+    fixable: false,
+    say: (f, d) => ({
+      message: `The cleanup policy on ${f.repository} is in dry run: it only logs what it would delete, and deletes nothing.`,
+      fix: setPolicyAgain(f, d.keep),
+    }),
+  },
   'latest-platform': {
     fixable: false,
     say: (f, d) => ({
@@ -167,6 +185,14 @@ const DRIFTS: { [K in DriftId]: Drift<K> } = {
     }),
   },
 };
+
+/** How to set registry-setup's policy again: a re-run of the setup, or gcloud's command with the script's policy file. */
+function setPolicyAgain(f: Facts, keep: number): string[] {
+  return [
+    `Set it again: registry-setup --cleanup keep=${keep} (in this folder)`,
+    `Or with gcloud, with the policy file from the setup's script (${POLICY_FILE}): ${setCommand({ project: f.project, location: f.location, id: f.repository })}`,
+  ];
+}
 
 export function finding<K extends DriftId>(id: K, facts: Facts, details: Details[K]): Finding {
   const d = DRIFTS[id] as Drift<K>;

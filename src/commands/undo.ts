@@ -1,7 +1,8 @@
 // registry-setup undo: removes what the saved record says registry-setup made for this folder (the
-// credHelpers entry it added, the local tags of its push, the repository it created) and nothing
-// else. Like the setup: the run lock, a plan first, one confirmation in a terminal (--yes never
-// asks), and the record saved as each part goes, so an undo killed midway resumes where it stopped.
+// credHelpers entry it added, the local tags of its push, the cleanup policy it set, with the
+// policies it replaced put back, the repository it created) and nothing else. Like the setup: the
+// run lock, a plan first, one confirmation in a terminal (--yes never asks), and the record saved
+// as each part goes, so an undo killed midway resumes where it stopped.
 import type { Command, CommandDeps } from './types.js';
 import type { CallOpts, ProgressStore, SavedRun } from '../ports.js';
 import type { StepId } from '../steps/types.js';
@@ -9,7 +10,7 @@ import { CancelError, UserError, toWizardError } from '../errors.js';
 import { RunLocks, folderLockKey } from '../run/locks.js';
 import { runKey, savedRun } from '../run/state.js';
 import { redact } from '../redact.js';
-import { count, holds, lookAtParts, oursLeft, type Removal, type RepositoryRemoval, type UndoItem, type UndoPlan } from './undoPlan.js';
+import { count, holds, lookAtParts, oursLeft, withRepository, type Removal, type RepositoryRemoval, type UndoItem, type UndoPlan } from './undoPlan.js';
 
 type Status = 'done' | 'nothing' | 'cancelled' | 'failed';
 type Reported = UndoItem & { already?: true };
@@ -44,8 +45,15 @@ class UndoRecord {
 
 const item = ({ kind, name, detail }: UndoItem): UndoItem => ({ kind, name, detail });
 
+const KIND_WORDS: Record<Exclude<UndoItem['kind'], 'docker-entry'>, string> = {
+  'local-tag': 'local tag',
+  'local-image': 'local image',
+  'cleanup-policy': 'cleanup policy',
+  repository: 'repository',
+};
+
 function label(i: UndoItem): string {
-  return i.kind === 'docker-entry' ? i.name : `${i.kind === 'local-tag' ? 'local tag' : i.kind === 'local-image' ? 'local image' : 'repository'} ${i.name}`;
+  return i.kind === 'docker-entry' ? i.name : `${KIND_WORDS[i.kind]} ${i.name}`;
 }
 
 /** "the credHelpers entry, 2 local tags and repository r" */
@@ -54,6 +62,7 @@ function what(list: Removal[]): string {
   const parts = [
     ...(list.some((r) => r.kind === 'docker-entry') ? ['the credHelpers entry'] : []),
     ...(tags ? [count(tags, 'local tag')] : []),
+    ...(list.some((r) => r.kind === 'cleanup-policy') ? [`registry-setup's cleanup policy`] : []),
     ...list.filter((r) => r.kind === 'repository').map((r) => `repository ${r.name}`),
   ];
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? 'nothing');
@@ -96,7 +105,10 @@ function showPlan(d: CommandDeps, saved: SavedRun, plan: UndoPlan): void {
   const setup = [s.project && `project ${s.project}`, s.location && `region ${s.location}`, s.repository && `repository ${s.repository}`].filter(Boolean).join(', ');
   d.say(`Undo what registry-setup made for this folder${setup ? ` (${setup})` : ''}:`);
   section(d, 'Will remove:', plan.remove.map((r) => (r.kind === 'repository' ? withHolds(r as RepositoryRemoval) : r)));
-  if (plan.repository && d.interactive) section(d, 'Deleted only if you type its name below:', [withHolds(plan.repository)]);
+  if (plan.repository && d.interactive) {
+    section(d, 'Deleted only if you type its name below:', [withHolds(plan.repository)]);
+    if (plan.remove.some((r) => r.kind === 'cleanup-policy')) d.say("    (its cleanup policies go with it; kept, it only loses registry-setup's policy)");
+  }
   section(d, 'Already gone (the saved record is updated):', plan.gone);
   section(d, 'Left in place:', plan.kept);
 }
@@ -128,7 +140,7 @@ async function confirm(d: CommandDeps, plan: UndoPlan): Promise<void> {
   }
   // What goes is its own line (it may wrap); the question stays short.
   d.say(`To remove: ${what(plan.remove)}.`);
-  if (await d.env.prompter.confirm({ message: 'Remove them?', default: false }, { signal: d.signal })) return;
+  if (await d.env.prompter.confirm({ message: plan.remove.length === 1 ? 'Remove it?' : 'Remove them?', default: false }, { signal: d.signal })) return;
   d.say('Nothing was removed.');
   throw new CancelError('declined at the plan');
 }
@@ -153,6 +165,7 @@ async function undoHere(d: CommandDeps, locks: RunLocks, report: Report): Promis
   decideByFlags(d, plan, saved.state);
   showPlan(d, saved, plan);
   await askRepository(d, plan);
+  withRepository(plan);
   report.kept.push(...plan.kept.map(item));
   await confirm(d, plan);
   const record = new UndoRecord(d.store, saved, () => d.env.clock.now());

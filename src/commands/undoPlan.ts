@@ -1,15 +1,18 @@
 // What `undo` would remove, from the saved record and a read-only look at each part: the credHelpers
-// entry, the local tags of the push, the repository. Only what the record says registry-setup made is
-// a candidate; anything found already there, or changed since, is left in place with the reason.
-import type { CallOpts, Env, WizardState } from '../ports.js';
+// entry, the local tags of the push, the cleanup policy (and the policies it replaced), the
+// repository. Only what the record says registry-setup made is a candidate; anything found already
+// there, or changed since, is left in place with the reason.
+import type { CallOpts, CleanupPolicy, Env, Repository, WizardState } from '../ports.js';
 import type { StepId } from '../steps/types.js';
 import { toWizardError, withContext } from '../errors.js';
 import { ROLES, humanBytes } from '../facts.js';
 import { registryUrl } from '../naming.js';
 import { HELPER, credHelperFor, withoutCredHelper } from '../steps/docker-auth.js';
 import { explainFailure, explained, type FailureContext } from '../steps/failures.js';
+import { describePolicy, undoPolicies, type PolicyUndo } from '../cleanupPolicy.js';
+import { memo } from '../memo.js';
 
-export type UndoKind = 'docker-entry' | 'local-tag' | 'repository' | 'local-image';
+export type UndoKind = 'docker-entry' | 'local-tag' | 'cleanup-policy' | 'repository' | 'local-image';
 
 /** One part, as the lines and the JSON document show it. */
 export interface UndoItem {
@@ -48,7 +51,7 @@ export interface UndoPlan {
 
 /** Whether the record still names something registry-setup made. */
 export function oursLeft(s: State): boolean {
-  return s.dockerEntryAdded === true || (s.imageUris?.length ?? 0) > 0 || s.createdRepository === true;
+  return s.dockerEntryAdded === true || (s.imageUris?.length ?? 0) > 0 || s.createdRepository === true || (s.cleanupSet?.length ?? 0) > 0;
 }
 
 /** "2 images" */
@@ -143,18 +146,93 @@ async function lookTags(env: Env, s: State, plan: UndoPlan, opts: CallOpts): Pro
   }
 }
 
+/** The record without the cleanup step's answer and what it set (a later setup asks again). */
+function forgetCleanup(st: State): State {
+  const { cleanup: _c, cleanupPolicies: _p, cleanupSet: _s, cleanupReplaced: _r, ...rest } = st;
+  return rest;
+}
+
+/** "keep-most-recent (keep 10) and delete-untagged-30d" */
+function policyNames(list: readonly CleanupPolicy[]): string {
+  const keepFirst = [...list].sort((a, b) => Number(a.action !== 'KEEP') - Number(b.action !== 'KEEP'));
+  const names = keepFirst.map((p) => (p.mostRecentVersions?.keepCount !== undefined ? `${p.id} (keep ${p.mostRecentVersions.keepCount})` : p.id));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? 'none');
+}
+
+function policyDetail(u: PolicyUndo): string {
+  const back = u.restore.length
+    ? `; then ${u.restore.length === 1 ? 'your earlier policy comes' : `your ${u.restore.length} earlier policies come`} back as they were${u.dryRun ? ' (in dry run: they only log)' : ''}: ${u.restore.map(describePolicy).join('; ')}`
+    : '';
+  const others = u.next.length - u.restore.length;
+  const stay = others === 1 ? "the repository's other policy stays" : `the repository's ${others} other policies stay`;
+  return `set by registry-setup; only ${u.ours.length === 1 ? 'it goes' : 'these go'}${others ? ` (${stay})` : ''}${back}`;
+}
+
+function policyRemoval(env: Env, s: State, repo: string, u: PolicyUndo): Removal {
+  const name = s.repositoryName ?? '';
+  const ctx = failureContext(s, 'change the cleanup policies of repositories');
+  return {
+    kind: 'cleanup-policy',
+    name: `${policyNames(u.ours.length ? u.ours : (s.cleanupSet ?? []))} on ${repo}`,
+    detail: policyDetail(u),
+    // Looked at again at removal time: only what is still ours goes, in one write of the rest.
+    remove: async (opts) => {
+      const now = await explained(env, ctx, () => env.api.getRepository(name, opts));
+      const again = now && undoPolicies(now.cleanupPolicies ?? [], now.cleanupPolicyDryRun === true, s.cleanupSet ?? [], s.cleanupReplaced);
+      if (!again || (!again.ours.length && !again.restore.length)) return false;
+      await explained(env, ctx, () => env.api.setCleanupPolicies(name, again.next, again.dryRun, opts));
+      return true;
+    },
+    forget: forgetCleanup,
+    undoes: ['cleanup', 'summary'],
+  };
+}
+
+/** What changed since registry-setup set its policies: left in place, with why. */
+function keptPolicies(plan: UndoPlan, repo: string, u: PolicyUndo): void {
+  for (const p of u.edited) {
+    plan.kept.push({ kind: 'cleanup-policy', name: `${p.id} on ${repo}`, detail: `changed since registry-setup set it (now ${describePolicy(p)}), so it stays` });
+  }
+  if (u.notRestored.length) {
+    const what = u.notRestored.map(describePolicy).join('; ');
+    plan.kept.push({
+      kind: 'cleanup-policy',
+      name: `your earlier policies on ${repo}`,
+      detail: `not put back, as registry-setup's policy was already taken off and the policies changed since; they were: ${what}`,
+    });
+  }
+}
+
+async function lookPolicies(env: Env, s: State, plan: UndoPlan, look: Look): Promise<void> {
+  const set = s.cleanupSet ?? [];
+  const repo = s.repository ?? 'the repository';
+  if (!set.length || !s.repositoryName) return;
+  const found = await look.repository();
+  if (!found) return void plan.gone.push(policyRemoval(env, s, repo, undoPolicies([], false, set)));
+  const u = undoPolicies(found.cleanupPolicies ?? [], found.cleanupPolicyDryRun === true, set, s.cleanupReplaced);
+  const removal = policyRemoval(env, s, repo, u);
+  keptPolicies(plan, repo, u);
+  if (u.ours.length) plan.remove.push(removal);
+  else if (u.edited.length || u.notRestored.length) plan.disowned.push(removal);
+  else plan.gone.push(removal);
+}
+
 function repositoryRemoval(env: Env, s: State, name: string, id: string): Removal {
   return {
     kind: 'repository',
     name: id,
     detail: `created by registry-setup in ${s.location ?? 'its region'}; its images go with it`,
     remove: (opts) => explained(env, failureContext(s, 'delete repositories'), () => env.api.deleteRepository(name, opts)),
-    forget: ({ createdRepository: _c, repositoryExists: _e, repositoryName: _n, immutableTags: _i, storage: _s, ...rest }) => rest,
-    undoes: ['repository', 'push', 'summary'],
+    // Its cleanup policies go with it.
+    forget: (st) => {
+      const { createdRepository: _c, repositoryExists: _e, repositoryName: _n, immutableTags: _i, storage: _s, ...rest } = forgetCleanup(st);
+      return rest;
+    },
+    undoes: ['repository', 'push', 'cleanup', 'summary'],
   };
 }
 
-async function lookRepository(env: Env, s: State, plan: UndoPlan, opts: CallOpts): Promise<void> {
+async function lookRepository(env: Env, s: State, plan: UndoPlan, look: Look): Promise<void> {
   const { repositoryName: name, repository: id } = s;
   if (!name || !id) return;
   if (s.createdRepository !== true) {
@@ -164,19 +242,32 @@ async function lookRepository(env: Env, s: State, plan: UndoPlan, opts: CallOpts
     return;
   }
   const removal = repositoryRemoval(env, s, name, id);
-  const ctx = failureContext(s, 'look at repositories');
-  const repo = await explained(env, ctx, () => env.api.getRepository(name, opts));
+  const repo = await look.repository();
   if (!repo) return void plan.gone.push(removal);
-  const images = await explained(env, ctx, () => env.api.listDockerImages(name, opts));
+  const images = await explained(env, failureContext(s, 'look at repositories'), () => env.api.listDockerImages(name, look.opts));
   const bytes = images.reduce((n, i) => n + (i.imageSizeBytes ?? 0), 0);
   plan.repository = { ...removal, images: images.length, bytes };
+}
+
+/** The repository, read once for the parts that need it (its policies, whether it is there). */
+interface Look {
+  opts: CallOpts;
+  repository(): Promise<Repository | null>;
 }
 
 /** Looks at every part the record names (changes nothing). */
 export async function lookAtParts(env: Env, s: State, opts: CallOpts): Promise<UndoPlan> {
   const plan: UndoPlan = { remove: [], gone: [], disowned: [], kept: [] };
+  const read = memo(() => explained(env, failureContext(s, 'look at repositories'), () => env.api.getRepository(s.repositoryName ?? '', opts)));
+  const look: Look = { opts, repository: read.get };
   await lookEntry(env, s, plan);
   await lookTags(env, s, plan, opts);
-  await lookRepository(env, s, plan, opts);
+  await lookPolicies(env, s, plan, look);
+  await lookRepository(env, s, plan, look);
   return plan;
+}
+
+/** The repository is to be deleted: its cleanup policies go with it, so they are not changed first. */
+export function withRepository(plan: UndoPlan): void {
+  if (plan.remove.some((r) => r.kind === 'repository')) plan.remove = plan.remove.filter((r) => r.kind !== 'cleanup-policy');
 }

@@ -4,9 +4,12 @@
 // Nothing here changes anything of the user's; whatever nobody takes is stopped when the run ends.
 // (Before this scheduler exists, src/app/boot.ts starts gcloud's config-helper: adapters/early.ts.)
 import type { Env, WizardState } from '../ports.js';
+import { BugError } from '../errors.js';
 import type { CheckResult, Flags, Step, StepContext, StepId, StepReporter } from '../steps/types.js';
 
 const silent: StepReporter = { activity: () => {}, note: () => {}, item: () => {}, warn: () => {} };
+/** Re-checks and early work change nothing, so they have nothing to save. */
+const refuseSave = (): Promise<void> => Promise.reject(new BugError('a re-check or early work tried to save progress'));
 
 export class EarlyWork {
   readonly store: Early;
@@ -25,7 +28,7 @@ export class EarlyWork {
   }
 
   private ctx(step: Step, state: Partial<WizardState>, report: StepReporter = silent): StepContext {
-    return { flags: this.o.flags, state: { ...state }, report, early: this.store };
+    return { flags: this.o.flags, state: { ...state }, report, early: this.store, save: refuseSave };
   }
 
   /** Starts the re-checks of the steps done earlier. One sent back to run may start its early work at once. */

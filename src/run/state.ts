@@ -11,6 +11,7 @@ const policy = (v: unknown): boolean => !!v && typeof v === 'object' && str((v a
 const policies: Check = (v) => Array.isArray(v) && v.every(policy);
 const cleanup: Check = (v) =>
   v === 'declined' || v === 'not-asked' || v === 'kept-existing' || (!!v && typeof v === 'object' && Number.isInteger((v as { keep?: unknown }).keep) && (v as { keep: number }).keep > 0);
+const replaced: Check = (v) => !!v && typeof v === 'object' && policies((v as { policies?: unknown }).policies) && bool((v as { dryRun?: unknown }).dryRun);
 const storage: Check = (v) => !!v && typeof v === 'object' && typeof (v as { images?: unknown }).images === 'number' && typeof (v as { bytes?: unknown }).bytes === 'number';
 
 export const STATE_SCHEMA: { [K in keyof Required<WizardState>]: Check } = {
@@ -39,6 +40,8 @@ export const STATE_SCHEMA: { [K in keyof Required<WizardState>]: Check } = {
   account: str,
   cleanup,
   cleanupPolicies: policies,
+  cleanupSet: policies,
+  cleanupReplaced: replaced,
 };
 
 /** The part of `state` that is saved and loaded: the schema's keys, with values that pass their check. */

@@ -9,7 +9,7 @@ import { ROLES } from '../facts.js';
 import { deriveRepositoryId, parseRepositoryName } from '../naming.js';
 import { quoteArg as sh } from '../quote.js';
 import {
-  DEFAULT_KEEP, MAX_KEEP, POLICY_FILE, UNTAGGED_DAYS, describePolicy, foreignPolicies, ourKeep, ourPolicies, policyFile, preview, previewText, validateKeep,
+  DEFAULT_KEEP, MAX_KEEP, POLICY_FILE, UNTAGGED_DAYS, describePolicy, foreignPolicies, ourKeep, ourPolicies, policyFile, preview, previewText, recordBeforeSet, validateKeep,
 } from '../cleanupPolicy.js';
 import { callOpts, need, safeCheck } from './common.js';
 import { explained, type FailureContext } from './failures.js';
@@ -23,7 +23,8 @@ function where({ flags, state }: PlanContext): { project: string; location: stri
   return { project, location, id };
 }
 
-function setCommand(w: { project: string; location: string; id: string }): string {
+/** gcloud's command that sets the policy file's policies, dry run off. */
+export function setCommand(w: { project: string; location: string; id: string }): string {
   return `gcloud artifacts repositories set-cleanup-policies ${sh(w.id)} --location=${w.location} --project=${w.project} --policy=${POLICY_FILE} --no-dry-run`;
 }
 
@@ -54,18 +55,19 @@ function leftAlone(repo: string, policies: readonly CleanupPolicy[], keep: numbe
 
 const reading = (project: string): FailureContext => ({ project, role: ROLES.create, doing: 'read repositories' });
 
-async function readPolicies(ctx: StepContext, env: Env, name: string, signal: AbortSignal): Promise<CleanupPolicy[]> {
+/** The repository's policies and whether they only log (dry run). */
+async function readPolicies(ctx: StepContext, env: Env, name: string, signal: AbortSignal): Promise<{ policies: CleanupPolicy[]; dryRun: boolean }> {
   const project = need(ctx.state.project, 'the project', 'cleanup');
   ctx.report.activity(`reading the cleanup policies of ${parseRepositoryName(name)?.repository ?? name}`);
   const repo = await withContext('read the repository', () => explained(env, reading(project), () => env.api.getRepository(name, callOpts(ctx, signal))));
-  return repo?.cleanupPolicies ?? [];
+  return { policies: repo?.cleanupPolicies ?? [], dryRun: repo?.cleanupPolicyDryRun === true };
 }
 
 /** The repository's policies now: [] for one that is not created yet; undefined when it cannot be looked at yet (the API is off). */
 async function policiesNow(ctx: StepContext, env: Env, signal: AbortSignal): Promise<CleanupPolicy[] | undefined> {
   const { repositoryName: name, repositoryExists, enableApi } = ctx.state;
   if (repositoryExists === false) return [];
-  return name && !enableApi ? readPolicies(ctx, env, name, signal) : undefined;
+  return name && !enableApi ? (await readPolicies(ctx, env, name, signal)).policies : undefined;
 }
 
 /** What the repository holds, for "what it would delete today"; undefined when it cannot be listed (never fails the step). */
@@ -155,8 +157,8 @@ async function apply(ctx: StepContext, env: Env, choice: { keep: number; replace
   const project = need(ctx.state.project, 'the project', 'cleanup');
   const name = need(ctx.state.repositoryName, 'the repository', 'cleanup');
   const repo = parseRepositoryName(name)?.repository ?? name;
-  const current = await readPolicies(ctx, env, name, signal);
-  if (ourKeep(current) === choice.keep) {
+  const { policies: current, dryRun } = await readPolicies(ctx, env, name, signal);
+  if (ourKeep(current) === choice.keep && !dryRun) {
     return { state: { cleanupPolicies: current }, summary: `${inShort(choice.keep)} (already in place)` };
   }
   if (foreignPolicies(current) && !choice.replace) {
@@ -171,9 +173,13 @@ async function apply(ctx: StepContext, env: Env, choice: { keep: number; replace
     doing: 'change the cleanup policies of repositories',
     alternative: 'Or go on without a cleanup policy: run registry-setup again with --cleanup none (everything done so far is kept).',
   };
-  const updated = await withContext(`set the cleanup policy of ${repo}`, () => explained(env, denied, () => env.api.setCleanupPolicies(name, ourPolicies(choice.keep), callOpts(ctx, signal))));
+  const wanted = ourPolicies(choice.keep);
+  // Saved first: undo removes what was set and puts back what it replaced, even after a kill right after the write.
+  const record = recordBeforeSet(ctx.state, current, dryRun, wanted);
+  await ctx.save(record);
+  const updated = await withContext(`set the cleanup policy of ${repo}`, () => explained(env, denied, () => env.api.setCleanupPolicies(name, wanted, false, callOpts(ctx, signal))));
   if (images) ctx.report.item({ label: 'preview', status: 'ok', detail: today(images, choice.keep, env.clock.now()) });
-  return { state: { cleanupPolicies: updated.cleanupPolicies ?? ourPolicies(choice.keep) }, summary: inShort(choice.keep) };
+  return { state: { ...record, cleanupSet: wanted, cleanupPolicies: updated.cleanupPolicies ?? wanted }, summary: inShort(choice.keep) };
 }
 
 export const cleanup: Step = {
@@ -251,8 +257,8 @@ export const cleanup: Step = {
     if (typeof saved !== 'object' || flag === 'none') return { done: true, summary: 'none set by registry-setup' };
     const repo = await env.api.getRepository(name, { signal });
     if (!repo) return { done: false, why: `${name} no longer exists` };
-    return ourKeep(repo.cleanupPolicies) === saved.keep
-      ? { done: true, summary: inShort(saved.keep) }
-      : { done: false, why: 'the cleanup policy is no longer in place' };
+    if (ourKeep(repo.cleanupPolicies) !== saved.keep) return { done: false, why: 'the cleanup policy is no longer in place' };
+    if (repo.cleanupPolicyDryRun) return { done: false, why: 'the cleanup policy only logs what it would delete (its dry run was turned on)' };
+    return { done: true, summary: inShort(saved.keep) };
   }),
 };

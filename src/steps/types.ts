@@ -42,6 +42,12 @@ export interface StepContext {
   report: StepReporter;
   /** Work started early (Step.early), one store per run. */
   early?: Early;
+  /**
+   * Saves these values with the progress now, before an outside change that undo needs them for
+   * (so a kill right after the change cannot lose them). Rejects when they could not be saved.
+   * Only while executing: re-checks and early work change nothing.
+   */
+  save(state: Partial<WizardState>): Promise<void>;
 }
 
 /** The result of a cheap re-check of a step that was done in an earlier run. */

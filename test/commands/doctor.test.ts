@@ -5,6 +5,7 @@ import type { CommandFlags } from '../../src/args.js';
 import type { SavedRun, WizardState } from '../../src/ports.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { fakeWorld, type Expectation, type FakeWorld } from '../fakes.js';
+import { ourPolicies } from '../../src/cleanupPolicy.js';
 
 const HOST = 'southamerica-east1-docker.pkg.dev';
 const NAME = 'projects/mycoolproject-prod/locations/southamerica-east1/repositories/mycoolproject-repo';
@@ -82,8 +83,41 @@ interface Case {
 
 const denied = (reason: string) => new ExternalError('the call failed', { reason: reason as never, code: 7 });
 
+/** A setup that set our cleanup policy (keep 5); the repository as read now has `policies`. */
+const POLICY_RUN = record({ ...STATE, cleanup: { keep: 5 }, cleanupSet: ourPolicies(5) }, [...ALL_DONE.slice(0, -1), 'cleanup', 'summary']);
+const repoWith = (cleanupPolicies: unknown[], dryRun = false): Expectation => ({
+  call: 'api.getRepository',
+  args: [NAME],
+  result: { name: NAME, format: 'DOCKER', cleanupPolicies, ...(dryRun ? { cleanupPolicyDryRun: true } : {}) },
+});
+const SET_AGAIN = /Set it again: registry-setup --cleanup keep=5[\s\S]*gcloud artifacts repositories set-cleanup-policies mycoolproject-repo --location=southamerica-east1 --project=mycoolproject-prod --policy=cleanup-policy\.json --no-dry-run/;
+
 const cases: Case[] = [
-  { case: 'healthy (credsStore next to our entry is harmless)', ids: [], says: [/credHelpers\["southamerica-east1-docker\.pkg\.dev"\] is "gcloud"/, /Healthy/] },
+  { case: 'healthy (credsStore next to our entry is harmless)', ids: [], says: [/credHelpers\["southamerica-east1-docker\.pkg\.dev"\] is "gcloud"/, /Healthy/, /\[ok {2}\] registry-setup's cleanup policy .*: registry-setup set no cleanup policy here: nothing to check/] },
+  { case: 'our cleanup policy in place (read with the repository: no call of its own)', run: POLICY_RUN, over: { repo: repoWith(ourPolicies(5)) }, ids: [], says: [/\[ok {2}\] registry-setup's cleanup policy is on mycoolproject-repo, and not in dry run: delete-untagged-30d, keep-most-recent, deleting for real/] },
+  {
+    case: 'our cleanup policy gone (not fixed by --fix: it would delete images unasked)',
+    run: POLICY_RUN,
+    over: { repo: repoWith([]) },
+    ids: ['cleanup-policy-gone'],
+    fixable: false,
+    says: [/The cleanup policy registry-setup set on mycoolproject-repo is not there as it was set \(delete-untagged-30d, keep-most-recent removed or changed\)/, SET_AGAIN],
+  },
+  {
+    case: 'our Keep policy edited: named as changed',
+    run: POLICY_RUN,
+    over: { repo: repoWith([ourPolicies(5)[0], { ...ourPolicies(5)[1], mostRecentVersions: { keepCount: 2 } }]) },
+    ids: ['cleanup-policy-gone'],
+    says: [/\(keep-most-recent removed or changed\)/],
+  },
+  {
+    case: 'our cleanup policy in dry run: it deletes nothing',
+    run: POLICY_RUN,
+    over: { repo: repoWith(ourPolicies(5), true) },
+    ids: ['cleanup-policy-dry-run'],
+    fixable: false,
+    says: [/is in dry run: it only logs what it would delete, and deletes nothing/, SET_AGAIN],
+  },
   {
     case: 'the entry removed, no credsStore: Docker has no login',
     over: { config: { call: 'dockerConfig.read', result: { credHelpers: { 'us-docker.pkg.dev': 'gcr' } } } },
@@ -359,7 +393,7 @@ describe('doctor --json', () => {
     expect(doc.healthy).toBe(false);
     expect(doc.setup).toEqual({ project: 'mycoolproject-prod', location: 'southamerica-east1', repository: 'mycoolproject-repo', host: HOST });
     expect(doc.findings).toEqual([{ id: 'entry-missing', message: expect.stringContaining(`credHelpers["${HOST}"]`), fix: expect.arrayContaining([`or: gcloud auth configure-docker ${HOST}`]), fixable: true }]);
-    expect(doc.checked.map((c) => c.id)).toEqual(['docker-entry', 'docker-auth-config', 'helper', 'helper-credential', 'docker-user', 'region', 'gcloud-login', 'account', 'repository', 'latest']);
+    expect(doc.checked.map((c) => c.id)).toEqual(['docker-entry', 'docker-auth-config', 'helper', 'helper-credential', 'docker-user', 'region', 'gcloud-login', 'account', 'repository', 'cleanup-policy', 'latest']);
     expect(doc.checked.find((c) => c.id === 'docker-entry')).toMatchObject({ status: 'problem' });
     expect(out.join('\n')).toMatch(/\[FAIL\]/);
     w.assertDone();

@@ -5,7 +5,8 @@ import { undo } from '../../src/commands/undo.js';
 import type { CommandDeps } from '../../src/commands/types.js';
 import type { CommandFlags } from '../../src/args.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import type { RunLock, SavedRun, WizardState } from '../../src/ports.js';
+import type { CleanupPolicy, RunLock, SavedRun, WizardState } from '../../src/ports.js';
+import { ourPolicies } from '../../src/cleanupPolicy.js';
 import { fakeWorld, type Expectation, type PromptAnswer } from '../fakes.js';
 
 const P = 'mycoolproject-prod';
@@ -92,6 +93,36 @@ const deleteRepo: Expectation[] = [
   }),
 ];
 const clear: Expectation = { call: 'progress.clear' };
+
+// ---------- the cleanup policy ----------
+
+const KEEP5 = ourPolicies(5);
+const [DEL, KEEP] = KEEP5 as [CleanupPolicy, CleanupPolicy];
+const FOREIGN: CleanupPolicy[] = [{ id: 'keep-prod', action: 'KEEP', condition: { tagState: 'TAGGED', tagPrefixes: ['prod'] } }];
+const MINE: CleanupPolicy = { id: 'delete-old-dev', action: 'DELETE', condition: { tagPrefixes: ['dev'], olderThan: '604800s' } };
+const WITH_CLEANUP = [...ALL_DONE.slice(0, -1), 'cleanup', 'summary'];
+/** The repository was there before; the setup set our policy on it (replacing `replaced`, if given). */
+const policySet = (replaced?: { policies: CleanupPolicy[]; dryRun: boolean }): Partial<WizardState> => ({
+  ...found,
+  imageUris: undefined,
+  cleanup: { keep: 5, ...(replaced ? { replace: true } : {}) },
+  cleanupPolicies: KEEP5,
+  cleanupSet: KEEP5,
+  ...(replaced ? { cleanupReplaced: replaced } : {}),
+});
+const getRepo = (policies: CleanupPolicy[] | null, dryRun = false): Expectation => ({
+  call: 'api.getRepository',
+  args: [NAME],
+  result: policies && { name: NAME, format: 'DOCKER', cleanupPolicies: policies, ...(dryRun ? { cleanupPolicyDryRun: true } : {}) },
+});
+const writePolicies = (next: CleanupPolicy[], dryRun = false): Expectation => ({ call: 'api.setCleanupPolicies', args: [NAME, next, dryRun], result: { name: NAME, format: 'DOCKER', cleanupPolicies: next } });
+const forgetPolicy = save((r) => {
+  for (const k of ['cleanup', 'cleanupPolicies', 'cleanupSet', 'cleanupReplaced'] as const) expect(r.state[k]).toBeUndefined();
+  expect(r.done).toEqual(['preflight', 'project', 'region', 'repository', 'docker-auth', 'push']);
+  expect(r.state.project).toBe(P);
+});
+const KEPT_FOUND = [`docker-entry credHelpers["${HOST}"]`, 'local-image registry-setup-verify:latest', `repository ${R}`];
+const OUR_POLICY = `cleanup-policy keep-most-recent (keep 5) and delete-untagged-30d on ${R}`;
 
 // ---------- the command's deps ----------
 
@@ -254,6 +285,116 @@ const cases: Case[] = [
       { call: 'docker.untag', args: [TAGS[0]], throws: new ExternalError('a container uses the image', { reason: 'IMAGE_IN_USE' }) },
     ],
     error: { cls: UserError, message: /Docker will not remove southamerica-east1-docker\.pkg\.dev\/mycoolproject-prod\/mycoolproject-repo\/app:latest: it is the last name of an image that a container uses/, fix: /docker ps -a --filter ancestor=/ },
+  },
+  {
+    case: 'a repository that was there before, with our policy on it: the policy goes (an empty list), the repository stays',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet(), WITH_CLEANUP)), readConfig(), getRepo(KEEP5), getRepo(KEEP5), writePolicies([]), forgetPolicy, clear],
+    json: { status: 'done', removed: [OUR_POLICY], kept: KEPT_FOUND },
+    says: [/Will remove:\n  - cleanup policy keep-most-recent \(keep 5\) and delete-untagged-30d on mycoolproject-repo: set by registry-setup; only these go$/m, /Done: removed registry-setup's cleanup policy\./, /registry-setup found it already there, so undo never deletes it/],
+  },
+  {
+    case: 'the policies it replaced come back as they were (dry run too); the plan says so',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet({ policies: FOREIGN, dryRun: true }), WITH_CLEANUP)), readConfig(), getRepo(KEEP5), getRepo(KEEP5), writePolicies(FOREIGN, true), forgetPolicy, clear],
+    json: { status: 'done', removed: [OUR_POLICY], kept: KEPT_FOUND },
+    says: [/only these go; then your earlier policy comes back as they were \(in dry run: they only log\): keep-prod: Keep tagged versions tagged prod\*/],
+  },
+  {
+    case: 'a policy the user added next to ours stays; ours go; the earlier ones come back beside it',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet({ policies: FOREIGN, dryRun: false }), WITH_CLEANUP)), readConfig(), getRepo([DEL, MINE, KEEP]), getRepo([DEL, MINE, KEEP]), writePolicies([MINE, ...FOREIGN]), forgetPolicy, clear],
+    json: { status: 'done', removed: [OUR_POLICY], kept: KEPT_FOUND },
+    says: [/only these go \(the repository's other policy stays\); then your earlier policy comes back/],
+  },
+  {
+    case: 'our Keep policy edited since: it stays (with a note), only our Delete policy goes',
+    flags: { yes: true, json: true },
+    calls: [
+      latest(record(policySet(), WITH_CLEANUP)), readConfig(),
+      getRepo([DEL, { ...KEEP, mostRecentVersions: { keepCount: 3 } }]), getRepo([DEL, { ...KEEP, mostRecentVersions: { keepCount: 3 } }]),
+      writePolicies([{ ...KEEP, mostRecentVersions: { keepCount: 3 } }]), forgetPolicy, clear,
+    ],
+    json: { status: 'done', removed: [`cleanup-policy delete-untagged-30d on ${R}`], kept: [KEPT_FOUND[0]!, KEPT_FOUND[1]!, `cleanup-policy keep-most-recent on ${R}`, KEPT_FOUND[2]!] },
+    says: [/keep-most-recent on mycoolproject-repo: changed since registry-setup set it \(now keep-most-recent: Keep the 3 most recent versions\), so it stays/, /only it goes \(the repository's other policy stays\)/],
+  },
+  {
+    case: 'our policies taken off by the user and other policies set since: nothing written, the earlier ones not put back (with a note); the record forgets',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet({ policies: FOREIGN, dryRun: false }), WITH_CLEANUP)), readConfig(), getRepo([MINE]), forgetPolicy, clear],
+    json: { status: 'nothing', removed: [], kept: [KEPT_FOUND[0]!, KEPT_FOUND[1]!, `cleanup-policy your earlier policies on ${R}`, KEPT_FOUND[2]!] },
+    says: [/not put back, as registry-setup's policy was already taken off and the policies changed since; they were: keep-prod: Keep tagged versions tagged prod\*/],
+  },
+  {
+    case: 'resumed after a kill right after the write (the earlier policies back already): only the record changes',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet({ policies: FOREIGN, dryRun: false }), WITH_CLEANUP)), readConfig(), getRepo(FOREIGN), forgetPolicy, clear],
+    json: { status: 'nothing', removed: [], kept: KEPT_FOUND, already: [OUR_POLICY] },
+    says: [/Already gone \(the saved record is updated\):\n  - cleanup policy/],
+  },
+  {
+    case: 'changed between the look and the write (ours gone by then): nothing is written; counted as gone already',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet(), WITH_CLEANUP)), readConfig(), getRepo(KEEP5), getRepo([]), forgetPolicy, clear],
+    json: { status: 'done', removed: [], kept: KEPT_FOUND, already: [OUR_POLICY] },
+  },
+  {
+    case: 'the repository that was there is gone: the policy with it, only the record changes',
+    flags: { yes: true, json: true },
+    calls: [latest(record(policySet(), WITH_CLEANUP)), readConfig(), getRepo(null), forgetPolicy, clear],
+    json: { status: 'nothing', removed: [], kept: KEPT_FOUND, already: [`cleanup-policy keep-most-recent (keep 5) and delete-untagged-30d on ${R}`] },
+  },
+  {
+    case: 'a repository it created, deleted: its policies go with it (no write); the record forgets both',
+    flags: YES_DELETE,
+    calls: [
+      latest(record({ ...made, imageUris: undefined, dockerEntryAdded: undefined, cleanup: { keep: 5 }, cleanupSet: KEEP5 }, WITH_CLEANUP)), readConfig(),
+      getRepo(KEEP5), { call: 'api.listDockerImages', args: [NAME], result: [] },
+      { call: 'api.deleteRepository', args: [NAME], result: true },
+      save((r) => {
+        expect(r.state.cleanupSet).toBeUndefined();
+        expect(r.state.createdRepository).toBeUndefined();
+        expect(r.done).toEqual(['preflight', 'project', 'region', 'docker-auth']);
+      }),
+      clear,
+    ],
+    json: { status: 'done', removed: [`repository ${R}`], kept: [`docker-entry credHelpers["${HOST}"]`, 'local-image registry-setup-verify:latest'] },
+    saysNot: [/Removing cleanup policy/],
+  },
+  {
+    case: 'a repository it created, kept (--yes alone): our policy goes; the record keeps the repository',
+    flags: { yes: true, json: true },
+    calls: [
+      latest(record({ ...made, imageUris: undefined, dockerEntryAdded: undefined, cleanup: { keep: 5 }, cleanupSet: KEEP5 }, WITH_CLEANUP)), readConfig(),
+      getRepo(KEEP5), { call: 'api.listDockerImages', args: [NAME], result: [] },
+      getRepo(KEEP5), writePolicies([]),
+      save((r) => {
+        expect(r.state.cleanupSet).toBeUndefined();
+        expect(r.state.createdRepository).toBe(true);
+      }),
+    ],
+    json: { status: 'done', removed: [OUR_POLICY], kept: [`docker-entry credHelpers["${HOST}"]`, 'local-image registry-setup-verify:latest', `repository ${R}`] },
+  },
+  {
+    case: 'in a terminal: the plan shows the policy and what deleting the repository does to it; kept, the policy goes after the one confirmation',
+    terminal: true,
+    calls: [
+      latest(record({ ...made, imageUris: undefined, dockerEntryAdded: undefined, cleanup: { keep: 5 }, cleanupSet: KEEP5 }, WITH_CLEANUP)), readConfig(),
+      getRepo(KEEP5), { call: 'api.listDockerImages', args: [NAME], result: [] },
+      getRepo(KEEP5), writePolicies([]), save((r) => expect(r.state.cleanupSet).toBeUndefined()),
+    ],
+    answers: [{ input: `Type ${R} to delete it`, answer: '' }, { confirm: /^Remove it\?$/, answer: true }],
+    says: [/its cleanup policies go with it; kept, it only loses registry-setup's policy/, /To remove: registry-setup's cleanup policy\./, /removed: cleanup policy keep-most-recent \(keep 5\) and delete-untagged-30d on mycoolproject-repo/],
+  },
+  {
+    case: 'not allowed to change the policies: the table words the grant (the update permission)',
+    flags: { yes: true },
+    calls: [
+      latest(record(policySet(), WITH_CLEANUP)), readConfig(), getRepo(KEEP5), getRepo(KEEP5),
+      { call: 'api.setCleanupPolicies', args: [NAME, [], false], throws: new ExternalError('permission denied (artifactregistry.repositories.update)', { reason: 'PERMISSION_DENIED', code: 7, metadata: { permission: 'artifactregistry.repositories.update' } }) },
+      { call: 'gcloud.config', result: { account: 'newcomer@example.com' } },
+    ],
+    error: { cls: UserError, message: /newcomer@example.com may not change the cleanup policies of repositories in project mycoolproject-prod \(missing permission artifactregistry.repositories.update\)\. That needs the role roles\/artifactregistry.admin/, fix: /--member=user:newcomer@example.com --role=roles\/artifactregistry.admin/ },
   },
   {
     case: 'another registry-setup holds the folder: nothing is read',

@@ -1,6 +1,7 @@
 // `registry-setup undo` on the lab, through the built CLI and the real tools: after a real --yes
 // setup, undo removes what that setup made (the repository it created, the credHelpers entry it
-// added, the local tags of its push) and nothing else; a repository that was there before stays.
+// added, the local tags of its push, the cleanup policy it set) and nothing else; a repository that
+// was there before stays.
 // What is left is looked at from outside: gcloud, docker, the Docker config file, the saved record.
 
 import { readFile } from 'node:fs/promises';
@@ -115,6 +116,31 @@ describe('registry-setup undo on the lab', () => {
     expect((await lab.images(PROJECT, LOCATION, REPO)).map((i) => i.image)).toEqual([IMAGE]);
     expect(await dockerConfig(u)).toEqual(BEFORE);
     for (const t of tags) expect(await localImage(u, t), t).toBe(false);
+    expect(await savedRecord(u)).toBeUndefined();
+  });
+
+  it('setup --yes --cleanup keep=5 on a repository that existed before (no policies), then undo --yes: the policy is gone, the repository stays', async () => {
+    await lab.setWorld(world({ token: TOKEN }));
+    const u = await user('undo-policy');
+    const created = await execa('gcloud', ['artifacts', 'repositories', 'create', REPO, '--repository-format=docker', `--location=${LOCATION}`, `--project=${PROJECT}`], { env: u.env, extendEnv: false, reject: false });
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect(JSON.parse((await describeRepo(u)).stdout).cleanupPolicies).toBeUndefined();
+    const set = await runWizard(u, [...BASE_ARGS, '--cleanup', 'keep=5']);
+    expect(set.code, set.all.slice(-2000)).toBe(0);
+    const withPolicy = JSON.parse((await describeRepo(u)).stdout) as { cleanupPolicies?: Record<string, unknown> };
+    expect(Object.keys(withPolicy.cleanupPolicies ?? {}).sort()).toEqual(['delete-untagged-30d', 'keep-most-recent']);
+
+    const r = await runWizard(u, ['undo', '--yes', '--json']);
+    expect(r.code, r.all.slice(-2000)).toBe(0);
+    const doc = JSON.parse(r.stdout) as { status: string; removed: { kind: string; name: string }[]; kept: { kind: string; name: string }[] };
+    expect(doc.removed.map((i) => `${i.kind} ${i.name}`)).toContain(`cleanup-policy keep-most-recent (keep 5) and delete-untagged-30d on ${REPO}`);
+    expect(doc.kept.map((i) => `${i.kind} ${i.name}`)).toContain(`repository ${REPO}`);
+
+    const after = await describeRepo(u);
+    expect(after.exitCode, after.stderr).toBe(0);
+    const repo = JSON.parse(after.stdout) as { name: string; cleanupPolicies?: Record<string, unknown> };
+    expect(repo.name).toBe(`projects/${PROJECT}/locations/${LOCATION}/repositories/${REPO}`);
+    expect(repo.cleanupPolicies).toBeUndefined();
     expect(await savedRecord(u)).toBeUndefined();
   });
 

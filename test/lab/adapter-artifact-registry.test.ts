@@ -273,7 +273,7 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     const { api, onProgress, notes } = setup();
     expect((await api.getRepository(name))?.cleanupPolicies).toEqual([{ id: 'old', action: 'DELETE', condition: { olderThan: '86400s' } }]);
     emu.world.clearRequests();
-    const updated = await api.setCleanupPolicies(name, ourPolicies(5), { onProgress });
+    const updated = await api.setCleanupPolicies(name, ourPolicies(5), false, { onProgress });
     expect(updated.cleanupPolicies).toEqual(ourPolicies(5));
     expect(ourKeep((await api.getRepository(name))?.cleanupPolicies)).toBe(5);
     const patches = nodeRequests().filter((r) => r.method === 'PATCH');
@@ -292,9 +292,21 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(notes[0]).toEqual({ type: 'call', text: `artifactregistry.repositories.patch ${name} (updateMask cleanup_policies,cleanup_policy_dry_run)` });
   });
 
+  it('setCleanupPolicies with an empty list removes every policy (the mask clears the map); the dry run is what was asked', async () => {
+    const name = 'projects/demo/locations/us-east1/repositories/docker';
+    const { api } = setup();
+    await api.setCleanupPolicies(name, ourPolicies(5), false);
+    const emptied = await api.setCleanupPolicies(name, [], true);
+    expect(emptied.cleanupPolicies ?? []).toEqual([]);
+    expect(emptied.cleanupPolicyDryRun).toBe(true);
+    const read = await api.getRepository(name);
+    expect(read?.cleanupPolicies ?? []).toEqual([]);
+    expect(emu.world.repository('demo', 'us-east1', 'docker')).toMatchObject({ immutableTags: true, cleanupPolicyDryRun: true, cleanupPolicies: {} });
+  });
+
   it('setCleanupPolicies without artifactregistry.repositories.update: PERMISSION_DENIED naming it, worded by the table; nothing changed', async () => {
     const { api } = setup();
-    const err = await api.setCleanupPolicies('projects/readonly/locations/us-east1/repositories/docker', ourPolicies(5)).catch((e) => e);
+    const err = await api.setCleanupPolicies('projects/readonly/locations/us-east1/repositories/docker', ourPolicies(5), false).catch((e) => e);
     expect(err).toBeInstanceOf(ExternalError);
     expect(err.details).toMatchObject({ code: 7, reason: 'PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.update' }, retryable: false });
     const user = failureToUser(err, { project: 'readonly', account: 'newcomer@example.com', role: ROLES.create, doing: 'change the cleanup policies of repositories' }) as UserError;

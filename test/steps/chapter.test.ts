@@ -47,7 +47,8 @@ const KEEP10 = ourPolicies(10);
 const acceptCleanup: Expectation[] = [
   { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'], imageSizeBytes: 528 }], times: 2 },
   { call: 'api.getRepository', args: [RN], result: { name: RN, format: 'DOCKER', cleanupPolicies: [] } },
-  { call: 'api.setCleanupPolicies', args: [RN, KEEP10], result: { name: RN, format: 'DOCKER', cleanupPolicies: KEEP10 } },
+  { call: 'step.save', args: [{ cleanupSet: KEEP10 }] },
+  { call: 'api.setCleanupPolicies', args: [RN, KEEP10, false], result: { name: RN, format: 'DOCKER', cleanupPolicies: KEEP10 } },
 ];
 
 describe('chapter 02 over fakes', () => {

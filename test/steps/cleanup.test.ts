@@ -21,8 +21,8 @@ const SET_CMD = `gcloud artifacts repositories set-cleanup-policies ${R} --locat
 const existing: Partial<WizardState> = { project: P, location: L, repository: R, repositoryName: RN, repositoryExists: true };
 const FOREIGN: CleanupPolicy[] = [{ id: 'keep-prod', action: 'KEEP', condition: { tagState: 'TAGGED', tagPrefixes: ['prod'] } }];
 
-const repo = (cleanupPolicies: CleanupPolicy[] = []): Repository => ({ name: RN, format: 'DOCKER', cleanupPolicies });
-const get = (policies: CleanupPolicy[] = []): Expectation => ({ call: 'api.getRepository', args: [RN], result: repo(policies) });
+const repo = (cleanupPolicies: CleanupPolicy[] = [], dryRun = false): Repository => ({ name: RN, format: 'DOCKER', cleanupPolicies, ...(dryRun ? { cleanupPolicyDryRun: true } : {}) });
+const get = (policies: CleanupPolicy[] = [], dryRun = false): Expectation => ({ call: 'api.getRepository', args: [RN], result: repo(policies, dryRun) });
 const image = (n: number, tags: string[], daysOld: number): DockerImage => ({
   name: `${RN}/dockerImages/app@sha256:${String(n).repeat(64)}`,
   uri: `${BASE}@sha256:${String(n).repeat(64)}`,
@@ -33,11 +33,11 @@ const image = (n: number, tags: string[], daysOld: number): DockerImage => ({
 /** One tagged version from today, one untagged version 40 days old (deleted with keep=1, kept with keep=2+). */
 const IMAGES = [image(1, ['latest', 'a3f9c12'], 0), image(2, [], 40)];
 const list = (images = IMAGES): Expectation => ({ call: 'api.listDockerImages', args: [RN], result: images });
-const set = (keep: number, result: Repository | Error = repo(ourPolicies(keep))): Expectation => ({
-  call: 'api.setCleanupPolicies',
-  args: [RN, ourPolicies(keep)],
-  ...(result instanceof Error ? { throws: result } : { result }),
-});
+/** The checkpoint (what undo needs, saved first), then the patch: our two policies, dry run off. */
+const set = (keep: number, result: Repository | Error = repo(ourPolicies(keep)), saved: Partial<WizardState> = { cleanupSet: ourPolicies(keep) }): Expectation[] => [
+  { call: 'step.save', args: [saved] },
+  { call: 'api.setCleanupPolicies', args: [RN, ourPolicies(keep), false], ...(result instanceof Error ? { throws: result } : { result }) },
+];
 
 type Case = {
   case: string;
@@ -77,7 +77,7 @@ const cases: Case[] = [
     case: '--cleanup keep=5: read, listed for the panel, set with our two policies',
     flags: { yes: true, cleanup: { keep: 5 } },
     state: existing,
-    calls: [get(), get(), list(), set(5)],
+    calls: [get(), get(), list(), ...set(5)],
     want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), summary: /^keep 5 most recent, delete untagged after 30 days$/, commands: ["cat > cleanup-policy.json <<'EOF'", '[', '  {"name":"keep-most-recent","action":{"type":"Keep"},"mostRecentVersions":{"keepCount":5}},', '  {"name":"delete-untagged-30d","action":{"type":"Delete"},"condition":{"tagState":"untagged","olderThan":"30d"}}', ']', 'EOF', SET_CMD] },
     items: /"preview".*today it would delete nothing \(2 versions in the repository\)/,
   },
@@ -85,7 +85,7 @@ const cases: Case[] = [
     case: '--cleanup keep=1: the panel says what goes today (the old untagged version)',
     flags: { yes: true, cleanup: { keep: 1 } },
     state: existing,
-    calls: [get(), get(), list(), set(1)],
+    calls: [get(), get(), list(), ...set(1)],
     want: { cleanup: { keep: 1 } },
     items: /today it would delete 1 untagged version older than 30 days, 1\.0 MB: app@222222222222 \(2023-10-05\)/,
   },
@@ -100,8 +100,29 @@ const cases: Case[] = [
     case: 'our own policy with another count is updated (it is ours: no warning)',
     flags: { yes: true, cleanup: { keep: 5 } },
     state: existing,
-    calls: [get(ourPolicies(10)), get(ourPolicies(10)), list(), set(5)],
-    want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5) },
+    calls: [get(ourPolicies(10)), get(ourPolicies(10)), list(), ...set(5, undefined, { cleanupSet: ourPolicies(5), cleanupReplaced: { policies: ourPolicies(10), dryRun: false } })],
+    want: { cleanup: { keep: 5 }, cleanupPolicies: ourPolicies(5), cleanupSet: ourPolicies(5), cleanupReplaced: { policies: ourPolicies(10), dryRun: false } },
+  },
+  {
+    case: 'our own count changed again: both versions are on record until the write is done, once each (a kill between leaves either one ours)',
+    flags: { yes: true, cleanup: { keep: 5 } },
+    state: { ...existing, cleanupSet: ourPolicies(10) },
+    calls: [get(ourPolicies(10)), get(ourPolicies(10)), list(), ...set(5, undefined, { cleanupSet: [...ourPolicies(10), ourPolicies(5)[1]!] })],
+    want: { cleanup: { keep: 5 }, cleanupSet: ourPolicies(5) },
+  },
+  {
+    case: 'our policy in place but its dry run turned on: set again, dry run off (nothing replaced: it is ours)',
+    flags: { yes: true, cleanup: { keep: 5 } },
+    state: { ...existing, cleanupSet: ourPolicies(5) },
+    calls: [get(ourPolicies(5), true), get(ourPolicies(5), true), list(), ...set(5)],
+    want: { cleanup: { keep: 5 }, cleanupSet: ourPolicies(5) },
+  },
+  {
+    case: 'the progress cannot be saved before the write: nothing is written',
+    flags: { yes: true, cleanup: { keep: 5 } },
+    state: existing,
+    calls: [get(), get(), list(), { call: 'step.save', throws: new UserError('save progress to /p.json: disk full') }],
+    error: { cls: UserError, message: /disk full/ },
   },
   {
     case: '--cleanup keep=5 on a repository with policies of its own: left alone, with a warning that says how to replace them',
@@ -134,13 +155,13 @@ const cases: Case[] = [
     case: 'the API still off at question time: nothing looked at then; executing reads first',
     flags: { yes: true, cleanup: { keep: 5 } },
     state: { ...existing, enableApi: true },
-    calls: [get(), list(), set(5)],
+    calls: [get(), list(), ...set(5)],
     want: { cleanup: { keep: 5 } },
   },
   {
     case: 'interactive, the default accepted: the question shows what it would delete today',
     state: existing,
-    calls: [get(), list(), get(), list(), set(10)],
+    calls: [get(), list(), get(), list(), ...set(10)],
     answers: [{ select: /^Cleanup policy$/, answer: 'default' }],
     asked: /"description":"Keeps the 10 most recent versions of each image; untagged versions older than 30 days go\. Today it would delete nothing \(2 versions in the repository\)\.","short":"keep 10 recent versions"/,
     want: { cleanup: { keep: 10 }, cleanupPolicies: ourPolicies(10) },
@@ -148,7 +169,7 @@ const cases: Case[] = [
   {
     case: 'interactive, another number: asked, previewed again, confirmed',
     state: existing,
-    calls: [get(), list(), get(), list(), set(1)],
+    calls: [get(), list(), get(), list(), ...set(1)],
     answers: [
       { select: /^Cleanup policy$/, answer: 'other' },
       { input: /^Versions to keep \(1 to 1000\)$/, answer: ['0', 'x', '1'] },
@@ -179,7 +200,7 @@ const cases: Case[] = [
     case: 'interactive, a new repository: nothing to list, nothing to delete',
     // (its name is known by the time the step executes)
     state: { project: P, location: L, repository: R, repositoryExists: false, repositoryName: RN },
-    calls: [get(), list([]), set(10)],
+    calls: [get(), list([]), ...set(10)],
     answers: [{ select: /^Cleanup policy$/, answer: 'default' }],
     asked: /Today it would delete nothing \(0 versions in the repository\)/,
     want: { cleanup: { keep: 10 } },
@@ -195,17 +216,31 @@ const cases: Case[] = [
   {
     case: 'interactive, policies of its own, replaced: then the offer; set over them',
     state: existing,
-    calls: [get(FOREIGN), list(), get(FOREIGN), list(), set(10)],
+    calls: [get(FOREIGN), list(), get(FOREIGN), list(), ...set(10, undefined, { cleanupSet: ourPolicies(10), cleanupReplaced: { policies: FOREIGN, dryRun: false } })],
     answers: [
       { select: /^Its own cleanup policies$/, answer: 'replace' },
       { select: /^Cleanup policy$/, answer: 'default' },
     ],
-    want: { cleanup: { keep: 10, replace: true }, cleanupPolicies: ourPolicies(10) },
+    want: { cleanup: { keep: 10, replace: true }, cleanupPolicies: ourPolicies(10), cleanupSet: ourPolicies(10), cleanupReplaced: { policies: FOREIGN, dryRun: false } },
+  },
+  {
+    case: 'replacing policies of its own that only logged (dry run): the record keeps that, for undo to put back as it was',
+    state: { ...existing, cleanup: { keep: 10, replace: true } },
+    calls: [get(FOREIGN, true), list(), ...set(10, undefined, { cleanupSet: ourPolicies(10), cleanupReplaced: { policies: FOREIGN, dryRun: true } })],
+    answers: [],
+    want: { cleanupReplaced: { policies: FOREIGN, dryRun: true } },
+  },
+  {
+    case: 'resumed after a kill right after the write: already in place; the record from before the write stays as it was',
+    state: { ...existing, cleanup: { keep: 10, replace: true }, cleanupSet: ourPolicies(10), cleanupReplaced: { policies: FOREIGN, dryRun: false } },
+    calls: [get(ourPolicies(10))],
+    answers: [],
+    want: { cleanupPolicies: ourPolicies(10), summary: /already in place/ },
   },
   {
     case: 'answered in an earlier run: not asked again',
     state: { ...existing, cleanup: { keep: 7 } },
-    calls: [get(), list(), set(7)],
+    calls: [get(), list(), ...set(7)],
     answers: [],
     want: { cleanup: { keep: 7 } },
   },
@@ -217,7 +252,7 @@ const cases: Case[] = [
       get(),
       get(),
       list(),
-      set(5, new ExternalError('permission denied (artifactregistry.repositories.update)', { code: 7, reason: 'PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.update' } })),
+      ...set(5, new ExternalError('permission denied (artifactregistry.repositories.update)', { code: 7, reason: 'PERMISSION_DENIED', metadata: { permission: 'artifactregistry.repositories.update' } })),
       { call: 'gcloud.config', result: { account: 'ana@example.com' } },
     ],
     error: {
@@ -237,7 +272,7 @@ const cases: Case[] = [
     case: 'a listing that fails does not fail the step (the panel just has no preview)',
     flags: { yes: true, cleanup: { keep: 5 } },
     state: existing,
-    calls: [get(), get(), { call: 'api.listDockerImages', throws: new ExternalError('unavailable', { code: 14, reason: 'UNAVAILABLE' }) }, set(5)],
+    calls: [get(), get(), { call: 'api.listDockerImages', throws: new ExternalError('unavailable', { code: 14, reason: 'UNAVAILABLE' }) }, ...set(5)],
     want: { cleanup: { keep: 5 } },
   },
   { case: 'keep=0 refused before any call, naming --cleanup', flags: { cleanup: { keep: 0 } }, state: existing, calls: [], error: { cls: UserError, message: /--cleanup keep=0/, flag: '--cleanup' } },
@@ -271,6 +306,7 @@ describe('cleanup step', () => {
   it.each([
     { case: 'our policy still there', state: { cleanup: { keep: 5 } }, calls: [get(ourPolicies(5))], done: true },
     { case: 'our policy gone', state: { cleanup: { keep: 5 } }, calls: [get()], done: false, why: /no longer in place/ },
+    { case: 'our policy there, but only logging (dry run)', state: { cleanup: { keep: 5 } }, calls: [get(ourPolicies(5), true)], done: false, why: /only logs what it would delete/ },
     { case: 'replaced by policies of its own', state: { cleanup: { keep: 5 } }, calls: [get(FOREIGN)], done: false },
     { case: 'the repository is gone', state: { cleanup: { keep: 5 } }, calls: [{ call: 'api.getRepository', args: [RN], result: null }], done: false },
     { case: 'no policy was wanted: nothing to look at', state: { cleanup: 'not-asked' }, calls: [], done: true },
