@@ -28,7 +28,7 @@ export const COST = {
 
 export const costFacts: string[] = [
   `Storage: the first ${COST.freeStorageGbPerMonth} GB each month costs nothing (the free allowance is per billing account); beyond that you pay about $${COST.pricePerGbMonthUsd.toFixed(2)} per GB per month.`,
-  `A Django image is usually ${COST.typicalDjangoImageMb[0]}–${COST.typicalDjangoImageMb[1]} MB, so a few pushed versions fit in the free allowance; old versions add up, so delete ones you no longer need (or add a cleanup policy).`,
+  `A Django image is usually ${COST.typicalDjangoImageMb[0]}–${COST.typicalDjangoImageMb[1]} MB, so a few pushed versions fit in the free allowance; old versions add up until something deletes them: you, or a cleanup policy (below).`,
   'When Cloud Run pulls an image from a repository in its own region, that traffic costs nothing, which is why the repository should live where your service will run.',
 ];
 

@@ -123,3 +123,6 @@ export function wrapCommand(cmd: string, cols: number, first: string): string[] 
   lines.push(line);
   return lines;
 }
+
+/** A here-document's first line (`cat > F <<'EOF'`): the command before `<<`, and the word that ends it. */
+export const HERE_DOC = /^(.*?)\s*<<-?\s*'?(\w+)'?\s*$/;

@@ -3,6 +3,7 @@
 import type { RunEvent, Sink } from '../runner.js';
 import type { StepId } from '../steps/types.js';
 import { HEADLINE } from '../ui/header.js';
+import { HERE_DOC } from './fit.js';
 import { errorLines, errorView, layerText, redact, summaryLines, summaryView, type RenderSummary } from './format.js';
 
 export interface PlainOptions {
@@ -102,7 +103,11 @@ export function createPlainSink(o: PlainOptions): Sink {
         e.steps.forEach((s, i) => {
           out(`[${i + 1}/${e.steps.length}] ${s.title}: ${s.explain}`);
           for (const c of s.changes) out(`    → ${c}`);
-          for (const c of s.commands) out(`    $ ${c}`);
+          let end: string | undefined; // inside a here-document: a file's text, not commands
+          for (const c of s.commands) {
+            out(end === undefined ? `    $ ${c}` : `      ${c}`);
+            end = end === undefined ? HERE_DOC.exec(c)?.[2] : c === end ? undefined : end;
+          }
         });
         break;
       case 'run-done':

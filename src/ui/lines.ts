@@ -4,7 +4,7 @@
 import type { StepItem } from '../runner.js';
 import type { StepId } from '../steps/types.js';
 import { LABEL, TEACH } from '../steps/explain.js';
-import { hang, truncate, widthOf, wrap, wrapCommand } from '../output/fit.js';
+import { HERE_DOC, hang, truncate, widthOf, wrap, wrapCommand } from '../output/fit.js';
 import type { SummaryView } from '../output/format.js';
 import type { UiStep } from './store.js';
 
@@ -63,8 +63,6 @@ export function warningRows(text: string, cols: number): Row[] {
   return rows(hang(text, Math.max(MIN_COLS, cols), '  ! ', 4), 'warn');
 }
 
-/** A here-document's first line (`cat > F <<'EOF'`): the command before `<<`, and the word that ends it. */
-const HERE_DOC = /^(.*?)\s*<<-?\s*'?(\w+)'?\s*$/;
 
 /**
  * The commands with each here-document (a file the script writes: `cat > F <<'EOF'`, its lines,

@@ -92,6 +92,19 @@ describe('plain reporter', () => {
     ['the run opens with the header\'s headline', [start], [`registry-setup: ${HEADLINE}`], [/Dry run/]],
     ['a dry run says so', [{ ...start, dryRun: true }], [`registry-setup: ${HEADLINE}`, 'Dry run: nothing will be changed.']],
     [
+      'a dry run\'s plan: commands after $, a here-document\'s lines as the file\'s text',
+      [
+        { ...start, dryRun: true },
+        {
+          type: 'plan',
+          dryRun: true,
+          steps: [{ id: 'cleanup', title: 'Add a cleanup policy', explain: 'x', changes: [], commands: ["cat > p.json <<'EOF'", '[{"name": "keep"}]', 'EOF', 'gcloud artifacts repositories set-cleanup-policies r --policy=p.json'] }],
+        },
+      ],
+      ["    $ cat > p.json <<'EOF'", '      [{"name": "keep"}]', '      EOF', '    $ gcloud artifacts repositories set-cleanup-policies r --policy=p.json'],
+      [/\$ \[/, /\$ EOF/],
+    ],
+    [
       'a failure before any step is still shown',
       [start, { type: 'run-failed', state: {}, error: new UserError('saved progress is from a newer version', ['use --restart']) }],
       ['saved progress is from a newer version', '  - use --restart'],
