@@ -8,8 +8,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { djangoProject } from '../lab/project.js';
 import { REPO_ROOT } from '../lab/layout.js';
 import { KEY, runCli } from './pty.js';
@@ -22,9 +23,7 @@ const REPO = 'mycoolproject-repo';
 let lab: Lab;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error('the lab is not up');
-  lab = found;
+  lab = await theLab();
 });
 
 /** A Django-like project whose Dockerfile needs nothing from the network. */

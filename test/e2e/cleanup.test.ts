@@ -4,17 +4,16 @@
 // changes nothing; its --json says what is set.
 
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { BASE_ARGS, LOCATION, PROJECT, REPO, newUser, removeUser, runWizard, world, type User } from './fault-scenarios.js';
 
 let lab: Lab;
 let user: User | undefined;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 afterAll(async () => {

@@ -4,16 +4,15 @@
 // config keys, invalid JSON observations, saved progress, extra repositories, tags).
 // The table is shared with `npm run test:faults` (fault-scenarios.ts).
 
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { SCENARIOS, removeUser, runScenario } from './fault-scenarios.js';
 
 let lab: Lab;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 for (const group of ['transient', 'user', 'push', 'doctor'] as const) {

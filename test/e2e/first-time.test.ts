@@ -9,8 +9,9 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, LAB_ACCOUNT, type Lab } from '../lab/lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LAB_ACCOUNT, type Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { djangoProject } from '../lab/project.js';
 import { KEY, runCli } from './pty.js';
 import { runScreen, tooWide } from './screen.js';
@@ -25,9 +26,7 @@ const FLAGS = ['--project', PROJECT, '--region', LOCATION, '--repository', REPO,
 let lab: Lab;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 /** A newcomer's machine: a git project, a fresh Docker config and settings folder. */

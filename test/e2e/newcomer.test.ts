@@ -6,8 +6,9 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { djangoProject } from '../lab/project.js';
 import { KEY, runCli, stripAnsi } from './pty.js';
 
@@ -28,10 +29,7 @@ const BEFORE = {
 let lab: Lab;
 
 beforeAll(async () => {
-  const info = inject('lab');
-  const found = await connectLab(info.dir);
-  if (!found) throw new Error(`the lab in ${info.dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 describe('a newcomer runs registry-setup in a real terminal', () => {

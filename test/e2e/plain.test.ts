@@ -6,8 +6,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { djangoProject } from '../lab/project.js';
 import { runCli } from './pty.js';
 
@@ -17,10 +18,7 @@ const LOCATION = 'europe-west3';
 let lab: Lab;
 
 beforeAll(async () => {
-  const info = inject('lab');
-  const found = await connectLab(info.dir);
-  if (!found) throw new Error(`the lab in ${info.dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 describe('--plain, or TERM=dumb, in a terminal', () => {

@@ -4,17 +4,16 @@
 // config must be valid JSON at every observation, and the saved progress valid (0600,
 // complete). The scenarios live in fault-scenarios.ts (shared with `npm run test:faults`).
 
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { BOUNDARY_KILLS, INSIDE_KILLS, SCENARIOS, normalised, removeUser, runScenario, scenario, type ScenarioResult } from './fault-scenarios.js';
 
 let lab: Lab;
 let baseline: ScenarioResult;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
   baseline = await runScenario(lab, scenario('baseline'));
 });
 

@@ -5,8 +5,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { djangoProject } from '../lab/project.js';
 import { KEY } from './pty.js';
 import { repeatedRows, runScreen, tooWide, type Row, type ScreenSession } from './screen.js';
@@ -17,9 +18,7 @@ const WIDTHS = [60, 80, 120, 200];
 let lab: Lab;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 interface Machine {

@@ -9,8 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { BASE_ARGS, PROJECT, newUser, removeUser, runWizard, world, type RunResult, type User } from './fault-scenarios.js';
 
 // Not shaped like a Google token (no ya29.), so no pattern-based redaction can hide a leak.
@@ -18,9 +19,7 @@ const TOKEN = `rslab${randomBytes(12).toString('hex')}`;
 let lab: Lab;
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 afterAll(async () => {

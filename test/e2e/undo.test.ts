@@ -7,8 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectLab, type Lab } from '../lab/lab.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab/lab.js';
+import { theLab } from './lab-hook.js';
 import { BASE_ARGS, BEFORE, HOST, IMAGE, LOCATION, PROJECT, REPO, newUser, progressFile, removeUser, runScenario, runWizard, scenario, world, type User } from './fault-scenarios.js';
 import { KEY, stripAnsi } from './pty.js';
 import { runScreen, tooWide } from './screen.js';
@@ -19,9 +20,7 @@ let lab: Lab;
 const users: User[] = [];
 
 beforeAll(async () => {
-  const found = await connectLab(inject('lab').dir);
-  if (!found) throw new Error(`the lab in ${inject('lab').dir} is not up`);
-  lab = found;
+  lab = await theLab();
 });
 
 afterAll(async () => {
