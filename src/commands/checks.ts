@@ -7,7 +7,7 @@ import { DEFAULT_KEEP, KEEP_ID, among } from '../cleanupPolicy.js';
 import { CancelError, ExternalError, UserError, type FailureReason } from '../errors.js';
 import { memo } from '../memo.js';
 import { ROLES } from '../facts.js';
-import { HELPER, credHelpersOf, helperMissing } from '../steps/docker-auth.js';
+import { HELPER, credHelpersOf, helperMissing, usableCredHelpers } from '../steps/docker-auth.js';
 import { explainFailure, failureReason, helperGaveNoCredential } from '../steps/failures.js';
 import { errorFinding, finding, type Facts, type Finding } from './drifts.js';
 
@@ -75,7 +75,7 @@ async function entryOf(p: Probe): Promise<{ config: Record<string, unknown>; val
 
 /** `*-docker.pkg.dev` hosts other than ours that the config sends to gcloud. */
 function otherRegionHosts(config: Record<string, unknown>, host: string): string[] {
-  const helpers = config.credHelpers && typeof config.credHelpers === 'object' ? (config.credHelpers as Record<string, unknown>) : {};
+  const helpers = usableCredHelpers(config);
   return Object.keys(helpers).filter((h) => h !== host && /^[a-z0-9-]+-docker\.pkg\.dev$/.test(h) && helpers[h] === HELPER);
 }
 

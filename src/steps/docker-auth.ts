@@ -16,9 +16,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** The config's credHelpers when it is usable, else empty (no entries). */
+export function usableCredHelpers(config: Record<string, unknown>): Record<string, unknown> {
+  return isPlainObject(config.credHelpers) ? config.credHelpers : {};
+}
+
 /** What credHelpers sends `host` to, in a parsed Docker config (undefined: no entry, or no usable credHelpers). */
 export function credHelperFor(config: Record<string, unknown>, host: string): unknown {
-  return isPlainObject(config.credHelpers) ? config.credHelpers[host] : undefined;
+  return usableCredHelpers(config)[host];
 }
 
 /** The config's credHelpers (undefined when absent); one that is not an object is a UserError naming the file. */
@@ -35,7 +40,7 @@ export function credHelpersOf(config: Record<string, unknown>, path: string): Re
 
 /** `original` with credHelpers[host] = value; every other key (and key order) untouched. */
 export function mergeCredHelper(original: Record<string, unknown>, host: string, value: string): Record<string, unknown> {
-  const helpers = isPlainObject(original.credHelpers) ? original.credHelpers : {};
+  const helpers = usableCredHelpers(original);
   // Spreading keeps the position of an existing credHelpers key; a new one goes last.
   return { ...original, credHelpers: { ...helpers, [host]: value } };
 }
