@@ -2,7 +2,7 @@
 // one error report for whatever escapes the command.
 import type { CommandFlags, CommandName } from '../args.js';
 import type { Command } from '../commands/types.js';
-import { redact } from '../output/format.js';
+import { fatalLines } from '../output/format.js';
 import { toWizardError } from '../errors.js';
 import type { CliDeps } from './runCli.js';
 import { choosePlain } from './mode.js';
@@ -39,9 +39,7 @@ export async function runCommand(d: CliDeps, name: CommandName, flags: CommandFl
       say('Stopped.');
       return 130;
     }
-    writer(d.stderr)(`registry-setup ${name}: ${redact(w.fullMessage)}`);
-    if ('fix' in w) for (const f of w.fix) writer(d.stderr)(`  - ${redact(f)}`);
-    if (flags.debug && w.stack) writer(d.stderr)(redact(w.stack));
+    for (const l of fatalLines(`registry-setup ${name}`, w, flags.debug)) writer(d.stderr)(l);
     // A missing flag (no terminal to ask in) is a usage error, as for the setup.
     return w.kind === 'user' && w.flag ? 2 : 1;
   } finally {

@@ -8,7 +8,7 @@ import { parseFlags, USAGE } from '../args.js';
 import { exitCodeFor, runWizard, type RunResult, type Sink } from '../runner.js';
 import { createPlainSink, fanout } from '../output/plain.js';
 import { createJsonCollector } from '../output/json.js';
-import { redact, type RenderSummary } from '../output/format.js';
+import { fatalLines, type RenderSummary } from '../output/format.js';
 import { toWizardError } from '../errors.js';
 import type { InkUi } from '../ui/mount.js';
 import type { EarlyRuns } from '../adapters/early.js';
@@ -137,9 +137,7 @@ export async function runCli(d: CliDeps): Promise<number> {
       if (json) line(d.stdout, JSON.stringify({ status: 'cancelled', steps: [], images: [] }));
       return 130;
     }
-    line(d.stderr, `registry-setup: ${redact(w.fullMessage)}`);
-    if ('fix' in w) for (const f of w.fix) line(d.stderr, `  - ${redact(f)}`);
-    if (flags.debug && w.stack) line(d.stderr, redact(w.stack));
+    for (const l of fatalLines('registry-setup', w, flags.debug)) line(d.stderr, l);
     if (json) {
       const doc = json.result({ status: 'failed', state: {}, error: w }, flags.debug);
       line(d.stdout, JSON.stringify(doc, null, 2));

@@ -175,3 +175,8 @@ export function summaryLines(v: SummaryView): string[] {
 export function layerText(n: { id: string; status: string }): string {
   return `${n.id.slice(0, 12)}: ${n.status}`;
 }
+
+/** An error no step caught, as lines for stderr: the message, its fixes, and the stack only with --debug. */
+export function fatalLines(prefix: string, w: AnyWizardError, debug: boolean): string[] {
+  return [`${prefix}: ${redact(w.fullMessage)}`, ...('fix' in w ? w.fix.map((f) => `  - ${redact(f)}`) : []), ...(debug && w.stack ? [redact(w.stack)] : [])];
+}
