@@ -5,13 +5,47 @@ import stringWidth from 'string-width';
 
 export const widthOf = (s: string): number => stringWidth(s);
 
+// What a terminal shows as one unit: an escape sequence (no width) or one grapheme.
+const UNIT = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)/y;
+const graphemes = new Intl.Segmenter();
+
+/** `s` as units with their widths, so a head is measured in one pass (widthOf per prefix is quadratic). */
+function units(s: string): [string, number][] {
+  const out: [string, number][] = [];
+  let i = 0;
+  while (i < s.length) {
+    UNIT.lastIndex = i;
+    const esc = UNIT.exec(s);
+    const end = esc ? i + esc[0].length : nextEscape(s, i);
+    if (esc) out.push([esc[0], 0]);
+    else for (const { segment } of graphemes.segment(s.slice(i, end))) out.push([segment, widthOf(segment)]);
+    i = end;
+  }
+  return out;
+}
+const nextEscape = (s: string, from: number): number => {
+  const at = s.indexOf('\u001B', from + 1);
+  return at < 0 ? s.length : at;
+};
+
+const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
+
+/** The longest head of `s` whose width plus `reserve` fits in `cols`. */
+function fittingHead(s: string, cols: number, reserve = 0): string {
+  if (PRINTABLE_ASCII.test(s)) return s.slice(0, Math.max(0, cols - reserve)); // one column per character
+  let head = '';
+  let width = reserve;
+  for (const [u, w] of units(s)) {
+    if (width + w > cols) break;
+    head += u;
+    width += w;
+  }
+  return head;
+}
+
 /** The longest head of `word` that fits in `cols`, cut after a / - : @ . when there is one in it. */
 function headOf(word: string, cols: number): string {
-  let head = '';
-  for (const ch of word) {
-    if (widthOf(head + ch) > cols) break;
-    head += ch;
-  }
+  const head = fittingHead(word, cols);
   if (!head) return [...word][0] ?? '';
   // A path breaks best after a slash; then after other punctuation; else where the line ends.
   for (const marks of [['/'], ['-', ':', '@', '.']]) {
@@ -94,12 +128,7 @@ export function middle(word: string, cols: number): string {
   const slash = word.lastIndexOf('/');
   const wanted = slash > 0 && widthOf(word.slice(slash)) <= cols * 0.6 ? word.slice(slash) : '';
   const tail = wanted || [...word].slice(-Math.floor(cols / 3)).join('');
-  let head = '';
-  for (const ch of word) {
-    if (widthOf(head + ch) + 1 + widthOf(tail) > cols) break;
-    head += ch;
-  }
-  return `${head}…${tail}`;
+  return `${fittingHead(word, cols, 1 + widthOf(tail))}…${tail}`;
 }
 
 /**

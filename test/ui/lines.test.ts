@@ -1,5 +1,6 @@
 // The transcript's layout (src/ui/lines.ts over src/output/fit.ts): every row fits the width it
 // is laid out for, long words are cut where they read best, commands stay readable shell.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fitLine, hang, middle, truncate, widthOf, wrap, wrapCommand } from '../../src/output/fit.js';
 import { errorRows, itemRows, planRows, stepHeadRows, summaryRows, teachingRows, textRows, warningRows, type Row } from '../../src/ui/lines.js';
@@ -49,6 +50,54 @@ describe('fit', () => {
     for (const l of lines) expect(widthOf(l), l).toBeLessThanOrEqual(cols);
     // Read back as the shell would (continuations joined): the same command.
     expect(lines.join('\n').replace(/ \\\n\s+/g, ' ').replace(/^\$ /, '')).toBe(cmd);
+  });
+});
+
+// The cut as it was first written: a character at a time, each head measured whole. The one-pass
+// cut must give the same text wherever a character is one grapheme.
+function referenceTruncate(text: string, cols: number): string {
+  if (widthOf(text) <= cols) return text;
+  let head = '';
+  for (const ch of text) {
+    if (widthOf(head + ch) > Math.max(1, cols - 1)) break;
+    head += ch;
+  }
+  head ||= [...text][0] ?? '';
+  for (const marks of [['/'], ['-', ':', '@', '.']]) {
+    const cut = Math.max(...marks.map((c) => head.lastIndexOf(c)));
+    if (cut > head.length / 2) return `${head.slice(0, cut + 1)}…`;
+  }
+  return `${head}…`;
+}
+
+describe('the one-pass cut', () => {
+  const pieces = ['a', 'Z', '7', ' ', '/', '-', ':', '.', '@', '日', '語', 'é', '\u00FC', 'ß'];
+  const texts = fc.array(fc.constantFrom(...pieces), { maxLength: 120 }).map((a) => a.join(''));
+
+  it('truncate gives what measuring each head whole gives', () => {
+    fc.assert(
+      fc.property(texts, fc.integer({ min: 1, max: 90 }), (t, cols) => {
+        expect(truncate(t, cols)).toBe(referenceTruncate(t, cols));
+      }),
+    );
+  });
+
+  it('middle and truncate fit, whatever the characters', () => {
+    const any = fc.array(fc.constantFrom(...pieces, 'e\u0301', '👍', '👩‍💻', '\u001B[2m', '\u001B[22m'), { maxLength: 120 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(any, fc.integer({ min: 4, max: 90 }), (t, cols) => {
+        expect(widthOf(truncate(t, cols))).toBeLessThanOrEqual(cols);
+        expect(widthOf(middle(t, cols))).toBeLessThanOrEqual(cols);
+      }),
+    );
+  });
+
+  it.each([
+    { case: 'a wide character is not split', out: truncate('ab日本語', 5), want: 'ab日…' },
+    { case: 'an emoji sequence stays whole', out: truncate('ab👩‍💻cdef', 5), want: 'ab👩‍💻…' },
+    { case: 'an escape sequence takes no room and is not cut', out: truncate('\u001B[2mabcdefgh\u001B[22m', 5), want: '\u001B[2mabcd…' },
+  ])('$case', ({ out, want }) => {
+    expect(out).toBe(want);
   });
 });
 
