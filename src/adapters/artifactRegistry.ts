@@ -1,6 +1,8 @@
 // The Artifact Registry API, in process, through @google-cloud/artifact-registry (REST mode).
 // The library is slow to load (it blocks the event loop meanwhile), so it is imported lazily: on
-// first use, or in the background via preload() once the run has started its first processes.
+// first use, or in the background via preload() once the run has started its first processes. The
+// client and its method stubs are built while gcloud works on the token, for the endpoint gcloud
+// will most likely name; a different answer gets a client of its own.
 //
 // Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
 // the API answers UNAUTHENTICATED. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
@@ -433,12 +435,47 @@ interface Api {
 
 const CALL_TIMEOUT_MS = 60_000;
 
-async function makeSession(gcloud: GcloudPort, endpointOverride: string | undefined): Promise<Session> {
-  // The library loads while gcloud answers (both take a while).
-  const [url, { ar, auth }] = await Promise.all([endpointOverride ?? gcloud.config().then((c) => c.artifactRegistryEndpoint), loadLib()]);
-  const endpoint = parseEndpoint(url);
+/** A client made before the token: its auth client gets the token when gcloud gives it. */
+interface Prepared {
+  client: Client;
+  oauth: InstanceType<AuthModule['OAuth2Client']>;
+  endpoint: ClientEndpoint;
+}
+
+function prepare({ ar, auth }: Lib, endpoint: ClientEndpoint): Prepared {
   // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
   const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+  const client = new ar.ArtifactRegistryClient({
+    fallback: true,
+    apiEndpoint: endpoint.apiEndpoint,
+    port: endpoint.port,
+    protocol: endpoint.protocol,
+    authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
+  } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
+  return { client, oauth, endpoint };
+}
+
+/**
+ * Build the client and its method stubs now (parsing the API's protos takes a while), for the
+ * endpoint gcloud will most likely name; the session takes it when gcloud does name that one.
+ */
+function prepareEarly(endpointUrl: string | undefined): Promise<Prepared | undefined> {
+  return loadLib()
+    .then(async (lib) => {
+      const p = prepare(lib, parseEndpoint(endpointUrl));
+      await Promise.all([p.client.initialize(), p.client.locationsClient.initialize()]);
+      return p;
+    })
+    .catch(() => undefined); // a bad override URL: the session says so, with gcloud's value
+}
+
+const sameEndpoint = (a: ClientEndpoint, b: ClientEndpoint) => a.apiEndpoint === b.apiEndpoint && a.port === b.port && a.protocol === b.protocol;
+
+async function makeSession(gcloud: GcloudPort, endpointOverride: string | undefined, early: Promise<Prepared | undefined> | undefined): Promise<Session> {
+  // The library loads while gcloud answers (both take a while).
+  const [url, lib, made] = await Promise.all([endpointOverride ?? gcloud.config().then((c) => c.artifactRegistryEndpoint), loadLib(), early]);
+  const endpoint = parseEndpoint(url);
+  const { client, oauth } = made && sameEndpoint(made.endpoint, endpoint) ? made : prepare(lib, endpoint);
   oauth.setCredentials({ access_token: await gcloud.accessToken() });
   let gen = 0;
   // One refresh at a time, shared by the calls that failed with the same token.
@@ -452,13 +489,6 @@ async function makeSession(gcloud: GcloudPort, endpointOverride: string | undefi
       .finally(() => refreshing.reset()),
   );
   const refresh = (seen: number) => (seen !== gen ? Promise.resolve() : refreshing.get()); // another call already replaced it
-  const client = new ar.ArtifactRegistryClient({
-    fallback: true,
-    apiEndpoint: endpoint.apiEndpoint,
-    port: endpoint.port,
-    protocol: endpoint.protocol,
-    authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
-  } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
   return { client, endpoint, refresh, generation: () => gen };
 }
 
@@ -713,25 +743,27 @@ async function setCleanupPolicies(api: Api, name: string, policies: CleanupPolic
   });
 }
 
-function preload(): Promise<void> {
-  return loadLib()
-    .then(({ auth }) => warmHttp(auth))
-    .then(
-      () => undefined,
-      () => undefined,
-    );
-}
-
 export function createArtifactRegistry(deps: {
   gcloud: GcloudPort;
   clock: Clock;
+  /** The endpoint, when the caller knows it (gcloud is not asked). */
   endpoint?: string;
-}): ArtifactRegistryPort & { /** Load the client and warm its HTTP stack (never rejects; no request is sent). */ preload(): Promise<void> } {
-  const api: Api = { session: memo(() => makeSession(deps.gcloud, deps.endpoint)).get, clock: deps.clock };
+  /** The endpoint gcloud will most likely name (its environment override): preload() prepares a client for it. */
+  likelyEndpoint?: string;
+}): ArtifactRegistryPort & { /** Load and prepare the client, warm its HTTP stack (never rejects; no request is sent, gcloud is not asked). */ preload(): Promise<void> } {
+  let early: Promise<Prepared | undefined> | undefined;
+  const prepareNow = () => (early ??= prepareEarly(deps.endpoint ?? deps.likelyEndpoint));
+  // A session asked for before the token (a re-run's re-checks start at once) prepares the client while it waits.
+  const api: Api = { session: memo(() => makeSession(deps.gcloud, deps.endpoint, prepareNow())).get, clock: deps.clock };
   // One list per project and run (the project and region steps both ask, at once on a re-run).
   const locations = memoByKey((project: string, onProgress?: ProgressFn) => listLocations(api, project, onProgress));
   return {
-    preload,
+    preload() {
+      return Promise.all([prepareNow(), loadLib().then(({ auth }) => warmHttp(auth))]).then(
+        () => undefined,
+        () => undefined,
+      );
+    },
     listLocations(project, opts) {
       // Each caller may stop waiting (its own signal) without stopping the shared list.
       return raceSignal(locations(project, opts?.onProgress), opts?.signal).then((ids) => [...ids]);

@@ -42,7 +42,9 @@ export interface RealEnv {
 export function buildEnv(i: EnvInputs): RealEnv {
   const run = createRunner(i.processEnv, i.early);
   const gcloud = createGcloud({ run, env: i.processEnv });
-  const api = createArtifactRegistry({ gcloud, clock: realClock });
+  // gcloud reads its endpoint override from this variable first: the client is prepared for it (or for
+  // Google's endpoint) while gcloud starts, and used when gcloud names the same one.
+  const api = createArtifactRegistry({ gcloud, clock: realClock, likelyEndpoint: i.processEnv.CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY });
   const docker = createDocker({ run, env: i.processEnv });
   const store = createProgressStore({ cwd: i.cwd });
   const env: Env = {

@@ -125,6 +125,26 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(await api.listLocations('demo')).toContain('us-east1'); // and it works afterwards
   });
 
+  it.each([
+    { case: 'the likely endpoint is the one gcloud names', likely: () => emu.url },
+    { case: 'gcloud names another endpoint than the likely one', likely: () => 'http://127.0.0.1:9/' },
+    { case: 'the likely endpoint is not a URL', likely: () => 'not a url' },
+    { case: 'no likely endpoint (Google\'s is prepared)', likely: () => undefined },
+  ])('a client prepared before the token: calls go where gcloud says ($case)', async ({ likely }) => {
+    const { g, calls } = fakeGcloud([TOKEN]);
+    g.config = async () => {
+      calls.push('config');
+      return { account: 'newcomer@example.com', artifactRegistryEndpoint: emu.url };
+    };
+    const api = createArtifactRegistry({ gcloud: g, clock: fakeClock().clock, likelyEndpoint: likely() });
+    await api.preload();
+    expect(calls).toEqual([]); // preparing asks gcloud nothing
+    const before = nodeRequests().length;
+    expect(await api.listLocations('demo')).toContain('us-east1');
+    expect(nodeRequests().slice(before).map((r) => r.path)).toEqual(['/v1/projects/demo/locations']);
+    expect(calls).toEqual(['config', 'token']);
+  });
+
   it('getRepository: null when missing, formats as names', async () => {
     const { api } = setup();
     expect(await api.getRepository('projects/demo/locations/us-east1/repositories/nope')).toBeNull();
