@@ -5,7 +5,7 @@ import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react
 import { Box, Static, Text, useInput, useStdin, useStdout, type TextProps } from 'ink';
 import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
 import { errorLines, errorView, summaryView, type RenderSummary } from '../output/format.js';
-import { truncate } from '../output/fit.js';
+import { truncate, widthOf } from '../output/fit.js';
 import { errorRows, itemRows, planRows, stepHeadRows, summaryRows, teachingRows, textRows, warningRows, type Row, type Tone } from './lines.js';
 import { Spinner } from './Spinner.js';
 import { TONE as PALETTE } from './palette.js';
@@ -153,6 +153,8 @@ const TONE: Record<Tone, TextProps> = {
   heading: { bold: true },
 };
 
+const widestRow = (rows: Row[]): number => Math.max(1, ...rows.map((r) => widthOf(r.segs.map((s) => s.text).join(''))));
+
 function RowText({ r }: { r: Row }): React.ReactElement {
   return (
     <Text wrap={r.asIs ? 'wrap' : 'truncate-end'}>
@@ -166,7 +168,10 @@ function RowText({ r }: { r: Row }): React.ReactElement {
   );
 }
 
-/** Rows laid out by ./lines.ts; `asIs` rows in a wide box, so Ink does not break them (the terminal may). */
+/**
+ * Rows laid out by ./lines.ts; `asIs` rows in a box as wide as the widest of them, so Ink does not
+ * break them (the terminal may). No wider: Ink draws a <Static> item as a grid of its full width.
+ */
 function Rows({ rows }: { rows: Row[] }): React.ReactElement {
   const groups: Row[][] = [];
   for (const r of rows) {
@@ -177,7 +182,7 @@ function Rows({ rows }: { rows: Row[] }): React.ReactElement {
   return (
     <Box flexDirection="column">
       {groups.map((g, i) => (
-        <Box key={i} flexDirection="column" {...(g[0]!.asIs ? { width: 1000, flexShrink: 0 } : {})}>
+        <Box key={i} flexDirection="column" {...(g[0]!.asIs ? { width: widestRow(g), flexShrink: 0 } : {})}>
           {g.map((r, j) => (
             <RowText key={j} r={r} />
           ))}
