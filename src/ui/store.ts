@@ -63,13 +63,19 @@ export interface UiState {
 
 export const LIVE_LINES = 5;
 
+/** One frame: Ink draws at most 10 a second (src/ui/mount.tsx). */
+export const FRAME_MS = 100;
+
 let seq = 0;
 const key = (p: string) => `${p}-${++seq}`;
 
 export class UiStore {
   private state: UiState;
   private listeners = new Set<() => void>();
-  private pending: NodeJS.Immediate | undefined;
+  private pending: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private lastFlush = 0;
+  /** `pending` is a timer for the end of the frame (not the next turn). */
+  private waiting = false;
   private queue: RunEvent[] = [];
   private promptWaiters: (() => void)[] = [];
   private isReleased = false;
@@ -94,21 +100,31 @@ export class UiStore {
   getSnapshot = (): UiState => this.state;
 
   /**
-   * The state changes at once (getSnapshot always answers the latest); <App> hears of it once per
-   * turn of the event loop. Ink renders on the legacy root, where every notification is a full
-   * render, layout and measure of the live area (~10 ms here): a re-run's quick bursts of events
-   * (step-start, notes, step-done, …) now cost one frame each instead of one per event.
+   * The state changes at once (getSnapshot always answers the latest); <App> hears of it at most
+   * once per frame (FRAME_MS, Ink's own pace): at the next turn of the event loop after a quiet
+   * frame, else when the frame ends. Ink renders on the legacy root, where every notification is a
+   * full render and layout, and a new transcript entry is drawn at once, unpaced: a run's bursts of
+   * events (a re-run's re-checks, the end of a run) cost a few frames instead of one per event.
+   * `urgent`: the next turn whatever the frame (the terminal's hand-over to a prompt and back).
    */
-  private set(next: UiState): void {
+  private set(next: UiState, urgent = false): void {
     this.state = next;
-    if (this.pending) return;
-    this.pending = setImmediate(() => this.flush());
+    if (this.pending && !(urgent && this.waiting)) return;
+    if (this.pending) clearTimeout(this.pending as NodeJS.Timeout);
+    const wait = urgent ? 0 : this.lastFlush + FRAME_MS - Date.now();
+    this.waiting = wait > 0;
+    this.pending = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
   }
 
   /** Tell <App> now about any change it has not heard of yet (before unmounting, say). */
   flush(): void {
-    if (this.pending) clearImmediate(this.pending);
+    if (this.pending) {
+      clearTimeout(this.pending as NodeJS.Timeout);
+      clearImmediate(this.pending as NodeJS.Immediate);
+    }
     this.pending = undefined;
+    this.waiting = false;
+    this.lastFlush = Date.now();
     for (const l of this.listeners) l();
   }
 
@@ -133,7 +149,7 @@ export class UiStore {
   startPrompt(p: { stepTitle?: string; message: string; id?: StepId }): void {
     if (this.state.prompting) return;
     this.isReleased = false;
-    this.set(reduce(this.state, { type: 'step-prompt-start', id: p.id, title: p.stepTitle, message: p.message }));
+    this.set(reduce(this.state, { type: 'step-prompt-start', id: p.id, title: p.stepTitle, message: p.message }), true); // the prompt waits for it
   }
 
   /** The prompt gave the terminal back: resume, and apply what arrived meanwhile. */
@@ -143,7 +159,7 @@ export class UiStore {
     let s: UiState = { ...this.state, prompting: null };
     const q = this.queue.splice(0);
     for (const e of q) s = reduce(s, e);
-    this.set(s);
+    this.set(s, true);
   }
 
   /** Called by <App> once it has stopped reading stdin for the prompt and drawn the compact line. */
