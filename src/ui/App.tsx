@@ -1,12 +1,13 @@
 // The interactive UI: the transcript of finished steps (written once, <Static>), the live panel of
 // the running step (spinner, the call in progress, last lines of output, retries, checklist),
-// its explanation (e to show/hide), the pending steps, and at the end the summary or the error panel.
+// its explanation (e to show/hide), the pending steps, and at the end the error panel (the summary is
+// written after Ink is gone: src/ui/mount.tsx).
 import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useInput, useStdin, useStdout, type TextProps } from 'ink';
 import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
-import { errorLines, errorView, summaryView, type RenderSummary } from '../output/format.js';
-import { truncate, widthOf } from '../output/fit.js';
-import { errorRows, itemRows, planRows, stepHeadRows, summaryRows, teachingRows, textRows, warningRows, type Row, type Tone } from './lines.js';
+import { errorLines, errorView } from '../output/format.js';
+import { truncate } from '../output/fit.js';
+import { errorRows, itemRows, planRows, stepHeadRows, teachingRows, textRows, warningRows, type Row, type Tone } from './lines.js';
 import { Spinner } from './Spinner.js';
 import { TONE as PALETTE } from './palette.js';
 import { DRY_RUN_MARK, HEADLINE } from './header.js';
@@ -14,14 +15,13 @@ import { DRY_RUN_MARK, HEADLINE } from './header.js';
 export interface AppProps {
   store: UiStore;
   debug?: boolean;
-  renderSummary?: RenderSummary;
   /** Ctrl-C while the UI reads the keyboard. */
   onInterrupt?: () => void;
   /** Start with explanations shown (default true). */
   explain?: boolean;
 }
 
-export function App({ store, debug = false, renderSummary, onInterrupt, explain = true }: AppProps): React.ReactElement {
+export function App({ store, debug = false, onInterrupt, explain = true }: AppProps): React.ReactElement {
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
   const [expanded, setExpanded] = useState(explain);
   const { isRawModeSupported } = useStdin();
@@ -45,8 +45,8 @@ export function App({ store, debug = false, renderSummary, onInterrupt, explain 
   // Teaching lines go with steps finished from now on (what <Static> wrote stays as it is).
   const teach = expanded && !state.compact;
   const transcript = useMemo(
-    () => <Static items={state.entries}>{(e) => <EntryView key={e.key} entry={e} debug={debug} renderSummary={renderSummary} teach={teach} />}</Static>,
-    [state.entries, debug, renderSummary, teach],
+    () => <Static items={state.entries}>{(e) => <EntryView key={e.key} entry={e} debug={debug} teach={teach} />}</Static>,
+    [state.entries, debug, teach],
   );
 
   return (
@@ -153,11 +153,9 @@ const TONE: Record<Tone, TextProps> = {
   heading: { bold: true },
 };
 
-const widestRow = (rows: Row[]): number => Math.max(1, ...rows.map((r) => widthOf(r.segs.map((s) => s.text).join(''))));
-
 function RowText({ r }: { r: Row }): React.ReactElement {
   return (
-    <Text wrap={r.asIs ? 'wrap' : 'truncate-end'}>
+    <Text wrap="truncate-end">
       {r.segs.length === 1 && r.segs[0]!.text === '' ? ' ' : null}
       {r.segs.map((s, i) => (
         <Text key={i} {...TONE[s.tone ?? 'plain']}>
@@ -168,25 +166,12 @@ function RowText({ r }: { r: Row }): React.ReactElement {
   );
 }
 
-/**
- * Rows laid out by ./lines.ts; `asIs` rows in a box as wide as the widest of them, so Ink does not
- * break them (the terminal may). No wider: Ink draws a <Static> item as a grid of its full width.
- */
+/** Rows laid out by ./lines.ts (each fits the terminal already). */
 function Rows({ rows }: { rows: Row[] }): React.ReactElement {
-  const groups: Row[][] = [];
-  for (const r of rows) {
-    const last = groups.at(-1);
-    if (last && !!last[0]!.asIs === !!r.asIs) last.push(r);
-    else groups.push([r]);
-  }
   return (
     <Box flexDirection="column">
-      {groups.map((g, i) => (
-        <Box key={i} flexDirection="column" {...(g[0]!.asIs ? { width: widestRow(g), flexShrink: 0 } : {})}>
-          {g.map((r, j) => (
-            <RowText key={j} r={r} />
-          ))}
-        </Box>
+      {rows.map((r, j) => (
+        <RowText key={j} r={r} />
       ))}
     </Box>
   );
@@ -195,16 +180,15 @@ function Rows({ rows }: { rows: Row[] }): React.ReactElement {
 interface EntryProps {
   entry: Entry;
   debug: boolean;
-  renderSummary?: RenderSummary;
   /** Teach under finished steps (the first time, with explanations on). */
   teach: boolean;
 }
 
-function EntryView({ entry, debug, renderSummary, teach }: EntryProps): React.ReactElement {
+function EntryView({ entry, debug, teach }: EntryProps): React.ReactElement {
   const { stdout } = useStdout();
   const cols = stdout?.columns || 80;
   if (entry.kind === 'header') return <HeaderEntry dryRun={entry.dryRun} cols={cols} />;
-  return <Rows rows={entryRows(entry, cols, { debug, renderSummary, teach })} />;
+  return <Rows rows={entryRows(entry, cols, { debug, teach })} />;
 }
 
 function entryRows(entry: Exclude<Entry, { kind: 'header' }>, cols: number, o: Omit<EntryProps, 'entry'>): Row[] {
@@ -223,8 +207,6 @@ function entryRows(entry: Exclude<Entry, { kind: 'header' }>, cols: number, o: O
       return textRows(entry.message, cols, '', 'warn');
     case 'plan':
       return planRows(entry.steps, entry.dryRun, cols);
-    case 'summary':
-      return summaryRows(summaryView(o.renderSummary, entry.state, entry.commandsByStep), cols);
   }
 }
 

@@ -12,9 +12,11 @@
 import React from 'react';
 import { render, type Instance } from 'ink';
 import type { RunEvent, Sink, StepInfo } from '../runner.js';
-import type { RenderSummary } from '../output/format.js';
+import { summaryView, type RenderSummary } from '../output/format.js';
 import { App } from './App.js';
 import { UiStore } from './store.js';
+import { summaryRows } from './lines.js';
+import { rowsText } from './ansi.js';
 
 export interface InkUi {
   store: UiStore;
@@ -65,7 +67,7 @@ export function mountInk(o: MountOptions): InkUi {
   // every line of the live area, and during a push Docker's per-layer lines would otherwise cost a
   // frame each, CPU that gcloud's processes need on a small machine.
   const instance: Instance = render(
-    <App store={store} debug={o.debug} renderSummary={o.renderSummary} onInterrupt={o.onInterrupt} explain={o.explain} />,
+    <App store={store} debug={o.debug} onInterrupt={o.onInterrupt} explain={o.explain} />,
     { stdout: o.stdout, stdin: o.stdin, stderr: o.stderr, exitOnCtrlC: false, patchConsole: true, maxFps: 10 },
   );
   let handedOver = false;
@@ -109,6 +111,10 @@ export function mountInk(o: MountOptions): InkUi {
       await timeout(0);
       instance.unmount();
       await instance.waitUntilExit().catch(() => {});
+      // The summary is static text below the transcript: written plainly, not laid out by Ink (which
+      // draws every character of a <Static> item as a cell of a grid as wide as its widest line).
+      const { summary } = store.getSnapshot();
+      if (summary && o.renderSummary) o.stdout.write(rowsText(summaryRows(summaryView(o.renderSummary, summary.state, summary.commandsByStep), o.stdout.columns || 80)));
       await flushed(o.stdout);
     },
   };

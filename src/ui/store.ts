@@ -43,7 +43,6 @@ export type Entry =
   | { key: string; kind: 'question'; stepTitle?: string; index?: number; total?: number; message: string }
   | { key: string; kind: 'error'; stepTitle?: string; error: AnyWizardError }
   | { key: string; kind: 'plan'; steps: PlannedStep[]; dryRun: boolean }
-  | { key: string; kind: 'summary'; state: Partial<WizardState>; commandsByStep: Partial<Record<StepId, string[]>> }
   /** stepless: the run stopped between steps (a lock held by another run, unusable saved progress). */
   | { key: string; kind: 'failed-footer'; stepless?: { anyDone: boolean } }
   | { key: string; kind: 'cancelled'; message: string };
@@ -55,6 +54,8 @@ export interface UiState {
   /** A question owns the terminal. */
   prompting: { stepTitle?: string; message: string } | null;
   finished: boolean;
+  /** What a finished run hands the summary: written after Ink is gone (src/ui/mount.tsx), not drawn by it. */
+  summary: { state: Partial<WizardState>; commandsByStep: Partial<Record<StepId, string[]>> } | null;
   /** 'starting' until the runner says run-start (first frame is drawn before any slow work). */
   phase: 'starting' | 'running' | 'finished';
   /** A resumed run: the transcript stays compact (no teaching under the steps). */
@@ -88,6 +89,7 @@ export class UiStore {
       live: null,
       prompting: null,
       finished: false,
+      summary: null,
       phase: 'starting',
     };
   }
@@ -272,7 +274,7 @@ export function reduce(s: UiState, e: RunEvent): UiState {
         phase: 'finished',
         finished: true,
         live: null,
-        entries: e.dryRun ? s.entries : [...s.entries, { key: key('sum'), kind: 'summary', state: e.state, commandsByStep: e.commandsByStep }],
+        summary: e.dryRun ? null : { state: e.state, commandsByStep: e.commandsByStep },
       };
     case 'run-failed': {
       const extra: Entry[] = e.stepId ? [] : [{ key: key('err'), kind: 'error', error: e.error }];

@@ -6,7 +6,6 @@ import { UiStore } from '../../src/ui/store.js';
 import type { RunEvent, StepInfo } from '../../src/runner.js';
 import type { StepId } from '../../src/steps/types.js';
 import { BugError, ExternalError, UserError } from '../../src/errors.js';
-import type { RenderSummary } from '../../src/output/format.js';
 import { KEY_E, CTRL_C, plain, waitFor, waitForFrame } from './helpers.js';
 import { labelOf } from '../../src/ui/lines.js';
 
@@ -17,9 +16,9 @@ const STEPS: StepInfo[] = [
   { id: 'repository', title: 'Repository', explain: 'Creates the Docker repository that will hold your images.' },
 ];
 
-function setup(opts: { debug?: boolean; renderSummary?: RenderSummary; onInterrupt?: () => void; explain?: boolean } = {}) {
+function setup(opts: { debug?: boolean; onInterrupt?: () => void; explain?: boolean } = {}) {
   const store = new UiStore(STEPS);
-  const r = render(<App store={store} debug={opts.debug} renderSummary={opts.renderSummary} onInterrupt={opts.onInterrupt} explain={opts.explain} />);
+  const r = render(<App store={store} debug={opts.debug} onInterrupt={opts.onInterrupt} explain={opts.explain} />);
   const send = (...events: RunEvent[]) => events.forEach((e) => store.dispatch(e));
   return { store, ...r, send, frame: () => plain(r.lastFrame()) };
 }
@@ -166,38 +165,6 @@ describe('<App>', () => {
     u.send({ type: 'run-start', steps: STEPS, dryRun: false }, start('preflight', 0));
     u.send({ type: 'step-failed', id: 'preflight', error: new UserError('Docker is not running', ['Start Docker Desktop', 'or: sudo systemctl start docker']) });
     await waitForFrame(u.lastFrame, /✗ Tools {2,}failed/, 'Docker is not running', '- Start Docker Desktop', '- or: sudo systemctl start docker');
-  });
-
-  it('summary: registry, images, digest, the script, cost facts, next', async () => {
-    const renderSummary: RenderSummary = (state, cmds) => ({
-      registryUrl: `${state.registryHost}/${state.project}/${state.repository}`,
-      imageUris: state.imageUris,
-      digest: state.digest,
-      script: Object.values(cmds).flat() as string[],
-      costFacts: ['first 0.5 GB free'],
-      next: [{ number: '03', title: 'Cloud SQL', what: 'a database' }],
-    });
-    const t = setup({ renderSummary });
-    t.send({ type: 'run-start', steps: STEPS, dryRun: false });
-    t.send({
-      type: 'run-done',
-      dryRun: false,
-      state: { project: 'demo-proj', repository: 'demo-repo', registryHost: 'southamerica-east1-docker.pkg.dev', imageUris: ['h/p/r/app:latest', 'h/p/r/app:a1b2c3d'], digest: 'sha256:abc' },
-      commandsByStep: { repository: ['gcloud artifacts repositories create demo-repo --repository-format=docker'], 'docker-auth': ['gcloud auth configure-docker southamerica-east1-docker.pkg.dev'] },
-    });
-    const f = await waitForFrame(
-      t.lastFrame,
-      'Done: your registry is ready',
-      'Registry: southamerica-east1-docker.pkg.dev/demo-proj/demo-repo',
-      'h/p/r/app:latest',
-      'h/p/r/app:a1b2c3d',
-      'Digest: sha256:abc',
-      'gcloud artifacts repositories create demo-repo --repository-format=docker',
-      'gcloud auth configure-docker southamerica-east1-docker.pkg.dev',
-      '- first 0.5 GB free',
-      '- 03 Cloud SQL: a database',
-    );
-    expect(f).not.toContain('· Region'); // the live area is gone at the end
   });
 
   it('cancelled: one line saying how to resume', async () => {

@@ -11,6 +11,8 @@ import { boot } from '../../src/app/boot.js';
 import { colorsOff } from '../../src/app/mode.js';
 import { App } from '../../src/ui/App.js';
 import { UiStore } from '../../src/ui/store.js';
+import { rowsText } from '../../src/ui/ansi.js';
+import { summaryRows } from '../../src/ui/lines.js';
 import { createPlainSink, withoutEscapes } from '../../src/output/plain.js';
 import type { RunEvent, StepInfo } from '../../src/runner.js';
 import { waitForFrame } from './helpers.js';
@@ -70,6 +72,17 @@ describe('NO_COLOR and TERM=dumb', () => {
   it('in a colour terminal, the header and Ink frames are coloured', async () => {
     expect(bootHeader({})).toContain(ESC);
     expect(await inkFrame()).toContain(ESC);
+  });
+
+  it.each([
+    { level: 1 as const, escapes: true },
+    { level: 0 as const, escapes: false }, // what boot sets for NO_COLOR and TERM=dumb
+  ])('the summary written after Ink follows chalk too (level $level)', ({ level, escapes }) => {
+    chalk.level = level;
+    const text = rowsText(summaryRows({ registryUrl: 'h/p/r', imageUris: ['h/p/r/app:latest'], digest: 'sha256:abc', script: ['gcloud auth configure-docker h'], costFacts: ['first 0.5 GB free'], next: [] }, 80));
+    expect(text).toContain('Done: your registry is ready');
+    expect(text.includes(ESC)).toBe(escapes);
+    expect(text).not.toMatch(FADING);
   });
 
   it('NO_COLOR=1: boot turns colours off; neither the header nor any Ink frame has an escape sequence', async () => {

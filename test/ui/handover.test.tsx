@@ -1,9 +1,11 @@
 // The terminal hand-over between Ink and a prompt (mountInk's beforePrompt/afterPrompt), on fake
-// TTY streams: what is written before, during and after the prompt.
+// TTY streams: what is written before, during and after the prompt; and what is written once Ink
+// is gone (the summary).
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { mountInk } from '../../src/ui/mount.js';
 import type { RunEvent, StepInfo } from '../../src/runner.js';
+import type { RenderSummary } from '../../src/output/format.js';
 import { plain, waitFor } from './helpers.js';
 
 class FakeStdout extends EventEmitter {
@@ -50,8 +52,9 @@ const STEPS: StepInfo[] = [
   { id: 'repository', title: 'Repository', explain: 'Creates the repository.' },
 ];
 
-function setup() {
+function setup(o: { renderSummary?: RenderSummary; columns?: number } = {}) {
   const stdout = new FakeStdout();
+  if (o.columns) stdout.columns = o.columns;
   const stdin = new FakeStdin();
   const stderr = new FakeStdout();
   let interrupts = 0;
@@ -63,6 +66,7 @@ function setup() {
     dryRun: false,
     debug: false,
     onInterrupt: () => interrupts++,
+    renderSummary: o.renderSummary,
   });
   return { stdout, stdin, ui, interrupts: () => interrupts };
 }
@@ -160,5 +164,51 @@ describe('frame pacing', () => {
     // machine; unpaced it is one frame per update, 21 in all.
     expect(frames).toBeLessThanOrEqual(Math.min(20, Math.ceil(elapsed / 100) + 2));
     await ui.finish();
+  });
+});
+
+describe('the summary, once Ink is gone', () => {
+  const LONG = 'gcloud artifacts repositories create demo-repo --repository-format=docker --location=southamerica-east1 --project=demo-proj';
+  const renderSummary: RenderSummary = (state, cmds) => ({
+    registryUrl: `${state.registryHost}/${state.project}/${state.repository}`,
+    imageUris: state.imageUris ?? [],
+    digest: state.digest,
+    script: Object.values(cmds).flat() as string[],
+    costFacts: ['first 0.5 GB free'],
+    next: [{ number: '03', title: 'Cloud SQL', what: 'a database' }],
+  });
+  const done: RunEvent = {
+    type: 'run-done',
+    dryRun: false,
+    state: { project: 'demo-proj', repository: 'demo-repo', registryHost: 'southamerica-east1-docker.pkg.dev', imageUris: ['h/p/r/app:latest', 'h/p/r/app:a1b2c3d'], digest: 'sha256:abc' },
+    commandsByStep: { repository: [LONG], 'docker-auth': ['gcloud auth configure-docker southamerica-east1-docker.pkg.dev'] },
+  };
+
+  it.each([
+    { case: 'a finished run: registry, images, digest, the script whole, costs, next, after the last frame', event: done, want: true },
+    { case: 'a dry run: no summary', event: { ...done, dryRun: true } as RunEvent, want: false },
+  ])('$case', async ({ event, want }) => {
+    const { stdout, ui } = setup({ renderSummary, columns: 100 });
+    ui.sink({ type: 'run-start', steps: STEPS, dryRun: false });
+    ui.sink(event);
+    await ui.finish();
+    const out = plain(stdout.all);
+    const texts = [
+      'Done: your registry is ready',
+      'Registry: southamerica-east1-docker.pkg.dev/demo-proj/demo-repo',
+      'h/p/r/app:latest',
+      'h/p/r/app:a1b2c3d',
+      'Digest: sha256:abc',
+      `\n${LONG}\n`, // one line, though wider than the terminal: it is there to be copied
+      'gcloud auth configure-docker southamerica-east1-docker.pkg.dev',
+      '- first 0.5 GB free',
+      '- 03 Cloud SQL: a database',
+    ];
+    for (const t of texts) expect(out.includes(t), t).toBe(want);
+    if (!want) return;
+    // Written after Ink's last frame, in one piece: nothing of Ink's comes after it.
+    const last = stdout.chunks.filter((c) => c !== '').at(-1)!;
+    expect(plain(last)).toContain('Done: your registry is ready');
+    expect(plain(last).trimEnd().endsWith('- 03 Cloud SQL: a database')).toBe(true);
   });
 });
