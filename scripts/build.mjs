@@ -28,7 +28,7 @@
 //   builds into a temp folder).
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { bundledPackages, noticesText, sbom } from './third-party.mjs';
 
 const arg = (name) => {
@@ -68,6 +68,22 @@ const result = await build({
             return undefined;
           }
           return { contents: src.replace(slow, fast), loader: 'js' };
+        });
+      },
+    },
+    {
+      name: 'string-width-fast-path',
+      setup(b) {
+        // Ink (and cli-truncate, widest-line, slice-ansi) measure every line of every frame with
+        // string-width; src/output/width.ts answers the same, fast for our lines. Only where the
+        // import would get the top-level string-width (others keep their own version).
+        const ours = resolve('src/output/width.ts');
+        let top;
+        b.onResolve({ filter: /^string-width$/ }, async (a) => {
+          if (a.pluginData === 'string-width-fast-path' || a.importer === ours) return undefined;
+          const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'string-width-fast-path' });
+          top ??= (await b.resolve('string-width', { kind: 'import-statement', importer: ours, resolveDir: dirname(ours), pluginData: 'string-width-fast-path' })).path;
+          return r.path === top ? { path: ours } : r;
         });
       },
     },

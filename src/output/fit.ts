@@ -1,9 +1,9 @@
 // Text laid out to a terminal's width before Ink sees it: every line we hand Ink already fits, in
 // columns as the terminal counts them (string-width: wide and combining characters), so neither
 // Ink's own wrapping nor the terminal's can break a line mid-word.
-import stringWidth from 'string-width';
+import width, { oneColumnEach } from './width.js';
 
-export const widthOf = (s: string): number => stringWidth(s);
+export const widthOf = (s: string): number => width(s);
 
 // What a terminal shows as one unit: an escape sequence (no width) or one grapheme.
 const UNIT = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)/y;
@@ -28,11 +28,9 @@ const nextEscape = (s: string, from: number): number => {
   return at < 0 ? s.length : at;
 };
 
-const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
-
 /** The longest head of `s` whose width plus `reserve` fits in `cols`. */
 function fittingHead(s: string, cols: number, reserve = 0): string {
-  if (PRINTABLE_ASCII.test(s)) return s.slice(0, Math.max(0, cols - reserve)); // one column per character
+  if (oneColumnEach(s)) return s.slice(0, Math.max(0, cols - reserve)); // one column per character
   let head = '';
   let width = reserve;
   for (const [u, w] of units(s)) {
