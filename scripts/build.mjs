@@ -30,7 +30,7 @@
 //   `--metafile-out FILE` writes esbuild's metafile to FILE (for esbuild's bundle analyzer, or to
 //   check the SBOM against); `--outdir DIR` builds somewhere else than dist/ (the packaging test
 //   builds into a temp folder).
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -129,6 +129,29 @@ const result = await build({
           const text = readFileSync(a.path, 'utf8');
           if (text.length < 10_000) return undefined;
           return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))});`, loader: 'js' };
+        });
+      },
+    },
+    {
+      // Minifying renames classes, and two libraries under the API client read class names back:
+      // proto3-json-serializer tells a Long (an int64 field of a request) by its constructor's name,
+      // and node-fetch names its errors and headers after their classes (google-gax tells a cancelled
+      // call by 'AbortError'). Their code keeps its names; keepNames for the whole bundle would cost
+      // every chunk CPU at load.
+      name: 'keep-names',
+      setup(b) {
+        const files = /[\\/]node_modules[\\/](long[\\/]umd[\\/]index\.js|node-fetch[\\/]src[\\/].*\.js)$/;
+        const kept = new Set();
+        b.onLoad({ filter: files }, async (a) => {
+          kept.add(a.path.match(files)[1].split(/[\\/]/)[0]);
+          const { code } = await transform(readFileSync(a.path, 'utf8'), { keepNames: true, loader: 'js', sourcefile: a.path });
+          return { contents: code, loader: 'js' };
+        });
+        // A release that moves those files would otherwise lose the names without a word.
+        b.onEnd((r) => {
+          const inputs = Object.keys(r.metafile?.inputs ?? {});
+          const lost = ['long', 'node-fetch'].filter((p) => !kept.has(p) && inputs.some((i) => i.includes(`node_modules/${p}/`)));
+          return { errors: lost.map((p) => ({ text: `${p} is bundled, but not from the files whose names the keep-names plugin keeps (see scripts/build.mjs)` })) };
         });
       },
     },
