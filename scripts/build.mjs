@@ -7,8 +7,12 @@
 //   are chunks src/cli.tsx imports right after it. The adapters (execa, conf, @inquirer prompts) are
 //   in the chunk of src/app/env.ts, imported once Ink's first frame is drawn; Node parses that chunk
 //   while the frame is on screen.
-// - The Artifact Registry client (google-gax loads its protos from its own package folder at run
-//   time) stays external, imported lazily in the background after the first frame.
+// - The Artifact Registry client is bundled too, in chunks of its own imported lazily in the
+//   background after the first frame, so the package has no dependencies to install. It runs in
+//   REST mode, so google-gax is replaced by its REST-only part (no gRPC: less to load, and CPU
+//   taken from gcloud meanwhile); the build fails if the client uses a name that part lacks.
+// - JSON files over 10 KB (the API's protos, ~1 MB) are bundled as JSON.parse of a string, which V8
+//   parses much faster than the same data as an object literal.
 // - Ink's devtools module (imported only when DEV=true) and react-devtools-core are stubbed: the dev
 //   tools are not installed, and would drag `ws` into the bundle.
 // - conf's JSON-schema validation (ajv, ajv-formats) and migrations (semver) are stubbed: our
@@ -26,8 +30,9 @@
 //   `--metafile-out FILE` writes esbuild's metafile to FILE (for esbuild's bundle analyzer, or to
 //   check the SBOM against); `--outdir DIR` builds somewhere else than dist/ (the packaging test
 //   builds into a temp folder).
-import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { build, transform } from 'esbuild';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { bundledPackages, noticesText, sbom } from './third-party.mjs';
 
@@ -38,6 +43,50 @@ const arg = (name) => {
 const OUT = arg('--outdir') ?? 'dist';
 const metafileOut = arg('--metafile-out');
 const showMeta = process.argv.includes('--metafile');
+
+// google-gax as the Artifact Registry client uses it with `fallback: true` (REST): the exports of
+// its fallback module (which never loads @grpc/grpc-js) plus the two names the generated client
+// takes from the main entry, and `fallback` (the module the client picks in REST mode) as itself.
+// Paths are those of the google-gax the client package itself resolves.
+function gaxRest() {
+  const arRequire = createRequire(createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json'));
+  const fallback = arRequire.resolve('google-gax/fallback');
+  const util = join(dirname(fallback), 'util.js');
+  if (!existsSync(util)) throw new Error(`build: google-gax changed: no ${util} (see the gax-rest plugin in scripts/build.mjs)`);
+  const logging = createRequire(fallback).resolve('google-logging-utils');
+  const source = [
+    `const fallback = require(${JSON.stringify(fallback)});`,
+    `const gax = { ...fallback, decodeAnyProtosInArray: require(${JSON.stringify(util)}).decodeAnyProtosInArray, loggingUtils: require(${JSON.stringify(logging)}) };`,
+    'gax.fallback = gax;',
+    'module.exports = gax;',
+  ].join('\n');
+  // The same code, run here: what the bundle's module will hold.
+  const module = { exports: {} };
+  new Function('require', 'module', source)(createRequire(fallback), module);
+  return { source, resolveDir: dirname(fallback), exports: module.exports };
+}
+
+/**
+ * The names a file uses from google-gax: `x.name` where `x = require("google-gax")`, and where it
+ * keeps `x.fallback` (the generated clients: `this._gaxModule = opts.fallback ? x.fallback : x`).
+ * A require of google-gax the build cannot follow is an error: what it uses could not be checked.
+ */
+function gaxNamesUsedBy(file) {
+  const src = readFileSync(file, 'utf8');
+  const esc = (s) => s.replace(/[.$]/g, '\\$&');
+  const requires = src.match(/require\((["'])google-gax\1\)/g) ?? [];
+  const vars = [...src.matchAll(/([\w$]+)\s*=\s*require\((["'])google-gax\2\)/g)].map((m) => m[1]);
+  if (vars.length !== requires.length) throw new Error(`build: cannot tell what ${file} uses of google-gax`);
+  const holders = [...vars];
+  for (const v of vars) {
+    for (const m of src.matchAll(new RegExp(`(?<![\\w$])((?:this\\.)?[\\w$]+)\\s*=[^;=]*(?<![\\w$.])${esc(v)}\\.fallback\\b`, 'g'))) holders.push(m[1]);
+  }
+  const names = new Set();
+  for (const h of new Set(holders)) {
+    for (const m of src.matchAll(new RegExp(`(?<![\\w$.])${esc(h)}\\.([\\w$]+)`, 'g'))) names.add(m[1]);
+  }
+  return [...names].sort();
+}
 
 const result = await build({
   entryPoints: { cli: 'src/cli.tsx' },
@@ -54,8 +103,58 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   define: { 'process.env.NODE_ENV': '"production"' },
-  external: ['@google-cloud/artifact-registry', 'google-gax', 'google-auth-library'],
   plugins: [
+    {
+      // google-gax, for everything but the module that replaces it, is that module (see gaxRest()).
+      name: 'gax-rest',
+      setup(b) {
+        let rest;
+        b.onResolve({ filter: /^google-gax$/ }, (a) => {
+          if (a.namespace === 'gax-rest') return undefined;
+          rest ??= gaxRest();
+          const missing = gaxNamesUsedBy(a.importer).filter((n) => rest.exports[n] === undefined);
+          if (missing.length) {
+            return { errors: [{ text: `the REST-only google-gax has no ${missing.join(', ')}, used by ${a.importer} (see the gax-rest plugin in scripts/build.mjs)` }] };
+          }
+          return { path: 'google-gax', namespace: 'gax-rest' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'gax-rest' }, () => ({ contents: rest.source, resolveDir: rest.resolveDir, loader: 'js' }));
+      },
+    },
+    {
+      // Big JSON files (see the header) as JSON.parse of a string; small ones stay object literals.
+      name: 'json-parse',
+      setup(b) {
+        b.onLoad({ filter: /\.json$/, namespace: 'file' }, (a) => {
+          const text = readFileSync(a.path, 'utf8');
+          if (text.length < 10_000) return undefined;
+          return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))});`, loader: 'js' };
+        });
+      },
+    },
+    {
+      // Minifying renames classes, and two libraries under the API client read class names back:
+      // proto3-json-serializer tells a Long (an int64 field of a request) by its constructor's name,
+      // and node-fetch names its errors and headers after their classes (google-gax tells a cancelled
+      // call by 'AbortError'). Their code keeps its names; keepNames for the whole bundle would cost
+      // every chunk CPU at load.
+      name: 'keep-names',
+      setup(b) {
+        const files = /[\\/]node_modules[\\/](long[\\/]umd[\\/]index\.js|node-fetch[\\/]src[\\/].*\.js)$/;
+        const kept = new Set();
+        b.onLoad({ filter: files }, async (a) => {
+          kept.add(a.path.match(files)[1].split(/[\\/]/)[0]);
+          const { code } = await transform(readFileSync(a.path, 'utf8'), { keepNames: true, loader: 'js', sourcefile: a.path });
+          return { contents: code, loader: 'js' };
+        });
+        // A release that moves those files would otherwise lose the names without a word.
+        b.onEnd((r) => {
+          const inputs = Object.keys(r.metafile?.inputs ?? {});
+          const lost = ['long', 'node-fetch'].filter((p) => !kept.has(p) && inputs.some((i) => i.includes(`node_modules/${p}/`)));
+          return { errors: lost.map((p) => ({ text: `${p} is bundled, but not from the files whose names the keep-names plugin keeps (see scripts/build.mjs)` })) };
+        });
+      },
+    },
     {
       name: 'yoga-native-base64',
       setup(b) {

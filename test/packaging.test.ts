@@ -1,10 +1,13 @@
 // The package as a user gets it: build the bundle, `npm pack`, install the tarball (production
 // dependencies only, from the npm registry as npx does) into a temp project, then run the installed
 // `registry-setup` bin. Proves the bin starts the bundle (dist/cli.js), that --version and --help
-// work from the tarball, that the bundle needs none of the libraries it inlines, and that the
-// tarball carries the licence plus notices and an SBOM that cover exactly what esbuild bundled.
+// work from the tarball, that the bundle needs none of the libraries it inlines (the API client
+// included: its chunks talk REST to a local server with nothing installed next to them), and that
+// the tarball carries the licence plus notices and an SBOM that cover exactly what esbuild bundled.
 // The build goes to a temp folder (not the shared dist/), packed from a copy of the package's files.
 import { execFile } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,11 +24,14 @@ const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
   bin: Record<string, string>;
   files: string[];
-  dependencies: Record<string, string>;
+  dependencies?: Record<string, string>;
 };
 
 let work: string;
-let metafile: { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+let metafile: {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }>;
+};
 let packed: { filename: string; files: Array<{ path: string }> };
 let installedPkg: string; // <prefix>/node_modules/registry-setup
 let bin: string; // <prefix>/node_modules/.bin/registry-setup
@@ -83,12 +89,20 @@ describe('the packed tarball', () => {
     expect(paths.filter((p) => /^(src|test|scripts)\/|\.map$|\.tsx?$|^\.lab/.test(p))).toEqual([]);
   });
 
-  it('installs only the lazily loaded API client as production dependencies', async () => {
+  it('installs no dependencies: the bundle holds all of them, the API client included', async () => {
     const installed = JSON.parse(await readFile(join(installedPkg, 'package.json'), 'utf8')) as typeof pkg;
-    expect(Object.keys(installed.dependencies).sort()).toEqual(['@google-cloud/artifact-registry', 'google-auth-library']);
-    // What the bundle inlines is not installed: the bundle must run without it.
+    expect(installed.dependencies ?? {}).toEqual({});
+    // Nothing is installed next to the package (ink, react, @google-cloud/artifact-registry,
+    // google-gax, @grpc/grpc-js...): the bundle must run without it.
     const top = await readdir(join(installedPkg, '..'));
-    for (const inlined of ['ink', 'react', 'execa', 'conf']) expect(top).not.toContain(inlined);
+    expect(top.filter((f) => !f.startsWith('.'))).toEqual([pkg.name]);
+  });
+
+  it('bundles the API client without gRPC (it runs over REST)', () => {
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs.filter((i) => /node_modules\/@grpc\//.test(i))).toEqual([]);
+    expect(bundledDirs().some((d) => d.endsWith('node_modules/@google-cloud/artifact-registry'))).toBe(true);
+    expect(bundledDirs().some((d) => d.endsWith('node_modules/google-gax'))).toBe(true);
   });
 });
 
@@ -137,7 +151,10 @@ describe('the licence, the notices and the SBOM in the tarball', () => {
     expect(listed).toEqual([...new Set(listed)]);
     expect([...listed].sort()).toEqual([...expected].sort());
     // Guards against both sides being empty or wrong the same way.
-    for (const name of ['ink', 'react', 'execa', 'conf', '@inquirer/core']) expect(bom.components.map((c) => c.name)).toContain(name);
+    for (const name of ['ink', 'react', 'execa', 'conf', '@inquirer/core', '@google-cloud/artifact-registry', 'google-gax', 'google-auth-library']) {
+      expect(bom.components.map((c) => c.name)).toContain(name);
+    }
+    expect(bom.components.map((c) => c.name)).not.toContain('@grpc/grpc-js');
     for (const c of bom.components) {
       expect(c.type).toBe('library');
       expect(c.purl).toBe(`pkg:npm/${c.name.replace(/^@/, '%40')}@${c.version}`);
@@ -198,5 +215,68 @@ describe('the installed bin', () => {
     const { stdout } = await cli(['--dry-run', '--yes', '--project', 'mycoolproject-prod', '--region', 'southamerica-east1']);
     expect(stdout).toMatch(/Dry run: nothing will be changed/);
     expect(stdout).toMatch(/gcloud artifacts repositories create/);
+  });
+});
+
+describe('the installed API client', () => {
+  /** The installed file of the chunk esbuild made for a dynamic import of `entry`. */
+  function chunkOf(entry: RegExp): string {
+    const outs = Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint && entry.test(o.entryPoint));
+    expect(outs.map(([f]) => f)).toHaveLength(1);
+    const file = outs[0][0].split('/').pop()!;
+    return pathToFileURL(join(installedPkg, 'dist', 'chunks', file)).href;
+  }
+
+  it('loads from the tarball alone and talks REST to the endpoint, token and int64 fields included', async () => {
+    const requests: Array<{ method?: string; url?: string; authorization?: string; body: string }> = [];
+    const server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            req.method === 'GET'
+              ? { name: 'projects/p/locations/l/repositories/r', format: 'DOCKER', sizeBytes: '123' }
+              : { name: 'projects/p/locations/l/operations/op1', done: false },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      // The client as src/adapters/artifactRegistry.ts makes it (REST, our auth client), run by node
+      // from a folder with nothing installed.
+      const script = join(work, 'api-client.mjs');
+      await writeFile(
+        script,
+        `const [arUrl, authUrl, port] = process.argv.slice(2);\n` +
+          `const pick = (m, name) => (m.default?.[name] ? m.default : m);\n` +
+          `const ar = pick(await import(arUrl), 'ArtifactRegistryClient');\n` +
+          `const auth = pick(await import(authUrl), 'OAuth2Client');\n` +
+          `const oauth = new auth.OAuth2Client();\n` +
+          `oauth.setCredentials({ access_token: 'the-token' });\n` +
+          `const client = new ar.ArtifactRegistryClient({ fallback: true, apiEndpoint: '127.0.0.1', port: Number(port), protocol: 'http', authClient: oauth });\n` +
+          `const [repo] = await client.getRepository({ name: 'projects/p/locations/l/repositories/r' });\n` +
+          `const [op] = await client.createRepository({ parent: 'projects/p/locations/l', repositoryId: 'r', repository: { format: 'DOCKER', sizeBytes: 5 } });\n` +
+          `console.log(JSON.stringify({ name: repo.name, format: repo.format, sizeBytes: String(repo.sizeBytes), op: op.name }));\n`,
+      );
+      const ar = chunkOf(/node_modules\/@google-cloud\/artifact-registry\/build\/src\/v1\/index\.js$/);
+      const auth = chunkOf(/(^|\/)node_modules\/google-auth-library\/build\/src\/index\.js$/);
+      const { port } = server.address() as AddressInfo;
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: work };
+      const { stdout } = await run(process.execPath, [script, ar, auth, String(port)], { cwd: join(work, 'app'), env, timeout: 30_000 });
+      expect(JSON.parse(stdout)).toEqual({ name: 'projects/p/locations/l/repositories/r', format: 'DOCKER', sizeBytes: '123', op: 'projects/p/locations/l/operations/op1' });
+      expect(requests.map((r) => `${r.method} ${r.url?.split('?')[0]} ${r.authorization}`)).toEqual([
+        'GET /v1/projects/p/locations/l/repositories/r Bearer the-token',
+        'POST /v1/projects/p/locations/l/repositories Bearer the-token',
+      ]);
+      // Enums go as numbers (DOCKER is 1); an int64 field as a string (the serializer recognises the
+      // bundled Long by its class name).
+      expect(JSON.parse(requests[1].body)).toMatchObject({ format: 1, sizeBytes: '5' });
+    } finally {
+      server.close();
+    }
   });
 });
