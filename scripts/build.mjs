@@ -35,6 +35,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { bundledPackages, noticesText, sbom } from './third-party.mjs';
+import { lazyStringWidth } from './lazy-string-width.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -183,6 +184,19 @@ const result = await build({
           const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'string-width-fast-path' });
           top ??= (await b.resolve('string-width', { kind: 'import-statement', importer: ours, resolveDir: dirname(ours), pluginData: 'string-width-fast-path' })).path;
           return r.path === top ? { path: ours } : r;
+        });
+      },
+    },
+    {
+      name: 'string-width-lazy',
+      setup(b) {
+        // The top-level string-width only (wrap-ansi keeps its own older copy as it is).
+        const top = resolve('node_modules/string-width/index.js');
+        b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (a) => {
+          if (a.path !== top) return undefined;
+          const lazy = lazyStringWidth(readFileSync(a.path, 'utf8'));
+          if (!lazy) console.warn('build: string-width changed; it is bundled as it is (see scripts/lazy-string-width.mjs)');
+          return lazy ? { contents: lazy, loader: 'js' } : undefined;
         });
       },
     },

@@ -7,7 +7,8 @@ export const widthOf = (s: string): number => width(s);
 
 // What a terminal shows as one unit: an escape sequence (no width) or one grapheme.
 const UNIT = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)/y;
-const graphemes = new Intl.Segmenter();
+let segmenter: Intl.Segmenter | undefined; // made on first use: ~20 ms, and most lines never need it
+const graphemes = (s: string) => (segmenter ??= new Intl.Segmenter()).segment(s);
 
 /** `s` as units with their widths, so a head is measured in one pass (widthOf per prefix is quadratic). */
 function units(s: string): [string, number][] {
@@ -18,7 +19,7 @@ function units(s: string): [string, number][] {
     const esc = UNIT.exec(s);
     const end = esc ? i + esc[0].length : nextEscape(s, i);
     if (esc) out.push([esc[0], 0]);
-    else for (const { segment } of graphemes.segment(s.slice(i, end))) out.push([segment, widthOf(segment)]);
+    else for (const { segment } of graphemes(s.slice(i, end))) out.push([segment, widthOf(segment)]);
     i = end;
   }
   return out;
