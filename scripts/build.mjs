@@ -106,6 +106,20 @@ const result = await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [
     {
+      // One google-auth-library in the bundle: the copy google-gax pins, for our OAuth2Client too
+      // (gax handles the client we give it with its own copy; a second copy cost ~40 ms to load).
+      name: 'one-google-auth-library',
+      setup(b) {
+        const src = resolve('src');
+        let gaxDir;
+        b.onResolve({ filter: /^google-auth-library$/ }, (a) => {
+          if (!a.importer.startsWith(src) || a.pluginData === 'one-google-auth-library') return undefined;
+          gaxDir ??= dirname(createRequire(createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json')).resolve('google-gax/fallback'));
+          return b.resolve('google-auth-library', { kind: a.kind, importer: join(gaxDir, 'fallback.js'), resolveDir: gaxDir, pluginData: 'one-google-auth-library' });
+        });
+      },
+    },
+    {
       // google-gax, for everything but the module that replaces it, is that module (see gaxRest()).
       name: 'gax-rest',
       setup(b) {
