@@ -463,7 +463,7 @@ function prepareEarly(endpointUrl: string | undefined): Promise<Prepared | undef
   return loadLib()
     .then(async (lib) => {
       const p = prepare(lib, parseEndpoint(endpointUrl));
-      await Promise.all([p.client.initialize(), p.client.locationsClient.initialize()]);
+      await Promise.all([p.client.initialize(), p.client.locationsClient.initialize(), warmHttp(lib.auth)]);
       return p;
     })
     .catch(() => undefined); // a bad override URL: the session says so, with gcloud's value
@@ -748,7 +748,7 @@ export function createArtifactRegistry(deps: {
   clock: Clock;
   /** The endpoint, when the caller knows it (gcloud is not asked). */
   endpoint?: string;
-  /** The endpoint gcloud will most likely name (its environment override): preload() prepares a client for it. */
+  /** The endpoint gcloud will most likely name (its environment override): a client is prepared for it (preload(), or the first session). */
   likelyEndpoint?: string;
 }): ArtifactRegistryPort & { /** Load and prepare the client, warm its HTTP stack (never rejects; no request is sent, gcloud is not asked). */ preload(): Promise<void> } {
   let early: Promise<Prepared | undefined> | undefined;
@@ -759,7 +759,7 @@ export function createArtifactRegistry(deps: {
   const locations = memoByKey((project: string, onProgress?: ProgressFn) => listLocations(api, project, onProgress));
   return {
     preload() {
-      return Promise.all([prepareNow(), loadLib().then(({ auth }) => warmHttp(auth))]).then(
+      return prepareNow().then(
         () => undefined,
         () => undefined,
       );
