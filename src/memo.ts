@@ -38,3 +38,15 @@ export function memoByKey<K, A extends unknown[], T>(work: (key: K, ...args: A) 
     return m.get(start);
   };
 }
+
+/** Concurrent calls with the same key share one run of the work; once it settles, the next call runs it anew. */
+export function sharedWhileRunning<K, A extends unknown[], T>(work: (key: K, ...args: A) => Promise<T>): (key: K, ...args: A) => Promise<T> {
+  const running = new Map<K, Promise<T>>();
+  return (key, ...args) => {
+    const now = running.get(key);
+    if (now) return now;
+    const p = work(key, ...args).finally(() => running.delete(key));
+    running.set(key, p);
+    return p;
+  };
+}

@@ -358,9 +358,16 @@ class Run {
     this.sink({ type: 'step-done', id: step.id, summary, skipped, commands: this.commandsByStep[step.id] });
   }
 
-  private persist(): Promise<void> {
+  /** What this run last wrote, but the time: a save that would change nothing else is skipped. */
+  private lastSaved: string | undefined;
+
+  private async persist(): Promise<void> {
     const { steps, store, env } = this.o;
-    return store.save(savedRun(this.state, steps.filter((s) => this.done.has(s.id)).map((s) => s.id), env.clock.now()));
+    const run = savedRun(this.state, steps.filter((s) => this.done.has(s.id)).map((s) => s.id), env.clock.now());
+    const content = JSON.stringify({ ...run, updatedAt: undefined });
+    if (content === this.lastSaved) return;
+    await store.save(run);
+    this.lastSaved = content;
   }
 
   private async save(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memo, memoByKey, type Memo } from '../src/memo.js';
+import { memo, memoByKey, sharedWhileRunning, type Memo } from '../src/memo.js';
 
 /** Work whose n-th run settles with results[n] (a string resolves, an Error rejects). */
 function scripted(results: (string | Error)[]) {
@@ -81,5 +81,30 @@ describe('memoByKey', () => {
     await expect(get('bad', 'one')).rejects.toThrow('no');
     expect(await get('bad', 'two')).toBe('bad by two');
     expect(calls).toEqual(['a/first', 'b/third', 'bad/one', 'bad/two']);
+  });
+});
+
+describe('sharedWhileRunning', () => {
+  it.each([
+    { case: 'concurrent calls with one key: one run', keys: ['a', 'a'], sequential: false, runs: 1 },
+    { case: 'concurrent calls with two keys: a run each', keys: ['a', 'b'], sequential: false, runs: 2 },
+    { case: 'a call after the first settled: a run of its own', keys: ['a', 'a'], sequential: true, runs: 2 },
+  ])('$case', async ({ keys, sequential, runs }) => {
+    let n = 0;
+    const get = sharedWhileRunning(async (k: string) => `${k}${++n}`);
+    if (sequential) for (const k of keys) await get(k);
+    else await Promise.all(keys.map((k) => get(k)));
+    expect(n).toBe(runs);
+  });
+
+  it('a failure reaches every waiting caller and is not kept', async () => {
+    let n = 0;
+    const get = sharedWhileRunning(async () => {
+      if (++n === 1) throw new Error('boom');
+      return 'ok';
+    });
+    const both = await Promise.allSettled([get('k'), get('k')]);
+    expect(both.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await get('k')).toBe('ok');
   });
 });

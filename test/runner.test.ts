@@ -452,8 +452,8 @@ const cases: Case[] = [
     expect: {
       status: 'done',
       exit: 0,
-      // (saved after preflight, then once more before the plan)
-      log: ['store:latest', ...REST.map((id) => `check:${id}`), 'exec:preflight', `store:save:${IDS.join(',')}`, `store:save:${IDS.join(',')}`],
+      // (saved after preflight; nothing changed since, so not again before the plan)
+      log: ['store:latest', ...REST.map((id) => `check:${id}`), 'exec:preflight', `store:save:${IDS.join(',')}`],
       finalDone: IDS,
       events: [/notice:This setup was completed before/, 'step-done:preflight:preflight ok', ...REST.map((id) => `step-done:${id}:still in place:skipped`), 'run-done'],
       notEvents: [/step-prompt-start/, /step-undone/, /^step-start:(?!preflight)[a-z-]+$/],
@@ -509,8 +509,8 @@ const cases: Case[] = [
     expect: {
       status: 'cancelled',
       exit: 130,
-      // (the answers so far are saved as the questions stop)
-      log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project', 'store:save:preflight'],
+      // (the answers so far are saved as the questions stop: none here, so nothing more is written)
+      log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project'],
       finalDone: ['preflight'],
       events: ['run-cancelled:Stopped. Run `registry-setup` again to resume from Project.'],
       notEvents: [/step-failed/, /step-start:project/],
@@ -1284,7 +1284,7 @@ describe('runWizard: an error in ask() is that step\'s failure', () => {
     {
       name: 'a user error (not interactive: the name is taken), with its fix lines',
       spec: { project: { ask: 'user-fail' } },
-      want: { id: 'project', kind: 'user', fix: ['Choose another name with --project'], log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project', 'store:save:preflight'] },
+      want: { id: 'project', kind: 'user', fix: ['Choose another name with --project'], log: ['store:latest', 'exec:preflight', 'store:save:preflight', 'ask:project'] },
     },
   ])('$name', async (c) => {
     const { r, log, events, store } = await runCase(c);
@@ -1358,8 +1358,7 @@ const lockCases: LockCase[] = [
         'check:region',
         'check:repository',
         'exec:preflight',
-        'store:save:preflight,project,region,repository',
-        'store:save:preflight,project,region,repository',
+        'store:save:preflight,project,region,repository', // after preflight; the plan's save would change nothing
         ...execAndSave(['docker-auth', 'push', 'summary'], ['preflight', 'project', 'region', 'repository']),
         ...UNLOCK_BOTH,
       ],

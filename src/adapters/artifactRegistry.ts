@@ -15,7 +15,7 @@ import { CancelError, ExternalError, UserError, isWizardError, type FailureReaso
 import type { ArtifactRegistryPort, CallOpts, CleanupPolicy, Clock, DockerImage, GcloudPort, ProgressFn, Repository } from '../ports.js';
 import { NO_CREDENTIAL, raceSignal } from './gcloud.js';
 import { BILLING_DISABLED_TEXT, SERVICE_DISABLED_TEXT } from './googleText.js';
-import { memo, memoByKey } from '../memo.js';
+import { memo, memoByKey, sharedWhileRunning } from '../memo.js';
 import { redact } from '../redact.js';
 import { backoffDelay } from '../retry.js';
 
@@ -757,6 +757,8 @@ export function createArtifactRegistry(deps: {
   const api: Api = { session: memo(() => makeSession(deps.gcloud, deps.endpoint, prepareNow())).get, clock: deps.clock };
   // One list per project and run (the project and region steps both ask, at once on a re-run).
   const locations = memoByKey((project: string, onProgress?: ProgressFn) => listLocations(api, project, onProgress));
+  // A re-run's push check and the summary's listing ask at the same moment: one request answers both.
+  const images = sharedWhileRunning((name: string, onProgress?: ProgressFn) => listDockerImages(api, name, { onProgress }));
   return {
     preload() {
       return prepareNow().then(
@@ -771,7 +773,7 @@ export function createArtifactRegistry(deps: {
     getRepository: (name, opts) => getRepository(api, name, opts),
     createRepository: (args, opts) => createRepository(api, args, opts),
     deleteRepository: (name, opts) => deleteRepository(api, name, opts),
-    listDockerImages: (repositoryName, opts) => listDockerImages(api, repositoryName, opts),
+    listDockerImages: (repositoryName, opts) => raceSignal(images(repositoryName, opts?.onProgress), opts?.signal).then((list) => [...list]),
     setCleanupPolicies: (name, policies, dryRun, opts) => setCleanupPolicies(api, name, policies, dryRun, opts),
   };
 }

@@ -222,6 +222,22 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(pages.filter((r) => 'pageToken' in r.query)).toHaveLength(2);
   });
 
+  it('listDockerImages: calls at the same moment share one request; a later call asks again; each gets its own list', async () => {
+    emu.setWorld(world({ repositories: [{ project: 'demo', location: 'us-east1', repositoryId: 'r', format: 'DOCKER' }] }));
+    images.add('demo', 'us-east1', 'r', { image: 'app', digest: `sha256:${'a'.repeat(64)}`, tags: ['latest'], sizeBytes: 1 });
+    const { api } = setup();
+    const name = 'projects/demo/locations/us-east1/repositories/r';
+    const listed = () => nodeRequests().filter((r) => r.path.endsWith('/dockerImages')).length;
+    const before = listed();
+    const [a, b] = await Promise.all([api.listDockerImages(name), api.listDockerImages(name)]);
+    expect(listed() - before).toBe(1);
+    expect(a).toEqual(b);
+    a.pop();
+    expect(b).toHaveLength(1); // not the same array
+    await api.listDockerImages(name);
+    expect(listed() - before).toBe(2);
+  });
+
   it('UNAUTHENTICATED: refreshes the token once and retries', async () => {
     const { api, calls, delays } = setup(['expired-token', TOKEN]);
     const locs = await api.listLocations('demo');
