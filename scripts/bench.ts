@@ -6,7 +6,7 @@
 //      against the guide's manual commands as a bash script on the same lab and the same image;
 //  (c) a re-run on the completed setup;
 //  (d) peak RSS of the wizard process (VmHWM from /proc, polled while it runs);
-//  (e) packaging: npm pack size, installed size of the production dependencies, npx of the tarball
+//  (e) packaging: npm pack size, installed size of the package (it has no dependencies), npx of the tarball
 //      from a clean npm cache.
 // Also counted per run: gcloud processes (a counting shim on PATH, in this script only) and API calls
 // seen by the lab's emulator.
@@ -42,6 +42,7 @@ const HOST = `${LOCATION}-docker.pkg.dev`;
 const IMAGE = 'app';
 
 const WORK = mkdtempSync(join(tmpdir(), 'rs-bench-'));
+const METAFILE = join(WORK, 'metafile.json');
 const problems: string[] = [];
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
@@ -237,17 +238,22 @@ async function firstFrame(): Promise<void> {
   if (live.length) rows.push({ name: '(a) live area drawn below it (Ink loaded), spawn to output', unit: 'ms', values: live });
   else problems.push('(a) the CLI never drew its live area');
 
-  // When does the Artifact Registry client start loading? A module hook (this run only) records the
-  // wall-clock time of its import; compare with the moment the header appeared.
+  // When does the Artifact Registry client start loading? It is a chunk of the bundle (the output
+  // whose entry point is the client's index, from the build's metafile); a module hook (this run
+  // only) records the wall-clock time it is resolved. Compare with the moment the header appeared.
   const hookDir = join(dir, 'hook');
   mkdirSync(hookDir, { recursive: true });
   const logFile = join(hookDir, 'imports.log');
+  const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
+  const apiChunk = Object.entries(meta.outputs).find(([, o]) => /@google-cloud\/artifact-registry\/build\/src\/v1\/index\.js$/.test(o.entryPoint ?? ''))?.[0];
+  if (!apiChunk) throw new Error('no output of the build holds the Artifact Registry client');
   writeFileSync(
     join(hookDir, 'hooks.mjs'),
     `import { appendFileSync } from 'node:fs';\n` +
       `export async function resolve(specifier, context, next) {\n` +
-      `  if (/^(@google-cloud\\/artifact-registry|google-auth-library)$/.test(specifier)) appendFileSync(${JSON.stringify(logFile)}, Date.now() + ' ' + specifier + '\\n');\n` +
-      `  return next(specifier, context);\n}\n`,
+      `  const r = await next(specifier, context);\n` +
+      `  if (r.url === ${JSON.stringify(pathToFileURL(join(ROOT, apiChunk)).href)}) appendFileSync(${JSON.stringify(logFile)}, Date.now() + ' ' + specifier + '\\n');\n` +
+      `  return r;\n}\n`,
   );
   writeFileSync(join(hookDir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(hookDir, 'hooks.mjs')).href)});\n`);
   const r = await inPty(process.execPath, ['--import', pathToFileURL(join(hookDir, 'register.mjs')).href, BIN], {
@@ -293,7 +299,7 @@ async function packaging(): Promise<void> {
   } else {
     const du = execFileSync('du', ['-sb', join(inst, 'node_modules')], { encoding: 'utf8' });
     const count = execFileSync('sh', ['-c', 'ls -d node_modules/*/ node_modules/@*/*/ 2>/dev/null | grep -v "/@[^/]*/$" | wc -l'], { cwd: inst, encoding: 'utf8' });
-    rows.push({ name: '(e) installed size, production dependencies', unit: 'MB', values: [Number(du.split('\t')[0])], note: `${count.trim()} top-level packages` });
+    rows.push({ name: '(e) installed size, the package (it has no dependencies)', unit: 'MB', values: [Number(du.split('\t')[0])], note: `${count.trim()} top-level packages` });
     rows.push({ name: '(e) npm install of the tarball (npm cache first, then the registry)', unit: 's', values: [installMs] });
     const v = spawnSync(join(inst, 'node_modules', '.bin', 'registry-setup'), ['--version'], { encoding: 'utf8' });
     if (v.stdout.trim() !== PKG.version) problems.push(`(e) the installed bin printed ${JSON.stringify(v.stdout.trim())}, not ${PKG.version}`);
@@ -555,7 +561,7 @@ async function labRuns(lab: Lab): Promise<void> {
 
 async function main(): Promise<number> {
   log(`building (npm run build)${QUICK ? '; quick mode' : ''}`);
-  const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--metafile-out', METAFILE], { cwd: ROOT, stdio: 'inherit' });
   if (b.status !== 0) {
     log('the build failed: nothing measured');
     return 1;
