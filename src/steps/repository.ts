@@ -9,7 +9,6 @@ import { deriveRepositoryId, parseRepositoryName, registryHost, repositoryName }
 import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { callOpts, need, safeCheck } from './common.js';
-import { takeEarly } from '../run/early.js';
 import { quoteArg as sh } from '../quote.js';
 import { explainFailure, explained, failureReason } from './failures.js';
 
@@ -127,17 +126,6 @@ export const repository: Step = {
     };
   },
 
-  // When the flags (or saved answers) name the repository, the look at it starts with the run,
-  // alongside the project's and region's checks: one round trip to the API fewer before the create.
-  early(ctx, env) {
-    const project = ctx.state.project ?? ctx.flags.project;
-    const location = ctx.state.location ?? ctx.flags.region;
-    const id = ctx.flags.repository ?? ctx.state.repository ?? (project && !env.prompter.interactive ? deriveRepositoryId(project) : undefined);
-    if (!ctx.early || !project || !location || !id || ctx.state.repositoryName) return;
-    const name = repositoryName(project, location, id);
-    ctx.early.start(lookKey(name), (signal) => env.api.getRepository(name, callOpts(ctx, signal)));
-  },
-
   commands({ flags, state }) {
     const done = state.repositoryName ? parseRepositoryName(state.repositoryName) : null;
     const project = done?.project ?? state.project ?? flags.project ?? 'PROJECT';
@@ -175,14 +163,11 @@ function found(repo: Repository): Pick<WizardState, 'repository' | 'repositoryNa
   return { repository: parsed.repository, repositoryName: repo.name, registryHost: registryHost(parsed.location), immutableTags: repo.immutableTags === true };
 }
 
-const lookKey = (name: string) => `look up ${name}`;
-
 async function lookUp(ctx: StepContext, env: Env, project: string, location: string, id: string, signal: AbortSignal): Promise<Repository | null> {
   ctx.report.activity(`looking for repository ${id} in ${location}`);
-  const name = repositoryName(project, location, id);
   return withContext(`look up repository ${id}`, async () => {
     try {
-      return (await takeEarly(ctx.early, lookKey(name), () => env.api.getRepository(name, callOpts(ctx, signal)))).value;
+      return await env.api.getRepository(repositoryName(project, location, id), callOpts(ctx, signal));
     } catch (e) {
       throw await explainFailure(e, env, { project, role: ROLES.create, doing: 'read repositories' });
     }

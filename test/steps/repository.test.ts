@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createEarly } from '../../src/run/early.js';
 import { repository } from '../../src/steps/repository.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
@@ -179,27 +178,5 @@ describe('repository step', () => {
   it('plan derives the default name', () => {
     const w = fakeWorld();
     expect(commandsFor(repository, w.ctx({}, base))).toContain(CREATE_CMD);
-  });
-});
-
-describe('repository early work (the look starts with the run)', () => {
-  it.each([
-    { case: 'flags name it: looked up once, early, and the question takes that answer', flags: { project: P, region: L, repository: 'images' }, st: {}, interactive: true, calls: [get('images', null)], asks: true },
-    { case: 'no terminal: the derived name is looked up', flags: { project: P, region: L }, st: {}, interactive: false, calls: [get('mycoolproject-repo', null)], asks: true },
-    { case: 'a newcomer in a terminal: the name is not known yet', flags: {}, st: base, interactive: true, calls: [], asks: false },
-    { case: 'no region yet: nothing', flags: { project: P, repository: 'images' }, st: {}, interactive: true, calls: [], asks: false },
-    { case: 'done in an earlier run: the re-check looks, not this', flags: {}, st: { ...base, repository: 'images', repositoryName: NAME('images') }, interactive: true, calls: [], asks: false },
-  ])('$case', async ({ flags, st, interactive, calls, asks }) => {
-    const w = fakeWorld({ calls: calls as Expectation[], interactive });
-    const early = createEarly();
-    repository.early!({ ...w.ctx(flags, st), early }, w.env);
-    repository.early!({ ...w.ctx(flags, st), early }, w.env); // offered again before the next step: started once
-    await new Promise((r) => setImmediate(r));
-    if (asks) {
-      // The question's look takes the early answer: no second call (the fake would refuse it).
-      const answers = await repository.ask!({ ...w.ctx(flags, { ...base, ...st }), early }, w.env, new AbortController().signal);
-      expect(answers).toMatchObject({ repositoryExists: false });
-    }
-    w.assertDone();
   });
 });
