@@ -80,7 +80,7 @@ const cases: Case[] = [
       hasDockerfile(false),
       // Loaded from memory, not built (no credential helper is asked); the same bytes every time.
       { call: 'docker.load', args: [match((a) => a instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(verificationArchive())), 'the verification image archive')] },
-      amd64('registry-setup-verify:latest'),
+      // made for linux/amd64 here: not inspected
       git(),
       ...tagAndPush('registry-setup-verify:latest'),
       verified(),
@@ -471,7 +471,6 @@ const cases: Case[] = [
       hasDockerfile(false),
       { call: 'docker.listImages', result: [] },
       { call: 'docker.load' },
-      amd64('registry-setup-verify:latest'),
       git(),
       ...tagAndPush('registry-setup-verify:latest'),
       verified(),
@@ -632,7 +631,6 @@ describe('push prefetch: the verification image loads while earlier steps run', 
       calls: [
         { call: 'docker.load' }, // early
         hasDockerfile(false),
-        amd64('registry-setup-verify:latest'),
         git(),
         ...tagAndPush('registry-setup-verify:latest'),
         verified(),
