@@ -1,8 +1,9 @@
 // The interactive UI: the transcript of finished steps (written once, <Static>), the live panel of
 // the running step (spinner, the call in progress, last lines of output, retries, checklist),
-// its explanation (e to show/hide), the pending steps, and at the end the error panel (the summary is
-// written after Ink is gone: src/ui/mount.tsx).
-import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+// its explanation (e to show/hide), the pending steps, and at the end the error panel. Long text
+// is written as styled lines, not drawn by Ink character by character: the plan (below), and the
+// summary once Ink is gone (src/ui/mount.tsx).
+import React, { useEffect, useLayoutEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useInput, useStdin, useStdout, type TextProps } from 'ink';
 import type { Entry, LivePanel, UiState, UiStep, UiStore } from './store.js';
 import { errorLines, errorView } from '../output/format.js';
@@ -11,6 +12,7 @@ import { errorRows, itemRows, planRows, stepHeadRows, teachingRows, textRows, wa
 import { Spinner } from './Spinner.js';
 import { TONE as PALETTE } from './palette.js';
 import { DRY_RUN_MARK, HEADLINE } from './header.js';
+import { rowsText } from './ansi.js';
 
 export interface AppProps {
   store: UiStore;
@@ -39,14 +41,28 @@ export function App({ store, debug = false, onInterrupt, explain = true }: AppPr
     if (state.prompting) store.released();
   }, [state.prompting, store]);
 
+  // A plan is long text: written as styled lines above the live area (Ink's write()), not drawn by
+  // Ink character by character. <Static> gets the transcript up to the next plan not yet written;
+  // once it has drawn what comes before, the plan is written, and the rest follows it.
+  const { stdout, write } = useStdout();
+  const [written, setWritten] = useState(0); // the plans before this index are on screen
+  const nextPlan = state.entries.findIndex((e, i) => i >= written && e.kind === 'plan');
+  const upTo = nextPlan < 0 ? state.entries.length : nextPlan;
+  useLayoutEffect(() => {
+    const plan = state.entries[nextPlan];
+    if (plan?.kind !== 'plan') return;
+    write(rowsText(planRows(plan.steps, plan.dryRun, stdout?.columns || 80)));
+    setWritten(nextPlan + 1);
+  }, [nextPlan, state.entries, write, stdout]);
+
   // The same element while the transcript is unchanged: Ink takes any update of its <Static> box as
   // new transcript and redraws at once, unthrottled; kept as is, the live panel's updates are drawn
   // at Ink's paced frame rate instead.
   // Teaching lines go with steps finished from now on (what <Static> wrote stays as it is).
   const teach = expanded && !state.compact;
   const transcript = useMemo(
-    () => <Static items={state.entries}>{(e) => <EntryView key={e.key} entry={e} debug={debug} teach={teach} />}</Static>,
-    [state.entries, debug, teach],
+    () => <Static items={state.entries.slice(0, upTo)}>{(e) => <EntryView key={e.key} entry={e} debug={debug} teach={teach} />}</Static>,
+    [state.entries, upTo, debug, teach],
   );
 
   return (
@@ -206,7 +222,7 @@ function entryRows(entry: Exclude<Entry, { kind: 'header' }>, cols: number, o: O
     case 'cancelled':
       return textRows(entry.message, cols, '', 'warn');
     case 'plan':
-      return planRows(entry.steps, entry.dryRun, cols);
+      return []; // written by <App> itself (see there)
   }
 }
 

@@ -320,7 +320,10 @@ describe('<App>: the plan before anything changes', () => {
   ])('$case', async ({ dryRun, steps, shows, hides }) => {
     const t = setup();
     t.send({ type: 'run-start', steps: STEPS, dryRun }, { type: 'plan', steps, dryRun });
-    const f = await waitForFrame(t.lastFrame, ...shows);
+    // Written once above the live area (not redrawn by Ink): the frame that holds it.
+    await waitFor(() => t.frames.some((x) => plain(x).includes('The plan')), () => t.frames.map(plain).join('\n---\n'));
+    const f = plain(t.frames.find((x) => plain(x).includes('The plan')));
+    for (const w of shows) expect(f).toContain(w);
     const plan = f.slice(f.indexOf('The plan'), f.indexOf('· Preflight')); // the step list follows
     for (const h of hides) expect(plan).not.toContain(h);
   });
@@ -355,6 +358,8 @@ describe('<App>: teaching under a finished step', () => {
     const plan: RunEvent = { type: 'plan', dryRun: false, steps: STEPS.map((s) => ({ ...s, changes: [], commands: s.id === 'repository' ? [CMD] : [] })) };
     t.send({ type: 'run-start', steps: STEPS, dryRun: false }, plan, start('repository', 3), done(), { type: 'run-done', state: {}, commandsByStep: {}, dryRun: false });
     const f = await waitForFrame(t.lastFrame, TAUGHT);
-    expect(f.match(/\$ gcloud artifacts repositories create demo-repo/g)).toHaveLength(1);
+    // In the plan, written once above (no longer in Ink's frames), and not again under the step.
+    expect(t.frames.some((x) => plain(x).includes('$ gcloud artifacts repositories create demo-repo'))).toBe(true);
+    expect(f).not.toContain('$ gcloud artifacts repositories create demo-repo');
   });
 });
