@@ -12,7 +12,7 @@ import { errorRows, itemRows, planRows, stepHeadRows, teachingRows, textRows, wa
 import { Spinner } from './Spinner.js';
 import { TONE as PALETTE } from './palette.js';
 import { DRY_RUN_MARK, HEADLINE } from './header.js';
-import { rowsText } from './ansi.js';
+import { LOOK, rowsText } from './ansi.js';
 
 export interface AppProps {
   store: UiStore;
@@ -156,18 +156,8 @@ function ToggleHint({ expanded, hidden }: { expanded: boolean; hidden: boolean }
 
 // ---------- the transcript ----------
 
-// Colours come from the palette (they read on light and dark backgrounds).
-const TONE: Record<Tone, TextProps> = {
-  plain: {},
-  dim: { dimColor: true },
-  bold: { bold: true },
-  command: { color: PALETTE.accent },
-  ok: { color: PALETTE.ok },
-  warn: { color: PALETTE.warn },
-  fail: { color: PALETTE.fail },
-  info: { color: PALETTE.accent },
-  heading: { bold: true },
-};
+// Colours come from the palette (they read on light and dark backgrounds), as src/ui/ansi.ts gives each tone.
+const TONE = Object.fromEntries(Object.entries(LOOK).map(([tone, l]) => [tone, { color: l.color, bold: l.bold, dimColor: l.dim }])) as Record<Tone, TextProps>;
 
 function RowText({ r }: { r: Row }): React.ReactElement {
   return (
