@@ -1,12 +1,12 @@
 // Text laid out to a terminal's width before Ink sees it: every line we hand Ink already fits, in
 // columns as the terminal counts them (string-width: wide and combining characters), so neither
 // Ink's own wrapping nor the terminal's can break a line mid-word.
-import width, { oneColumnEach } from './width.js';
+import width, { ESCAPE, oneColumnEach } from './width.js';
 
-export const widthOf = (s: string): number => width(s);
+export const widthOf = width;
 
 // What a terminal shows as one unit: an escape sequence (no width) or one grapheme.
-const UNIT = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)/y;
+const UNIT = new RegExp(ESCAPE.source, 'y');
 let segmenter: Intl.Segmenter | undefined; // made on first use: ~20 ms, and most lines never need it
 const graphemes = (s: string) => (segmenter ??= new Intl.Segmenter()).segment(s);
 
@@ -33,11 +33,11 @@ const nextEscape = (s: string, from: number): number => {
 function fittingHead(s: string, cols: number, reserve = 0): string {
   if (oneColumnEach(s)) return s.slice(0, Math.max(0, cols - reserve)); // one column per character
   let head = '';
-  let width = reserve;
+  let used = reserve;
   for (const [u, w] of units(s)) {
-    if (width + w > cols) break;
+    if (used + w > cols) break;
     head += u;
-    width += w;
+    used += w;
   }
   return head;
 }

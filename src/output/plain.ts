@@ -4,6 +4,7 @@ import type { RunEvent, Sink } from '../runner.js';
 import type { StepId } from '../steps/types.js';
 import { HEADLINE } from '../ui/header.js';
 import { HERE_DOC } from './fit.js';
+import { ESCAPE } from './width.js';
 import { errorLines, errorView, layerText, redact, summaryLines, summaryView, type RenderSummary } from './format.js';
 
 export interface PlainOptions {
@@ -16,8 +17,7 @@ export interface PlainOptions {
 
 // Escape sequences and control characters a tool's output may carry (colours, cursor moves, \r
 // progress): plain lines never move the cursor or colour anything, whatever they quote.
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[@-Z\\-_])|[\u0000-\u0008\u000B-\u001F\u007F]/g;
+const ESCAPES = new RegExp(`${ESCAPE.source}|[\\u0000-\\u0008\\u000B-\\u001F\\u007F]`, 'g');
 
 /** `text` without escape sequences or control characters (newlines and tabs stay). */
 export function withoutEscapes(text: string): string {

@@ -11,6 +11,9 @@ import stringWidth from 'string-width';
  * checks each against string-width.)
  */
 const ONE_COLUMN = /^[\x20-\x7E\u00A0-\u00AC\u00AE-\u00FF–—‘’“”•…→↑↓↻≥│■⏎✓✗ℹ·\u2800-\u28FF]*$/;
+/** One terminal escape sequence (CSI, OSC, or a two-character one): it takes no column. */
+// eslint-disable-next-line no-control-regex
+export const ESCAPE = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[@-Z\\-_])/;
 /** Colour and style sequences (SGR): no width. */
 const SGR = /\u001B\[[0-9;]*m/g;
 
