@@ -73,10 +73,11 @@ const key = (p: string) => `${p}-${++seq}`;
 export class UiStore {
   private state: UiState;
   private listeners = new Set<() => void>();
-  private pending: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** <App> is told at the next turn of the event loop… */
+  private nextTurn: NodeJS.Immediate | undefined;
+  /** …or when the frame ends. */
+  private frameEnd: NodeJS.Timeout | undefined;
   private lastFlush = 0;
-  /** `pending` is a timer for the end of the frame (not the next turn). */
-  private waiting = false;
   private queue: RunEvent[] = [];
   private promptWaiters: (() => void)[] = [];
   private isReleased = false;
@@ -111,21 +112,22 @@ export class UiStore {
    */
   private set(next: UiState, urgent = false): void {
     this.state = next;
-    if (this.pending && !(urgent && this.waiting)) return;
-    if (this.pending) clearTimeout(this.pending as NodeJS.Timeout);
+    if (this.nextTurn || (this.frameEnd && !urgent)) return;
     const wait = urgent ? 0 : this.lastFlush + FRAME_MS - Date.now();
-    this.waiting = wait > 0;
-    this.pending = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
+    if (wait > 0) {
+      this.frameEnd = setTimeout(() => this.flush(), wait);
+      return;
+    }
+    clearTimeout(this.frameEnd);
+    this.frameEnd = undefined;
+    this.nextTurn = setImmediate(() => this.flush());
   }
 
   /** Tell <App> now about any change it has not heard of yet (before unmounting, say). */
   flush(): void {
-    if (this.pending) {
-      clearTimeout(this.pending as NodeJS.Timeout);
-      clearImmediate(this.pending as NodeJS.Immediate);
-    }
-    this.pending = undefined;
-    this.waiting = false;
+    clearImmediate(this.nextTurn);
+    clearTimeout(this.frameEnd);
+    this.nextTurn = this.frameEnd = undefined;
     this.lastFlush = Date.now();
     for (const l of this.listeners) l();
   }
