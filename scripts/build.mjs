@@ -49,9 +49,11 @@ const showMeta = process.argv.includes('--metafile');
 // its fallback module (which never loads @grpc/grpc-js) plus the two names the generated client
 // takes from the main entry, and `fallback` (the module the client picks in REST mode) as itself.
 // Paths are those of the google-gax the client package itself resolves.
+/** google-gax's fallback module, of the google-gax the Artifact Registry client resolves. */
+const gaxFallback = () => createRequire(createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json')).resolve('google-gax/fallback');
+
 function gaxRest() {
-  const arRequire = createRequire(createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json'));
-  const fallback = arRequire.resolve('google-gax/fallback');
+  const fallback = gaxFallback();
   const util = join(dirname(fallback), 'util.js');
   if (!existsSync(util)) throw new Error(`build: google-gax changed: no ${util} (see the gax-rest plugin in scripts/build.mjs)`);
   const logging = createRequire(fallback).resolve('google-logging-utils');
@@ -114,7 +116,7 @@ const result = await build({
         let gaxDir;
         b.onResolve({ filter: /^google-auth-library$/ }, (a) => {
           if (!a.importer.startsWith(src) || a.pluginData === 'one-google-auth-library') return undefined;
-          gaxDir ??= dirname(createRequire(createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json')).resolve('google-gax/fallback'));
+          gaxDir ??= dirname(gaxFallback());
           return b.resolve('google-auth-library', { kind: a.kind, importer: join(gaxDir, 'fallback.js'), resolveDir: gaxDir, pluginData: 'one-google-auth-library' });
         });
       },
@@ -186,28 +188,24 @@ const result = await build({
       },
     },
     {
-      name: 'string-width-fast-path',
+      name: 'string-width',
       setup(b) {
-        // Ink (and cli-truncate, widest-line, slice-ansi) measure every line of every frame with
-        // string-width; src/output/width.ts answers the same, fast for our lines. Only where the
-        // import would get the top-level string-width (others keep their own version).
+        // Only the top-level string-width (others, such as wrap-ansi's older copy, stay as they are):
+        // - Ink (and cli-truncate, widest-line) measure every line of every frame with it; what would
+        //   import it gets src/output/width.ts instead, the same answer, fast for our lines;
+        // - itself, its segmenter and emoji regex are built on first use (scripts/lazy-string-width.mjs).
         const ours = resolve('src/output/width.ts');
+        const mark = 'string-width';
         let top;
+        const topPath = async () =>
+          (top ??= (await b.resolve('string-width', { kind: 'import-statement', importer: ours, resolveDir: dirname(ours), pluginData: mark })).path);
         b.onResolve({ filter: /^string-width$/ }, async (a) => {
-          if (a.pluginData === 'string-width-fast-path' || a.importer === ours) return undefined;
-          const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'string-width-fast-path' });
-          top ??= (await b.resolve('string-width', { kind: 'import-statement', importer: ours, resolveDir: dirname(ours), pluginData: 'string-width-fast-path' })).path;
-          return r.path === top ? { path: ours } : r;
+          if (a.pluginData === mark || a.importer === ours) return undefined;
+          const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: mark });
+          return r.path === (await topPath()) ? { path: ours } : r;
         });
-      },
-    },
-    {
-      name: 'string-width-lazy',
-      setup(b) {
-        // The top-level string-width only (wrap-ansi keeps its own older copy as it is).
-        const top = resolve('node_modules/string-width/index.js');
-        b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (a) => {
-          if (a.path !== top) return undefined;
+        b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (a) => {
+          if (a.path !== (await topPath())) return undefined;
           const lazy = lazyStringWidth(readFileSync(a.path, 'utf8'));
           if (!lazy) console.warn('build: string-width changed; it is bundled as it is (see scripts/lazy-string-width.mjs)');
           return lazy ? { contents: lazy, loader: 'js' } : undefined;

@@ -760,12 +760,7 @@ export function createArtifactRegistry(deps: {
   // A re-run's push check and the summary's listing ask at the same moment: one request answers both.
   const images = sharedWhileRunning((name: string, onProgress?: ProgressFn) => listDockerImages(api, name, { onProgress }));
   return {
-    preload() {
-      return prepareNow().then(
-        () => undefined,
-        () => undefined,
-      );
-    },
+    preload: () => prepareNow().then(() => undefined), // prepareEarly never rejects
     listLocations(project, opts) {
       // Each caller may stop waiting (its own signal) without stopping the shared list.
       return raceSignal(locations(project, opts?.onProgress), opts?.signal).then((ids) => [...ids]);
