@@ -7,7 +7,7 @@ import os from 'node:os';
 import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
 import { boot } from './app/boot.js';
-import { GCLOUD_CONFIG_HELPER, startEarly } from './adapters/early.js';
+import { GCLOUD_CONFIG_HELPER, lowerOwnPriority, startEarly } from './adapters/early.js';
 import { setFlagsFromString } from 'node:v8';
 
 // V8's young generation stays at its starting size: the API client's start-up garbage would grow it
@@ -43,8 +43,9 @@ function flushAndExit(code: number): void {
 }
 
 const argv = process.argv.slice(2);
-// In a terminal: the header now; in every real run, gcloud's config-helper; both before the imports below.
-const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env) });
+// In a terminal: the header now; in every real run, gcloud's config-helper (then this process steps
+// back to a lower CPU priority: src/adapters/early.ts); all before the imports below.
+const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env, lowerOwnPriority) });
 
 const [{ runCli }, { mountInk }, { steps }, { renderSummary }] = await Promise.all([
   import('./app/runCli.js'),

@@ -5,6 +5,7 @@
 // node:child_process (nothing to load); the runner built later (exec.ts) hands each result to the
 // first call with the same command and arguments, and judges it exactly as if it had run it then.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 
 export interface EarlyResult {
   stdout: string;
@@ -66,9 +67,31 @@ export function spawnEarly(cmd: string, args: string[], env: NodeJS.ProcessEnv):
   };
 }
 
-/** Start the given commands now; the runner (createRunner's `early`) takes their results later. */
-export function startEarly(commands: [string, string[]][], env: NodeJS.ProcessEnv): EarlyRuns {
+/** How much the wizard lowers its own CPU priority once the early commands run (see startEarly). */
+export const WAITING_NICE = 10;
+
+/**
+ * Start the given commands now; the runner (createRunner's `early`) takes their results later.
+ * Then `lowerOwnPriority(WAITING_NICE)`: every run waits for these commands, and on a machine with
+ * few cores the wizard's own start-up (loading, the first frames, the API client's set-up and the
+ * garbage they make) would otherwise take CPU from them. The commands keep the priority they were
+ * started with; processes started later inherit the lower one, and nothing raises it back (raising
+ * needs privileges). Where it is not allowed, nothing changes.
+ */
+export function startEarly(commands: [string, string[]][], env: NodeJS.ProcessEnv, lowerOwnPriority?: (by: number) => void): EarlyRuns {
   const runs: EarlyRuns = new Map();
   for (const [cmd, args] of commands) runs.set(earlyKey(cmd, args), spawnEarly(cmd, args, env));
+  if (lowerOwnPriority && runs.size > 0) {
+    try {
+      lowerOwnPriority(WAITING_NICE);
+    } catch {
+      // not allowed here: the wizard runs at its normal priority
+    }
+  }
   return runs;
+}
+
+/** The real `lowerOwnPriority`: this process (on Linux, its calling thread and what it starts later), capped at 19. */
+export function lowerOwnPriority(by: number): void {
+  setPriority(Math.min(19, getPriority() + by));
 }
