@@ -2,7 +2,7 @@
 // anything changes), one plan and one confirmation, then Execute with live panels and no questions.
 // Progress is saved after each step; a re-run re-checks what was done instead of redoing it.
 // Pure logic: no Ink, no process.*. Its parts: run/resume.ts, run/locks.ts, run/plan.ts, run/early.ts.
-import type { CallOpts, Env, ProgressStore, Prompter, RunLock, WizardState } from './ports.js';
+import type { CallOpts, Env, ProgressStore, Prompter, RunLock, SavedRun, WizardState } from './ports.js';
 import type { Flags, Step, StepContext, StepId, StepReporter } from './steps/types.js';
 import { CancelError, toWizardError, withContext, type AnyWizardError } from './errors.js';
 import type { RunResult, Sink, StepResult } from './run/events.js';
@@ -165,6 +165,8 @@ class Run {
     this.done = new Set(r.done);
     this.warnings.push(...(this.state.warnings ?? []));
     if (!r.saved) return;
+    // What was loaded is what the file holds: a save that would write it again is skipped too.
+    this.lastSaved = this.content();
     const { steps } = this.o;
     this.sink({
       type: 'resume',
@@ -285,10 +287,19 @@ class Run {
   private sendBackAfter(step: Step): void {
     for (const later of this.o.steps.slice(this.index(step) + 1)) {
       if (later.before || !this.done.has(later.id)) continue;
-      this.done.delete(later.id);
-      this.sink({ type: 'step-undone', id: later.id });
+      this.sendBack(later);
       if (!later.readOnly) this.notice(`${later.title}: done earlier for ${step.title.toLowerCase()}'s old answer; it runs again.`);
     }
+  }
+
+  /**
+   * A done step sent back to run. A read-only one keeps its saved record: running it again changes
+   * nothing outside, and a re-run (whose summary always runs again) then has nothing to write.
+   */
+  private sendBack(step: Step): void {
+    this.done.delete(step.id);
+    if (step.readOnly) this.keptRecord.add(step.id);
+    this.sink({ type: 'step-undone', id: step.id });
   }
 
   /** One plan of what will run, and one confirmation (in a terminal, when something will change). */
@@ -320,8 +331,7 @@ class Run {
         return { done: false as const, why: `it could not be re-checked (${w.fullMessage})` };
       });
       if (r.done) return this.finished(step, r.summary ?? 'still in place', true);
-      this.done.delete(step.id);
-      this.sink({ type: 'step-undone', id: step.id });
+      this.sendBack(step);
       if (!step.readOnly) this.notice(`${step.title}: done earlier, but ${r.why ?? 'it is no longer in place'}; it runs again.`);
       await this.save();
     } catch (e) {
@@ -342,7 +352,8 @@ class Run {
       // A `before` step's checks may close a gap in a terminal (log in, start Docker): its questions, and
       // any program it runs in between (gcloud auth login), share one hand-over of the terminal.
       const outcome = await raceAbort(step.before ? this.questions(step, run) : run(this.prompterFor(step)), signal);
-      this.state = { ...this.state, ...outcome.state, warnings: [...this.warnings] };
+      // No warnings is no key (as loaded), so a run that found none saves no change for it.
+      this.state = { ...this.state, ...outcome.state, ...(this.warnings.length ? { warnings: [...this.warnings] } : {}) };
       this.done.add(step.id);
       await this.save();
       this.finished(step, outcome.summary, false);
@@ -361,12 +372,24 @@ class Run {
   /** What this run last wrote, but the time: a save that would change nothing else is skipped. */
   private lastSaved: string | undefined;
 
+  /** Read-only steps done earlier and sent back to run: still recorded as done (see sendBack). */
+  private readonly keptRecord = new Set<StepId>();
+
+  private savedRun(): SavedRun {
+    const { steps, env } = this.o;
+    const done = steps.filter((s) => this.done.has(s.id) || this.keptRecord.has(s.id)).map((s) => s.id);
+    return savedRun(this.state, done, env.clock.now());
+  }
+
+  private content(run: SavedRun = this.savedRun()): string {
+    return JSON.stringify({ ...run, updatedAt: undefined });
+  }
+
   private async persist(): Promise<void> {
-    const { steps, store, env } = this.o;
-    const run = savedRun(this.state, steps.filter((s) => this.done.has(s.id)).map((s) => s.id), env.clock.now());
-    const content = JSON.stringify({ ...run, updatedAt: undefined });
+    const run = this.savedRun();
+    const content = this.content(run);
     if (content === this.lastSaved) return;
-    await store.save(run);
+    await this.o.store.save(run);
     this.lastSaved = content;
   }
 

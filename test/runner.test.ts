@@ -326,7 +326,6 @@ const cases: Case[] = [
         'check:project',
         'check:region',
         'exec:preflight',
-        'store:save:preflight,project,region',
         'ask:repository',
         'store:save:preflight,project,region',
         ...execAndSave(['repository', 'docker-auth', 'push', 'summary'], ['preflight', 'project', 'region']),
@@ -349,7 +348,6 @@ const cases: Case[] = [
         'store:latest',
         'confirm:Resume where you stopped?',
         'exec:preflight',
-        'store:save:preflight',
         ...ASKS,
         'store:save:preflight',
         PLAN_Q,
@@ -399,7 +397,6 @@ const cases: Case[] = [
         'event:notice:Resuming saved progress (step Region, project demo-proj, region southamerica-east1). Use --restart to start over.',
         'check:project',
         'exec:preflight',
-        'store:save:preflight,project',
         // Sent back: said, and saved without it, before any question.
         'event:step-undone:project',
         'event:notice:Project: done earlier, but the project is gone; it runs again.',
@@ -428,7 +425,6 @@ const cases: Case[] = [
         'event:notice:Resuming saved progress (step Region, project demo-proj, region southamerica-east1). Use --restart to start over.',
         'check:project',
         'exec:preflight',
-        'store:save:preflight,project',
         // Sent back: said, and saved without it, before any question.
         'event:step-undone:project',
         'event:notice:Project: done earlier, but it could not be re-checked (the API is unreachable); it runs again.',
@@ -452,11 +448,43 @@ const cases: Case[] = [
     expect: {
       status: 'done',
       exit: 0,
-      // (saved after preflight; nothing changed since, so not again before the plan)
-      log: ['store:latest', ...REST.map((id) => `check:${id}`), 'exec:preflight', `store:save:${IDS.join(',')}`],
+      // Nothing changed: nothing is written.
+      log: ['store:latest', ...REST.map((id) => `check:${id}`), 'exec:preflight'],
       finalDone: IDS,
       events: [/notice:This setup was completed before/, 'step-done:preflight:preflight ok', ...REST.map((id) => `step-done:${id}:still in place:skipped`), 'run-done'],
       notEvents: [/step-prompt-start/, /step-undone/, /^step-start:(?!preflight)[a-z-]+$/],
+    },
+  },
+  {
+    name: 'completed setup whose read-only summary runs again (as on every re-run): nothing is written',
+    saved: savedRun(IDS),
+    spec: { ...Object.fromEntries(IDS.map((id) => [id, { check: { done: true } }])), summary: { check: { done: false } } },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: ['store:latest', ...REST.map((id) => `check:${id}`), 'exec:preflight', 'exec:summary'],
+      finalDone: IDS,
+      events: ['step-undone:summary', 'step-done:summary:summary ok'],
+      notEvents: [/notice:Summary/],
+    },
+  },
+  {
+    name: 'completed setup, but a step that changes something is gone: saved without it, then with it again',
+    saved: savedRun(IDS),
+    spec: { ...Object.fromEntries(IDS.map((id) => [id, { check: { done: true } }])), 'docker-auth': { check: { done: false, why: 'the entry is gone' } } },
+    expect: {
+      status: 'done',
+      exit: 0,
+      log: [
+        'store:latest',
+        ...REST.map((id) => `check:${id}`),
+        'exec:preflight',
+        `store:save:${IDS.filter((id) => id !== 'docker-auth').join(',')}`,
+        'exec:docker-auth',
+        `store:save:${IDS.join(',')}`,
+      ],
+      finalDone: IDS,
+      events: [/notice:Docker-auth: done earlier, but the entry is gone; it runs again/],
     },
   },
   {
@@ -1358,7 +1386,6 @@ const lockCases: LockCase[] = [
         'check:region',
         'check:repository',
         'exec:preflight',
-        'store:save:preflight,project,region,repository', // after preflight; the plan's save would change nothing
         ...execAndSave(['docker-auth', 'push', 'summary'], ['preflight', 'project', 'region', 'repository']),
         ...UNLOCK_BOTH,
       ],
@@ -1377,7 +1404,6 @@ const lockCases: LockCase[] = [
         'check:project',
         'check:region',
         'exec:preflight',
-        'store:save:preflight,project,region',
         'ask:repository',
         K,
         'unlock:demo-proj/southamerica-east1/old-repo',
