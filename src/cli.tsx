@@ -8,11 +8,6 @@ import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
 import { boot } from './app/boot.js';
 import { GCLOUD_CONFIG_HELPER, lowerOwnPriority, startEarly } from './adapters/early.js';
-import { setFlagsFromString } from 'node:v8';
-
-// V8's young generation stays at its starting size: the API client's start-up garbage would grow it
-// to its 16 MB maximum for nothing. A flag V8 reads each time it would grow, so it works set here.
-setFlagsFromString('--semi-space-growth-factor=1');
 
 const debug = process.argv.includes('--debug');
 
