@@ -1,12 +1,13 @@
-// Entry point (bundled to dist/cli.js, started by bin/registry-setup.js): sets the process up, picks
-// the mode and draws the header (src/app/boot.ts, which also starts gcloud right after it), and only
+// Entry point (bundled to dist/cli.js, started by bin/registry-setup.js): sets the process up, reads
+// the flags and starts gcloud (src/app/start.ts), then draws the header (src/app/boot.ts), and only
 // then loads the rest (Ink, React, the steps and runner, in chunks of their own) and wires the real
 // world into runCli (src/app/runCli.tsx): process env, streams, home and working folder, uid.
+// Its static imports are only what starting gcloud needs: every module more would start it later.
 import { restoreFetch } from './app/startup.js'; // first: see the file
 import os from 'node:os';
 import process from 'node:process';
 import pkg from '../package.json' with { type: 'json' };
-import { boot } from './app/boot.js';
+import { start } from './app/start.js';
 import { GCLOUD_CONFIG_HELPER, lowerOwnPriority, startEarly } from './adapters/early.js';
 
 const debug = process.argv.includes('--debug');
@@ -38,9 +39,11 @@ function flushAndExit(code: number): void {
 }
 
 const argv = process.argv.slice(2);
-// In a terminal: the header now; in every real run, gcloud's config-helper (then this process steps
-// back to a lower CPU priority: src/adapters/early.ts); all before the imports below.
-const booted = boot({ argv, processEnv: process.env, stdout: process.stdout, startEarly: () => startEarly([GCLOUD_CONFIG_HELPER], process.env, lowerOwnPriority) });
+// In every real run, gcloud's config-helper first (then this process steps back to a lower CPU
+// priority: src/adapters/early.ts); in a terminal, the header next; both before the imports below.
+const started = start(argv, () => startEarly([GCLOUD_CONFIG_HELPER], process.env, lowerOwnPriority));
+const { boot } = await import('./app/boot.js');
+const booted = boot({ ...started, processEnv: process.env, stdout: process.stdout });
 
 const [{ runCli }, { mountInk }, { steps }, { renderSummary }] = await Promise.all([
   import('./app/runCli.js'),

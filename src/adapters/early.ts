@@ -1,9 +1,10 @@
-// Commands every real run begins with, started before anything heavy loads.
+// Commands every real run begins with, started before anything heavy loads (src/app/start.ts).
 //
 // gcloud answers the config and the token in one slow process; the adapters (and execa) load only
-// after the header, so waiting for them would start it late. src/app/boot.ts calls startEarly() right after the header, with plain
-// node:child_process (nothing to load); the runner built later (exec.ts) hands each result to the
-// first call with the same command and arguments, and judges it exactly as if it had run it then.
+// after the header, so waiting for them would start it late. src/app/start.ts calls startEarly() as
+// soon as the flags are read, with plain node:child_process (nothing to load); the runner built later
+// (exec.ts) hands each result to the first call with the same command and arguments, and judges it
+// exactly as if it had run it then.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 

@@ -1,11 +1,8 @@
-// What a run does before anything heavy loads (src/cli.tsx calls it first, then imports the rest).
-//
-// In a terminal, the header is written at once with plain writes. Then, in every real run (plain
-// lines and --json too), gcloud's config-helper starts: the slowest probe, whose token every run
-// waits for. Ink, React and the adapters load while the user already reads the header and gcloud
-// already works; Ink draws the live area below it and leaves the header out (`headerShown`).
-// --help, --version and usage errors are left to runCli; --dry-run starts nothing (it runs no command).
-import { parseFlags } from '../args.js';
+// What a run shows before anything heavy loads (src/cli.tsx calls it right after src/app/start.ts has
+// started gcloud): in a terminal, the header, written at once with plain writes. Ink, React and the
+// adapters load while the user already reads it and gcloud already works; Ink draws the live area
+// below it and leaves the header out (`headerShown`).
+import type { Started } from './start.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import chalk from 'chalk';
 import { choosePlain, colorsOff } from './mode.js';
@@ -18,19 +15,17 @@ export interface Boot {
   early?: EarlyRuns;
 }
 
-export interface BootDeps {
-  argv: string[];
+export interface BootDeps extends Started {
   processEnv: NodeJS.ProcessEnv;
   stdout: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
-  startEarly: () => EarlyRuns;
 }
 
 export function boot(d: BootDeps): Boot {
   // chalk (Ink's colours as well as the header's) honours TERM=dumb and FORCE_COLOR, not NO_COLOR.
   if (colorsOff(d.processEnv)) chalk.level = 0;
-  const parsed = parseFlags(d.argv);
+  const { parsed } = d;
   if (parsed.kind !== 'run') return { headerShown: false };
   const plain = choosePlain(parsed.flags, !!d.stdout.isTTY, d.processEnv);
   if (!plain) d.stdout.write(headerText(d.stdout.columns, parsed.flags.dryRun));
-  return { headerShown: !plain, ...(parsed.flags.dryRun ? {} : { early: d.startEarly() }) };
+  return { headerShown: !plain, ...(d.early ? { early: d.early } : {}) };
 }

@@ -28,7 +28,7 @@ export interface EnvInputs {
   interactive: boolean;
   /** Plain lines on screen: questions are asked one line at a time too (no redraws). */
   plain?: boolean;
-  /** Commands src/app/boot.ts started right after the header; the runner takes their results. */
+  /** Commands src/app/start.ts started before anything else loaded; the runner takes their results. */
   early?: EarlyRuns;
 }
 

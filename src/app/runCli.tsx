@@ -20,7 +20,7 @@ export interface EnvHooks {
   interactive: boolean;
   /** Plain lines (no Ink): questions one line at a time as well. */
   plain: boolean;
-  /** Commands src/app/boot.ts started right after the header (handed to the runner). */
+  /** Commands src/app/start.ts started before anything else loaded (handed to the runner). */
   early?: EarlyRuns;
 }
 
@@ -39,7 +39,7 @@ export interface CliDeps {
   onSignal: (handler: () => void) => () => void;
   /** Exit right now (second Ctrl-C). */
   exitNow: (code: number) => void;
-  /** What src/app/boot.ts already did before the modules loaded: the header drawn, gcloud started. */
+  /** What src/app/start.ts and src/app/boot.ts already did before the modules loaded: gcloud started, the header drawn. */
   boot?: Boot;
   /** Mount Ink (injected so plain-mode runs never load it). */
   mountInk?: (o: Parameters<typeof import('../ui/mount.js').mountInk>[0]) => InkUi;
@@ -109,8 +109,8 @@ export async function runCli(d: CliDeps): Promise<number> {
     sink = json ? fanout(progress, json.sink) : progress;
   }
 
-  // The slowest probe (gcloud, about a second) has been running since right after the header
-  // (src/app/boot.ts): the runner takes its result; what nobody takes is stopped at the end.
+  // The slowest probe (gcloud, about a second) has been running since the flags were read
+  // (src/app/start.ts): the runner takes its result; what nobody takes is stopped at the end.
   const early = d.boot?.early;
 
   let result: RunResult | undefined;

@@ -1,9 +1,11 @@
-// The header drawn before Ink loads (src/app/boot.ts, src/ui/header.ts): when, what, and that it
+// gcloud started first (src/app/start.ts), then the header drawn before Ink loads (src/app/boot.ts,
+// src/ui/header.ts): when, what, and that it
 // looks the way <App> draws it.
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { boot } from '../../src/app/boot.js';
+import { start } from '../../src/app/start.js';
 import { DRY_RUN_MARK, HEADLINE, headerText, wrapWords } from '../../src/ui/header.js';
 import { App } from '../../src/ui/App.js';
 import { UiStore } from '../../src/ui/store.js';
@@ -15,21 +17,22 @@ function term(isTTY: boolean, columns = 100) {
   return out;
 }
 
-describe('boot: the header first, then gcloud, before anything heavy loads', () => {
-  const cases: { case: string; argv: string[]; tty: boolean; env?: NodeJS.ProcessEnv; header: boolean; started: boolean }[] = [
-    { case: 'a run in a terminal: header, then the config-helper started', argv: [], tty: true, header: true, started: true },
-    { case: '--yes in a terminal: the same', argv: ['--yes', '--project', 'mycoolproject-prod'], tty: true, header: true, started: true },
-    { case: '--dry-run: header, nothing started', argv: ['--dry-run'], tty: true, header: true, started: false },
-    { case: 'stdout not a terminal: plain lines, no header here; gcloud started', argv: [], tty: false, header: false, started: true },
-    { case: 'CI=true: plain lines; gcloud started', argv: [], tty: true, env: { CI: 'true' }, header: false, started: true },
-    { case: 'TERM=dumb: plain lines; gcloud started', argv: [], tty: true, env: { TERM: 'dumb' }, header: false, started: true },
-    { case: '--plain in a terminal: plain lines, no header here; gcloud started', argv: ['--plain'], tty: true, header: false, started: true },
-    { case: '--json: no header; gcloud started', argv: ['--json'], tty: true, header: false, started: true },
-    { case: '--dry-run without a terminal: nothing', argv: ['--dry-run'], tty: false, header: false, started: false },
-    { case: '--help: left to runCli', argv: ['--help'], tty: true, header: false, started: false },
-    { case: '--version: left to runCli', argv: ['--version'], tty: true, header: false, started: false },
-    { case: 'a usage error: left to runCli', argv: ['--nope'], tty: true, header: false, started: false },
-  ];
+const cases: { case: string; argv: string[]; tty: boolean; env?: NodeJS.ProcessEnv; header: boolean; started: boolean }[] = [
+  { case: 'a run in a terminal: the config-helper started, then the header', argv: [], tty: true, header: true, started: true },
+  { case: '--yes in a terminal: the same', argv: ['--yes', '--project', 'mycoolproject-prod'], tty: true, header: true, started: true },
+  { case: '--dry-run: header, nothing started', argv: ['--dry-run'], tty: true, header: true, started: false },
+  { case: 'stdout not a terminal: plain lines, no header here; gcloud started', argv: [], tty: false, header: false, started: true },
+  { case: 'CI=true: plain lines; gcloud started', argv: [], tty: true, env: { CI: 'true' }, header: false, started: true },
+  { case: 'TERM=dumb: plain lines; gcloud started', argv: [], tty: true, env: { TERM: 'dumb' }, header: false, started: true },
+  { case: '--plain in a terminal: plain lines, no header here; gcloud started', argv: ['--plain'], tty: true, header: false, started: true },
+  { case: '--json: no header; gcloud started', argv: ['--json'], tty: true, header: false, started: true },
+  { case: '--dry-run without a terminal: nothing', argv: ['--dry-run'], tty: false, header: false, started: false },
+  { case: '--help: left to runCli', argv: ['--help'], tty: true, header: false, started: false },
+  { case: '--version: left to runCli', argv: ['--version'], tty: true, header: false, started: false },
+  { case: 'a usage error: left to runCli', argv: ['--nope'], tty: true, header: false, started: false },
+];
+
+describe('start, then boot: gcloud first, then the header, before anything heavy loads', () => {
   it.each(cases)('$case', ({ argv, tty, env, header, started }) => {
     const stdout = term(tty);
     const runs: EarlyRuns = new Map();
@@ -37,23 +40,19 @@ describe('boot: the header first, then gcloud, before anything heavy loads', () 
     const order: string[] = [];
     const write = stdout.write;
     stdout.write = (s: string) => (order.push('header'), write(s));
-    const b = boot({
-      argv,
-      processEnv: env ?? {},
-      stdout,
-      startEarly: () => {
-        calls++;
-        order.push('gcloud');
-        return runs;
-      },
+    const s = start(argv, () => {
+      calls++;
+      order.push('gcloud');
+      return runs;
     });
-    expect(b.headerShown).toBe(header);
     expect(calls).toBe(started ? 1 : 0);
+    expect(s.early).toBe(started ? runs : undefined);
+    const b = boot({ ...s, processEnv: env ?? {}, stdout });
+    expect(b.headerShown).toBe(header);
     expect(b.early).toBe(started ? runs : undefined);
-    if (header) {
-      expect(plain(stdout.text)).toContain('registry-setup');
-      expect(order[0]).toBe('header'); // drawn before gcloud starts
-    } else expect(stdout.text).toBe('');
+    expect(order).toEqual([...(started ? ['gcloud'] : []), ...(header ? ['header'] : [])]);
+    if (header) expect(plain(stdout.text)).toContain('registry-setup');
+    else expect(stdout.text).toBe('');
   });
 });
 

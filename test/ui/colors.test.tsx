@@ -8,6 +8,7 @@ import chalk from 'chalk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { boot } from '../../src/app/boot.js';
+import { parseFlags } from '../../src/args.js';
 import { colorsOff } from '../../src/app/mode.js';
 import { App } from '../../src/ui/App.js';
 import { UiStore } from '../../src/ui/store.js';
@@ -42,7 +43,7 @@ async function inkFrame(): Promise<string> {
 
 function bootHeader(env: NodeJS.ProcessEnv): string {
   let text = '';
-  boot({ argv: ['--dry-run'], processEnv: env, stdout: { isTTY: true, columns: 80, write: (s: string) => ((text += s), true) }, startEarly: () => new Map() });
+  boot({ parsed: parseFlags(['--dry-run']), processEnv: env, stdout: { isTTY: true, columns: 80, write: (s: string) => ((text += s), true) } });
   return text;
 }
 
