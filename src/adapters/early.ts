@@ -92,7 +92,10 @@ export function startEarly(commands: [string, string[]][], env: NodeJS.ProcessEn
   return runs;
 }
 
-/** The real `lowerOwnPriority`: this process (on Linux, its calling thread and what it starts later), capped at 19. */
+/** The priority `by` steps below this process's (on Linux, the calling thread's), at most the lowest there is (19). */
+export const lowerBy = (by: number): number => Math.min(19, getPriority() + by);
+
+/** The real `lowerOwnPriority`: this process (on Linux, its calling thread and what it starts later). */
 export function lowerOwnPriority(by: number): void {
-  setPriority(Math.min(19, getPriority() + by));
+  setPriority(lowerBy(by));
 }

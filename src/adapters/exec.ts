@@ -2,13 +2,13 @@
 // Argument arrays only, never a shell. The environment is the one injected by src/cli.tsx,
 // with per-call additions merged on top. Secrets go over stdin (`input`), never argv.
 import { execa } from 'execa';
-import { getPriority, setPriority } from 'node:os';
+import { setPriority } from 'node:os';
 import { constants as fsc } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { BugError, CancelError, ExternalError } from '../errors.js';
 import { quoteArg } from '../quote.js';
-import { earlyKey, type EarlyResult, type EarlyRuns } from './early.js';
+import { earlyKey, lowerBy, type EarlyResult, type EarlyRuns } from './early.js';
 
 export interface RunOpts {
   /** Merged onto the base env; a key set to undefined is removed. */
@@ -163,7 +163,7 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
     if (opts.background && subprocess.pid) {
       try {
         // Relative to ours; its own children (gcloud runs docker) inherit it.
-        setPriority(subprocess.pid, Math.min(19, getPriority() + BACKGROUND_NICE));
+        setPriority(subprocess.pid, lowerBy(BACKGROUND_NICE));
       } catch {
         // not allowed here: it just runs at normal priority
       }

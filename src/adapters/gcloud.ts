@@ -198,7 +198,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   // the config then comes from `gcloud config list`, which needs no login.
   const helper = memo(async () => {
     try {
-      // src/app/boot.ts may have started this very command right after the header (adapters/early.ts).
+      // src/app/start.ts may have started this very command as soon as the flags were read (adapters/early.ts).
       const r = await run(GCLOUD_CONFIG_HELPER[0], GCLOUD_CONFIG_HELPER[1], { display: CONFIG_HELPER });
       return { ok: true as const, ...parseConfigHelper(r.stdout) };
     } catch (e) {

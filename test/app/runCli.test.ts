@@ -216,7 +216,7 @@ function fakeCli(o: {
   return { deps, stdout, stderr, exits, interrupt: () => handler?.() };
 }
 
-describe('runCli: the commands boot started right after the header', () => {
+describe('runCli: the commands started before anything else loaded (src/app/start.ts)', () => {
   const early = () => {
     const killed: string[] = [];
     const runs: EarlyRuns = new Map([
