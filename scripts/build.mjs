@@ -11,7 +11,10 @@
 //   background after the first frame, so the package has no dependencies to install. It runs in
 //   REST mode, so google-gax is replaced by its REST-only part (no gRPC: less to load, and CPU
 //   taken from gcloud meanwhile); the build fails if the client uses a name that part lacks.
-// - JSON files over 10 KB (the API's protos, ~1 MB) are bundled as JSON.parse of a string, which V8
+// - The client's protos are cut to the methods src/adapters/artifactRegistry.ts calls and the types
+//   they reach (scripts/api-protos.mjs): the client builds a protobuf Root of them when it is made,
+//   while gcloud runs beside it; the build fails if the cut lacks what the client looks up.
+// - JSON files over 10 KB (the API's protos) are bundled as JSON.parse of a string, which V8
 //   parses much faster than the same data as an object literal.
 // - Ink's devtools module (imported only when DEV=true) and react-devtools-core are stubbed: the dev
 //   tools are not installed, and would drag `ws` into the bundle.
@@ -36,6 +39,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { bundledPackages, noticesText, sbom } from './third-party.mjs';
 import { lazyStringWidth } from './lazy-string-width.mjs';
+import { cutProtos, lookupsIn, methodsCalledIn, mixinsIn, protobufFor } from './api-protos.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -136,6 +140,28 @@ const result = await build({
           return { path: 'google-gax', namespace: 'gax-rest' };
         });
         b.onLoad({ filter: /.*/, namespace: 'gax-rest' }, () => ({ contents: rest.source, resolveDir: rest.resolveDir, loader: 'js' }));
+      },
+    },
+    {
+      // The API client's protos, cut to what src/adapters/artifactRegistry.ts calls (see
+      // scripts/api-protos.mjs); then bundled as below.
+      name: 'api-protos',
+      setup(b) {
+        const clientPkg = createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json');
+        const protos = join(dirname(clientPkg), 'build', 'protos', 'protos.json');
+        const client = join(dirname(clientPkg), 'build', 'src', 'v1', 'artifact_registry_client.js');
+        const adapter = resolve('src/adapters/artifactRegistry.ts');
+        b.onLoad({ filter: /[\\/]protos\.json$/, namespace: 'file' }, (a) => {
+          if (a.path !== protos) return undefined;
+          const clientSource = readFileSync(client, 'utf8');
+          const cut = cutProtos(JSON.parse(readFileSync(protos, 'utf8')), {
+            methods: methodsCalledIn(readFileSync(adapter, 'utf8')),
+            lookups: lookupsIn(clientSource),
+            mixins: mixinsIn(clientSource),
+            protobuf: protobufFor(clientPkg),
+          });
+          return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(cut.json))});`, loader: 'js', watchFiles: [adapter, client] };
+        });
       },
     },
     {
