@@ -8,7 +8,9 @@
 //      that only starts config-helper: what any node wizard pays before its own work);
 //  (d) peak RSS of the wizard process (VmHWM from /proc, polled while it runs), and its CPU time;
 //  (e) packaging: npm pack size, installed size of the package (it has no dependencies), npx of the tarball
-//      from a clean npm cache.
+//      from a clean npm cache;
+//  (g) what the API library's code cache buys: the CPU time of loading the library's bundle and making
+//      a client (as the adapter does), compiled (a first run) and from the cache (later runs).
 // Also counted per run: gcloud processes (a counting shim on PATH, in this script only) and API calls
 // seen by the lab's emulator.
 //
@@ -252,25 +254,26 @@ async function firstFrame(): Promise<void> {
   if (live.length) rows.push({ name: '(a) live area drawn below it (Ink loaded), spawn to output', unit: 'ms', values: live });
   else problems.push('(a) the CLI never drew its live area');
 
-  // When does the Artifact Registry client start loading? It is a chunk of the bundle (the output
-  // whose entry point is the client's index, from the build's metafile); a module hook (this run
-  // only) records the wall-clock time it is resolved. Compare with the moment the header appeared.
+  // When does the Artifact Registry client start loading? It is a bundle of its own (the output
+  // whose entry point is src/adapters/artifactRegistryLibrary.ts, from the build's metafile), read
+  // from disk when it loads; a preload (this run only) records the wall-clock time of that read.
+  // Compare with the moment the header appeared.
   const hookDir = join(dir, 'hook');
   mkdirSync(hookDir, { recursive: true });
   const logFile = join(hookDir, 'imports.log');
   const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
-  const apiChunk = Object.entries(meta.outputs).find(([, o]) => /@google-cloud\/artifact-registry\/build\/src\/v1\/index\.js$/.test(o.entryPoint ?? ''))?.[0];
-  if (!apiChunk) throw new Error('no output of the build holds the Artifact Registry client');
+  const apiBundle = Object.entries(meta.outputs).find(([, o]) => (o.entryPoint ?? '').endsWith('src/adapters/artifactRegistryLibrary.ts'))?.[0];
+  if (!apiBundle) throw new Error('no output of the build holds the Artifact Registry client');
   writeFileSync(
-    join(hookDir, 'hooks.mjs'),
-    `import { appendFileSync } from 'node:fs';\n` +
-      `export async function resolve(specifier, context, next) {\n` +
-      `  const r = await next(specifier, context);\n` +
-      `  if (r.url === ${JSON.stringify(pathToFileURL(join(ROOT, apiChunk)).href)}) appendFileSync(${JSON.stringify(logFile)}, Date.now() + ' ' + specifier + '\\n');\n` +
-      `  return r;\n}\n`,
+    join(hookDir, 'watch.cjs'),
+    `const fs = require('node:fs');\n` +
+      `const read = fs.readFileSync;\n` +
+      `fs.readFileSync = function (p, ...rest) {\n` +
+      `  if (String(p) === ${JSON.stringify(join(ROOT, apiBundle))}) fs.appendFileSync(${JSON.stringify(logFile)}, Date.now() + ' ' + p + '\\n');\n` +
+      `  return read.call(this, p, ...rest);\n};\n` +
+      `require('node:module').syncBuiltinESMExports();\n`,
   );
-  writeFileSync(join(hookDir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(hookDir, 'hooks.mjs')).href)});\n`);
-  const r = await inPty(process.execPath, ['--import', pathToFileURL(join(hookDir, 'register.mjs')).href, BIN], {
+  const r = await inPty(process.execPath, ['--require', join(hookDir, 'watch.cjs'), BIN], {
     cwd,
     env,
     until: /registry-setup/,
@@ -283,6 +286,57 @@ async function firstFrame(): Promise<void> {
   } else {
     problems.push('(a) could not see when the Artifact Registry client is imported');
   }
+}
+
+// ---------------------------------------------------------------- (g) code cache
+
+async function codeCache(): Promise<void> {
+  const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
+  const bundle = Object.keys(meta.outputs).find((f) => (meta.outputs[f]!.entryPoint ?? '').endsWith('src/adapters/artifactRegistryLibrary.ts'));
+  if (!bundle) throw new Error('no output of the build holds the API library');
+  const dir = join(WORK, 'code-cache');
+  mkdirSync(dir, { recursive: true });
+  // The adapter, as plain JavaScript; the runner loads the bundle with it and makes a client as
+  // src/adapters/artifactRegistry.ts prepares one (no request is sent).
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [join(ROOT, 'src', 'adapters', 'codeCache.ts')], outfile: join(dir, 'codeCache.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+  const runner = join(dir, 'run.mjs');
+  writeFileSync(
+    runner,
+    [
+      "import { cachedBundle } from './codeCache.mjs';",
+      'const [file, cacheDir] = process.argv.slice(2);',
+      "const b = cachedBundle({ file, name: 'api-library', cacheDir, runtime: `${process.version} ${process.arch}` });",
+      'const t = process.cpuUsage();',
+      'const m = await b.load();',
+      'const pick = (x, name) => (x.default?.[name] ? x.default : x);',
+      "const ar = pick(m.ar, 'ArtifactRegistryClient'), auth = pick(m.auth, 'OAuth2Client');",
+      "const client = new ar.ArtifactRegistryClient({ fallback: true, apiEndpoint: '127.0.0.1', port: 9, protocol: 'http', authClient: new auth.OAuth2Client() });",
+      'await Promise.all([client.initialize(), client.locationsClient.initialize()]);',
+      'const u = process.cpuUsage(t);',
+      'console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, saved: b.save() }));',
+    ].join('\n'),
+  );
+  const once = (cacheDir: string) => {
+    const r = spawnSync(process.execPath, [runner, join(ROOT, bundle), cacheDir], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the code cache runner failed: ${r.stderr.trim().split('\n').pop()}`);
+    return JSON.parse(r.stdout) as { cpuMs: number; saved: string };
+  };
+  const warmDir = join(dir, 'warm');
+  once(warmDir); // writes the cache the warm runs load
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const n = QUICK ? 3 : 9;
+  for (let i = 0; i < n; i++) {
+    log(`(g) run ${i + 1}/${n}: the API library compiled, then from its code cache`);
+    const c = once(join(dir, `cold-${i}`));
+    const w = once(warmDir);
+    if (c.saved !== 'written' || w.saved !== 'kept') throw new Error(`the code cache did not behave: first run ${c.saved}, later run ${w.saved}`);
+    cold.push(c.cpuMs);
+    warm.push(w.cpuMs);
+  }
+  rows.push({ name: '(g) API library loaded and a client made, CPU: compiled (a first run)', unit: 'ms', values: cold });
+  rows.push({ name: '(g) the same, from its code cache (later runs)', unit: 'ms', values: warm, baseline: { name: 'compiled', median: median(cold) } });
 }
 
 // ---------------------------------------------------------------- (e) packaging
@@ -614,6 +668,11 @@ async function main(): Promise<number> {
     } catch (e) {
       problems.push(`(a) ${(e as Error).message}`);
     }
+  }
+  try {
+    await codeCache();
+  } catch (e) {
+    problems.push(`(g) ${(e as Error).message}`);
   }
   if (!SKIP_LAB) await onLab();
   if (!SKIP_PACK) {

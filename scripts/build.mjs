@@ -95,188 +95,218 @@ function gaxNamesUsedBy(file) {
   return [...names].sort();
 }
 
-const result = await build({
-  entryPoints: { cli: 'src/cli.tsx' },
-  outdir: OUT,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+/** Plugins of both builds (the CLI's and the API library's). */
+const plugins = [
+  {
+    // One google-auth-library in the bundle: the copy google-gax pins, for our OAuth2Client too
+    // (gax handles the client we give it with its own copy; a second copy cost ~40 ms to load).
+    name: 'one-google-auth-library',
+    setup(b) {
+      const src = resolve('src');
+      let gaxDir;
+      b.onResolve({ filter: /^google-auth-library$/ }, (a) => {
+        if (!a.importer.startsWith(src) || a.pluginData === 'one-google-auth-library') return undefined;
+        gaxDir ??= dirname(gaxFallback());
+        return b.resolve('google-auth-library', { kind: a.kind, importer: join(gaxDir, 'fallback.js'), resolveDir: gaxDir, pluginData: 'one-google-auth-library' });
+      });
+    },
+  },
+  {
+    // google-gax, for everything but the module that replaces it, is that module (see gaxRest()).
+    name: 'gax-rest',
+    setup(b) {
+      let rest;
+      b.onResolve({ filter: /^google-gax$/ }, (a) => {
+        if (a.namespace === 'gax-rest') return undefined;
+        rest ??= gaxRest();
+        const missing = gaxNamesUsedBy(a.importer).filter((n) => rest.exports[n] === undefined);
+        if (missing.length) {
+          return { errors: [{ text: `the REST-only google-gax has no ${missing.join(', ')}, used by ${a.importer} (see the gax-rest plugin in scripts/build.mjs)` }] };
+        }
+        return { path: 'google-gax', namespace: 'gax-rest' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'gax-rest' }, () => ({ contents: rest.source, resolveDir: rest.resolveDir, loader: 'js' }));
+    },
+  },
+  {
+    // The API client's protos, cut to what src/adapters/artifactRegistry.ts calls (see
+    // scripts/api-protos.mjs); then bundled as below.
+    name: 'api-protos',
+    setup(b) {
+      const clientPkg = createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json');
+      const protos = join(dirname(clientPkg), 'build', 'protos', 'protos.json');
+      const client = join(dirname(clientPkg), 'build', 'src', 'v1', 'artifact_registry_client.js');
+      const adapter = resolve('src/adapters/artifactRegistry.ts');
+      b.onLoad({ filter: /[\\/]protos\.json$/, namespace: 'file' }, (a) => {
+        if (a.path !== protos) return undefined;
+        const clientSource = readFileSync(client, 'utf8');
+        const cut = cutProtos(JSON.parse(readFileSync(protos, 'utf8')), {
+          methods: methodsCalledIn(readFileSync(adapter, 'utf8')),
+          lookups: lookupsIn(clientSource),
+          mixins: mixinsIn(clientSource),
+          protobuf: protobufFor(clientPkg),
+        });
+        return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(cut.json))});`, loader: 'js', watchFiles: [adapter, client] };
+      });
+    },
+  },
+  {
+    // Big JSON files (see the header) as JSON.parse of a string; small ones stay object literals.
+    name: 'json-parse',
+    setup(b) {
+      b.onLoad({ filter: /\.json$/, namespace: 'file' }, (a) => {
+        const text = readFileSync(a.path, 'utf8');
+        if (text.length < 10_000) return undefined;
+        return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))});`, loader: 'js' };
+      });
+    },
+  },
+  {
+    // Minifying renames classes, and two libraries under the API client read class names back:
+    // proto3-json-serializer tells a Long (an int64 field of a request) by its constructor's name,
+    // and node-fetch names its errors and headers after their classes (google-gax tells a cancelled
+    // call by 'AbortError'). Their code keeps its names; keepNames for the whole bundle would cost
+    // every chunk CPU at load.
+    name: 'keep-names',
+    setup(b) {
+      const files = /[\\/]node_modules[\\/](long[\\/]umd[\\/]index\.js|node-fetch[\\/]src[\\/].*\.js)$/;
+      const kept = new Set();
+      b.onLoad({ filter: files }, async (a) => {
+        kept.add(a.path.match(files)[1].split(/[\\/]/)[0]);
+        const { code } = await transform(readFileSync(a.path, 'utf8'), { keepNames: true, loader: 'js', sourcefile: a.path });
+        return { contents: code, loader: 'js' };
+      });
+      // A release that moves those files would otherwise lose the names without a word.
+      b.onEnd((r) => {
+        const inputs = Object.keys(r.metafile?.inputs ?? {});
+        const lost = ['long', 'node-fetch'].filter((p) => !kept.has(p) && inputs.some((i) => i.includes(`node_modules/${p}/`)));
+        return { errors: lost.map((p) => ({ text: `${p} is bundled, but not from the files whose names the keep-names plugin keeps (see scripts/build.mjs)` })) };
+      });
+    },
+  },
+  {
+    name: 'yoga-native-base64',
+    setup(b) {
+      const slow = 'if(ua(a))try{var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c}';
+      const fast = 'if(ua(a))try{var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))}';
+      b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (a) => {
+        const src = readFileSync(a.path, 'utf8');
+        if (src.split(slow).length !== 2) {
+          console.warn('build: yoga-layout changed; its wasm decoding is left as it is (see scripts/build.mjs)');
+          return undefined;
+        }
+        return { contents: src.replace(slow, fast), loader: 'js' };
+      });
+    },
+  },
+  {
+    name: 'string-width',
+    setup(b) {
+      // Only the top-level string-width (others, such as wrap-ansi's older copy, stay as they are):
+      // - Ink (and cli-truncate, widest-line) measure every line of every frame with it; what would
+      //   import it gets src/output/width.ts instead, the same answer, fast for our lines;
+      // - itself, its segmenter and emoji regex are built on first use (scripts/lazy-string-width.mjs).
+      const ours = resolve('src/output/width.ts');
+      const mark = 'string-width';
+      let top;
+      const topPath = async () =>
+        (top ??= (await b.resolve('string-width', { kind: 'import-statement', importer: ours, resolveDir: dirname(ours), pluginData: mark })).path);
+      b.onResolve({ filter: /^string-width$/ }, async (a) => {
+        if (a.pluginData === mark || a.importer === ours) return undefined;
+        const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: mark });
+        return r.path === (await topPath()) ? { path: ours } : r;
+      });
+      b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (a) => {
+        if (a.path !== (await topPath())) return undefined;
+        const lazy = lazyStringWidth(readFileSync(a.path, 'utf8'));
+        if (!lazy) console.warn('build: string-width changed; it is bundled as it is (see scripts/lazy-string-width.mjs)');
+        return lazy ? { contents: lazy, loader: 'js' } : undefined;
+      });
+    },
+  },
+  {
+    name: 'stub-devtools',
+    setup(b) {
+      // Ink imports react-devtools-core (a dev-only, uninstalled package) from devtools.js, which it
+      // loads only when DEV=true; as an external it would become a static import and fail at start-up.
+      b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+      b.onResolve({ filter: /^\.\/devtools\.js$/ }, (a) =>
+        /[\\/]node_modules[\\/]ink[\\/]/.test(a.importer) ? { path: 'ink-devtools', namespace: 'stub' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+        contents: 'export default { initialize() {}, connectToDevTools() {} };',
+        loader: 'js',
+      }));
+    },
+  },
+  {
+    name: 'stub-conf-extras',
+    setup(b) {
+      const fromConf = (a) => /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer);
+      const fail = (what) =>
+        `const fail = () => { throw new Error('registry-setup is built without conf ${what} (see scripts/build.mjs)'); };`;
+      const stubs = {
+        'ajv/dist/2020.js': `${fail('schema validation')} export class Ajv2020 { constructor() { fail(); } }`,
+        'ajv-formats': `${fail('schema validation')} export default { default: fail };`,
+        semver: `${fail('migrations')} export default new Proxy({}, { get: fail });`,
+      };
+      b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (a) =>
+        fromConf(a) ? { path: a.path, namespace: 'conf-stub' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'conf-stub' }, (a) => ({ contents: stubs[a.path], loader: 'js' }));
+    },
+  },
+];
+
+const common = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
-  jsx: 'automatic',
   minify: true,
   sourcemap: 'linked',
   legalComments: 'none',
   metafile: true,
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [
-    {
-      // One google-auth-library in the bundle: the copy google-gax pins, for our OAuth2Client too
-      // (gax handles the client we give it with its own copy; a second copy cost ~40 ms to load).
-      name: 'one-google-auth-library',
-      setup(b) {
-        const src = resolve('src');
-        let gaxDir;
-        b.onResolve({ filter: /^google-auth-library$/ }, (a) => {
-          if (!a.importer.startsWith(src) || a.pluginData === 'one-google-auth-library') return undefined;
-          gaxDir ??= dirname(gaxFallback());
-          return b.resolve('google-auth-library', { kind: a.kind, importer: join(gaxDir, 'fallback.js'), resolveDir: gaxDir, pluginData: 'one-google-auth-library' });
-        });
-      },
-    },
-    {
-      // google-gax, for everything but the module that replaces it, is that module (see gaxRest()).
-      name: 'gax-rest',
-      setup(b) {
-        let rest;
-        b.onResolve({ filter: /^google-gax$/ }, (a) => {
-          if (a.namespace === 'gax-rest') return undefined;
-          rest ??= gaxRest();
-          const missing = gaxNamesUsedBy(a.importer).filter((n) => rest.exports[n] === undefined);
-          if (missing.length) {
-            return { errors: [{ text: `the REST-only google-gax has no ${missing.join(', ')}, used by ${a.importer} (see the gax-rest plugin in scripts/build.mjs)` }] };
-          }
-          return { path: 'google-gax', namespace: 'gax-rest' };
-        });
-        b.onLoad({ filter: /.*/, namespace: 'gax-rest' }, () => ({ contents: rest.source, resolveDir: rest.resolveDir, loader: 'js' }));
-      },
-    },
-    {
-      // The API client's protos, cut to what src/adapters/artifactRegistry.ts calls (see
-      // scripts/api-protos.mjs); then bundled as below.
-      name: 'api-protos',
-      setup(b) {
-        const clientPkg = createRequire(import.meta.url).resolve('@google-cloud/artifact-registry/package.json');
-        const protos = join(dirname(clientPkg), 'build', 'protos', 'protos.json');
-        const client = join(dirname(clientPkg), 'build', 'src', 'v1', 'artifact_registry_client.js');
-        const adapter = resolve('src/adapters/artifactRegistry.ts');
-        b.onLoad({ filter: /[\\/]protos\.json$/, namespace: 'file' }, (a) => {
-          if (a.path !== protos) return undefined;
-          const clientSource = readFileSync(client, 'utf8');
-          const cut = cutProtos(JSON.parse(readFileSync(protos, 'utf8')), {
-            methods: methodsCalledIn(readFileSync(adapter, 'utf8')),
-            lookups: lookupsIn(clientSource),
-            mixins: mixinsIn(clientSource),
-            protobuf: protobufFor(clientPkg),
-          });
-          return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(cut.json))});`, loader: 'js', watchFiles: [adapter, client] };
-        });
-      },
-    },
-    {
-      // Big JSON files (see the header) as JSON.parse of a string; small ones stay object literals.
-      name: 'json-parse',
-      setup(b) {
-        b.onLoad({ filter: /\.json$/, namespace: 'file' }, (a) => {
-          const text = readFileSync(a.path, 'utf8');
-          if (text.length < 10_000) return undefined;
-          return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))});`, loader: 'js' };
-        });
-      },
-    },
-    {
-      // Minifying renames classes, and two libraries under the API client read class names back:
-      // proto3-json-serializer tells a Long (an int64 field of a request) by its constructor's name,
-      // and node-fetch names its errors and headers after their classes (google-gax tells a cancelled
-      // call by 'AbortError'). Their code keeps its names; keepNames for the whole bundle would cost
-      // every chunk CPU at load.
-      name: 'keep-names',
-      setup(b) {
-        const files = /[\\/]node_modules[\\/](long[\\/]umd[\\/]index\.js|node-fetch[\\/]src[\\/].*\.js)$/;
-        const kept = new Set();
-        b.onLoad({ filter: files }, async (a) => {
-          kept.add(a.path.match(files)[1].split(/[\\/]/)[0]);
-          const { code } = await transform(readFileSync(a.path, 'utf8'), { keepNames: true, loader: 'js', sourcefile: a.path });
-          return { contents: code, loader: 'js' };
-        });
-        // A release that moves those files would otherwise lose the names without a word.
-        b.onEnd((r) => {
-          const inputs = Object.keys(r.metafile?.inputs ?? {});
-          const lost = ['long', 'node-fetch'].filter((p) => !kept.has(p) && inputs.some((i) => i.includes(`node_modules/${p}/`)));
-          return { errors: lost.map((p) => ({ text: `${p} is bundled, but not from the files whose names the keep-names plugin keeps (see scripts/build.mjs)` })) };
-        });
-      },
-    },
-    {
-      name: 'yoga-native-base64',
-      setup(b) {
-        const slow = 'if(ua(a))try{var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c}';
-        const fast = 'if(ua(a))try{var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))}';
-        b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (a) => {
-          const src = readFileSync(a.path, 'utf8');
-          if (src.split(slow).length !== 2) {
-            console.warn('build: yoga-layout changed; its wasm decoding is left as it is (see scripts/build.mjs)');
-            return undefined;
-          }
-          return { contents: src.replace(slow, fast), loader: 'js' };
-        });
-      },
-    },
-    {
-      name: 'string-width',
-      setup(b) {
-        // Only the top-level string-width (others, such as wrap-ansi's older copy, stay as they are):
-        // - Ink (and cli-truncate, widest-line) measure every line of every frame with it; what would
-        //   import it gets src/output/width.ts instead, the same answer, fast for our lines;
-        // - itself, its segmenter and emoji regex are built on first use (scripts/lazy-string-width.mjs).
-        const ours = resolve('src/output/width.ts');
-        const mark = 'string-width';
-        let top;
-        const topPath = async () =>
-          (top ??= (await b.resolve('string-width', { kind: 'import-statement', importer: ours, resolveDir: dirname(ours), pluginData: mark })).path);
-        b.onResolve({ filter: /^string-width$/ }, async (a) => {
-          if (a.pluginData === mark || a.importer === ours) return undefined;
-          const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: mark });
-          return r.path === (await topPath()) ? { path: ours } : r;
-        });
-        b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (a) => {
-          if (a.path !== (await topPath())) return undefined;
-          const lazy = lazyStringWidth(readFileSync(a.path, 'utf8'));
-          if (!lazy) console.warn('build: string-width changed; it is bundled as it is (see scripts/lazy-string-width.mjs)');
-          return lazy ? { contents: lazy, loader: 'js' } : undefined;
-        });
-      },
-    },
-    {
-      name: 'stub-devtools',
-      setup(b) {
-        // Ink imports react-devtools-core (a dev-only, uninstalled package) from devtools.js, which it
-        // loads only when DEV=true; as an external it would become a static import and fail at start-up.
-        b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
-        b.onResolve({ filter: /^\.\/devtools\.js$/ }, (a) =>
-          /[\\/]node_modules[\\/]ink[\\/]/.test(a.importer) ? { path: 'ink-devtools', namespace: 'stub' } : undefined,
-        );
-        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-          contents: 'export default { initialize() {}, connectToDevTools() {} };',
-          loader: 'js',
-        }));
-      },
-    },
-    {
-      name: 'stub-conf-extras',
-      setup(b) {
-        const fromConf = (a) => /[\\/]node_modules[\\/]conf[\\/]/.test(a.importer);
-        const fail = (what) =>
-          `const fail = () => { throw new Error('registry-setup is built without conf ${what} (see scripts/build.mjs)'); };`;
-        const stubs = {
-          'ajv/dist/2020.js': `${fail('schema validation')} export class Ajv2020 { constructor() { fail(); } }`,
-          'ajv-formats': `${fail('schema validation')} export default { default: fail };`,
-          semver: `${fail('migrations')} export default new Proxy({}, { get: fail });`,
-        };
-        b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (a) =>
-          fromConf(a) ? { path: a.path, namespace: 'conf-stub' } : undefined,
-        );
-        b.onLoad({ filter: /.*/, namespace: 'conf-stub' }, (a) => ({ contents: stubs[a.path], loader: 'js' }));
-      },
-    },
-  ],
+  plugins,
+  logLevel: 'warning',
+};
+
+// The API library (src/adapters/artifactRegistryLibrary.ts), a CommonJS bundle of its own that
+// src/cli.tsx loads with V8's code cache (src/adapters/codeCache.ts): Node 20 caches no compiled
+// code for modules, and the client's libraries are CommonJS anyway. Node's own modules are
+// required as they are (also where a library imports one dynamically).
+const api = await build({
+  ...common,
+  entryPoints: { 'api-library': 'src/adapters/artifactRegistryLibrary.ts' },
+  entryNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  outdir: OUT,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+});
+const apiFile = Object.keys(api.metafile.outputs).find((f) => f.endsWith('.cjs'));
+
+const cli = await build({
+  ...common,
+  entryPoints: { cli: 'src/cli.tsx' },
+  outdir: OUT,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  jsx: 'automatic',
+  define: { ...common.define, __API_LIBRARY__: JSON.stringify(`./${relative(OUT, apiFile).split('\\').join('/')}`) },
   banner: {
     // Some CommonJS dependencies call require(); give each ESM output file one.
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-  logLevel: 'warning',
 });
+// The two builds as one, for the notices, the SBOM, the clean-up and --metafile.
+const result = {
+  metafile: {
+    inputs: { ...api.metafile.inputs, ...cli.metafile.inputs },
+    outputs: { ...api.metafile.outputs, ...cli.metafile.outputs },
+  },
+};
 
 const self = JSON.parse(readFileSync('package.json', 'utf8'));
 const packages = bundledPackages(result.metafile);

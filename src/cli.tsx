@@ -1,11 +1,13 @@
 // Entry point (bundled to dist/cli.js, started by bin/registry-setup.js): sets the process up, reads
 // the flags and starts gcloud (src/app/start.ts), then draws the header (src/app/boot.ts), and only
 // then loads the rest (Ink, React, the steps and runner, in chunks of their own) and wires the real
-// world into runCli (src/app/runCli.tsx): process env, streams, home and working folder, uid.
+// world into runCli (src/app/runCli.tsx): process env, streams, home and working folder, uid, and
+// the API library's bundle with its code cache in the user's cache folder.
 // Its static imports are only what starting gcloud needs: every module more would start it later.
 import { restoreFetch } from './app/startup.js'; // first: see the file
 import os from 'node:os';
 import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 import pkg from '../package.json' with { type: 'json' };
 import { start } from './app/start.js';
 import { GCLOUD_CONFIG_HELPER, lowerOwnPriority, startEarly } from './adapters/early.js';
@@ -45,13 +47,28 @@ const started = start(argv, () => startEarly([GCLOUD_CONFIG_HELPER], process.env
 const { boot } = await import('./app/boot.js');
 const booted = boot({ ...started, processEnv: process.env, stdout: process.stdout });
 
-const [{ runCli }, { mountInk }, { steps }, { renderSummary }] = await Promise.all([
+const [{ runCli }, { mountInk }, { steps }, { renderSummary }, { cachedBundle }, { default: envPaths }] = await Promise.all([
   import('./app/runCli.js'),
   import('./ui/mount.js'),
   import('./steps/index.js'),
   import('./steps/summary.js'),
+  import('./adapters/codeCache.js'),
+  import('env-paths'),
 ]);
 restoreFetch();
+
+// The build makes the API library a bundle of its own, loaded with V8's code cache.
+const apiLibrary =
+  typeof __API_LIBRARY__ === 'string'
+    ? cachedBundle({
+        file: fileURLToPath(new URL(__API_LIBRARY__, import.meta.url)),
+        name: 'api-library',
+        cacheDir: envPaths('registry-setup', { suffix: '' }).cache,
+        runtime: `${process.version} ${process.arch}`,
+      })
+    : undefined;
+// At exit the run has compiled what it used of the library: the next run loads that.
+process.on('exit', () => apiLibrary?.save());
 
 const code = await runCli({
   argv,
@@ -73,6 +90,7 @@ const code = await runCli({
       cwd: process.cwd(),
       isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
       platform: process.platform,
+      ...(apiLibrary ? { loadApiLibrary: apiLibrary.load } : {}),
       ...hooks,
     });
   },

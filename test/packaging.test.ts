@@ -86,6 +86,7 @@ describe('the packed tarball', () => {
     expect(paths).toContain(pkg.bin['registry-setup']);
     expect(paths).toContain('dist/cli.js');
     expect(paths.some((p) => /^dist\/chunks\/env-[\w-]+\.js$/.test(p))).toBe(true);
+    expect(paths.some((p) => /^dist\/chunks\/api-library-[\w-]+\.cjs$/.test(p))).toBe(true);
     expect(paths.filter((p) => /^(src|test|scripts)\/|\.map$|\.tsx?$|^\.lab/.test(p))).toEqual([]);
   });
 
@@ -219,12 +220,11 @@ describe('the installed bin', () => {
 });
 
 describe('the installed API client', () => {
-  /** The installed file of the chunk esbuild made for a dynamic import of `entry`. */
-  function chunkOf(entry: RegExp): string {
-    const outs = Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint && entry.test(o.entryPoint));
+  /** The installed file of the API library's bundle (a build of its own: src/adapters/codeCache.ts loads it). */
+  function libraryFile(): string {
+    const outs = Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint?.endsWith('src/adapters/artifactRegistryLibrary.ts'));
     expect(outs.map(([f]) => f)).toHaveLength(1);
-    const file = outs[0][0].split('/').pop()!;
-    return pathToFileURL(join(installedPkg, 'dist', 'chunks', file)).href;
+    return join(installedPkg, 'dist', 'chunks', outs[0][0].split('/').pop()!);
   }
 
   it('loads from the tarball alone and talks REST to the endpoint, token and int64 fields included', async () => {
@@ -251,10 +251,12 @@ describe('the installed API client', () => {
       const script = join(work, 'api-client.mjs');
       await writeFile(
         script,
-        `const [arUrl, authUrl, port] = process.argv.slice(2);\n` +
+        `import { createRequire } from 'node:module';\n` +
+          `const [file, port] = process.argv.slice(2);\n` +
           `const pick = (m, name) => (m.default?.[name] ? m.default : m);\n` +
-          `const ar = pick(await import(arUrl), 'ArtifactRegistryClient');\n` +
-          `const auth = pick(await import(authUrl), 'OAuth2Client');\n` +
+          `const lib = createRequire(import.meta.url)(file);\n` +
+          `const ar = pick(lib.ar, 'ArtifactRegistryClient');\n` +
+          `const auth = pick(lib.auth, 'OAuth2Client');\n` +
           `const oauth = new auth.OAuth2Client();\n` +
           `oauth.setCredentials({ access_token: 'the-token' });\n` +
           `const client = new ar.ArtifactRegistryClient({ fallback: true, apiEndpoint: '127.0.0.1', port: Number(port), protocol: 'http', authClient: oauth });\n` +
@@ -262,11 +264,9 @@ describe('the installed API client', () => {
           `const [op] = await client.createRepository({ parent: 'projects/p/locations/l', repositoryId: 'r', repository: { format: 'DOCKER', sizeBytes: 5 } });\n` +
           `console.log(JSON.stringify({ name: repo.name, format: repo.format, sizeBytes: String(repo.sizeBytes), op: op.name }));\n`,
       );
-      const ar = chunkOf(/node_modules\/@google-cloud\/artifact-registry\/build\/src\/v1\/index\.js$/);
-      const auth = chunkOf(/(^|\/)node_modules\/google-auth-library\/build\/src\/index\.js$/);
       const { port } = server.address() as AddressInfo;
       const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: work };
-      const { stdout } = await run(process.execPath, [script, ar, auth, String(port)], { cwd: join(work, 'app'), env, timeout: 30_000 });
+      const { stdout } = await run(process.execPath, [script, libraryFile(), String(port)], { cwd: join(work, 'app'), env, timeout: 30_000 });
       expect(JSON.parse(stdout)).toEqual({ name: 'projects/p/locations/l/repositories/r', format: 'DOCKER', sizeBytes: '123', op: 'projects/p/locations/l/operations/op1' });
       expect(requests.map((r) => `${r.method} ${r.url?.split('?')[0]} ${r.authorization}`)).toEqual([
         'GET /v1/projects/p/locations/l/repositories/r Bearer the-token',

@@ -29,12 +29,24 @@ interface Lib {
   auth: AuthModule;
 }
 
-const loadLib = memo(() =>
-  Promise.all([import('@google-cloud/artifact-registry/build/src/v1/index.js'), import('google-auth-library')]).then(([ar, auth]): Lib => ({
-    ar: ((ar as unknown as { default?: ArModule }).default?.ArtifactRegistryClient ? (ar as unknown as { default: ArModule }).default : ar) as ArModule,
-    auth: ((auth as unknown as { default?: AuthModule }).default?.OAuth2Client ? (auth as unknown as { default: AuthModule }).default : auth) as AuthModule,
-  })),
-).get;
+/** The library module (src/adapters/artifactRegistryLibrary.ts), however it is loaded. */
+export type LoadLibrary = () => Promise<unknown>;
+
+// Run from source, the library is imported; the build gives it a bundle of its own, which
+// src/cli.tsx loads (src/adapters/codeCache.ts) and hands over as deps.loadLibrary.
+const importLibrary: LoadLibrary | undefined =
+  typeof __API_LIBRARY__ === 'string' ? undefined : () => import('./artifactRegistryLibrary.js');
+
+/** A CommonJS module's namespace may come wrapped in `default`. */
+const unwrap = <T>(m: unknown, name: string): T => ((m as { default?: Record<string, unknown> }).default?.[name] ? (m as { default: T }).default : (m as T));
+
+function libraryLoader(load: LoadLibrary | undefined): () => Promise<Lib> {
+  return memo(async (): Promise<Lib> => {
+    if (!load) throw new Error('registry-setup: the API library was not given to the adapter');
+    const m = (await load()) as { ar: unknown; auth: unknown };
+    return { ar: unwrap<ArModule>(m.ar, 'ArtifactRegistryClient'), auth: unwrap<AuthModule>(m.auth, 'OAuth2Client') };
+  }).get;
+}
 
 /**
  * The HTTP client under the API client (gaxios) imports its fetch implementation on its first
@@ -459,7 +471,7 @@ function prepare({ ar, auth }: Lib, endpoint: ClientEndpoint): Prepared {
  * Build the client and its method stubs now (parsing the API's protos takes a while), for the
  * endpoint gcloud will most likely name; the session takes it when gcloud does name that one.
  */
-function prepareEarly(endpointUrl: string | undefined): Promise<Prepared | undefined> {
+function prepareEarly(loadLib: () => Promise<Lib>, endpointUrl: string | undefined): Promise<Prepared | undefined> {
   return loadLib()
     .then(async (lib) => {
       const p = prepare(lib, parseEndpoint(endpointUrl));
@@ -471,7 +483,12 @@ function prepareEarly(endpointUrl: string | undefined): Promise<Prepared | undef
 
 const sameEndpoint = (a: ClientEndpoint, b: ClientEndpoint) => a.apiEndpoint === b.apiEndpoint && a.port === b.port && a.protocol === b.protocol;
 
-async function makeSession(gcloud: GcloudPort, endpointOverride: string | undefined, early: Promise<Prepared | undefined> | undefined): Promise<Session> {
+async function makeSession(
+  gcloud: GcloudPort,
+  loadLib: () => Promise<Lib>,
+  endpointOverride: string | undefined,
+  early: Promise<Prepared | undefined> | undefined,
+): Promise<Session> {
   // The library loads while gcloud answers (both take a while).
   const [url, lib, made] = await Promise.all([endpointOverride ?? gcloud.config().then((c) => c.artifactRegistryEndpoint), loadLib(), early]);
   const endpoint = parseEndpoint(url);
@@ -750,11 +767,14 @@ export function createArtifactRegistry(deps: {
   endpoint?: string;
   /** The endpoint gcloud will most likely name (its environment override): a client is prepared for it (preload(), or the first session). */
   likelyEndpoint?: string;
+  /** How the library is loaded (the build's bundle); default, run from source: imported. */
+  loadLibrary?: LoadLibrary;
 }): ArtifactRegistryPort & { /** Load and prepare the client, warm its HTTP stack (never rejects; no request is sent, gcloud is not asked). */ preload(): Promise<void> } {
   let early: Promise<Prepared | undefined> | undefined;
-  const prepareNow = () => (early ??= prepareEarly(deps.endpoint ?? deps.likelyEndpoint));
+  const loadLib = libraryLoader(deps.loadLibrary ?? importLibrary);
+  const prepareNow = () => (early ??= prepareEarly(loadLib, deps.endpoint ?? deps.likelyEndpoint));
   // A session asked for before the token (a re-run's re-checks start at once) prepares the client while it waits.
-  const api: Api = { session: memo(() => makeSession(deps.gcloud, deps.endpoint, prepareNow())).get, clock: deps.clock };
+  const api: Api = { session: memo(() => makeSession(deps.gcloud, loadLib, deps.endpoint, prepareNow())).get, clock: deps.clock };
   // One list per project and run (the project and region steps both ask, at once on a re-run).
   const locations = memoByKey((project: string, onProgress?: ProgressFn) => listLocations(api, project, onProgress));
   // A re-run's push check and the summary's listing ask at the same moment: one request answers both.

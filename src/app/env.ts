@@ -5,7 +5,7 @@ import type { Env, ProgressStore, RunLock } from '../ports.js';
 import { createRunner } from '../adapters/exec.js';
 import type { EarlyRuns } from '../adapters/early.js';
 import { createGcloud } from '../adapters/gcloud.js';
-import { createArtifactRegistry } from '../adapters/artifactRegistry.js';
+import { createArtifactRegistry, type LoadLibrary } from '../adapters/artifactRegistry.js';
 import { createDocker } from '../adapters/docker.js';
 import { createDockerConfigFile } from '../adapters/dockerConfig.js';
 import { createGit } from '../adapters/git.js';
@@ -30,6 +30,8 @@ export interface EnvInputs {
   plain?: boolean;
   /** Commands src/app/start.ts started before anything else loaded; the runner takes their results. */
   early?: EarlyRuns;
+  /** The API library, as the build bundled it (src/adapters/codeCache.ts). */
+  loadApiLibrary?: LoadLibrary;
 }
 
 export interface RealEnv {
@@ -44,7 +46,12 @@ export function buildEnv(i: EnvInputs): RealEnv {
   const gcloud = createGcloud({ run, env: i.processEnv });
   // gcloud reads its endpoint override from this variable first: the client is prepared for it (or for
   // Google's endpoint) while gcloud starts, and used when gcloud names the same one.
-  const api = createArtifactRegistry({ gcloud, clock: realClock, likelyEndpoint: i.processEnv.CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY });
+  const api = createArtifactRegistry({
+    gcloud,
+    clock: realClock,
+    likelyEndpoint: i.processEnv.CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY,
+    ...(i.loadApiLibrary ? { loadLibrary: i.loadApiLibrary } : {}),
+  });
   const docker = createDocker({ run, env: i.processEnv });
   const store = createProgressStore({ cwd: i.cwd });
   const env: Env = {
