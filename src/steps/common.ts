@@ -42,6 +42,13 @@ export function safeCheck<A extends unknown[]>(fn: (...args: A) => Promise<Check
 /** Early-work key of `docker info` (preflight starts it; push waits on it before loading anything). */
 export const EARLY_DOCKER_INFO = 'docker info';
 
+/**
+ * Early-work key of the repository's image list once `digest` is in it: the push step's own check
+ * lists it right after the push (and leaves the list here), the summary counts its storage from it;
+ * on a re-run the summary starts it with the other re-checks.
+ */
+export const imagesWithDigest = (repositoryName: string, digest: string | undefined) => `list images ${repositoryName} ${digest ?? '-'}`;
+
 /** Docker's daemon answered. */
 export function daemonUp(info: DockerInfo): boolean {
   return !!info.serverVersion && !info.daemonProblem;

@@ -11,7 +11,7 @@ import { ROLES } from '../facts.js';
 import { retry } from '../retry.js';
 import { SAMPLE_LOCAL_REF, SAMPLE_TEXT, verificationArchive } from '../sampleImage.js';
 import { takeEarly } from '../run/early.js';
-import { EARLY_DOCKER_INFO, callOpts, daemonUp, need, safeCheck } from './common.js';
+import { EARLY_DOCKER_INFO, callOpts, daemonUp, imagesWithDigest, need, safeCheck } from './common.js';
 import { quoteArg as sh } from '../quote.js';
 import { explainFailure, explained, failureReason, helperGaveNoCredential, type FailureContext } from './failures.js';
 
@@ -247,7 +247,7 @@ async function pushTags(ctx: StepContext, env: Env, base: string, tags: string[]
 
 class NotListedYet extends Error {}
 
-/** The API's listing must show `digest` under the image with every tag. */
+/** The API's listing must show `digest` under the image with every tag; the listing that does. */
 async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, base: string, image: string, digest: string, tags: string[], reading: FailureContext, signal: AbortSignal) {
   const uri = `${base}@${digest}`;
   const encodedName = `${repositoryName}/dockerImages/${encodeURIComponent(image)}@${digest}`;
@@ -259,7 +259,7 @@ async function verifyInApi(ctx: StepContext, env: Env, repositoryName: string, b
         const entry = images.find((i) => i.uri === uri || i.name === encodedName);
         const missing = entry ? tags.filter((t) => !entry.tags.includes(t)) : tags;
         if (!entry || missing.length) throw new NotListedYet(entry ? `tags ${missing.join(', ')} are not on ${uri}` : `${uri} is not listed`);
-        return entry;
+        return images;
       },
       {
         ...VERIFY_RETRY,
@@ -352,7 +352,8 @@ export const push: Step = {
     if (results.some((r) => r.digest !== digest)) {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
     }
-    await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, reading, signal);
+    const listed = await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, reading, signal);
+    ctx.early?.start(imagesWithDigest(repositoryName, digest), async () => listed); // the summary's list: this one
     ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${image}@${digest}, tags ${tags.join(' and ')}` });
 
     return {

@@ -4,7 +4,7 @@ import { EXPLAIN } from './explain.js';
 import type { WizardState } from '../ports.js';
 import type { Step, StepId } from './types.js';
 import { costFacts, humanBytes, nextChapters, storageFact, TAG_FACTS, type Chapter } from '../facts.js';
-import { callOpts } from './common.js';
+import { callOpts, imagesWithDigest } from './common.js';
 import { takeEarly } from '../run/early.js';
 import { registryUrl as makeRegistryUrl } from '../naming.js';
 import { DEFAULT_KEEP, UNTAGGED_DAYS, describePolicy, ourKeep } from '../cleanupPolicy.js';
@@ -13,7 +13,6 @@ import { DEFAULT_KEEP, UNTAGGED_DAYS, describePolicy, ourKeep } from '../cleanup
  * The listing for the storage line, keyed by the pushed digest: a run that pushes another image
  * gets a new key (and a fresh listing); the same digest means the same images and bytes.
  */
-const storageKey = (repositoryName: string, digest: string | undefined) => `list images ${repositoryName} ${digest ?? '-'}`;
 
 export interface SummaryData {
   project?: string;
@@ -113,7 +112,7 @@ export const summary: Step = {
       try {
         ctx.report.activity('listing what the repository holds, for the storage costs');
         const name = ctx.state.repositoryName;
-        const { value: images } = await takeEarly(ctx.early, storageKey(name, ctx.state.digest), () => env.api.listDockerImages(name, callOpts(ctx, signal)));
+        const { value: images } = await takeEarly(ctx.early, imagesWithDigest(name, ctx.state.digest), () => env.api.listDockerImages(name, callOpts(ctx, signal)));
         storage = { images: images.length, bytes: images.reduce((sum, i) => sum + (i.imageSizeBytes ?? 0), 0) };
       } catch (e) {
         if (signal.aborted) throw e;
@@ -132,7 +131,7 @@ export const summary: Step = {
   early(ctx, env) {
     const { repositoryName, digest } = ctx.state;
     if (!ctx.early || !repositoryName || !digest) return;
-    ctx.early.start(storageKey(repositoryName, digest), (signal) => env.api.listDockerImages(repositoryName, { signal }));
+    ctx.early.start(imagesWithDigest(repositoryName, digest), (signal) => env.api.listDockerImages(repositoryName, { signal }));
   },
 
   commands() {

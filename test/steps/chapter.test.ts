@@ -6,6 +6,7 @@ import { ourPolicies } from '../../src/cleanupPolicy.js';
 import { commandsFor, runStep, fakeWorld, any, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { WizardState } from '../../src/ports.js';
 import type { StepId } from '../../src/steps/types.js';
+import { createEarly } from '../../src/run/early.js';
 
 const P = 'mycoolproject-prod';
 const L = 'southamerica-east1';
@@ -37,7 +38,8 @@ const calls: Expectation[] = [
   { call: 'docker.tag', times: 2 },
   { call: 'docker.localTags', args: [BASE], result: ['latest', 'a3f9c12'] },
   { call: 'docker.pushAllTags', args: [BASE], result: { latest: { digest: D }, a3f9c12: { digest: D } } },
-  { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'], imageSizeBytes: 528 }], times: 2 }, // verify, then the summary's storage
+  // verify; the summary counts the storage from that same listing (the run's early work hands it over)
+  { call: 'api.listDockerImages', args: [RN], result: [{ name: 'n', uri: `${BASE}@${D}`, tags: ['latest', 'a3f9c12'], imageSizeBytes: 528 }] },
   // cleanup: its question looks at the repository's policies (none)
   { call: 'api.getRepository', args: [RN], result: { name: RN, format: 'DOCKER', cleanupPolicies: [] } },
 ];
@@ -55,13 +57,16 @@ describe('chapter 02 over fakes', () => {
     const w = fakeWorld({ calls, ordered: false });
     let state: Partial<WizardState> = {};
     const commandsByStep: Partial<Record<StepId, string[]>> = {};
+    const early = createEarly(); // one per run, as the runner makes it
     for (const step of steps) {
-      const out = await runStep(step, w.ctx({ yes: true }, state), w.env, new AbortController().signal);
+      const out = await runStep(step, { ...w.ctx({ yes: true }, state), early }, w.env, new AbortController().signal);
       state = { ...state, ...out.state };
       commandsByStep[step.id] = out.commands ?? [];
     }
     w.assertDone();
+    early.stop();
     expect(state).toMatchObject({
+      storage: { images: 1, bytes: 528 },
       project: P, location: L, repository: R, repositoryName: RN, registryHost: H, createdRepository: true,
       image: 'mycoolproject', source: 'sample', sha: 'a3f9c12', digest: D, imageUris: [`${BASE}:latest`, `${BASE}:a3f9c12`],
       dockerConfigBackup: '/home/u/.docker/config.json.registry-setup.bak',
@@ -92,10 +97,12 @@ describe('chapter 02 over fakes, interactive newcomer', () => {
     ];
     const w = fakeWorld({ calls: [...calls, ...acceptCleanup], ordered: false, answers, interactive: true });
     let state: Partial<WizardState> = {};
+    const early = createEarly();
     for (const step of steps) {
-      const out = await runStep(step, w.ctx({}, state), w.env, new AbortController().signal);
+      const out = await runStep(step, { ...w.ctx({}, state), early }, w.env, new AbortController().signal);
       state = { ...state, ...out.state };
     }
+    early.stop();
     w.assertDone();
     expect(w.prompter.asked.map((q) => `${q.kind}: ${q.default ?? ''}`)).toEqual([
       `select: ${P}`,
