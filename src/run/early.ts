@@ -75,6 +75,8 @@ export class EarlyWork {
 export interface Early {
   /** Start `fn` under `key` unless something already started there. Its failure is kept for take(). */
   start<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): void;
+  /** Start `fn` under `key` in place of what started there before (a change since made that stale). */
+  replace<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): void;
   /** The started work under `key` (once; later calls get undefined), or undefined if none. */
   take<T>(key: string): Promise<T> | undefined;
   /** The started work under `key` without taking it (other early work waits on it), or undefined. */
@@ -89,17 +91,23 @@ export function createEarly(parent?: AbortSignal): Early {
   parent?.addEventListener('abort', onParentAbort, { once: true });
   const started = new Map<string, Promise<unknown>>();
   const taken = new Set<string>();
+  const start = <T>(key: string, fn: (signal: AbortSignal) => Promise<T>): void => {
+    if (started.has(key) || taken.has(key) || ac.signal.aborted) return;
+    let p: Promise<unknown>;
+    try {
+      p = fn(ac.signal);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.catch(() => {}); // reported only to whoever takes it
+    started.set(key, p);
+  };
   return {
-    start(key, fn) {
-      if (started.has(key) || taken.has(key) || ac.signal.aborted) return;
-      let p: Promise<unknown>;
-      try {
-        p = fn(ac.signal);
-      } catch (e) {
-        p = Promise.reject(e);
-      }
-      p.catch(() => {}); // reported only to whoever takes it
-      started.set(key, p);
+    start,
+    replace(key, fn) {
+      started.delete(key);
+      taken.delete(key);
+      start(key, fn);
     },
     take<T>(key: string) {
       const p = started.get(key) as Promise<T> | undefined;

@@ -353,7 +353,8 @@ export const push: Step = {
       throw new ExternalError(`Docker reported different digests for the tags of one image: ${results.map((r) => r.digest).join(', ')}.`, {}, ['Run registry-setup again.']);
     }
     const listed = await verifyInApi(ctx, env, repositoryName, base, image, digest, tags, reading, signal);
-    ctx.early?.start(imagesWithDigest(repositoryName, digest), async () => listed); // the summary's list: this one
+    // The summary's list is this one (one started with the re-checks came before this push).
+    ctx.early?.replace(imagesWithDigest(repositoryName, digest), async () => listed);
     ctx.report.item({ label: 'in the registry', status: 'ok', detail: `${image}@${digest}, tags ${tags.join(' and ')}` });
 
     return {

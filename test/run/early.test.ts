@@ -23,6 +23,25 @@ describe('createEarly / takeEarly (the early results of a run)', () => {
     expect(await takeEarly(p, 'k', now)).toEqual(want);
   });
 
+  it.each([
+    { case: 'in place of work started before (stale since)', before: (p: ReturnType<typeof createEarly>) => p.start('k', async () => 'stale'), want: 'fresh' },
+    { case: 'in place of work already taken', before: (p: ReturnType<typeof createEarly>) => (p.start('k', async () => 'old'), p.take('k')), want: 'fresh' },
+    { case: 'where nothing started', before: () => undefined, want: 'fresh' },
+  ])('replace(): $case, the new work is what take() gets', async ({ before, want }) => {
+    const p = createEarly();
+    before(p);
+    p.replace('k', async () => 'fresh');
+    expect(await takeEarly(p, 'k', async () => 'now')).toEqual({ value: want, early: true });
+  });
+
+  it('replace() after stop(): nothing starts', async () => {
+    const p = createEarly();
+    p.stop();
+    let started = false;
+    p.replace('k', async () => (started = true));
+    expect(started).toBe(false);
+  });
+
   it('when the work done now fails too, that error is the one reported', async () => {
     const p = createEarly();
     p.start('k', () => Promise.reject(new Error('early')));

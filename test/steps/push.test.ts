@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { push, VERIFY_RETRY } from '../../src/steps/push.js';
 import { verificationArchive } from '../../src/sampleImage.js';
 import { createEarly } from '../../src/run/early.js';
+import { imagesWithDigest } from '../../src/steps/common.js';
 import { ExternalError, UserError, type FailureReason } from '../../src/errors.js';
 import { commandsFor, runStep, fakeWorld, match, untilCalls, type Expectation, type PromptAnswer } from '../fakes.js';
 import type { Flags } from '../../src/steps/types.js';
@@ -641,6 +642,22 @@ describe('push prefetch: the verification image loads while earlier steps run', 
     await untilCalls(w, 1);
     const out = await runStep(push, { ...w.ctx({ source: 'sample' }, state), early: prefetched }, w.env, new AbortController().signal);
     expect(out.state.source).toBe('sample');
+    w.assertDone();
+  });
+});
+
+describe('the listing that showed the pushed digest is left for the summary', () => {
+  it.each([
+    { case: 'nothing was listed before', before: undefined },
+    { case: 'in place of a listing started with the re-checks, before this push (stale)', before: [listed(['older'], OTHER)] },
+  ])('$case', async ({ before }) => {
+    const w = fakeWorld({ calls: [hasDockerfile(false), { call: 'docker.load' }, git(), ...tagAndPush('registry-setup-verify:latest'), verified()] });
+    const early = createEarly();
+    const key = imagesWithDigest(RN, D);
+    if (before) early.start(key, async () => before);
+    const out = await runStep(push, { ...w.ctx({ yes: true }, state), early }, w.env, new AbortController().signal);
+    expect(out.state.digest).toBe(D);
+    await expect(early.take(key)).resolves.toEqual([listed(['older'], OTHER), listed(['latest', SHA])]);
     w.assertDone();
   });
 });
