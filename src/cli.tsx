@@ -7,7 +7,6 @@
 import { restoreFetch } from './app/startup.js'; // first: see the file
 import os from 'node:os';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 import pkg from '../package.json' with { type: 'json' };
 import { start } from './app/start.js';
 import { GCLOUD_CONFIG_HELPER, lowerOwnPriority, startEarly } from './adapters/early.js';
@@ -47,13 +46,14 @@ const started = start(argv, () => startEarly([GCLOUD_CONFIG_HELPER], process.env
 const { boot } = await import('./app/boot.js');
 const booted = boot({ ...started, processEnv: process.env, stdout: process.stdout });
 
-const [{ runCli }, { mountInk }, { steps }, { renderSummary }, { cachedBundle }, { default: envPaths }] = await Promise.all([
+const [{ runCli }, { mountInk }, { steps }, { renderSummary }, { cachedBundle }, { default: envPaths }, { fileURLToPath }] = await Promise.all([
   import('./app/runCli.js'),
   import('./ui/mount.js'),
   import('./steps/index.js'),
   import('./steps/summary.js'),
   import('./adapters/codeCache.js'),
   import('env-paths'),
+  import('node:url'),
 ]);
 restoreFetch();
 
