@@ -64,6 +64,8 @@ export function warningRows(text: string, cols: number): Row[] {
 }
 
 
+const isComment = (l: string) => l.trimStart().startsWith('#');
+
 /**
  * The commands with each here-document (a file the script writes: `cat > F <<'EOF'`, its lines,
  * EOF) as one short line: the file itself is in the summary's script.
@@ -76,14 +78,29 @@ function withoutHereDocs(commands: readonly string[]): string[] {
       if (l === end) end = undefined;
       continue;
     }
-    const doc = HERE_DOC.exec(l);
+    const doc = isComment(l) ? null : HERE_DOC.exec(l);
     out.push(doc ? `${doc[1]} # its text: in the script at the end` : l);
     end = doc?.[2];
   }
   return out;
 }
 
-/** Commands as rows after `first` ("$ "); a here-document's lines are a file's text, wrapped as text, not as commands. */
+/**
+ * A shell comment after `first`, wrapped as a comment: every row starts with #, under the first
+ * one's indent, so that a copied row never runs as a command.
+ */
+function commentRows(l: string, cols: number, first: string): string[] {
+  const [, pad = '', body = ''] = /^\s*#( *)(.*)$/.exec(l) ?? [];
+  const head = `${first}#${pad}`;
+  const more = `${' '.repeat(widthOf(first))}#${pad}${body ? '  ' : ''}`;
+  const lines = wrap(body, Math.max(10, cols - Math.max(widthOf(head), widthOf(more)) - 1));
+  return lines.map((w, i) => (i === 0 ? `${head}${w && !pad ? ' ' : ''}${w}` : `${more}${w}`).trimEnd());
+}
+
+/**
+ * Commands as rows after `first` ("$ "); a here-document's lines are a file's text, wrapped as
+ * text, not as commands; a comment stays a comment on every row (a commented-out here-document too).
+ */
 function commandRows(commands: readonly string[], cols: number, first: string): Row[] {
   const lead = ' '.repeat(widthOf(first));
   const out: Row[] = [];
@@ -92,6 +109,10 @@ function commandRows(commands: readonly string[], cols: number, first: string): 
     if (end !== undefined) {
       if (l === end) end = undefined;
       out.push(...rows(end === undefined ? [lead + l] : hang(l.trim(), cols, `${lead}  `), 'command'));
+      continue;
+    }
+    if (isComment(l)) {
+      out.push(...rows(commentRows(l, cols, first), 'command'));
       continue;
     }
     out.push(...rows(wrapCommand(l, cols, first), 'command'));

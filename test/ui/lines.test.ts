@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { fitLine, hang, middle, truncate, widthOf, wrap, wrapCommand } from '../../src/output/fit.js';
 import { errorRows, itemRows, planRows, stepHeadRows, summaryRows, teachingRows, textRows, warningRows, type Row } from '../../src/ui/lines.js';
 import type { UiStep } from '../../src/ui/store.js';
+import { cleanup } from '../../src/steps/cleanup.js';
+import type { Flags } from '../../src/steps/types.js';
 
 const text = (r: Row) => r.segs.map((s) => s.text).join('');
 const REF = 'southamerica-east1-docker.pkg.dev/mycoolproject-prod/mycoolproject-repo/mycoolproject';
@@ -168,6 +170,31 @@ describe('transcript rows fit the terminal', () => {
     expect(file.every((r) => r.startsWith('       ') && !r.includes('$'))).toBe(true);
     expect(file.map((r) => r.trim()).join('')).toBe(body.map((l) => l.trim()).join(''));
     expect(rows.at(-2)).toMatch(/^ {3}\$ gcloud artifacts repositories set-cleanup-policies/);
+  });
+
+  // The cleanup step's commands when no policy was set: the recipe, commented out (a here-document
+  // among it). Copied from the screen, no row of it may run.
+  const notSet = cleanup.commands({
+    flags: { yes: true } as Flags,
+    state: { project: 'mycoolproject-prod', location: 'southamerica-east1', repository: 'mycoolproject-repo', cleanup: 'not-asked' },
+    cwd: '/home/u/app',
+  });
+  it.each([30, 60, 80, 110, 120])('the plan at %i columns: a comment stays a comment on every row (a commented-out here-document too)', (cols) => {
+    expect(notSet.every((l) => l.startsWith('#'))).toBe(true);
+    expect(notSet.some((l) => /<<'EOF'$/.test(l))).toBe(true);
+    const rows = planRows([{ id: 'cleanup', title: 'Add a cleanup policy', explain: 'x', changes: [], commands: notSet }], false, cols).map(text).slice(3);
+    for (const r of rows) expect(widthOf(r), r).toBeLessThanOrEqual(cols);
+    for (const r of rows) expect(r).toMatch(/^ {3}(\$ | {2})#/);
+    expect(rows.filter((r) => r.startsWith('   $ '))).toHaveLength(notSet.length);
+    // Nothing lost: the recipe's words, in order.
+    const words = (ls: string[]) => ls.join(' ').replace(/#/g, ' ').split(/\s+/).join('');
+    expect(words(rows.map((r) => r.replace(/^ {3}(\$ | {2})/, '')))).toBe(words(notSet));
+  });
+
+  it("teaching: a commented-out here-document does not hide the commands after it", () => {
+    const cmds = ["# cat > cleanup-policy.json <<'EOF'", '# [', '# ]', '# EOF', 'gcloud artifacts repositories describe r'];
+    const rows = teachingRows('cleanup', cmds, 120).map(text).filter((r) => r.trimStart().startsWith('$'));
+    expect(rows).toEqual(['    $ gcloud artifacts repositories describe r']);
   });
 
   it('the summary keeps its script as it is (rows marked to print whole)', () => {
