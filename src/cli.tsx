@@ -63,7 +63,8 @@ const apiLibrary =
     ? cachedBundle({
         file: fileURLToPath(new URL(__API_LIBRARY__, import.meta.url)),
         name: 'api-library',
-        cacheDir: envPaths('registry-setup', { suffix: '' }).cache,
+        // Through sudo, HOME may still be the user's: no root-owned file left in their cache folder.
+        cacheDir: process.env.SUDO_USER && process.env.SUDO_USER !== 'root' ? undefined : envPaths('registry-setup', { suffix: '' }).cache,
         runtime: `${process.version} ${process.arch}`,
       })
     : undefined;
