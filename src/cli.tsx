@@ -69,7 +69,10 @@ const apiLibrary =
       })
     : undefined;
 // At exit the run has compiled what it used of the library: the next run loads that.
-process.on('exit', () => apiLibrary?.save());
+process.on('exit', () => {
+  const saved = apiLibrary?.save();
+  if (debug && saved) process.stderr.write(`registry-setup (debug): the API library's code cache: ${saved}\n`);
+});
 
 const code = await runCli({
   argv,
