@@ -285,6 +285,12 @@ const api = await build({
   supported: { 'dynamic-import': false },
 });
 const apiFile = Object.keys(api.metafile.outputs).find((f) => f.endsWith('.cjs'));
+// A CommonJS bundle has no import.meta (esbuild leaves it empty, with a warning): a library that
+// starts using it would break at run time, so the build stops instead.
+const metaWarnings = api.warnings.filter((w) => /import\.meta/.test(w.text));
+if (metaWarnings.length) {
+  throw new Error(`build: the API library uses import.meta, which its CommonJS bundle cannot give: ${metaWarnings.map((w) => `${w.location?.file ?? '?'}: ${w.text}`).join('; ')}`);
+}
 
 const cli = await build({
   ...common,
