@@ -159,13 +159,16 @@ export interface PlanStepView {
 
 export function planRows(steps: PlanStepView[], dryRun: boolean, cols: number): Row[] {
   const c = Math.max(MIN_COLS, cols);
-  const out: Row[] = [row(truncate(dryRun ? 'The plan: what each step does, and its commands' : 'The plan: what will change, and the commands', c), 'heading')];
+  // A blank line before and after: the plan stands apart from the checklist above it and from the
+  // steps' results (or the question) below.
+  const out: Row[] = [row(''), row(truncate(dryRun ? 'The plan: what each step does, and its commands' : 'The plan: what will change, and the commands', c), 'heading')];
   for (const s of steps.filter((x) => dryRun || x.commands.length || x.changes.length)) {
     out.push(row(''), { segs: [{ text: truncate(s.title, c), tone: 'bold' }, ...(s.doneEarlier ? [{ text: truncate(' (done earlier: only re-checked)', c - widthOf(s.title)), tone: 'dim' as Tone }] : [])] });
     if (dryRun) out.push(...rows(hang(s.explain, c, '   '), 'dim'));
     for (const ch of s.changes) out.push(...rows(hang(ch, c, '   → ', 5)));
     out.push(...commandRows(s.commands, c, '   $ '));
   }
+  out.push(row(''));
   return out;
 }
 

@@ -169,7 +169,7 @@ describe('transcript rows fit the terminal', () => {
     const file = rows.slice(at + 1, end);
     expect(file.every((r) => r.startsWith('       ') && !r.includes('$'))).toBe(true);
     expect(file.map((r) => r.trim()).join('')).toBe(body.map((l) => l.trim()).join(''));
-    expect(rows.at(-2)).toMatch(/^ {3}\$ gcloud artifacts repositories set-cleanup-policies/);
+    expect(rows.at(-3)).toMatch(/^ {3}\$ gcloud artifacts repositories set-cleanup-policies/);
   });
 
   // The cleanup step's commands when no policy was set: the recipe, commented out (a here-document
@@ -182,13 +182,21 @@ describe('transcript rows fit the terminal', () => {
   it.each([30, 60, 80, 110, 120])('the plan at %i columns: a comment stays a comment on every row (a commented-out here-document too)', (cols) => {
     expect(notSet.every((l) => l.startsWith('#'))).toBe(true);
     expect(notSet.some((l) => /<<'EOF'$/.test(l))).toBe(true);
-    const rows = planRows([{ id: 'cleanup', title: 'Add a cleanup policy', explain: 'x', changes: [], commands: notSet }], false, cols).map(text).slice(3);
+    const rows = planRows([{ id: 'cleanup', title: 'Add a cleanup policy', explain: 'x', changes: [], commands: notSet }], false, cols).map(text).slice(4, -1);
     for (const r of rows) expect(widthOf(r), r).toBeLessThanOrEqual(cols);
     for (const r of rows) expect(r).toMatch(/^ {3}(\$ | {2})#/);
     expect(rows.filter((r) => r.startsWith('   $ '))).toHaveLength(notSet.length);
     // Nothing lost: the recipe's words, in order.
     const words = (ls: string[]) => ls.join(' ').replace(/#/g, ' ').split(/\s+/).join('');
     expect(words(rows.map((r) => r.replace(/^ {3}(\$ | {2})/, '')))).toBe(words(notSet));
+  });
+
+  it.each([false, true])('the plan (dry run: %s) stands apart: a blank row before its heading and after its last row', (dryRun) => {
+    const rows = planRows([{ id: 'repository', title: 'Create the Docker repository', explain: 'x', changes: ['creates r'], commands: ['gcloud artifacts repositories create r'] }], dryRun, 80).map(text);
+    expect(rows[0]).toBe('');
+    expect(rows[1]).toMatch(/^The plan: /);
+    expect(rows.at(-1)).toBe('');
+    expect(rows.at(-2)).toBe('   $ gcloud artifacts repositories create r');
   });
 
   it("teaching: a commented-out here-document does not hide the commands after it", () => {
