@@ -188,6 +188,14 @@ const CLOCK_TICKS = (() => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The API library's bundle (its own build: src/adapters/artifactRegistryLibrary.ts), from the build's metafile. */
+function apiLibraryBundle(): string {
+  const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
+  const file = Object.keys(meta.outputs).find((f) => (meta.outputs[f]!.entryPoint ?? '').endsWith('src/adapters/artifactRegistryLibrary.ts'));
+  if (!file) throw new Error('no output of the build holds the API library');
+  return file;
+}
+
 // ---------------------------------------------------------------- (a) first frame
 
 /** The process env without gcloud/Docker/lab settings, plus `extra`. */
@@ -262,9 +270,7 @@ async function firstFrame(): Promise<void> {
   const hookDir = join(dir, 'hook');
   mkdirSync(hookDir, { recursive: true });
   const logFile = join(hookDir, 'imports.log');
-  const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
-  const apiBundle = Object.entries(meta.outputs).find(([, o]) => (o.entryPoint ?? '').endsWith('src/adapters/artifactRegistryLibrary.ts'))?.[0];
-  if (!apiBundle) throw new Error('no output of the build holds the Artifact Registry client');
+  const apiBundle = apiLibraryBundle();
   writeFileSync(
     join(hookDir, 'watch.cjs'),
     `const fs = require('node:fs');\n` +
@@ -292,9 +298,7 @@ async function firstFrame(): Promise<void> {
 // ---------------------------------------------------------------- (g) code cache
 
 async function codeCache(): Promise<void> {
-  const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
-  const bundle = Object.keys(meta.outputs).find((f) => (meta.outputs[f]!.entryPoint ?? '').endsWith('src/adapters/artifactRegistryLibrary.ts'));
-  if (!bundle) throw new Error('no output of the build holds the API library');
+  const bundle = apiLibraryBundle();
   const dir = join(WORK, 'code-cache');
   mkdirSync(dir, { recursive: true });
   // The adapter, as plain JavaScript; the runner loads the bundle with it and makes a client as

@@ -7,8 +7,9 @@
 //   are chunks src/cli.tsx imports right after it. The adapters (execa, conf, @inquirer prompts) are
 //   in the chunk of src/app/env.ts, imported once Ink's first frame is drawn; Node parses that chunk
 //   while the frame is on screen.
-// - The Artifact Registry client is bundled too, in chunks of its own imported lazily in the
-//   background after the first frame, so the package has no dependencies to install. It runs in
+// - The Artifact Registry client is bundled too (with google-auth-library), as a CommonJS bundle of
+//   its own, dist/chunks/api-library-HASH.cjs, loaded in the background after the first frame with
+//   V8's code cache (src/adapters/codeCache.ts), so the package has no dependencies to install. It runs in
 //   REST mode, so google-gax is replaced by its REST-only part (no gRPC: less to load, and CPU
 //   taken from gcloud meanwhile); the build fails if the client uses a name that part lacks.
 // - The client's protos are cut to the methods src/adapters/artifactRegistry.ts calls and the types

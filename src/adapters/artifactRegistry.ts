@@ -1,8 +1,8 @@
 // The Artifact Registry API, in process, through @google-cloud/artifact-registry (REST mode).
-// The library is slow to load (it blocks the event loop meanwhile), so it is imported lazily: on
-// first use, or in the background via preload() once the run has started its first processes. The
-// client and its method stubs are built while gcloud works on the token, for the endpoint gcloud
-// will most likely name; a different answer gets a client of its own.
+// The library is slow to load (it blocks the event loop meanwhile), so it is loaded lazily
+// (deps.loadLibrary): on first use, or in the background via preload() once the run has started its
+// first processes. The client and its method stubs are built while gcloud works on the token, for
+// the endpoint gcloud will most likely name; a different answer gets a client of its own.
 //
 // Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
 // the API answers UNAUTHENTICATED. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
