@@ -2,7 +2,9 @@
 // The library is slow to load (it blocks the event loop meanwhile), so it is loaded lazily
 // (deps.loadLibrary): on first use, or in the background via preload() once the run has started its
 // first processes. The client and its method stubs are built while gcloud works on the token, for
-// the endpoint gcloud will most likely name; a different answer gets a client of its own.
+// the endpoint gcloud will most likely name (a different answer gets a client of its own), and the
+// reads a re-run makes are run once through it, answered in process (warmUp), so that the real ones
+// find their encoders and decoders built.
 //
 // Auth: the token comes from the user's gcloud login (gcloud.accessToken()), refreshed once when
 // the API answers UNAUTHENTICATED. The endpoint comes from gcloud's api_endpoint_overrides/artifactregistry.
@@ -24,7 +26,7 @@ import { backoffDelay } from '../retry.js';
 // Only the v1 client: the package's index also loads v1beta2 and its protos.
 type ArModule = typeof import('@google-cloud/artifact-registry/build/src/v1/index.js');
 type AuthModule = typeof import('google-auth-library');
-interface Lib {
+export interface Lib {
   ar: ArModule;
   auth: AuthModule;
 }
@@ -40,11 +42,16 @@ const importLibrary: LoadLibrary | undefined =
 /** A CommonJS module's namespace may come wrapped in `default`. */
 const unwrap = <T>(m: unknown, name: string): T => ((m as { default?: Record<string, unknown> }).default?.[name] ? (m as { default: T }).default : (m as T));
 
+/** The library module's two parts, however it was loaded. */
+export function toLib(m: unknown): Lib {
+  const { ar, auth } = m as { ar: unknown; auth: unknown };
+  return { ar: unwrap<ArModule>(ar, 'ArtifactRegistryClient'), auth: unwrap<AuthModule>(auth, 'OAuth2Client') };
+}
+
 function libraryLoader(load: LoadLibrary | undefined): () => Promise<Lib> {
   return memo(async (): Promise<Lib> => {
     if (!load) throw new Error('registry-setup: the API library was not given to the adapter');
-    const m = (await load()) as { ar: unknown; auth: unknown };
-    return { ar: unwrap<ArModule>(m.ar, 'ArtifactRegistryClient'), auth: unwrap<AuthModule>(m.auth, 'OAuth2Client') };
+    return toLib(await load());
   }).get;
 }
 
@@ -447,16 +454,31 @@ interface Api {
 
 const CALL_TIMEOUT_MS = 60_000;
 
+/** The auth client under the API client; while `answer` is set, it answers the client's requests itself. */
+type OAuth = InstanceType<AuthModule['OAuth2Client']> & { answer?: (url: string) => string };
+
 /** A client made before the token: its auth client gets the token when gcloud gives it. */
-interface Prepared {
+export interface Prepared {
   client: Client;
-  oauth: InstanceType<AuthModule['OAuth2Client']>;
+  oauth: OAuth;
   endpoint: ClientEndpoint;
 }
 
-function prepare({ ar, auth }: Lib, endpoint: ClientEndpoint): Prepared {
+function newOAuth(auth: AuthModule): OAuth {
   // The user's gcloud login; without one, gcloud's error (with the login fix) is the answer.
-  const oauth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+  const oauth: OAuth = new auth.OAuth2Client({ transporterOptions: { validateStatus: () => true } } as ConstructorParameters<AuthModule['OAuth2Client']>[0]);
+  const fetchForReal = oauth.fetch.bind(oauth);
+  // The API client sends every request through here, with its URL as a string.
+  oauth.fetch = ((...args: Parameters<OAuth['fetch']>) => {
+    const answer = oauth.answer;
+    if (!answer || typeof args[0] !== 'string') return fetchForReal(...args);
+    return Promise.resolve(new Response(answer(args[0]), { status: 200, headers: { 'content-type': 'application/json' } }));
+  }) as OAuth['fetch'];
+  return oauth;
+}
+
+export function prepare({ ar, auth }: Lib, endpoint: ClientEndpoint): Prepared {
+  const oauth = newOAuth(auth);
   const client = new ar.ArtifactRegistryClient({
     fallback: true,
     apiEndpoint: endpoint.apiEndpoint,
@@ -465,6 +487,46 @@ function prepare({ ar, auth }: Lib, endpoint: ClientEndpoint): Prepared {
     authClient: oauth as unknown, // gax types it with its own copy of google-auth-library
   } as ConstructorParameters<ArModule['ArtifactRegistryClient']>[0]);
   return { client, oauth, endpoint };
+}
+
+// The warm-up's calls, answered in process with every field the API's own answers carry: the
+// client builds each message type's encoder and decoder on first use (~10 ms each), which would
+// otherwise happen after the token, between the calls a re-run waits for.
+const WARM_PROJECT = 'projects/registry-setup-warm-up';
+const WARM_REPO = `${WARM_PROJECT}/locations/warm-up/repositories/warm-up`;
+const WARM_TIME = '2026-01-01T00:00:00.000Z';
+const WARM_ANSWERS: [RegExp, object][] = [
+  [/\/dockerImages$/, {
+    dockerImages: [{ name: `${WARM_REPO}/dockerImages/app@sha256:0`, uri: 'warm-up', tags: ['latest'], imageSizeBytes: '1', uploadTime: WARM_TIME, mediaType: 'warm-up', buildTime: WARM_TIME, updateTime: WARM_TIME }],
+  }],
+  [/\/repositories\/[^/]+$/, {
+    name: WARM_REPO, format: 'DOCKER', description: 'warm-up', labels: { k: 'v' }, createTime: WARM_TIME, updateTime: WARM_TIME, mode: 'STANDARD_REPOSITORY', sizeBytes: '1', registryUri: 'warm-up', cleanupPolicyDryRun: false,
+    cleanupPolicies: {
+      keep: { id: 'keep', action: 'KEEP', mostRecentVersions: { keepCount: 1 } },
+      del: { id: 'del', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '1s' } },
+    },
+  }],
+  [/\/locations$/, { locations: [{ name: `${WARM_PROJECT}/locations/warm-up`, locationId: 'warm-up' }] }],
+];
+
+async function drain(it: AsyncIterable<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** The reads a re-run makes, answered in process: nothing leaves it, and no token is needed. What they decoded to. */
+export async function warmUp(p: Prepared): Promise<unknown[]> {
+  p.oauth.answer = (url) => JSON.stringify(WARM_ANSWERS.find(([re]) => re.test(new URL(url).pathname))?.[1] ?? {});
+  try {
+    return await Promise.all([
+      p.client.getRepository({ name: WARM_REPO }).then(([r]) => r),
+      drain(p.client.listDockerImagesAsync({ parent: WARM_REPO }, { autoPaginate: false })),
+      drain(p.client.listLocationsAsync({ name: WARM_PROJECT }, { autoPaginate: false })),
+    ]);
+  } finally {
+    p.oauth.answer = undefined;
+  }
 }
 
 /**
@@ -476,6 +538,7 @@ function prepareEarly(loadLib: () => Promise<Lib>, endpointUrl: string | undefin
     .then(async (lib) => {
       const p = prepare(lib, parseEndpoint(endpointUrl));
       await Promise.all([p.client.initialize(), p.client.locationsClient.initialize(), warmHttp(lib.auth)]);
+      await warmUp(p).catch(() => undefined); // only a warm-up: the real calls build what they need
       return p;
     })
     .catch(() => undefined); // a bad override URL: the session says so, with gcloud's value

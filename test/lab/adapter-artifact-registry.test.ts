@@ -2,7 +2,8 @@
 // lab's emulator on a random port. A fake GcloudPort hands out the token; a fake Clock records
 // the backoff delays and never really sleeps.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createArtifactRegistry } from '../../src/adapters/artifactRegistry.js';
+import { createArtifactRegistry, parseEndpoint, prepare, toLib, warmUp } from '../../src/adapters/artifactRegistry.js';
+import * as library from '../../src/adapters/artifactRegistryLibrary.js';
 import { CancelError, ExternalError, UserError } from '../../src/errors.js';
 import { ROLES } from '../../src/facts.js';
 import { failureToUser } from '../../src/steps/failures.js';
@@ -123,6 +124,27 @@ describe('ArtifactRegistry adapter on the emulator', () => {
     expect(emu.world.requests.length).toBe(before);
     expect(calls).toEqual([]);
     expect(await api.listLocations('demo')).toContain('us-east1'); // and it works afterwards
+  });
+
+  it('the warm-up: the reads a re-run makes, answered in process, decode as the API\'s own answers do', async () => {
+    const p = prepare(toLib(library), parseEndpoint(emu.url));
+    const before = emu.world.requests.length;
+    const [repo, images, locations] = await warmUp(p);
+    expect(emu.world.requests.length).toBe(before);
+    // every nested message a real answer carries was decoded (each type's decoder is built on first use)
+    expect(repo).toMatchObject({
+      format: 'DOCKER',
+      createTime: { seconds: expect.anything() },
+      cleanupPolicies: { keep: { action: 'KEEP', mostRecentVersions: { keepCount: 1 } }, del: { condition: { tagState: 'UNTAGGED', olderThan: { seconds: expect.anything() } } } },
+    });
+    expect(images).toMatchObject([{ tags: ['latest'], uploadTime: { seconds: expect.anything() } }]);
+    expect(locations).toMatchObject([{ locationId: 'warm-up' }]);
+    // and the client goes to the network again
+    expect(p.oauth.answer).toBeUndefined();
+    p.oauth.setCredentials({ access_token: TOKEN });
+    const [real] = await p.client.getRepository({ name: 'projects/demo/locations/us-east1/repositories/docker' });
+    expect(real).toMatchObject({ name: 'projects/demo/locations/us-east1/repositories/docker' });
+    expect(emu.world.requests.length).toBe(before + 1);
   });
 
   it.each([
