@@ -490,8 +490,8 @@ export function prepare({ ar, auth }: Lib, endpoint: ClientEndpoint): Prepared {
 }
 
 // The warm-up's calls, answered in process with every field the API's own answers carry: the
-// client builds each message type's encoder and decoder on first use (~10 ms each), which would
-// otherwise happen after the token, between the calls a re-run waits for.
+// client builds each message type's encoder and decoder on first use, which would otherwise happen
+// after the token, between the calls a re-run waits for.
 const WARM_PROJECT = 'projects/registry-setup-warm-up';
 const WARM_REPO = `${WARM_PROJECT}/locations/warm-up/repositories/warm-up`;
 const WARM_TIME = '2026-01-01T00:00:00.000Z';
@@ -531,7 +531,8 @@ export async function warmUp(p: Prepared): Promise<unknown[]> {
 
 /**
  * Build the client and its method stubs now (parsing the API's protos takes a while), for the
- * endpoint gcloud will most likely name; the session takes it when gcloud does name that one.
+ * endpoint gcloud will most likely name; the session takes it when gcloud does name that one, and
+ * only once this promise resolves: never while the warm-up's answers are the client's.
  */
 function prepareEarly(loadLib: () => Promise<Lib>, endpointUrl: string | undefined): Promise<Prepared | undefined> {
   return loadLib()
