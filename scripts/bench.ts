@@ -5,7 +5,9 @@
 //  (b) a full --yes run on the lab (new repository, verification image pushed as latest + git sha)
 //      against the guide's manual commands as a bash script on the same lab and the same image;
 //  (c) a re-run on the completed setup, each right after config-helper alone (and followed by node
-//      that only starts config-helper: what any node wizard pays before its own work);
+//      that only starts config-helper: what any node wizard pays before its own work); when the
+//      environment sets NODE_EXTRA_CA_CERTS (Node 20 then builds its CA store as it starts, in every
+//      node process), node's own start with and without it, and the re-run again without it;
 //  (d) peak RSS of the wizard process (VmHWM from /proc, polled while it runs), and its CPU time;
 //  (e) packaging: npm pack size, installed size of the package (it has no dependencies), npx of the tarball
 //      from a clean npm cache;
@@ -488,14 +490,14 @@ async function labRuns(lab: Lab): Promise<void> {
     return { ms: r.ms, exitCode: r.exitCode, gcloud: readFileSync(countFile, 'utf8').split('\n').filter(Boolean), api, peakRss: r.peakRss, cpuMs: r.cpuMs, output: r.output };
   }
 
-  const wizard = (repo: string, xdg: string, dockerConfig: string) =>
+  const wizard = (repo: string, xdg: string, dockerConfig: string, extra: Record<string, string | undefined> = {}) =>
     measured(
       'wizard',
       process.execPath,
       [BIN, '--yes', '--project', PROJECT, '--region', LOCATION, '--repository', repo, '--image', IMAGE, '--source', 'sample'],
       // The bench's own cache folder: the warm-up run writes the API library's code cache there,
       // as a user's first run does; every counted run loads it.
-      { XDG_CONFIG_HOME: xdg, XDG_CACHE_HOME: join(dir, 'cache'), DOCKER_CONFIG: dockerConfig },
+      { XDG_CONFIG_HOME: xdg, XDG_CACHE_HOME: join(dir, 'cache'), DOCKER_CONFIG: dockerConfig, ...extra },
       true,
     );
 
@@ -593,6 +595,15 @@ async function labRuns(lab: Lab): Promise<void> {
   const nodeFloors: number[] = [];
   const helpersBeside: number[] = [];
   const helperCpu: number[] = [];
+  // An environment that sets NODE_EXTRA_CA_CERTS (a proxy's CA, say) makes Node 20 build its CA
+  // store as it starts, in every node process, before any of the wizard's code; config-helper
+  // (Python) does not pay it. The same re-run without it: what a machine that does not set it sees.
+  const extraCa = !!process.env.NODE_EXTRA_CA_CERTS;
+  const noCa = { NODE_EXTRA_CA_CERTS: undefined };
+  const nodeStart: number[] = [];
+  const nodeStartNoCa: number[] = [];
+  const helpersNoCa: number[] = [];
+  const rerunsNoCa: number[] = [];
   for (let i = 1; i <= N_RERUN && last; i++) {
     log(`(c) re-run ${i}/${N_RERUN} on the completed setup, after config-helper alone`);
     const h = await measured('rerun-helper', gcloudBin, ['config', 'config-helper', '--format=json'], {}, true);
@@ -605,6 +616,15 @@ async function labRuns(lab: Lab): Promise<void> {
     const n = await measured('rerun-node-floor', process.execPath, [nodeFloor], {}, false);
     if (n.exitCode !== 0) throw new Error(`node starting config-helper exited ${n.exitCode}:\n${n.output.slice(-800)}`);
     nodeFloors.push(n.ms);
+    if (!extraCa) continue;
+    log(`(c) re-run ${i}/${N_RERUN} again without NODE_EXTRA_CA_CERTS, after config-helper alone; node's own start with and without it`);
+    const h2 = await measured('rerun-helper', gcloudBin, ['config', 'config-helper', '--format=json'], {}, false);
+    const r2 = await wizard(last.repo, last.xdg, last.dockerConfig, noCa);
+    if (h2.exitCode !== 0 || r2.exitCode !== 0) throw new Error(`config-helper alone exited ${h2.exitCode}, the re-run without NODE_EXTRA_CA_CERTS ${r2.exitCode}:\n${r2.output.slice(-1500)}`);
+    helpersNoCa.push(h2.ms);
+    rerunsNoCa.push(r2.ms);
+    nodeStart.push((await measured('node-start', process.execPath, ['-e', '0'], {}, false)).ms);
+    nodeStartNoCa.push((await measured('node-start', process.execPath, ['-e', '0'], noCa, false)).ms);
   }
 
   const manualMed = median(manual.map((r) => r.ms));
@@ -643,6 +663,12 @@ async function labRuns(lab: Lab): Promise<void> {
     met: rerunMed <= 1.2 * besideMed,
   });
   rows.push({ name: '(f) node that only starts config-helper and waits for it, after each re-run', unit: 's', values: nodeFloors, baseline: { name: 'config-helper', median: besideMed } });
+  if (extraCa && rerunsNoCa.length) {
+    const startNoCa = median(nodeStartNoCa);
+    rows.push({ name: "(c) node's own start (node -e 0), as this environment has it: NODE_EXTRA_CA_CERTS set", unit: 'ms', values: nodeStart, baseline: { name: 'without it', median: startNoCa } });
+    rows.push({ name: "(c) node's own start (node -e 0), NODE_EXTRA_CA_CERTS unset", unit: 'ms', values: nodeStartNoCa });
+    rows.push({ name: '(c) wizard re-run again, NODE_EXTRA_CA_CERTS unset, each after config-helper alone', unit: 's', values: rerunsNoCa, baseline: { name: 'config-helper', median: median(helpersNoCa) } });
+  }
   // On a machine with few cores, the CPU the wizard needs beside gcloud's is what a re-run waits for
   // beyond config-helper itself: config-helper runs beside the wizard's start-up, not alone.
   rows.push({ name: '(d) CPU time of config-helper alone (its own process), before each re-run', unit: 's', values: helperCpu });
