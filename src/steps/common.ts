@@ -45,7 +45,8 @@ export const EARLY_DOCKER_INFO = 'docker info';
 /**
  * Early-work key of the repository's image list once `digest` is in it: the push step's own check
  * lists it right after the push (and leaves the list here), the summary counts its storage from it;
- * on a re-run the summary starts it with the other re-checks.
+ * on a re-run the summary starts it with the other re-checks. A run that pushes another image gets
+ * a new key (and a fresh listing); the same digest means the same images and bytes.
  */
 export const imagesWithDigest = (repositoryName: string, digest: string | undefined) => `list images ${repositoryName} ${digest ?? '-'}`;
 

@@ -9,11 +9,6 @@ import { takeEarly } from '../run/early.js';
 import { registryUrl as makeRegistryUrl } from '../naming.js';
 import { DEFAULT_KEEP, UNTAGGED_DAYS, describePolicy, ourKeep } from '../cleanupPolicy.js';
 
-/**
- * The listing for the storage line, keyed by the pushed digest: a run that pushes another image
- * gets a new key (and a fresh listing); the same digest means the same images and bytes.
- */
-
 export interface SummaryData {
   project?: string;
   location?: string;

@@ -125,7 +125,7 @@ function commandRows(commands: readonly string[], cols: number, first: string): 
 export function teachingRows(id: StepId, commands: readonly string[], cols: number): Row[] {
   const c = Math.max(MIN_COLS, cols);
   const out = rows(hang(TEACH[id] ?? '', c, '    '), 'dim');
-  const shown = withoutHereDocs(commands).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+  const shown = withoutHereDocs(commands).filter((l) => l.trim() && !isComment(l));
   // A long recipe (the verification image's) is in the summary's script; its last commands say enough.
   const last = shown.length > 4 ? shown.slice(-3) : shown;
   if (shown.length > last.length) out.push(row(`    … ${shown.length - last.length} more in the script at the end`, 'dim'));
