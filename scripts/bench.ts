@@ -7,7 +7,7 @@
 //  (c) a re-run on the completed setup, each right after config-helper alone (and followed by node
 //      that only starts config-helper: what any node wizard pays before its own work); when the
 //      environment sets NODE_EXTRA_CA_CERTS (Node 20 then builds its CA store as it starts, in every
-//      node process), node's own start with and without it, and the re-run again without it;
+//      node process), the re-run again without it, and in (a) node's own start without it;
 //  (d) peak RSS of the wizard process (VmHWM from /proc, polled while it runs), and its CPU time;
 //  (e) packaging: npm pack size, installed size of the package (it has no dependencies), npx of the tarball
 //      from a clean npm cache;
@@ -40,6 +40,8 @@ const N_RERUN = N_FULL;
 const SKIP_LAB = process.argv.includes('--no-lab');
 const SKIP_PACK = process.argv.includes('--no-pack');
 const SKIP_FRAME = process.argv.includes('--no-frame');
+/** The environment sets NODE_EXTRA_CA_CERTS: every node process pays for it as it starts (rows (a) and (c)). */
+const EXTRA_CA = !!process.env.NODE_EXTRA_CA_CERTS;
 
 const PROJECT = 'mycoolproject-prod';
 const LOCATION = 'southamerica-east1';
@@ -227,8 +229,13 @@ async function firstFrame(): Promise<void> {
     DOCKER_CONFIG: join(dir, 'docker'),
     CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
   });
+  const { NODE_EXTRA_CA_CERTS: _, ...envNoCa } = env;
   const cwd = join(dir, 'cwd');
   const exitOnly: number[] = [];
+  // An environment that sets NODE_EXTRA_CA_CERTS (a proxy's CA, say) makes Node 20 build its CA
+  // store as it starts, in every node process, before any of the wizard's code; config-helper
+  // (Python) does not pay it. Node's start without it: what a machine that does not set it pays.
+  const exitNoCa: number[] = [];
   const floor: number[] = [];
   const frame: number[] = [];
   const live: number[] = [];
@@ -236,6 +243,7 @@ async function firstFrame(): Promise<void> {
   await inPty(process.execPath, [BIN], { cwd, env, until: /registry-setup/ });
   for (let i = 0; i < N_FRAME; i++) {
     exitOnly.push((await inPty(process.execPath, ['-e', '0'], { cwd, env })).ms);
+    if (EXTRA_CA) exitNoCa.push((await inPty(process.execPath, ['-e', '0'], { cwd, env: envNoCa })).ms);
     floor.push((await inPty(process.execPath, ['-e', 'process.stdout.write("ready\\n")'], { cwd, env, until: /ready/ })).ms);
     const r = await inPty(process.execPath, [BIN], { cwd, env, until: /registry-setup/ });
     if (r.matchedAt === undefined) {
@@ -249,7 +257,10 @@ async function firstFrame(): Promise<void> {
     if (l.matchedAt !== undefined) live.push(l.ms);
     await sleep(50);
   }
-  rows.push({ name: '(a) node -e 0, spawn to exit', unit: 'ms', values: exitOnly });
+  if (EXTRA_CA) {
+    rows.push({ name: '(a) node -e 0, spawn to exit, as this environment has it: NODE_EXTRA_CA_CERTS set', unit: 'ms', values: exitOnly, baseline: { name: 'without it', median: median(exitNoCa) } });
+    rows.push({ name: '(a) node -e 0, spawn to exit, NODE_EXTRA_CA_CERTS unset', unit: 'ms', values: exitNoCa });
+  } else rows.push({ name: '(a) node -e 0, spawn to exit', unit: 'ms', values: exitOnly });
   const floorRow: Row = { name: '(a) floor: node prints a line, spawn to output', unit: 'ms', values: floor };
   rows.push(floorRow);
   const fm = median(frame);
@@ -303,22 +314,31 @@ async function codeCache(): Promise<void> {
   const bundle = apiLibraryBundle();
   const dir = join(WORK, 'code-cache');
   mkdirSync(dir, { recursive: true });
-  // The adapter, as plain JavaScript; the runner loads the bundle with it and makes a client as
-  // src/adapters/artifactRegistry.ts prepares one (no request is sent).
+  // The loader and the API adapter, as plain JavaScript (the adapter without the library, which the
+  // runner loads from the bundle); the runner makes a client as the adapter prepares one (no
+  // request is sent).
   const { build } = await import('esbuild');
-  await build({ entryPoints: [join(ROOT, 'src', 'adapters', 'codeCache.ts')], outfile: join(dir, 'codeCache.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+  for (const [src, out] of [['codeCache.ts', 'codeCache.mjs'], ['artifactRegistry.ts', 'artifactRegistry.mjs']]) {
+    await build({
+      entryPoints: [join(ROOT, 'src', 'adapters', src)],
+      outfile: join(dir, out),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      define: { __API_LIBRARY__: '"bundled"' },
+      logLevel: 'error',
+    });
+  }
   const runner = join(dir, 'run.mjs');
   writeFileSync(
     runner,
     [
       "import { cachedBundle } from './codeCache.mjs';",
+      "import { parseEndpoint, prepare, toLib } from './artifactRegistry.mjs';",
       'const [file, cacheDir] = process.argv.slice(2);',
       "const b = cachedBundle({ file, name: 'api-library', cacheDir, runtime: `${process.version} ${process.arch}` });",
       'const t = process.cpuUsage();',
-      'const m = await b.load();',
-      'const pick = (x, name) => (x.default?.[name] ? x.default : x);',
-      "const ar = pick(m.ar, 'ArtifactRegistryClient'), auth = pick(m.auth, 'OAuth2Client');",
-      "const client = new ar.ArtifactRegistryClient({ fallback: true, apiEndpoint: '127.0.0.1', port: 9, protocol: 'http', authClient: new auth.OAuth2Client() });",
+      "const { client } = prepare(toLib(await b.load()), parseEndpoint('http://127.0.0.1:9/'));",
       'await Promise.all([client.initialize(), client.locationsClient.initialize()]);',
       'const u = process.cpuUsage(t);',
       'console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, saved: b.save() }));',
@@ -595,13 +615,7 @@ async function labRuns(lab: Lab): Promise<void> {
   const nodeFloors: number[] = [];
   const helpersBeside: number[] = [];
   const helperCpu: number[] = [];
-  // An environment that sets NODE_EXTRA_CA_CERTS (a proxy's CA, say) makes Node 20 build its CA
-  // store as it starts, in every node process, before any of the wizard's code; config-helper
-  // (Python) does not pay it. The same re-run without it: what a machine that does not set it sees.
-  const extraCa = !!process.env.NODE_EXTRA_CA_CERTS;
-  const noCa = { NODE_EXTRA_CA_CERTS: undefined };
-  const nodeStart: number[] = [];
-  const nodeStartNoCa: number[] = [];
+  // The same re-run without NODE_EXTRA_CA_CERTS (see firstFrame): what a machine that does not set it sees.
   const helpersNoCa: number[] = [];
   const rerunsNoCa: number[] = [];
   for (let i = 1; i <= N_RERUN && last; i++) {
@@ -616,15 +630,13 @@ async function labRuns(lab: Lab): Promise<void> {
     const n = await measured('rerun-node-floor', process.execPath, [nodeFloor], {}, false);
     if (n.exitCode !== 0) throw new Error(`node starting config-helper exited ${n.exitCode}:\n${n.output.slice(-800)}`);
     nodeFloors.push(n.ms);
-    if (!extraCa) continue;
-    log(`(c) re-run ${i}/${N_RERUN} again without NODE_EXTRA_CA_CERTS, after config-helper alone; node's own start with and without it`);
+    if (!EXTRA_CA) continue;
+    log(`(c) re-run ${i}/${N_RERUN} again without NODE_EXTRA_CA_CERTS, after config-helper alone`);
     const h2 = await measured('rerun-helper', gcloudBin, ['config', 'config-helper', '--format=json'], {}, false);
-    const r2 = await wizard(last.repo, last.xdg, last.dockerConfig, noCa);
+    const r2 = await wizard(last.repo, last.xdg, last.dockerConfig, { NODE_EXTRA_CA_CERTS: undefined });
     if (h2.exitCode !== 0 || r2.exitCode !== 0) throw new Error(`config-helper alone exited ${h2.exitCode}, the re-run without NODE_EXTRA_CA_CERTS ${r2.exitCode}:\n${r2.output.slice(-1500)}`);
     helpersNoCa.push(h2.ms);
     rerunsNoCa.push(r2.ms);
-    nodeStart.push((await measured('node-start', process.execPath, ['-e', '0'], {}, false)).ms);
-    nodeStartNoCa.push((await measured('node-start', process.execPath, ['-e', '0'], noCa, false)).ms);
   }
 
   const manualMed = median(manual.map((r) => r.ms));
@@ -663,10 +675,7 @@ async function labRuns(lab: Lab): Promise<void> {
     met: rerunMed <= 1.2 * besideMed,
   });
   rows.push({ name: '(f) node that only starts config-helper and waits for it, after each re-run', unit: 's', values: nodeFloors, baseline: { name: 'config-helper', median: besideMed } });
-  if (extraCa && rerunsNoCa.length) {
-    const startNoCa = median(nodeStartNoCa);
-    rows.push({ name: "(c) node's own start (node -e 0), as this environment has it: NODE_EXTRA_CA_CERTS set", unit: 'ms', values: nodeStart, baseline: { name: 'without it', median: startNoCa } });
-    rows.push({ name: "(c) node's own start (node -e 0), NODE_EXTRA_CA_CERTS unset", unit: 'ms', values: nodeStartNoCa });
+  if (rerunsNoCa.length) {
     rows.push({ name: '(c) wizard re-run again, NODE_EXTRA_CA_CERTS unset, each after config-helper alone', unit: 's', values: rerunsNoCa, baseline: { name: 'config-helper', median: median(helpersNoCa) } });
   }
   // On a machine with few cores, the CPU the wizard needs beside gcloud's is what a re-run waits for
