@@ -4,8 +4,9 @@
 //      plus when the Artifact Registry client starts loading (it must be after the first frame);
 //  (b) a full --yes run on the lab (new repository, verification image pushed as latest + git sha)
 //      against the guide's manual commands as a bash script on the same lab and the same image;
-//  (c) a re-run on the completed setup, each right after config-helper alone (and followed by node
-//      that only starts config-helper: what any node wizard pays before its own work); when the
+//  (c) a re-run on the completed setup, each right after config-helper alone (with the moment its
+//      answer is whole, which the wizard takes: gcloud ends a while later), and followed by node
+//      that only starts config-helper and waits for it to end; when the
 //      environment sets NODE_EXTRA_CA_CERTS (Node 20 then builds its CA store as it starts, in every
 //      node process), the re-run again without it, and in (a) node's own start without it;
 //  (d) peak RSS of the wizard process (VmHWM from /proc, polled while it runs), and its CPU time;
@@ -122,13 +123,15 @@ interface PtyResult {
   cpuMs?: number;
   /** Date.now() when `until` matched. */
   matchedAt?: number;
+  /** ms from spawn to the first output matching `mark` (the process goes on). */
+  markMs?: number;
 }
 
 /** Runs a command in a pty. With `until`, stops (SIGKILL to its whole process group) at the first match. */
 function inPty(
   file: string,
   args: string[],
-  o: { cwd: string; env: Record<string, string>; until?: RegExp; afterMatchMs?: number; pollRss?: boolean; timeoutMs?: number },
+  o: { cwd: string; env: Record<string, string>; until?: RegExp; mark?: RegExp; afterMatchMs?: number; pollRss?: boolean; timeoutMs?: number },
 ): Promise<PtyResult> {
   return new Promise((res) => {
     const t0 = performance.now();
@@ -136,6 +139,7 @@ function inPty(
     let raw = '';
     let ms: number | undefined;
     let matchedAt: number | undefined;
+    let markMs: number | undefined;
     let peak = 0;
     let cpu = 0;
     const killGroup = () => {
@@ -168,6 +172,7 @@ function inPty(
     }, o.timeoutMs ?? 120_000);
     p.onData((d) => {
       raw += d;
+      if (o.mark && markMs === undefined && o.mark.test(strip(raw))) markMs = performance.now() - t0;
       if (o.until && ms === undefined && o.until.test(strip(raw))) {
         ms = performance.now() - t0;
         matchedAt = Date.now();
@@ -179,7 +184,7 @@ function inPty(
       const end = performance.now() - t0;
       clearTimeout(timer);
       if (poll) clearInterval(poll);
-      res({ ms: ms ?? end, exitCode: o.until ? (ms === undefined ? exitCode : null) : exitCode, output: strip(raw), peakRss: o.pollRss ? peak : undefined, cpuMs: o.pollRss ? cpu : undefined, matchedAt });
+      res({ ms: ms ?? end, exitCode: o.until ? (ms === undefined ? exitCode : null) : exitCode, output: strip(raw), peakRss: o.pollRss ? peak : undefined, cpuMs: o.pollRss ? cpu : undefined, matchedAt, markMs });
     });
   });
 }
@@ -428,6 +433,7 @@ interface RunStats {
   api: { gcloud: number; node: number; other: number };
   peakRss?: number;
   cpuMs?: number;
+  markMs?: number;
   output: string;
 }
 
@@ -498,16 +504,16 @@ async function labRuns(lab: Lab): Promise<void> {
     return r.length ? r[r.length - 1].seq : 0;
   };
 
-  async function measured(kind: string, file: string, args: string[], extra: Record<string, string | undefined>, pollRss: boolean): Promise<RunStats> {
+  async function measured(kind: string, file: string, args: string[], extra: Record<string, string | undefined>, pollRss: boolean, mark?: RegExp): Promise<RunStats> {
     const countFile = join(dir, `count-${++runNo}-${kind}.log`);
     writeFileSync(countFile, '');
     const env = lab.toolEnv({ CI: undefined, ...extra, PATH: `${shims}:${basePath}`, BENCH_COUNT_FILE: countFile });
     const since = await lastSeq();
-    const r = await inPty(file, args, { cwd: app, env, pollRss, timeoutMs: 180_000 });
+    const r = await inPty(file, args, { cwd: app, env, pollRss, mark, timeoutMs: 180_000 });
     const reqs = await lab.requests(since);
     const api = { gcloud: 0, node: 0, other: 0 };
     for (const q of reqs) if (!q.path.startsWith('/__lab')) api[q.client] += 1;
-    return { ms: r.ms, exitCode: r.exitCode, gcloud: readFileSync(countFile, 'utf8').split('\n').filter(Boolean), api, peakRss: r.peakRss, cpuMs: r.cpuMs, output: r.output };
+    return { ms: r.ms, exitCode: r.exitCode, gcloud: readFileSync(countFile, 'utf8').split('\n').filter(Boolean), api, peakRss: r.peakRss, cpuMs: r.cpuMs, markMs: r.markMs, output: r.output };
   }
 
   const wizard = (repo: string, xdg: string, dockerConfig: string, extra: Record<string, string | undefined> = {}) =>
@@ -614,15 +620,18 @@ async function labRuns(lab: Lab): Promise<void> {
   );
   const nodeFloors: number[] = [];
   const helpersBeside: number[] = [];
+  const helperAnswers: number[] = [];
   const helperCpu: number[] = [];
   // The same re-run without NODE_EXTRA_CA_CERTS (see firstFrame): what a machine that does not set it sees.
   const helpersNoCa: number[] = [];
   const rerunsNoCa: number[] = [];
   for (let i = 1; i <= N_RERUN && last; i++) {
     log(`(c) re-run ${i}/${N_RERUN} on the completed setup, after config-helper alone`);
-    const h = await measured('rerun-helper', gcloudBin, ['config', 'config-helper', '--format=json'], {}, true);
+    // Marked when its JSON answer is whole (its last line, "}"): gcloud ends a while after that.
+    const h = await measured('rerun-helper', gcloudBin, ['config', 'config-helper', '--format=json'], {}, true, /\n\}\s*$/);
     if (h.exitCode !== 0) throw new Error(`config-helper alone exited ${h.exitCode}`);
     helpersBeside.push(h.ms);
+    if (h.markMs !== undefined) helperAnswers.push(h.markMs);
     if (h.cpuMs) helperCpu.push(h.cpuMs);
     const r = await wizard(last.repo, last.xdg, last.dockerConfig);
     if (r.exitCode !== 0) throw new Error(`the re-run exited ${r.exitCode}:\n${r.output.slice(-1500)}`);
@@ -666,6 +675,8 @@ async function labRuns(lab: Lab): Promise<void> {
   });
   const besideMed = median(helpersBeside);
   rows.push({ name: '(f) gcloud config config-helper alone, just before each re-run', unit: 's', values: helpersBeside });
+  // The wizard takes the answer then (adapters/early.ts): what is left is gcloud's own shutdown.
+  rows.push({ name: '(f) the same, spawn to its answer whole on stdout (it ends after that)', unit: 's', values: helperAnswers, baseline: { name: 'the whole process', median: median(helpersBeside) } });
   rows.push({
     name: '(c) wizard re-run on the completed setup',
     unit: 's',

@@ -11,11 +11,13 @@ import { getPriority, setPriority } from 'node:os';
 export interface EarlyResult {
   stdout: string;
   stderr: string;
-  /** null when the process did not exit normally (see `signal` / `errorCode`). */
+  /** null when the process did not exit normally (see `signal` / `errorCode`), or had not yet (`answered`). */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** A spawn error code, e.g. ENOENT when the command is not on PATH. */
   errorCode?: string;
+  /** The answer on stdout was whole before the process ended (see Answered). */
+  answered?: true;
 }
 
 export interface EarlyRun {
@@ -24,17 +26,49 @@ export interface EarlyRun {
   kill(): void;
 }
 
+/**
+ * When a command's answer on stdout is whole, before the process ends. gcloud prints its answer and
+ * then spends a third of a second more in Python's own shutdown (freeing the thousands of objects
+ * its modules made) with nothing more to say: the answer is taken as soon as it is whole, and the
+ * process is left to end on its own, never waited for (not even by the wizard's exit).
+ */
+export type Answered = (stdout: string) => boolean;
+
+/**
+ * Whole once stdout parses as JSON: gcloud's --format=json prints one document, and only when the
+ * command succeeded (its errors go to stderr, with nothing on stdout). No prefix of a JSON object
+ * or array parses, so a part of one never counts.
+ */
+export const wholeJson: Answered = (stdout) => {
+  const end = stdout.trimEnd().at(-1);
+  if (end !== '}' && end !== ']') return false;
+  try {
+    JSON.parse(stdout);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A command as the early runs know it: what it is, and when its answer is whole if not at its exit. */
+export type EarlyCommand = [cmd: string, args: string[], answered?: Answered];
+
 /** Early runs by command line; the runner takes each one at most once. */
 export type EarlyRuns = Map<string, EarlyRun>;
 
 export const earlyKey = (cmd: string, args: string[]): string => JSON.stringify([cmd, ...args]);
 
 /** One config-helper process answers gcloud's config and the access token (src/adapters/gcloud.ts). */
-export const GCLOUD_CONFIG_HELPER: [string, string[]] = ['gcloud', ['config', 'config-helper', '--format=json']];
+export const GCLOUD_CONFIG_HELPER: EarlyCommand = ['gcloud', ['config', 'config-helper', '--format=json'], wholeJson];
 
-/** Start one command (argument array, no shell, stdin closed) and collect its output. */
-export function spawnEarly(cmd: string, args: string[], env: NodeJS.ProcessEnv): EarlyRun {
+/**
+ * Start one command (argument array, no shell, stdin closed) and collect its output: until it ends,
+ * or, given `answered`, until its answer is whole (then it is left to end on its own, and no longer
+ * keeps this process alive).
+ */
+export function spawnEarly(cmd: string, args: string[], env: NodeJS.ProcessEnv, answered?: Answered): EarlyRun {
   let child: ChildProcess | undefined;
+  let whole = false;
   const result = new Promise<EarlyResult>((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -45,12 +79,23 @@ export function spawnEarly(cmd: string, args: string[], env: NodeJS.ProcessEnv):
       resolve({ stdout: '', stderr: '', exitCode: null, signal: null, errorCode: (e as NodeJS.ErrnoException).code ?? 'EINVAL' });
       return;
     }
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => {
+    const c = child;
+    c.stdout?.on('data', (b: Buffer) => {
+      out.push(b);
+      if (!answered || whole) return;
+      const stdout = Buffer.concat(out).toString('utf8');
+      if (!answered(stdout)) return;
+      whole = true;
+      resolve({ stdout, stderr: Buffer.concat(err).toString('utf8'), exitCode: null, signal: null, answered: true });
+      // Still read (a full pipe would block it), but nothing here waits for it any more.
+      c.unref();
+      for (const s of [c.stdout, c.stderr]) (s as { unref?: () => void } | null)?.unref?.();
+    });
+    c.stderr?.on('data', (b: Buffer) => err.push(b));
+    c.on('error', (e: NodeJS.ErrnoException) => {
       errorCode = e.code ?? 'EIO';
     });
-    child.on('close', (code, signal) => {
+    c.on('close', (code, signal) => {
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
@@ -79,9 +124,9 @@ export const WAITING_NICE = 10;
  * started with; processes started later inherit the lower one, and nothing raises it back (raising
  * needs privileges). Where it is not allowed, nothing changes.
  */
-export function startEarly(commands: [string, string[]][], env: NodeJS.ProcessEnv, lowerOwnPriority?: (by: number) => void): EarlyRuns {
+export function startEarly(commands: EarlyCommand[], env: NodeJS.ProcessEnv, lowerOwnPriority?: (by: number) => void): EarlyRuns {
   const runs: EarlyRuns = new Map();
-  for (const [cmd, args] of commands) runs.set(earlyKey(cmd, args), spawnEarly(cmd, args, env));
+  for (const [cmd, args, answered] of commands) runs.set(earlyKey(cmd, args), spawnEarly(cmd, args, env, answered));
   if (lowerOwnPriority && runs.size > 0) {
     try {
       lowerOwnPriority(WAITING_NICE);

@@ -8,7 +8,7 @@ import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { BugError, CancelError, ExternalError } from '../errors.js';
 import { quoteArg } from '../quote.js';
-import { earlyKey, lowerBy, type EarlyResult, type EarlyRuns } from './early.js';
+import { earlyKey, lowerBy, spawnEarly, type Answered, type EarlyResult, type EarlyRuns } from './early.js';
 
 export interface RunOpts {
   /** Merged onto the base env; a key set to undefined is removed. */
@@ -31,6 +31,12 @@ export interface RunOpts {
    * the user). Its output is then not captured; a failure carries only the exit code.
    */
   terminal?: boolean;
+  /**
+   * When the answer on stdout is whole (adapters/early.ts): the call returns then, as a success (exit
+   * code 0: the commands given this print their answer only when they succeed), and the process is
+   * left to end on its own. With only `env` and `signal` besides.
+   */
+  answered?: Answered;
 }
 
 export interface RunResult {
@@ -100,12 +106,13 @@ function didNotFinish(display: string, signal: string | null | undefined, code: 
   return new ExternalError(`\`${display}\` ${why}`, { command: display, exitCode: null, stderrTail: tail(stderr) });
 }
 
-/** An early run's result, judged as the runner judges its own (same errors, final newline stripped). */
+/** An early run's result (or one taken when whole), judged as the runner judges its own (same errors, final newline stripped). */
 function fromEarly(cmd: string, display: string, r: EarlyResult, opts: RunOpts): RunResult {
   if (r.errorCode === 'ENOENT') throw notInstalled(cmd, display);
   const strip = (s: string) => s.replace(/\r?\n$/, '');
   const stdout = strip(r.stdout);
   const stderr = strip(r.stderr);
+  if (r.answered) return { stdout, stderr, exitCode: 0 };
   if (r.exitCode === null) throw didNotFinish(display, r.signal, r.errorCode, stderr);
   if (r.exitCode !== 0 && opts.reject !== false) throw commandFailed(display, r.exitCode, stderr);
   return { stdout, stderr, exitCode: r.exitCode };
@@ -121,20 +128,28 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
     const display = opts.display ?? displayCommand(cmd, args);
     if (opts.signal?.aborted) throw new CancelError('cancelled', { cause: opts.signal.reason });
     const key = earlyKey(cmd, args);
-    const started = early?.get(key);
+    let started = early?.get(key);
     if (started) {
       if (opts.env || opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine || opts.terminal) {
         throw new BugError(`${display} was started early, and this call would run it differently`);
       }
       early!.delete(key);
+    } else if (opts.answered) {
+      if (opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine || opts.terminal || opts.background) {
+        throw new BugError(`${display}: a call taken when its answer is whole takes only env and signal`);
+      }
+      started = spawnEarly(cmd, args, mergeEnv(baseEnv, opts.env), opts.answered);
+    }
+    if (started) {
+      const run = started;
       const signal = opts.signal;
       const r = await new Promise<EarlyResult>((resolve, reject) => {
         const onAbort = () => {
-          started.kill();
+          run.kill();
           reject(new CancelError('cancelled', { cause: signal?.reason }));
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        started.result.then((v) => {
+        run.result.then((v) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(v);
         });

@@ -10,7 +10,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { findOnPath } from './exec.js';
 import { memo } from '../memo.js';
-import { GCLOUD_CONFIG_HELPER } from './early.js';
+import { GCLOUD_CONFIG_HELPER, wholeJson } from './early.js';
 import { CancelError, ExternalError, UserError, type FailureReason } from '../errors.js';
 import type { CallOpts, GcloudConfig, GcloudPort, GcloudProject } from '../ports.js';
 import type { Runner } from './exec.js';
@@ -199,7 +199,8 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   const helper = memo(async () => {
     try {
       // src/app/start.ts may have started this very command as soon as the flags were read (adapters/early.ts).
-      const r = await run(GCLOUD_CONFIG_HELPER[0], GCLOUD_CONFIG_HELPER[1], { display: CONFIG_HELPER });
+      const [cmd, args, answered] = GCLOUD_CONFIG_HELPER;
+      const r = await run(cmd, args, { display: CONFIG_HELPER, answered });
       return { ok: true as const, ...parseConfigHelper(r.stdout) };
     } catch (e) {
       if (e instanceof ExternalError && typeof e.details.exitCode === 'number') return { ok: false as const, error: authError(e, CONFIG_HELPER) };
@@ -210,7 +211,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   const config = memo(async (): Promise<GcloudConfig> => {
     const h = await helper.get();
     if (h.ok) return { ...h.config, configurationName: h.config.configurationName ?? activeConfigName(env) };
-    const r = await run('gcloud', ['config', 'list', '--format=json']);
+    const r = await run('gcloud', ['config', 'list', '--format=json'], { answered: wholeJson });
     return { ...parseConfigList(r.stdout), configurationName: activeConfigName(env) };
   });
 
@@ -240,7 +241,7 @@ export function createGcloud(deps: { run: Runner; env: NodeJS.ProcessEnv }): Gcl
   const token = memo(firstToken);
 
   const projects = memo(async () => {
-    const r = await run('gcloud', ['projects', 'list', '--format=json']).catch((e: unknown) => {
+    const r = await run('gcloud', ['projects', 'list', '--format=json'], { answered: wholeJson }).catch((e: unknown) => {
       throw classified(e);
     });
     return parseProjects(r.stdout);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRunner, displayCommand, mergeEnv, tail } from '../../src/adapters/exec.js';
 import { BugError, CancelError, ExternalError } from '../../src/errors.js';
-import { earlyKey, startEarly } from '../../src/adapters/early.js';
+import { earlyKey, startEarly, wholeJson } from '../../src/adapters/early.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const node = process.execPath;
 const run = createRunner({ PATH: process.env.PATH, BASE_ONLY: 'base', OVERRIDE_ME: 'old' });
@@ -175,5 +178,104 @@ describe('background runs', () => {
     const base = (await import('node:os')).getPriority();
     const r = await createRunner({ PATH: process.env.PATH })(node, ['-e', 'console.log(require("os").getPriority())'], { background });
     expect(Number(r.stdout)).toBe(Math.min(19, base + want));
+  });
+});
+
+describe('wholeJson: when a --format=json answer is whole', () => {
+  it.each([
+    { stdout: '{}', whole: true },
+    { stdout: '{\n  "a": [1, 2]\n}\n', whole: true },
+    { stdout: '[]\n', whole: true },
+    { stdout: '{\n  "a": ', whole: false },
+    { stdout: '[\n  {"projectId": "p"}', whole: false },
+    { stdout: '[\n  {"projectId": "p"},\n  {}', whole: false },
+    { stdout: '{"a": 1} and more', whole: false },
+    { stdout: 'null', whole: false },
+    { stdout: '', whole: false },
+  ])('$stdout → $whole', ({ stdout, whole }) => {
+    expect(wholeJson(stdout)).toBe(whole);
+  });
+});
+
+describe('answers taken when whole (gcloud ends a while after printing its answer)', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Prints its answer (with its pid), then stays: only its answer can end the call.
+  const staysAfter = ['-e', 'process.stdout.write(JSON.stringify({ pid: process.pid }) + "\\n"); setTimeout(() => {}, 600000)'];
+  const paths = [
+    { path: 'started early', runner: (args: string[]) => createRunner({ PATH: process.env.PATH }, startEarly([[node, args, wholeJson]], process.env)) },
+    { path: 'started by the runner', runner: () => createRunner({ PATH: process.env.PATH }) },
+  ];
+
+  it.each(paths)('$path: returned as a success while the process goes on, which is left be', async ({ runner }) => {
+    const r = await runner(staysAfter)(node, staysAfter, { answered: wholeJson });
+    const { pid } = JSON.parse(r.stdout) as { pid: number };
+    try {
+      expect(r).toEqual({ stdout: JSON.stringify({ pid }), stderr: '', exitCode: 0 });
+      expect(alive(pid)).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it.each([
+    {
+      case: 'a part first, the rest later: the whole answer',
+      args: ['-e', 'process.stdout.write("{\\"a\\": "); setTimeout(() => process.stdout.write("[1]}\\n"), 50)'],
+      want: { stdout: '{"a": [1]}', stderr: '', exitCode: 0 },
+    },
+    {
+      case: 'an answer that is not JSON: taken at the exit, as without',
+      args: ['-e', 'console.log("plain"); console.error("note")'],
+      want: { stdout: 'plain', stderr: 'note', exitCode: 0 },
+    },
+    {
+      // gcloud prints its answer only on success; the exit that follows is not waited for
+      case: 'a whole answer, then a failing exit: the answer stands',
+      args: ['-e', 'process.stdout.write("{}\\n", () => process.exit(3))'],
+      want: { stdout: '{}', stderr: '', exitCode: 0 },
+    },
+  ])('$case', async ({ args, want }) => {
+    for (const { runner } of paths) expect(await runner(args)(node, args, { answered: wholeJson })).toEqual(want);
+  });
+
+  it.each(paths)('$path: a failure (nothing on stdout) is the same error as without', async ({ runner }) => {
+    const args = ['-e', 'console.error("ERROR: (gcloud.x) nope"); process.exit(4)'];
+    const plain = await createRunner({ PATH: process.env.PATH })(node, args).catch((e) => e);
+    const taken = await runner(args)(node, args, { answered: wholeJson }).catch((e) => e);
+    expect(taken).toBeInstanceOf(ExternalError);
+    expect({ m: taken.message, d: taken.details }).toEqual({ m: plain.message, d: plain.details });
+  });
+
+  it('a call that would feed it or tap its lines is our bug, never a process', async () => {
+    const fail = ['-e', 'process.exit(9)'];
+    for (const opts of [{ input: '' }, { onLine: () => {} }, { timeoutMs: 5000 }, { cwd: '/' }, { background: true }]) {
+      await expect(createRunner({ PATH: process.env.PATH })(node, fail, { ...opts, answered: wholeJson })).rejects.toBeInstanceOf(BugError);
+    }
+  });
+
+  // In a process of its own: it must end by itself while the command it asked is still running.
+  it('the process that took the answer ends on its own: the command no longer keeps it alive', async () => {
+    const exec = fileURLToPath(new URL('../../src/adapters/exec.ts', import.meta.url));
+    const earlyTs = fileURLToPath(new URL('../../src/adapters/early.ts', import.meta.url));
+    const script = `
+      import { createRunner } from ${JSON.stringify(exec)};
+      import { wholeJson } from ${JSON.stringify(earlyTs)};
+      const r = await createRunner(process.env)(process.execPath, ${JSON.stringify(staysAfter)}, { answered: wholeJson });
+      console.log(r.stdout);
+    `;
+    const { stdout } = await promisify(execFile)(node, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const { pid } = JSON.parse(stdout) as { pid: number };
+    try {
+      expect(alive(pid)).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/adapters/exec.js';
+import { wholeJson } from '../../src/adapters/early.js';
 import { createGcloud, gcloudReason, NO_CREDENTIAL, parseConfigList, parseProjects } from '../../src/adapters/gcloud.js';
 import { CancelError, ExternalError, UserError } from '../../src/errors.js';
 import type { ProgressNote } from '../../src/ports.js';
@@ -221,6 +222,24 @@ describe('createGcloud over a strict fake runner', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(g.listProjects({ signal: ac.signal })).rejects.toBeInstanceOf(CancelError);
+  });
+
+  it.each([
+    { case: 'config-helper', ask: (g: ReturnType<typeof createGcloud>) => g.config(), calls: [{ cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({}, 't') }] },
+    {
+      case: 'config list (no login)',
+      ask: (g: ReturnType<typeof createGcloud>) => g.config(),
+      calls: [
+        { cmd: 'gcloud', args: HELPER_ARGS, exitCode: 1, stderr: NO_LOGIN },
+        { cmd: 'gcloud', args: ['config', 'list', '--format=json'], stdout: '{}' },
+      ],
+    },
+    { case: 'projects list', ask: (g: ReturnType<typeof createGcloud>) => g.listProjects(), calls: [{ cmd: 'gcloud', args: ['projects', 'list', '--format=json'], stdout: '[]' }] },
+  ])('$case: its JSON answer is taken as soon as it is whole, not at gcloud\'s exit', async ({ ask, calls }) => {
+    const fake = strictRunner(calls);
+    await ask(createGcloud({ run: fake.run, env: { CLOUDSDK_CONFIG: configDir() } }));
+    expect(fake.calls.map((c) => c.opts.answered)).toEqual(calls.map(() => wholeJson));
+    fake.assertDone();
   });
 
   it('enableService(): exact argv, output lines as notes; bad service name refused before any call', async () => {
