@@ -28,9 +28,9 @@ export interface EarlyRun {
 
 /**
  * When a command's answer on stdout is whole, before the process ends. gcloud prints its answer and
- * then spends a third of a second more in Python's own shutdown (freeing the thousands of objects
- * its modules made) with nothing more to say: the answer is taken as soon as it is whole, and the
- * process is left to end on its own, never waited for (not even by the wizard's exit).
+ * then, with nothing more to say, spends a good while in Python's own shutdown (freeing every object
+ * its modules made): the answer is taken as soon as it is whole, and the process is left to end on
+ * its own, never waited for (not even by the wizard's exit).
  */
 export type Answered = (stdout: string) => boolean;
 
