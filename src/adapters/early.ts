@@ -2,10 +2,12 @@
 //
 // gcloud answers the config and the token in one slow process; the adapters (and execa) load only
 // after the header, so waiting for them would start it late. src/app/start.ts calls startEarly() as
-// soon as the flags are read, with plain node:child_process (nothing to load); the runner built later
+// soon as the flags are read, with cross-spawn alone (node's spawn; on Windows it finds gcloud.cmd
+// and runs it as execa, which uses it too, would: node's spawn finds only .exe); the runner built later
 // (exec.ts) hands each result to the first call with the same command and arguments, and judges it
 // exactly as if it had run it then.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import spawn from 'cross-spawn';
 import { getPriority, setPriority } from 'node:os';
 
 export interface EarlyResult {
