@@ -331,6 +331,8 @@ async function codeCache(): Promise<void> {
       platform: 'node',
       format: 'esm',
       define: { __API_LIBRARY__: '"bundled"' },
+      // CommonJS modules bundled into ESM (cross-spawn) call require, as in the build.
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       logLevel: 'error',
     });
   }
@@ -351,7 +353,10 @@ async function codeCache(): Promise<void> {
   );
   const once = (cacheDir: string) => {
     const r = spawnSync(process.execPath, [runner, join(ROOT, bundle), cacheDir], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`the code cache runner failed: ${r.stderr.trim().split('\n').pop()}`);
+    if (r.status !== 0) {
+      const lines = r.stderr.trim().split('\n');
+      throw new Error(`the code cache runner failed: ${lines.find((l) => /Error\b/.test(l)) ?? lines.pop()}`);
+    }
     return JSON.parse(r.stdout) as { cpuMs: number; saved: string };
   };
   const warmDir = join(dir, 'warm');
