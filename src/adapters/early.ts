@@ -66,9 +66,9 @@ export const GCLOUD_CONFIG_HELPER: EarlyCommand = ['gcloud', ['config', 'config-
 /**
  * Start one command (argument array, no shell, stdin closed) and collect its output: until it ends,
  * or, given `answered`, until its answer is whole (then it is left to end on its own, and no longer
- * keeps this process alive).
+ * keeps this process alive). The runner's own spawn, too, for calls taken when whole (exec.ts).
  */
-export function spawnEarly(cmd: string, args: string[], env: NodeJS.ProcessEnv, answered?: Answered): EarlyRun {
+export function spawnCollecting(cmd: string, args: string[], env: NodeJS.ProcessEnv, answered?: Answered): EarlyRun {
   let child: ChildProcess | undefined;
   let whole = false;
   const result = new Promise<EarlyResult>((resolve) => {
@@ -128,7 +128,7 @@ export const WAITING_NICE = 10;
  */
 export function startEarly(commands: EarlyCommand[], env: NodeJS.ProcessEnv, lowerOwnPriority?: (by: number) => void): EarlyRuns {
   const runs: EarlyRuns = new Map();
-  for (const [cmd, args, answered] of commands) runs.set(earlyKey(cmd, args), spawnEarly(cmd, args, env, answered));
+  for (const [cmd, args, answered] of commands) runs.set(earlyKey(cmd, args), spawnCollecting(cmd, args, env, answered));
   if (lowerOwnPriority && runs.size > 0) {
     try {
       lowerOwnPriority(WAITING_NICE);

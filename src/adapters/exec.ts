@@ -8,7 +8,7 @@ import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { BugError, CancelError, ExternalError } from '../errors.js';
 import { quoteArg } from '../quote.js';
-import { earlyKey, lowerBy, spawnEarly, type Answered, type EarlyResult, type EarlyRuns } from './early.js';
+import { earlyKey, lowerBy, spawnCollecting, type Answered, type EarlyResult, type EarlyRuns } from './early.js';
 
 export interface RunOpts {
   /** Merged onto the base env; a key set to undefined is removed. */
@@ -118,6 +118,9 @@ function fromEarly(cmd: string, display: string, r: EarlyResult, opts: RunOpts):
   return { stdout, stderr, exitCode: r.exitCode };
 }
 
+/** Options spawnCollecting cannot honour (it runs a command as it is, with its output in pipes). */
+const beyondCollect = (o: RunOpts): boolean => o.input !== undefined || !!o.cwd || !!o.timeoutMs || !!o.onLine || !!o.terminal || !!o.background;
+
 /**
  * @param early commands started before the runner existed (src/adapters/early.ts): the first call
  *   with the same command and arguments takes its result instead of starting the command again.
@@ -130,15 +133,11 @@ export function createRunner(baseEnv: NodeJS.ProcessEnv, early?: EarlyRuns): Run
     const key = earlyKey(cmd, args);
     let started = early?.get(key);
     if (started) {
-      if (opts.env || opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine || opts.terminal) {
-        throw new BugError(`${display} was started early, and this call would run it differently`);
-      }
+      if (opts.env || beyondCollect(opts)) throw new BugError(`${display} was started early, and this call would run it differently`);
       early!.delete(key);
     } else if (opts.answered) {
-      if (opts.input !== undefined || opts.cwd || opts.timeoutMs || opts.onLine || opts.terminal || opts.background) {
-        throw new BugError(`${display}: a call taken when its answer is whole takes only env and signal`);
-      }
-      started = spawnEarly(cmd, args, mergeEnv(baseEnv, opts.env), opts.answered);
+      if (beyondCollect(opts)) throw new BugError(`${display}: a call taken when its answer is whole takes only env and signal`);
+      started = spawnCollecting(cmd, args, mergeEnv(baseEnv, opts.env), opts.answered);
     }
     if (started) {
       const run = started;

@@ -1,7 +1,7 @@
 // The first thing a run does (src/cli.tsx calls it before loading anything else, the header too):
 // read the flags and, in every real run (plain lines and --json too), start gcloud's config-helper,
-// the slowest probe, whose token every run waits for. Only the flag parser and node's child_process
-// load before it; each module more would start gcloud later.
+// the slowest probe, whose token every run waits for. Only the flag parser and cross-spawn (node's
+// child_process) load before it; each module more would start gcloud later.
 // --help, --version and usage errors are left to runCli; --dry-run starts nothing (it runs no command).
 import { parseFlags, type ParsedArgs } from '../args.js';
 import type { EarlyRuns } from '../adapters/early.js';

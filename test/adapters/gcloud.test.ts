@@ -10,6 +10,8 @@ import { CancelError, ExternalError, UserError } from '../../src/errors.js';
 import type { ProgressNote } from '../../src/ports.js';
 import { enoent, strictRunner } from './fake-runner.js';
 
+type Gcloud = ReturnType<typeof createGcloud>;
+
 const configDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'rs-gcloud-'));
   return d;
@@ -225,16 +227,16 @@ describe('createGcloud over a strict fake runner', () => {
   });
 
   it.each([
-    { case: 'config-helper', ask: (g: ReturnType<typeof createGcloud>) => g.config(), calls: [{ cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({}, 't') }] },
+    { case: 'config-helper', ask: (g: Gcloud) => g.config(), calls: [{ cmd: 'gcloud', args: HELPER_ARGS, stdout: helperOut({}, 't') }] },
     {
       case: 'config list (no login)',
-      ask: (g: ReturnType<typeof createGcloud>) => g.config(),
+      ask: (g: Gcloud) => g.config(),
       calls: [
         { cmd: 'gcloud', args: HELPER_ARGS, exitCode: 1, stderr: NO_LOGIN },
         { cmd: 'gcloud', args: ['config', 'list', '--format=json'], stdout: '{}' },
       ],
     },
-    { case: 'projects list', ask: (g: ReturnType<typeof createGcloud>) => g.listProjects(), calls: [{ cmd: 'gcloud', args: ['projects', 'list', '--format=json'], stdout: '[]' }] },
+    { case: 'projects list', ask: (g: Gcloud) => g.listProjects(), calls: [{ cmd: 'gcloud', args: ['projects', 'list', '--format=json'], stdout: '[]' }] },
   ])('$case: its JSON answer is taken as soon as it is whole, not at gcloud\'s exit', async ({ ask, calls }) => {
     const fake = strictRunner(calls);
     await ask(createGcloud({ run: fake.run, env: { CLOUDSDK_CONFIG: configDir() } }));
